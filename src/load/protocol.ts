@@ -1,0 +1,47 @@
+/**
+ * The one typed IPC protocol between the coordinator and its worker processes (autocannon's `{cmd}` messages,
+ * made a discriminated union). Messages travel over Node's fork() channel as JSON ('json' serialization).
+ */
+import type { Behavior, PhaseSegment } from '../scenario/types.js';
+import type { SecondBucket } from '../metrics/types.js';
+
+/** What one worker must do: its share of the client slots and everything needed to drive them. */
+export interface WorkerPlan {
+  workerId: number;
+  workerCount: number;
+  /** Total client slots in the run; this worker owns the slots s with s % workerCount === workerId. */
+  clients: number;
+  /** URLs to connect to; slot s uses urls[s % urls.length]. */
+  urls: string[];
+  phases: PhaseSegment[];
+  behavior: Behavior;
+  /** Local source addresses to bind; slot s uses sourceAddresses[s % length]. Empty = OS default. */
+  sourceAddresses: string[];
+  /** Epoch ms at which second 0 begins (the same for every worker). */
+  startAt: number;
+  /** Epoch ms after which the worker must have closed everything (hard bound on the run). */
+  deadlineAt: number;
+  /** Accept self-signed TLS certificates (wss:// targets). */
+  insecure: boolean;
+}
+
+export type CoordinatorMessage =
+  | { type: 'start'; plan: WorkerPlan }
+  /** Close every client now (abort or deadline) and report `done`. */
+  | { type: 'stop'; reason: 'aborted' | 'deadline' };
+
+export interface WorkerGauges {
+  pid: number;
+  fdLimit: number;
+  fds: number;
+  lagMaxMs: number;
+  cpuMs: number;
+  rssBytes: number;
+}
+
+export type WorkerMessage =
+  | { type: 'ready'; workerId: number; pid: number; fdLimit: number }
+  /** Buckets for seconds that are complete (and, on stop, the partial last one). */
+  | { type: 'buckets'; workerId: number; buckets: SecondBucket[]; gauges: WorkerGauges }
+  | { type: 'done'; workerId: number; reason: 'finished' | 'aborted' | 'deadline' }
+  | { type: 'fatal'; workerId: number; message: string; code?: string };

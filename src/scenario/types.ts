@@ -1,0 +1,105 @@
+/**
+ * The resolved scenario: what `loadScenario` returns after validation and defaults. Everything downstream
+ * (lab, load engine, analysis, reports) reads this, never the raw YAML. All durations are milliseconds,
+ * all sizes bytes. The YAML spelling of each field (snake_case) is documented in docs/scenario.md.
+ */
+
+/** Where a value came from in the scenario file, for error messages raised after loading. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export type BackendKind = 'ws';
+export type ProxyMode = 'l4' | 'l7';
+
+export interface BackendsSpec {
+  /** Number of reference backend processes. */
+  count: number;
+  kind: BackendKind;
+  /** Listen host for every backend (loopback unless told otherwise). Default 127.0.0.1. */
+  host: string;
+}
+
+export interface ProxySpec {
+  /** Strategy name, e.g. `round-robin`. */
+  strategy: string;
+  /** `l4` splices TCP; `l7` parses HTTP (later issue). Default l4. */
+  mode: ProxyMode;
+  /** Listen host. Default 127.0.0.1. */
+  host: string;
+}
+
+export interface LabSpec {
+  backends: BackendsSpec;
+  /** The reference balancer in front of the backends. Always present in the resolved scenario. */
+  proxy: ProxySpec;
+}
+
+export interface TargetSpec {
+  /** Any ws:// or wss:// URL. */
+  url: string;
+}
+
+/**
+ * One segment of the target-concurrency curve. Phases in the file (ramp_up, hold, ramp_down, by duration or
+ * arrival rate) all resolve to linear segments: over `durationMs` the number of open clients goes from the
+ * previous segment's `to` (0 at the start) to `to`. An arrival-rate ramp has its duration derived from the rate.
+ */
+export interface PhaseSegment {
+  kind: 'ramp_up' | 'hold' | 'ramp_down';
+  durationMs: number;
+  /** Target open clients at the end of the segment. */
+  to: number;
+  /** For arrival-rate ramps: new connections per second (informational; durationMs is derived from it). */
+  rate?: number;
+}
+
+export type Closer = 'client' | 'server';
+
+export interface Behavior {
+  /** Messages per second each client sends while open (0 = idle connections). */
+  messagesPerSecond: number;
+  /** Bytes per message (UTF-8 text frame including wsherd's small header). */
+  payloadBytes: number;
+  /** Who closes first when a client's time is up; the side that closes first holds TIME_WAIT. */
+  close: Closer;
+  /** TCP connect timeout. Default 5000 ms. */
+  connectTimeoutMs: number;
+  /** WebSocket handshake timeout (from TCP connected to 101). Default 5000 ms. */
+  handshakeTimeoutMs: number;
+  /** A message not echoed within this time is counted lost. Default 5000 ms. */
+  messageTimeoutMs: number;
+}
+
+export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
+
+export interface ThresholdSpec {
+  /** The text as written, e.g. `p99(connect) < 50ms`. */
+  source: string;
+  /** Metric name, e.g. `p99(connect)`, `errors.rate`, `backends.peak_to_average`. */
+  metric: string;
+  op: ThresholdOp;
+  /** Value in the metric's base unit (ms for latencies, a fraction for rates). */
+  value: number;
+  location: SourceLocation;
+}
+
+export interface Scenario {
+  name: string;
+  /** Absolute path of the scenario file, when loaded from one. */
+  file?: string;
+  /** Exactly one of `lab` and `target` is set. */
+  lab?: LabSpec;
+  target?: TargetSpec;
+  /** Peak number of concurrent clients (client slots). */
+  clients: number;
+  phases: PhaseSegment[];
+  behavior: Behavior;
+  thresholds: ThresholdSpec[];
+  /** Output folder for results.json, index.html. Default `wsherd-results/<name>-<timestamp>`. */
+  out?: string;
+  /** Generator worker processes; default derived from fd limit and cores. */
+  workers?: number;
+}
