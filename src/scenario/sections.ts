@@ -1,0 +1,176 @@
+/**
+ * The `lab`, `target` and `behavior` sections: defaults, ranges and the loopback rule. Each reader reports its
+ * problems into the context and returns undefined when the section cannot be resolved.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import { isMap, isScalar } from 'yaml';
+import type { BackendKind, BackendsSpec, Behavior, Closer, LabSpec, ProxyMode, ProxySpec, TargetSpec } from './types.js';
+import { type Context, type Field, type Section, describe, readChoice, readDuration, readInteger, readNumber, readSection, readString, reportMissing } from './context.js';
+import { KNOWN_STRATEGIES } from './strategies.js';
+import { closest } from './suggest.js';
+
+export const LAB_KEYS = ['backends', 'proxy'] as const;
+export const BACKENDS_KEYS = ['count', 'kind', 'host'] as const;
+export const PROXY_KEYS = ['strategy', 'mode', 'host'] as const;
+export const BEHAVIOR_KEYS = ['messages_per_second', 'payload_bytes', 'close', 'connect_timeout', 'handshake_timeout', 'message_timeout'] as const;
+
+export const BACKEND_KINDS: readonly BackendKind[] = ['ws'];
+export const PROXY_MODES: readonly ProxyMode[] = ['l4', 'l7'];
+export const CLOSERS: readonly Closer[] = ['client', 'server'];
+
+/** Each backend is its own process on this machine; beyond this the lab measures the scheduler, not the balancer. */
+export const MAX_BACKENDS = 256;
+/** Matches the reference backend's largest accepted message. */
+export const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
+/** `wsherd:m:<seq>:` with a six-digit sequence number is 16 bytes; anything smaller cannot carry the header. */
+export const MIN_PAYLOAD_BYTES = 16;
+export const DEFAULT_HOST = '127.0.0.1';
+
+export const DEFAULT_BEHAVIOR: Readonly<Behavior> = {
+  messagesPerSecond: 1,
+  payloadBytes: 64,
+  close: 'client',
+  connectTimeoutMs: 5000,
+  handshakeTimeoutMs: 5000,
+  messageTimeoutMs: 5000,
+};
+
+/** An optional map section: absent or written as `key:` with nothing after it means "all defaults". */
+function optionalSection(ctx: Context, field: Field | undefined, known: readonly string[]): Section | 'absent' | undefined {
+  if (field === undefined || field.value === null || (isScalar(field.value) && field.value.value === null)) return 'absent';
+  return readSection(ctx, field, known);
+}
+
+export function readLab(ctx: Context, field: Field): LabSpec | undefined {
+  const lab = readSection(ctx, field, LAB_KEYS);
+  if (lab === undefined) return undefined;
+  const backendsField = lab.fields.get('backends');
+  let backends: BackendsSpec | undefined;
+  if (backendsField === undefined) reportMissing(ctx, lab, 'backends', 'e.g. backends: {count: 3}');
+  else backends = readBackends(ctx, backendsField);
+  const proxy = readProxy(ctx, lab.fields.get('proxy'));
+  return backends && proxy ? { backends, proxy } : undefined;
+}
+
+function readBackends(ctx: Context, field: Field): BackendsSpec | undefined {
+  const section = readSection(ctx, field, BACKENDS_KEYS);
+  if (section === undefined) return undefined;
+  const f = section.fields;
+  const countField = f.get('count');
+  if (countField === undefined) reportMissing(ctx, section, 'count', 'the number of backend processes, e.g. count: 3');
+  const count = countField && readInteger(ctx, countField, { min: 1, max: MAX_BACKENDS });
+  const kindField = f.get('kind');
+  const kind = kindField ? readChoice(ctx, kindField, BACKEND_KINDS) : 'ws';
+  const hostField = f.get('host');
+  const host = hostField ? readLoopbackHost(ctx, hostField) : DEFAULT_HOST;
+  return count !== undefined && kind !== undefined && host !== undefined ? { count, kind, host } : undefined;
+}
+
+function readProxy(ctx: Context, field: Field | undefined): ProxySpec | undefined {
+  const section = optionalSection(ctx, field, PROXY_KEYS);
+  if (section === undefined) return undefined;
+  if (section === 'absent') return { strategy: 'round-robin', mode: 'l4', host: DEFAULT_HOST };
+  const f = section.fields;
+  const strategyField = f.get('strategy');
+  const strategy = strategyField ? readStrategy(ctx, strategyField) : 'round-robin';
+  const modeField = f.get('mode');
+  const mode = modeField ? readChoice(ctx, modeField, PROXY_MODES) : 'l4';
+  const hostField = f.get('host');
+  const host = hostField ? readLoopbackHost(ctx, hostField) : DEFAULT_HOST;
+  return strategy !== undefined && mode !== undefined && host !== undefined ? { strategy, mode, host } : undefined;
+}
+
+function readStrategy(ctx: Context, field: Field): string | undefined {
+  const name = readString(ctx, field);
+  if (name === undefined) return undefined;
+  if (KNOWN_STRATEGIES.includes(name)) return name;
+  const match = closest(name, KNOWN_STRATEGIES);
+  const hint = match === undefined ? `known strategies: ${KNOWN_STRATEGIES.join(', ')}` : `did you mean "${match}"?`;
+  ctx.report(field.at, field.path, `unknown strategy "${name}" in ${field.path}`, hint);
+  return undefined;
+}
+
+/** True for 127.0.0.0/8 and ::1 (in any of its spellings). */
+export function isLoopback(host: string): boolean {
+  if (isIPv4(host)) return host.startsWith('127.');
+  // ::1 may be written with any number of zero groups (0:0:0:0:0:0:0:1, ::0:1); strip them and see what is left.
+  return isIPv6(host) && host.replace(/^[0:]+/, '') === '1';
+}
+
+function readLoopbackHost(ctx: Context, field: Field): string | undefined {
+  const host = readString(ctx, field);
+  if (host === undefined) return undefined;
+  if (isLoopback(host)) return host;
+  const hint =
+    host === 'localhost'
+      ? 'write 127.0.0.1 or ::1: the lab binds addresses, not names'
+      : 'the lab runs on this machine only: use 127.0.0.1 or another 127.x.y.z address; to load servers elsewhere, use `target` instead of `lab`';
+  ctx.report(field.at, field.path, `${field.path} must be a loopback address (127.0.0.0/8 or ::1), got "${host}"`, hint);
+  return undefined;
+}
+
+export function readTarget(ctx: Context, field: Field): TargetSpec | undefined {
+  let urlField = field;
+  if (isMap(field.value)) {
+    const section = readSection(ctx, field, ['url']);
+    if (section === undefined) return undefined;
+    const inner = section.fields.get('url');
+    if (inner === undefined) {
+      reportMissing(ctx, section, 'url', 'e.g. url: ws://127.0.0.1:8080/');
+      return undefined;
+    }
+    urlField = inner;
+  } else if (!isScalar(field.value) || typeof field.value.value !== 'string') {
+    ctx.report(field.at, field.path, `${field.path} must be a ws:// or wss:// URL, got ${describe(field.value)}`, 'e.g. target: ws://127.0.0.1:8080/');
+    return undefined;
+  }
+  const url = readString(ctx, urlField);
+  return url === undefined ? undefined : checkUrl(ctx, urlField, url.trim());
+}
+
+function checkUrl(ctx: Context, field: Field, url: string): TargetSpec | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    ctx.report(field.at, field.path, `${field.path} is not a valid URL ("${url}")`, 'e.g. ws://127.0.0.1:8080/');
+    return undefined;
+  }
+  if (parsed.protocol === 'ws:' || parsed.protocol === 'wss:') return { url };
+  const scheme = parsed.protocol.slice(0, -1);
+  const swap: Readonly<Record<string, string>> = { http: 'ws', https: 'wss' };
+  const better = swap[scheme];
+  const hint =
+    better === undefined
+      ? 'e.g. ws://127.0.0.1:8080/ or wss://example.com/socket'
+      : `use ${better}:// instead: "${better}${url.slice(scheme.length)}"; wsherd makes the HTTP upgrade request itself`;
+  ctx.report(field.at, field.path, `${field.path} must use ws:// or wss://, got ${scheme}://`, hint);
+  return undefined;
+}
+
+export function readBehavior(ctx: Context, field: Field | undefined): Behavior | undefined {
+  const section = optionalSection(ctx, field, BEHAVIOR_KEYS);
+  if (section === undefined) return undefined;
+  if (section === 'absent') return { ...DEFAULT_BEHAVIOR };
+  const f = section.fields;
+  const d = DEFAULT_BEHAVIOR;
+  const read = <T>(key: string, fallback: T, reader: (field: Field) => T | undefined): T | undefined => {
+    const value = f.get(key);
+    return value === undefined ? fallback : reader(value);
+  };
+  const behavior = {
+    messagesPerSecond: read('messages_per_second', d.messagesPerSecond, (v) => readNumber(ctx, v, { min: 0, max: 10_000 })),
+    payloadBytes: read('payload_bytes', d.payloadBytes, (v) =>
+      readInteger(ctx, v, {
+        min: MIN_PAYLOAD_BYTES,
+        max: MAX_PAYLOAD_BYTES,
+        hint: `a payload holds the wsherd:m:<seq>: header, so at least ${MIN_PAYLOAD_BYTES} bytes; at most 16 MiB = ${MAX_PAYLOAD_BYTES}`,
+      }),
+    ),
+    close: read('close', d.close, (v) => readChoice(ctx, v, CLOSERS)),
+    connectTimeoutMs: read('connect_timeout', d.connectTimeoutMs, (v) => readDuration(ctx, v)),
+    handshakeTimeoutMs: read('handshake_timeout', d.handshakeTimeoutMs, (v) => readDuration(ctx, v)),
+    messageTimeoutMs: read('message_timeout', d.messageTimeoutMs, (v) => readDuration(ctx, v)),
+  };
+  return Object.values(behavior).some((v) => v === undefined) ? undefined : (behavior as Behavior);
+}

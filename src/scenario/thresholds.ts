@@ -1,0 +1,145 @@
+/**
+ * Threshold expressions (k6 style): `<metric> <op> <number>[unit]`, e.g. `p99(connect) < 50ms`,
+ * `errors.rate < 1%`, `backends.peak_to_average < 1.2`. Parsed and checked while the scenario loads, so a typo in
+ * a metric name fails before any socket opens; evaluated against results by src/analysis/.
+ */
+import type { ThresholdOp } from './types.js';
+import { closest } from './suggest.js';
+
+/** How a metric's value is expressed, which decides the units a threshold may use. */
+export type MetricKind =
+  /** Milliseconds; `ms`, `s`, `us` accepted and converted, a bare number is ms. */
+  | 'latency'
+  /** A fraction between 0 and 1; `%` accepted (`1%` is 0.01). */
+  | 'fraction'
+  /** A whole count; no unit. */
+  | 'count'
+  /** A dimensionless ratio or index; no unit. */
+  | 'ratio';
+
+export interface MetricDoc {
+  name: string;
+  kind: MetricKind;
+  description: string;
+}
+
+export interface ParsedThreshold {
+  metric: string;
+  op: ThresholdOp;
+  /** In the metric's base unit: ms for latencies, a fraction for rates. */
+  value: number;
+}
+
+export interface ThresholdParseError {
+  error: string;
+  hint: string;
+}
+
+export const THRESHOLD_OPS: readonly ThresholdOp[] = ['<', '<=', '>', '>=', '==', '!='];
+
+export const LATENCY_STATS = ['p50', 'p90', 'p95', 'p99', 'p999', 'min', 'max', 'mean'] as const;
+
+const LATENCY_SUBJECTS: ReadonlyArray<readonly [string, string]> = [
+  ['connect', 'TCP connect time, from connect() to the socket being connected'],
+  ['handshake', 'WebSocket handshake time, from TCP connected to the 101 response'],
+  ['rtt', 'message round-trip time, from send to the echo arriving'],
+];
+
+const STAT_WORDS: Readonly<Record<string, string>> = {
+  p50: 'median',
+  p90: '90th percentile',
+  p95: '95th percentile',
+  p99: '99th percentile',
+  p999: '99.9th percentile',
+  min: 'minimum',
+  max: 'maximum',
+  mean: 'mean',
+};
+
+const OTHER_METRICS: readonly MetricDoc[] = [
+  { name: 'errors.rate', kind: 'fraction', description: '(failed + dropped connections) / attempted connections; 0 when nothing was attempted' },
+  { name: 'errors.count', kind: 'count', description: 'failed + dropped connections' },
+  { name: 'connections.attempted', kind: 'count', description: 'connection attempts started' },
+  { name: 'connections.established', kind: 'count', description: 'connections that completed the WebSocket handshake' },
+  { name: 'connections.failed', kind: 'count', description: 'attempts that never reached an open WebSocket' },
+  { name: 'connections.dropped', kind: 'count', description: 'open connections closed by the other side or the network before their time' },
+  { name: 'connections.peak_open', kind: 'count', description: 'highest number of simultaneously open connections' },
+  { name: 'messages.sent', kind: 'count', description: 'messages sent by clients' },
+  { name: 'messages.received', kind: 'count', description: 'echoes received by clients' },
+  { name: 'messages.lost', kind: 'count', description: 'messages not echoed within behavior.message_timeout' },
+  { name: 'messages.lost_rate', kind: 'fraction', description: 'messages.lost over messages.sent' },
+  { name: 'backends.peak_to_average', kind: 'ratio', description: "busiest backend's connections over the mean per backend (1 = perfectly even)" },
+  { name: 'backends.cv', kind: 'ratio', description: 'coefficient of variation of connections per backend (0 = even)' },
+  { name: 'backends.jain', kind: 'ratio', description: "Jain's fairness index of connections per backend (1 = even, 1/n = all on one)" },
+  { name: 'backends.min_share', kind: 'fraction', description: 'share of connections on the least loaded backend' },
+  { name: 'backends.max_share', kind: 'fraction', description: 'share of connections on the most loaded backend' },
+  { name: 'generator.lag_max', kind: 'latency', description: "worst event-loop lag of the load generator's workers (high = results unreliable)" },
+];
+
+/** Every metric a threshold may name, one row per name (also the table in docs/scenario.md). */
+export const KNOWN_METRICS: readonly MetricDoc[] = [
+  ...LATENCY_SUBJECTS.flatMap(([subject, what]) =>
+    LATENCY_STATS.map((stat): MetricDoc => ({ name: `${stat}(${subject})`, kind: 'latency', description: `${STAT_WORDS[stat]} ${what}` })),
+  ),
+  ...OTHER_METRICS,
+];
+
+const BY_NAME: ReadonlyMap<string, MetricDoc> = new Map(KNOWN_METRICS.map((m) => [m.name, m]));
+const NAMES: readonly string[] = KNOWN_METRICS.map((m) => m.name);
+
+export function metricDoc(name: string): MetricDoc | undefined {
+  return BY_NAME.get(name);
+}
+
+const FORM_HINT = 'write <metric> <op> <number>[unit], e.g. "p99(connect) < 50ms"; ops are < <= > >= == !=';
+const SHAPE = /^\s*([A-Za-z0-9_.()]+)\s*(<=|>=|==|!=|<|>)\s*(.*?)\s*$/;
+const NUMBER_UNIT = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-zµ%]*)$/;
+const LATENCY_UNITS: Readonly<Record<string, number>> = { '': 1, ms: 1, s: 1000, us: 0.001, µs: 0.001 };
+
+/** Parses one threshold expression; the value comes back in the metric's base unit. */
+export function parseThreshold(text: string): ParsedThreshold | ThresholdParseError {
+  const shape = SHAPE.exec(text);
+  if (shape === null) {
+    const hint = /(^|[^<>=!])=($|[^=])/.test(text) ? 'use == to compare for equality' : FORM_HINT;
+    return { error: 'not of the form <metric> <op> <number>[unit]', hint };
+  }
+  const [, metric = '', op = '', rest = ''] = shape;
+  const doc = BY_NAME.get(metric);
+  if (doc === undefined) return { error: `unknown metric "${metric}"`, hint: unknownMetricHint(metric) };
+  const numberUnit = NUMBER_UNIT.exec(rest);
+  if (numberUnit === null) return { error: `expected a number after "${op}", got "${rest}"`, hint: FORM_HINT };
+  const value = convert(doc, Number(numberUnit[1]), numberUnit[2] ?? '');
+  if ('error' in value) return value;
+  return { metric, op: op as ThresholdOp, value: value.value };
+}
+
+function convert(doc: MetricDoc, n: number, unit: string): { value: number } | ThresholdParseError {
+  switch (doc.kind) {
+    case 'latency': {
+      const factor = LATENCY_UNITS[unit];
+      if (factor === undefined) return badUnit(unit, doc, 'use ms, s or us; a bare number is ms');
+      return { value: n * factor };
+    }
+    case 'fraction': {
+      if (unit !== '' && unit !== '%') return badUnit(unit, doc, 'write a fraction such as 0.01, or a percentage such as 1%');
+      const value = unit === '%' ? n / 100 : n;
+      if (value < 0 || value > 1) {
+        return { error: `${doc.name} is a fraction between 0 and 1, got ${n}${unit}`, hint: 'write a fraction such as 0.01, or a percentage such as 1%' };
+      }
+      return { value };
+    }
+    default:
+      if (unit !== '') return badUnit(unit, doc, 'this metric has no unit; write a bare number');
+      return { value: n };
+  }
+}
+
+function badUnit(unit: string, doc: MetricDoc, hint: string): ThresholdParseError {
+  return { error: `unit "${unit}" does not apply to ${doc.name}`, hint };
+}
+
+function unknownMetricHint(metric: string): string {
+  const match = closest(metric, NAMES);
+  if (match !== undefined) return `did you mean "${match}"?`;
+  return 'known metrics: p50..p999|min|max|mean(connect|handshake|rtt), errors.*, connections.*, messages.*, backends.*, generator.lag_max (see docs/scenario.md)';
+}

@@ -1,0 +1,122 @@
+/**
+ * The whole scenario, top level: which keys exist, which are required, `lab` xor `target`, thresholds. Runs
+ * every check and collects every problem before anything starts; returns the resolved Scenario only when the
+ * file has no problem at all.
+ */
+import { isScalar, isSeq, type Node } from 'yaml';
+import type { LabSpec, PhaseSegment, Scenario, TargetSpec, ThresholdSpec } from './types.js';
+import { type Context, type Field, childPath, describe, readInteger, readSection, readString, reportMissing } from './context.js';
+import { readBehavior, readLab, readTarget } from './sections.js';
+import { readPhases } from './phases.js';
+import { parseThreshold } from './thresholds.js';
+
+export const ROOT_KEYS = ['name', 'lab', 'target', 'clients', 'workers', 'phases', 'behavior', 'thresholds', 'out'] as const;
+
+/** Worker processes beyond this are a typo, not a plan (each is a Node process with its own heap). */
+export const MAX_WORKERS = 256;
+
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+export function validateRoot(ctx: Context, root: Node | null): Scenario | undefined {
+  if (root === null || (isScalar(root) && root.value === null)) {
+    ctx.report(undefined, '', 'the scenario file is empty', 'start from scenarios/quickstart.yaml; see docs/scenario.md');
+    return undefined;
+  }
+  const section = readSection(ctx, { path: '', value: root, at: root }, ROOT_KEYS);
+  if (section === undefined) return undefined;
+  const f = section.fields;
+
+  const nameField = f.get('name');
+  if (nameField === undefined) reportMissing(ctx, section, 'name', 'e.g. name: quickstart; it names the results folder');
+  const name = nameField && readName(ctx, nameField);
+  const where = readWhere(ctx, f.get('lab'), f.get('target'), section.node);
+
+  const clientsField = f.get('clients');
+  if (clientsField === undefined) reportMissing(ctx, section, 'clients', 'the peak number of concurrent clients, e.g. clients: 1000');
+  const clients = clientsField && readInteger(ctx, clientsField, { min: 1 });
+  const workersField = f.get('workers');
+  const workers = workersField && readInteger(ctx, workersField, { min: 1, max: MAX_WORKERS });
+  const phases = readPhases(ctx, f.get('phases'), clients);
+  const behavior = readBehavior(ctx, f.get('behavior'));
+  const thresholds = readThresholds(ctx, f.get('thresholds'));
+  const outField = f.get('out');
+  const out = outField && readString(ctx, outField);
+
+  if (ctx.problems.length > 0 || name === undefined || where === undefined || clients === undefined) return undefined;
+  if (phases === undefined || behavior === undefined || thresholds === undefined) return undefined;
+  return assemble({ name, ...where, clients, workers, phases, behavior, thresholds, out });
+}
+
+interface Parts {
+  name: string;
+  lab?: LabSpec;
+  target?: TargetSpec;
+  clients: number;
+  workers: number | undefined;
+  phases: PhaseSegment[];
+  behavior: Scenario['behavior'];
+  thresholds: ThresholdSpec[];
+  out: string | undefined;
+}
+
+/** Builds the Scenario without `undefined`-valued optional keys, so it serializes and compares cleanly. */
+function assemble(p: Parts): Scenario {
+  const scenario: Scenario = { name: p.name, clients: p.clients, phases: p.phases, behavior: p.behavior, thresholds: p.thresholds };
+  if (p.lab) scenario.lab = p.lab;
+  if (p.target) scenario.target = p.target;
+  if (p.workers !== undefined) scenario.workers = p.workers;
+  if (p.out !== undefined) scenario.out = p.out;
+  return scenario;
+}
+
+function readName(ctx: Context, field: Field): string | undefined {
+  const name = readString(ctx, field);
+  if (name === undefined || NAME_PATTERN.test(name)) return name;
+  ctx.report(field.at, field.path, `name must use letters, digits, ".", "_" and "-" only, got ${JSON.stringify(name)}`, 'the name becomes part of the results folder name');
+  return undefined;
+}
+
+/** Exactly one of `lab` and `target`; both sections are still checked when both are given. */
+function readWhere(ctx: Context, labField: Field | undefined, targetField: Field | undefined, root: Node): { lab: LabSpec } | { target: TargetSpec } | undefined {
+  if (labField === undefined && targetField === undefined) {
+    ctx.report(root, '', 'either "lab" or "target" is required', '"lab" starts backends and a balancer on this machine; "target" points at a WebSocket server you run');
+    return undefined;
+  }
+  const lab = labField && readLab(ctx, labField);
+  const target = targetField && readTarget(ctx, targetField);
+  if (labField !== undefined && targetField !== undefined) {
+    ctx.report(targetField.key ?? targetField.at, 'target', '"lab" and "target" are both given; use exactly one', 'remove "lab" to test your own server, or remove "target" to test the built-in lab');
+    return undefined;
+  }
+  if (lab !== undefined) return { lab };
+  if (target !== undefined) return { target };
+  return undefined;
+}
+
+function readThresholds(ctx: Context, field: Field | undefined): ThresholdSpec[] | undefined {
+  if (field === undefined || field.value === null || (isScalar(field.value) && field.value.value === null)) return [];
+  if (!isSeq(field.value)) {
+    ctx.report(field.at, field.path, `thresholds must be a list, got ${describe(field.value)}`, 'write one "- p99(connect) < 50ms" style item per threshold');
+    return undefined;
+  }
+  const specs: ThresholdSpec[] = [];
+  let ok = true;
+  field.value.items.forEach((item, i) => {
+    const node = ctx.deref(item);
+    const path = childPath('thresholds', i);
+    const at = node ?? field.value ?? undefined;
+    if (!isScalar(node) || typeof node.value !== 'string') {
+      ctx.report(at, path, `${path} must be a string such as "p99(connect) < 50ms", got ${describe(node)}`, 'quote the whole expression if it contains ": "');
+      ok = false;
+      return;
+    }
+    const parsed = parseThreshold(node.value);
+    if ('error' in parsed) {
+      ctx.report(at, path, `${path} ${JSON.stringify(node.value)}: ${parsed.error}`, parsed.hint);
+      ok = false;
+      return;
+    }
+    specs.push({ source: node.value.trim(), metric: parsed.metric, op: parsed.op, value: parsed.value, location: ctx.location(node) });
+  });
+  return ok ? specs : undefined;
+}
