@@ -1,0 +1,119 @@
+/**
+ * results.json, version 1: the contract between `run`, `report`, `compare`, `plan` and shard merging.
+ * Documented field by field in docs/results.md; JSON Schema in schema/results.schema.json. Within a version
+ * fields are only added; a change of meaning or unit bumps RESULTS_VERSION.
+ */
+import type { Scenario } from '../scenario/types.js';
+import type { Counters, WorkerInfo } from '../metrics/types.js';
+import type { LabComponent, LabStats } from '../lab/types.js';
+
+export const RESULTS_FORMAT = 'wsherd-results';
+export const RESULTS_VERSION = 1;
+
+export type RunStatus = 'complete' | 'aborted' | 'failed';
+
+/** Milliseconds, from an HDR histogram recorded in microseconds. All zero when count is 0. */
+export interface LatencyStats {
+  count: number;
+  min: number;
+  mean: number;
+  stddev: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  /** 99.9th percentile. */
+  p999: number;
+  max: number;
+}
+
+export interface SkewStats {
+  /** Busiest backend's count / mean count (1 = even). */
+  peakToAverage: number;
+  /** Population standard deviation / mean. */
+  cv: number;
+  /** Jain's fairness index (Σx)²/(n·Σx²): 1 = even, 1/n = all on one. */
+  jain: number;
+  minShare: number;
+  maxShare: number;
+}
+
+export interface BackendResult {
+  id: string;
+  connections: number;
+  share: number;
+  /** Lab runs: sessions the backend itself counted (a cross-check of attribution). */
+  sessionsSeenByBackend?: number;
+}
+
+export interface SeriesPoint {
+  t: number;
+  open: number;
+  opened: number;
+  failed: number;
+  dropped: number;
+  closed: number;
+  errors: Record<string, number>;
+  messagesSent: number;
+  messagesReceived: number;
+  rttP50: number | null;
+  rttP99: number | null;
+  connectP99: number | null;
+  backendsOpen: Record<string, number>;
+  lagMaxMs: number;
+  fds: number;
+}
+
+export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
+
+export interface ThresholdResult {
+  source: string;
+  metric: string;
+  op: ThresholdOp;
+  value: number;
+  /** null when the metric had no data: the threshold then fails. */
+  measured: number | null;
+  pass: boolean;
+  note?: string;
+}
+
+export interface Environment {
+  wsherdVersion: string;
+  node: string;
+  platform: string;
+  kernel: string;
+  arch: string;
+  cpus: number;
+  memTotalBytes: number;
+  /** The coordinator's RLIMIT_NOFILE; workers inherit it. */
+  fdLimit: number;
+  /** net.ipv4.ip_local_port_range in force. */
+  portRange: [number, number];
+  workers: number;
+}
+
+export interface Results {
+  format: typeof RESULTS_FORMAT;
+  version: number;
+  status: RunStatus;
+  statusReason?: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  scenario: Scenario;
+  environment: Environment;
+  target: { kind: 'lab' | 'external'; url: string };
+  summary: {
+    counters: Counters;
+    peakOpen: number;
+    openRate: { mean: number; max: number };
+    errors: { total: number; rate: number; byCode: Record<string, number> };
+    latency: { connect: LatencyStats; handshake: LatencyStats; rtt: LatencyStats };
+  };
+  histograms: Partial<Record<'connect' | 'handshake' | 'rtt', string>>;
+  backends: { perBackend: BackendResult[]; unattributed: number; skew: SkewStats | null };
+  series: SeriesPoint[];
+  thresholds: ThresholdResult[];
+  generator: { workers: WorkerInfo[] };
+  lab?: { components: LabComponent[]; stats?: LabStats };
+}
