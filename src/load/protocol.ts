@@ -36,7 +36,10 @@ export interface WorkerGauges {
   fds: number;
   lagMaxMs: number;
   cpuMs: number;
+  /** Peak resident memory so far, bytes. */
   rssBytes: number;
+  /** Resident memory when the worker got its plan, before any connection, bytes. */
+  startRssBytes: number;
 }
 
 export type WorkerMessage =

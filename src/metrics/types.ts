@@ -65,5 +65,8 @@ export interface WorkerInfo {
   cpuMs: number;
   /** Peak resident set size, bytes. */
   maxRssBytes: number;
+  /** Resident memory before the first connection, bytes: (maxRssBytes − startRssBytes) / connections held
+   *  estimates the generator's memory per connection. Optional: absent in files from before it was added. */
+  startRssBytes?: number;
   exit: 'ok' | 'crashed' | 'killed';
 }

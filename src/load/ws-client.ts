@@ -1,0 +1,369 @@
+/**
+ * One WebSocket client as a small state machine driven by the `ws` library:
+ *
+ *   idle → connecting → handshaking → open → closing → closed
+ *             (TCP)      (HTTP 101)                   (also from any state on failure)
+ *
+ * Everything it measures goes into the worker's Recorder; every deadline (connect, handshake, next send,
+ * message timeout, attribution, close) goes through the worker's one TimerWheel, so an idle connection costs
+ * no timer at all. Event handlers are shared module-level functions (the client hangs off the ws object)
+ * rather than closures per client, to keep the per-connection footprint small.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import WebSocket from 'ws';
+import { BACKEND_HEADER, CLOSE_REQUEST, parseHello } from '../backend/identity.js';
+import type { Behavior } from '../scenario/types.js';
+import type { Recorder } from '../metrics/recorder.js';
+import type { TimerWheel, Wakeable } from './wheel.js';
+import { CANCELLED, CONNECT_TIMEOUT, HANDSHAKE_TIMEOUT, classifyClose, classifyError, classifyHttpStatus } from './classify.js';
+import { encodeMessageFast, seqFromBuffer } from './messages.js';
+
+export type ClientState = 'idle' | 'connecting' | 'handshaking' | 'open' | 'closing' | 'closed';
+
+/** How long to wait for a hello frame when the 101 carried no backend header, ms. */
+export const ATTRIBUTION_WAIT_MS = 1000;
+/** How long a planned close may take (close handshake, or the server's close) before the socket is destroyed. */
+export const CLOSE_WAIT_MS = 5000;
+/** At most this many sends per wake, so a stalled loop does not turn into a burst. */
+const MAX_SENDS_PER_WAKE = 10;
+
+/** What every client of a worker shares. */
+export interface ClientContext {
+  readonly behavior: Behavior;
+  readonly recorder: Recorder;
+  /** Driven with performance.now() milliseconds. */
+  readonly wheel: TimerWheel;
+  /** Accept self-signed certificates on wss://. */
+  readonly insecure: boolean;
+  /** Called exactly once, when the client has ended and its final counts are recorded. */
+  onEnd(client: WsClient): void;
+}
+
+const CLIENT = Symbol('wsherd.client');
+type TaggedSocket = WebSocket & { [CLIENT]?: WsClient };
+type ConnectOptions = net.NetConnectOpts & tls.ConnectionOptions & { [CLIENT]?: WsClient; host?: string };
+
+export class WsClient implements Wakeable {
+  state: ClientState = 'idle';
+  /** Backend id once attributed ('unknown' when the target does not say). */
+  backend: string | undefined = undefined;
+  wakeTick = -1;
+  private ws: TaggedSocket | undefined = undefined;
+  private startedAt = 0;
+  private tcpAt = 0;
+  /** Connect, handshake or close deadline, depending on the state (performance.now() ms). */
+  private deadline = 0;
+  private attributeBy = 0;
+  private nextSendAt = Infinity;
+  private seq = 0;
+  private outstanding: Map<number, number> | undefined = undefined;
+  private lastError: string | undefined = undefined;
+  /** wss:// (TLS connect) rather than ws://. */
+  secure = false;
+
+  constructor(
+    private readonly ctx: ClientContext,
+    /** The slot this client serves (for the worker's bookkeeping). */
+    readonly slot: number,
+  ) {}
+
+  /** Begin connecting to `url`, optionally from a given local source address. */
+  start(url: string, localAddress?: string): void {
+    if (this.state !== 'idle') return;
+    const { recorder, behavior } = this.ctx;
+    this.state = 'connecting';
+    this.secure = url.startsWith('wss:') || url.startsWith('https:');
+    recorder.count('attempted');
+    this.startedAt = performance.now();
+    this.deadline = this.startedAt + behavior.connectTimeoutMs;
+    this.ctx.wheel.schedule(this, this.deadline);
+    const options: WebSocket.ClientOptions & { [CLIENT]: WsClient } = {
+      perMessageDeflate: false,
+      skipUTF8Validation: true,
+      followRedirects: false,
+      rejectUnauthorized: !this.ctx.insecure,
+      createConnection: createConnection as unknown as typeof net.createConnection,
+      [CLIENT]: this,
+    };
+    if (localAddress) options.localAddress = localAddress;
+    let ws: TaggedSocket;
+    try {
+      ws = new WebSocket(url, options) as TaggedSocket;
+    } catch (err) {
+      this.fail(classifyError(err));
+      return;
+    }
+    ws[CLIENT] = this;
+    this.ws = ws;
+    ws.on('upgrade', onUpgrade);
+    ws.on('open', onOpen);
+    ws.on('message', onMessage);
+    ws.on('unexpected-response', onUnexpectedResponse);
+    ws.on('error', onError);
+    ws.on('close', onClose);
+  }
+
+  /** The planned end: close as the behavior says (or cancel an attempt that is not established yet). */
+  close(): void {
+    if (this.state === 'connecting' || this.state === 'handshaking' || this.state === 'idle') {
+      this.fail(CANCELLED);
+      return;
+    }
+    if (this.state !== 'open' || !this.ws) return;
+    this.state = 'closing';
+    this.nextSendAt = Infinity;
+    this.deadline = performance.now() + CLOSE_WAIT_MS;
+    this.ctx.wheel.schedule(this, this.deadline);
+    if (this.ctx.behavior.close === 'server') this.ws.send(CLOSE_REQUEST);
+    else this.ws.close(1000);
+  }
+
+  /** End now without waiting (hard stop): an established connection still counts as a planned end. */
+  terminate(): void {
+    if (this.state === 'open' || this.state === 'closing') this.end('clean');
+    else if (this.state !== 'closed') this.fail(CANCELLED);
+  }
+
+  wake(now: number): void {
+    switch (this.state) {
+      case 'connecting':
+      case 'handshaking':
+        if (now >= this.deadline) this.fail(this.state === 'connecting' ? CONNECT_TIMEOUT : HANDSHAKE_TIMEOUT);
+        else this.ctx.wheel.schedule(this, this.deadline);
+        return;
+      case 'open':
+        this.wakeOpen(now);
+        return;
+      case 'closing':
+        if (now >= this.deadline) this.end('clean');
+        else this.ctx.wheel.schedule(this, this.deadline);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private wakeOpen(now: number): void {
+    if (this.backend === undefined && now >= this.attributeBy) this.attribute('unknown');
+    for (let i = 0; i < MAX_SENDS_PER_WAKE && now >= this.nextSendAt; i++) this.send(now);
+    if (now >= this.nextSendAt) this.nextSendAt = now + 1000 / this.ctx.behavior.messagesPerSecond;
+    this.expireMessages(now);
+    this.scheduleOpen();
+  }
+
+  private scheduleOpen(): void {
+    let next = this.nextSendAt;
+    if (this.backend === undefined) next = Math.min(next, this.attributeBy);
+    const oldest = this.oldestOutstanding();
+    if (oldest !== undefined) next = Math.min(next, oldest + this.ctx.behavior.messageTimeoutMs);
+    if (next !== Infinity) this.ctx.wheel.schedule(this, next);
+  }
+
+  private oldestOutstanding(): number | undefined {
+    if (!this.outstanding) return undefined;
+    for (const sentAt of this.outstanding.values()) return sentAt;
+    return undefined;
+  }
+
+  private send(now: number): void {
+    const ws = this.ws;
+    if (!ws) return;
+    const { behavior, recorder } = this.ctx;
+    const seq = this.seq++;
+    const text = encodeMessageFast(seq, behavior.payloadBytes);
+    (this.outstanding ??= new Map()).set(seq, now);
+    ws.send(text);
+    recorder.count('messagesSent');
+    recorder.count('bytesSent', text.length);
+    this.nextSendAt += 1000 / behavior.messagesPerSecond;
+  }
+
+  private expireMessages(now: number): void {
+    const out = this.outstanding;
+    if (!out) return;
+    const timeout = this.ctx.behavior.messageTimeoutMs;
+    let lost = 0;
+    for (const [seq, sentAt] of out) {
+      if (now - sentAt < timeout) break;
+      out.delete(seq);
+      lost++;
+    }
+    if (lost > 0) this.ctx.recorder.count('messagesLost', lost);
+  }
+
+  private attribute(id: string): void {
+    this.backend = id;
+    this.ctx.recorder.backendOpened(id);
+  }
+
+  /** @internal socket connected (TCP, or TLS established for wss://). */
+  handleConnected(): void {
+    if (this.state !== 'connecting') return;
+    this.tcpAt = performance.now();
+    this.ctx.recorder.record('connect', (this.tcpAt - this.startedAt) * 1000);
+    this.state = 'handshaking';
+    this.deadline = this.tcpAt + this.ctx.behavior.handshakeTimeoutMs;
+    this.ctx.wheel.schedule(this, this.deadline);
+  }
+
+  /** @internal 101 received. */
+  handleUpgrade(res: IncomingMessage): void {
+    if (this.state !== 'handshaking' && this.state !== 'connecting') return;
+    this.ctx.recorder.record('handshake', (performance.now() - this.tcpAt) * 1000);
+    const id = res.headers[BACKEND_HEADER];
+    if (typeof id === 'string' && id.length > 0) this.backend = id;
+  }
+
+  /** @internal */
+  handleOpen(): void {
+    if (this.state !== 'handshaking' && this.state !== 'connecting') return;
+    const now = performance.now();
+    this.state = 'open';
+    const { recorder, behavior } = this.ctx;
+    recorder.count('established');
+    if (this.backend !== undefined) recorder.backendOpened(this.backend);
+    else this.attributeBy = now + ATTRIBUTION_WAIT_MS;
+    if (behavior.messagesPerSecond > 0) {
+      // A random phase within one interval, so clients opened together do not send together.
+      this.nextSendAt = now + Math.random() * (1000 / behavior.messagesPerSecond);
+    }
+    this.ctx.wheel.cancel(this);
+    this.scheduleOpen();
+  }
+
+  /** @internal */
+  handleMessage(data: Buffer): void {
+    const { recorder } = this.ctx;
+    recorder.count('bytesReceived', data.length);
+    if (this.backend === undefined && (this.state === 'open' || this.state === 'closing')) {
+      // The first frame decides attribution: a hello names the backend, anything else means 'unknown'.
+      const hello = data[0] === 0x7b ? parseHello(data.toString('utf8')) : undefined;
+      this.attribute(hello ?? 'unknown');
+      if (hello !== undefined) return;
+    }
+    const seq = seqFromBuffer(data);
+    if (seq < 0 || !this.outstanding) return;
+    const sentAt = this.outstanding.get(seq);
+    if (sentAt === undefined) return; // already counted lost
+    this.outstanding.delete(seq);
+    recorder.count('messagesReceived');
+    recorder.record('rtt', (performance.now() - sentAt) * 1000);
+  }
+
+  /** @internal the server refused the upgrade. */
+  handleUnexpectedResponse(res: IncomingMessage): void {
+    this.fail(classifyHttpStatus(res.statusCode));
+  }
+
+  /** @internal */
+  handleError(err: unknown): void {
+    if (this.state === 'closed') return;
+    const code = classifyError(err);
+    this.lastError = code;
+    if (this.state === 'connecting' || this.state === 'handshaking') this.fail(code);
+  }
+
+  /** @internal */
+  handleClose(code: number): void {
+    switch (this.state) {
+      case 'connecting':
+      case 'handshaking':
+        this.fail(this.lastError ?? classifyClose(code));
+        return;
+      case 'open':
+        this.end('dropped', this.lastError ?? classifyClose(code));
+        return;
+      case 'closing':
+        this.end('clean');
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Failure before the connection was established. */
+  private fail(code: string): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.ctx.recorder.count('failed');
+    this.ctx.recorder.error(code);
+    this.release();
+  }
+
+  /** End of an established connection: planned ('clean') or not ('dropped', with its code). */
+  private end(how: 'clean' | 'dropped', code?: string): void {
+    if (this.state === 'closed') return;
+    const { recorder } = this.ctx;
+    if (this.backend === undefined) this.attribute('unknown');
+    this.state = 'closed';
+    if (how === 'clean') {
+      recorder.count('closedClean');
+    } else {
+      recorder.count('dropped');
+      recorder.error(code ?? 'other');
+    }
+    if (this.outstanding && this.outstanding.size > 0) recorder.count('messagesLost', this.outstanding.size);
+    this.outstanding = undefined;
+    this.release();
+  }
+
+  private release(): void {
+    this.ctx.wheel.cancel(this);
+    const ws = this.ws;
+    this.ws = undefined;
+    // terminate() destroys the socket now; ws keeps our 'error' listener, so its late events are ignored.
+    if (ws && ws.readyState !== WebSocket.CLOSED) ws.terminate();
+    this.ctx.onEnd(this);
+  }
+}
+
+function clientOf(ws: WebSocket): WsClient | undefined {
+  return (ws as TaggedSocket)[CLIENT];
+}
+
+function onUpgrade(this: WebSocket, res: IncomingMessage): void {
+  clientOf(this)?.handleUpgrade(res);
+}
+function onOpen(this: WebSocket): void {
+  clientOf(this)?.handleOpen();
+}
+function onMessage(this: WebSocket, data: WebSocket.RawData): void {
+  const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+  clientOf(this)?.handleMessage(buf);
+}
+function onUnexpectedResponse(this: WebSocket, req: ClientRequest, res: IncomingMessage): void {
+  res.resume();
+  clientOf(this)?.handleUnexpectedResponse(res);
+  req.destroy();
+}
+function onError(this: WebSocket, err: Error): void {
+  clientOf(this)?.handleError(err);
+}
+function onClose(this: WebSocket, code: number): void {
+  clientOf(this)?.handleClose(code);
+}
+
+/**
+ * Replaces ws's own connector so that TCP connect time can be measured on the socket itself (to 'connect', or
+ * 'secureConnect' for TLS) and a local source address can be bound. http passes ws's options through, so the
+ * client travels in them.
+ */
+function createConnection(options: ConnectOptions): net.Socket {
+  const client = options[CLIENT];
+  if (client?.secure) {
+    const host = options.host ?? 'localhost';
+    const socket = tls.connect({
+      ...options,
+      path: undefined,
+      servername: options.servername ?? (net.isIP(host) ? '' : host),
+    } as tls.ConnectionOptions);
+    socket.once('secureConnect', () => client?.handleConnected());
+    return socket;
+  }
+  const socket = net.connect({ ...options, path: undefined } as net.NetConnectOpts);
+  socket.once('connect', () => client?.handleConnected());
+  return socket;
+}

@@ -1,0 +1,202 @@
+/**
+ * The ONE aggregator: merges SecondBuckets from any number of sources (worker processes during a run, shard
+ * results afterwards) in any order. Buckets are deltas, so merging is summation; histograms merge exactly
+ * (HDR counts are added bucket by bucket), so percentiles of the merge equal those of recording everything in
+ * one histogram.
+ *
+ * Per-second histograms are kept as their encoded strings (a few hundred bytes each) and only decoded when a
+ * second's percentiles are asked for, then cached until another bucket for that second arrives: a decoded
+ * histogram is ~95 kB, far too much to keep for every second of an hour-long run.
+ */
+import { HISTOGRAM_NAMES, emptyCounters, type Counters, type HistogramName, type SecondBucket } from './types.js';
+import type { LatencyStats, SeriesPoint } from '../results/types.js';
+import { addEncoded, encodeHistogram, latencyStats, newHistogram, percentileMs, type Histogram } from './hdr.js';
+
+interface SecondState {
+  t: number;
+  counters: Counters;
+  errors: Record<string, number>;
+  backendsOpened: Record<string, number>;
+  open: number;
+  backendsOpen: Record<string, number>;
+  lagMaxMs: number;
+  fds: number;
+  hist: Partial<Record<HistogramName, string[]>>;
+  /** Per-second percentiles, computed lazily; undefined when stale. */
+  cached: Pick<SeriesPoint, 'rttP50' | 'rttP99' | 'connectP99'> | undefined;
+}
+
+function addCounters(into: Counters, from: Counters): void {
+  for (const k of Object.keys(into) as (keyof Counters)[]) into[k] += from[k] ?? 0;
+}
+
+function addRecord(into: Record<string, number>, from: Record<string, number> | undefined): void {
+  if (!from) return;
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+}
+
+function emptyPoint(t: number): SeriesPoint {
+  return {
+    t, open: 0, opened: 0, failed: 0, dropped: 0, closed: 0, errors: {}, messagesSent: 0, messagesReceived: 0,
+    rttP50: null, rttP99: null, connectP99: null, backendsOpen: {}, lagMaxMs: 0, fds: 0,
+  };
+}
+
+export class Aggregator {
+  private readonly seconds = new Map<number, SecondState>();
+  private readonly total: Counters = emptyCounters();
+  private readonly errorTotals: Record<string, number> = {};
+  private readonly backendTotals: Record<string, number> = {};
+  private readonly totalHists: Record<HistogramName, Histogram> = {
+    connect: newHistogram(),
+    handshake: newHistogram(),
+    rtt: newHistogram(),
+  };
+
+  /** Merge one bucket or many, from any source, in any order. */
+  add(buckets: SecondBucket | readonly SecondBucket[]): void {
+    const list: readonly SecondBucket[] = Array.isArray(buckets) ? buckets : [buckets as SecondBucket];
+    for (const b of list) this.addOne(b);
+  }
+
+  private addOne(b: SecondBucket): void {
+    const s = this.second(b.t);
+    addCounters(s.counters, b.counters);
+    addCounters(this.total, b.counters);
+    addRecord(s.errors, b.errors);
+    addRecord(this.errorTotals, b.errors);
+    addRecord(s.backendsOpened, b.backendsOpened);
+    addRecord(this.backendTotals, b.backendsOpened);
+    s.open += b.open;
+    s.fds += Math.max(0, b.fds);
+    addRecord(s.backendsOpen, b.backendsOpen);
+    s.lagMaxMs = Math.max(s.lagMaxMs, b.lagMaxMs);
+    for (const name of HISTOGRAM_NAMES) {
+      const enc = b.hist[name];
+      if (enc === undefined) continue;
+      (s.hist[name] ??= []).push(enc);
+      addEncoded(this.totalHists[name], enc);
+      s.cached = undefined;
+    }
+  }
+
+  private second(t: number): SecondState {
+    let s = this.seconds.get(t);
+    if (!s) {
+      s = {
+        t, counters: emptyCounters(), errors: {}, backendsOpened: {}, open: 0, backendsOpen: {},
+        lagMaxMs: 0, fds: 0, hist: {}, cached: undefined,
+      };
+      this.seconds.set(t, s);
+    }
+    return s;
+  }
+
+  /** Highest second that has data, or -1 when nothing was added. */
+  lastSecond(): number {
+    let last = -1;
+    for (const t of this.seconds.keys()) last = Math.max(last, t);
+    return last;
+  }
+
+  /** The merged point for second `t` (an empty point when no source reported that second). */
+  point(t: number): SeriesPoint {
+    const s = this.seconds.get(t);
+    if (!s) return emptyPoint(t);
+    s.cached ??= {
+      rttP50: this.secondPercentile(s, 'rtt', 50),
+      rttP99: this.secondPercentile(s, 'rtt', 99),
+      connectP99: this.secondPercentile(s, 'connect', 99),
+    };
+    return {
+      t,
+      open: s.open,
+      opened: s.counters.established,
+      failed: s.counters.failed,
+      dropped: s.counters.dropped,
+      closed: s.counters.closedClean,
+      errors: { ...s.errors },
+      messagesSent: s.counters.messagesSent,
+      messagesReceived: s.counters.messagesReceived,
+      ...s.cached,
+      backendsOpen: { ...s.backendsOpen },
+      lagMaxMs: s.lagMaxMs,
+      fds: s.fds,
+    };
+  }
+
+  private secondPercentile(s: SecondState, name: HistogramName, p: number): number | null {
+    const encs = s.hist[name];
+    if (!encs || encs.length === 0) return null;
+    const h = newHistogram();
+    for (const e of encs) addEncoded(h, e);
+    return percentileMs(h, p);
+  }
+
+  /** One point per second from 0 to the last second with data, gaps filled with empty points. */
+  series(): SeriesPoint[] {
+    const out: SeriesPoint[] = [];
+    const last = this.lastSecond();
+    for (let t = 0; t <= last; t++) out.push(this.point(t));
+    return out;
+  }
+
+  totals(): Counters {
+    return { ...this.total };
+  }
+
+  errorsByCode(): Record<string, number> {
+    return { ...this.errorTotals };
+  }
+
+  /** Established connections per backend id over the whole run ('unknown' = unattributed). */
+  backendCounts(): Record<string, number> {
+    return { ...this.backendTotals };
+  }
+
+  /** The merged whole-run histograms (live objects: do not mutate). */
+  histograms(): Record<HistogramName, Histogram> {
+    return this.totalHists;
+  }
+
+  /** Whole-run histograms, compressed base64; empty ones omitted. */
+  encodedHistograms(): Partial<Record<HistogramName, string>> {
+    const out: Partial<Record<HistogramName, string>> = {};
+    for (const name of HISTOGRAM_NAMES) {
+      const h = this.totalHists[name];
+      if (h.totalCount > 0) out[name] = encodeHistogram(h);
+    }
+    return out;
+  }
+
+  latency(): Record<HistogramName, LatencyStats> {
+    return {
+      connect: latencyStats(this.totalHists.connect),
+      handshake: latencyStats(this.totalHists.handshake),
+      rtt: latencyStats(this.totalHists.rtt),
+    };
+  }
+
+  /** Peak of the per-second summed `open` gauge. */
+  peakOpen(): number {
+    let peak = 0;
+    for (const s of this.seconds.values()) peak = Math.max(peak, s.open);
+    return peak;
+  }
+
+  /** Connections established per second: mean over the seconds with openings, and the max. */
+  openRate(): { mean: number; max: number } {
+    let sum = 0;
+    let n = 0;
+    let max = 0;
+    for (const s of this.seconds.values()) {
+      const e = s.counters.established;
+      if (e > 0) {
+        sum += e;
+        n++;
+        max = Math.max(max, e);
+      }
+    }
+    return { mean: n === 0 ? 0 : sum / n, max };
+  }
+}
