@@ -1,0 +1,117 @@
+/* wsherd report client: draws the time charts from the data embedded in the page (no network).
+ * Every chart shares the x axis (seconds since start): the cursor is synced through uPlot's cursor.sync key,
+ * and a zoom (drag) on one chart applies to all of them. Double-click resets the zoom. */
+/* global document, window, uPlot */
+(function () {
+  'use strict';
+
+  var node = document.getElementById('wsherd-data');
+  if (!node || typeof uPlot === 'undefined') return;
+  var data = JSON.parse(node.textContent || '{}');
+  var c = data.chart;
+  if (!c || !c.t || c.t.length === 0) return;
+
+  var SYNC = 'wsherd';
+  var HEIGHT = 260;
+  var PALETTE = ['#2563eb', '#16a34a', '#dc2626', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777', '#4b5563', '#65a30d'];
+  var charts = [];
+  var syncing = false;
+
+  function clock(s) {
+    if (s == null) return '–';
+    var total = Math.max(0, Math.round(s));
+    var h = Math.floor(total / 3600);
+    var m = Math.floor((total % 3600) / 60);
+    var sec = String(total % 60).padStart(2, '0');
+    return h > 0 ? h + ':' + String(m).padStart(2, '0') + ':' + sec : m + ':' + sec;
+  }
+  function num(v, digits) {
+    if (v == null || !isFinite(v)) return '–';
+    var d = digits == null ? (v % 1 === 0 ? 0 : Math.abs(v) < 10 ? 2 : 1) : digits;
+    return v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: 0 });
+  }
+  function ms(v) {
+    if (v == null || !isFinite(v)) return '–';
+    return (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2)) + ' ms';
+  }
+  function line(label, color, scale, fmt, extra) {
+    var s = { label: label, stroke: color, width: 2, scale: scale, points: { show: false }, value: function (u, v) { return fmt(v); } };
+    if (extra) for (var k in extra) s[k] = extra[k];
+    return s;
+  }
+  function xAxis() {
+    return { stroke: '#667085', grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e4e7ec' }, values: function (u, splits) { return splits.map(clock); } };
+  }
+  function yAxis(scale, label, side, fmt) {
+    return {
+      scale: scale, label: label, side: side, size: 64, stroke: '#667085',
+      grid: side === 1 ? { show: false } : { stroke: '#eef0f3' }, ticks: { stroke: '#e4e7ec' },
+      values: function (u, splits) { return splits.map(fmt); },
+    };
+  }
+  function zoomHook(u, key) {
+    if (key !== 'x' || syncing) return;
+    syncing = true;
+    var min = u.scales.x.min;
+    var max = u.scales.x.max;
+    charts.forEach(function (o) { if (o !== u) o.setScale('x', { min: min, max: max }); });
+    syncing = false;
+  }
+  function draw(id, series, columns, axes) {
+    var el = document.getElementById('chart-' + id);
+    if (!el) return;
+    var opts = {
+      width: Math.max(300, el.clientWidth),
+      height: HEIGHT,
+      cursor: { sync: { key: SYNC }, drag: { x: true, y: false } },
+      scales: { x: { time: false } },
+      legend: { live: true },
+      series: [{ label: 'time', value: function (u, v) { return clock(v); } }].concat(series),
+      axes: axes,
+      hooks: { setScale: [zoomHook] },
+    };
+    var u = new uPlot(opts, [c.t].concat(columns), el);
+    u.wsherdEl = el;
+    el.addEventListener('dblclick', function () {
+      charts.forEach(function (o) { o.setScale('x', { min: c.t[0], max: c.t[c.t.length - 1] }); });
+    });
+    charts.push(u);
+  }
+  function sumCols(a, b) { return a.map(function (v, i) { return v + (b[i] || 0); }); }
+  function hasValues(col) { return col.some(function (v) { return v != null && v !== 0; }); }
+  function count(v) { return num(v, 0); }
+  function rate(v) { return v == null ? '–' : num(v, v % 1 === 0 ? 0 : 1) + '/s'; }
+
+  draw('connections', [
+    line('open', PALETTE[0], 'open', count, { fill: 'rgba(37,99,235,0.08)' }),
+    line('new/s', PALETTE[1], 'rate', rate),
+    line('failures/s', PALETTE[2], 'rate', rate),
+  ], [c.open, c.opened, sumCols(c.failed, c.dropped)], [
+    xAxis(), yAxis('open', 'open connections', 3, count), yAxis('rate', 'per second', 1, count),
+  ]);
+
+  var lat = [['rtt p50', c.rttP50, PALETTE[0]], ['rtt p99', c.rttP99, PALETTE[3]], ['connect p99', c.connectP99, PALETTE[4]]]
+    .filter(function (x) { return hasValues(x[1]); });
+  if (lat.length > 0) {
+    draw('latency', lat.map(function (x) { return line(x[0], x[2], 'ms', ms, { spanGaps: false }); }),
+      lat.map(function (x) { return x[1]; }), [xAxis(), yAxis('ms', 'ms', 3, function (v) { return num(v); })]);
+  }
+
+  if (c.backendIds.length > 0) {
+    draw('backends', c.backendIds.map(function (id, i) { return line(id, PALETTE[i % PALETTE.length], 'open', count); }),
+      c.backendsOpen, [xAxis(), yAxis('open', 'open connections', 3, count)]);
+  }
+
+  draw('generator', [
+    line('event-loop lag max', PALETTE[4], 'ms', ms),
+    line('open fds', PALETTE[5], 'fds', count),
+  ], [c.lagMaxMs, c.fds], [xAxis(), yAxis('ms', 'lag (ms)', 3, function (v) { return num(v); }), yAxis('fds', 'fds', 1, count)]);
+
+  var pending = 0;
+  window.addEventListener('resize', function () {
+    window.clearTimeout(pending);
+    pending = window.setTimeout(function () {
+      charts.forEach(function (u) { u.setSize({ width: Math.max(300, u.wsherdEl.clientWidth), height: HEIGHT }); });
+    }, 100);
+  });
+})();

@@ -1,0 +1,120 @@
+/**
+ * Threshold evaluation: a metric name (the spelling scenario files use) resolves to one number measured in a
+ * Results, then the threshold's comparison decides pass or fail. A metric with no data fails: a gate that
+ * measured nothing must not turn green (k6 behaves the same for thresholds on empty metrics).
+ */
+import type { ThresholdSpec, ThresholdOp } from '../scenario/types.js';
+import type { Results, ThresholdResult, LatencyStats } from '../results/types.js';
+import type { HistogramName } from '../metrics/types.js';
+
+/** What kind of number a metric is: decides units in reports (ms, a fraction shown as %, a count, a ratio). */
+export type MetricKind = 'ms' | 'fraction' | 'count' | 'ratio';
+
+const LATENCY_STATS = ['p50', 'p90', 'p95', 'p99', 'p999', 'min', 'max', 'mean'] as const;
+type LatencyStatName = (typeof LATENCY_STATS)[number];
+const HISTOGRAMS: readonly HistogramName[] = ['connect', 'handshake', 'rtt'];
+const LATENCY_RE = /^(p50|p90|p95|p99|p999|min|max|mean)\((connect|handshake|rtt)\)$/;
+
+type Resolver = (r: Results) => number | null;
+
+const counter = (key: keyof Results['summary']['counters']): Resolver => (r) => r.summary.counters[key];
+const skew = (key: keyof NonNullable<Results['backends']['skew']>): Resolver => (r) => r.backends.skew?.[key] ?? null;
+
+/** Every non-latency metric, with its kind and how to read it. */
+const METRICS: Record<string, { kind: MetricKind; read: Resolver }> = {
+  // No attempts means no rate: 0 would let an empty run pass `errors.rate < 0.01`.
+  'errors.rate': { kind: 'fraction', read: (r) => (r.summary.counters.attempted > 0 ? r.summary.errors.rate : null) },
+  'errors.count': { kind: 'count', read: (r) => r.summary.errors.total },
+  'connections.attempted': { kind: 'count', read: counter('attempted') },
+  'connections.established': { kind: 'count', read: counter('established') },
+  'connections.failed': { kind: 'count', read: counter('failed') },
+  'connections.dropped': { kind: 'count', read: counter('dropped') },
+  'connections.peak_open': { kind: 'count', read: (r) => r.summary.peakOpen },
+  'messages.sent': { kind: 'count', read: counter('messagesSent') },
+  'messages.received': { kind: 'count', read: counter('messagesReceived') },
+  'messages.lost': { kind: 'count', read: counter('messagesLost') },
+  'messages.lost_rate': {
+    kind: 'fraction',
+    read: (r) => (r.summary.counters.messagesSent > 0 ? r.summary.counters.messagesLost / r.summary.counters.messagesSent : null),
+  },
+  'backends.peak_to_average': { kind: 'ratio', read: skew('peakToAverage') },
+  'backends.cv': { kind: 'ratio', read: skew('cv') },
+  'backends.jain': { kind: 'ratio', read: skew('jain') },
+  'backends.min_share': { kind: 'fraction', read: skew('minShare') },
+  'backends.max_share': { kind: 'fraction', read: skew('maxShare') },
+  'generator.lag_max': {
+    kind: 'ms',
+    read: (r) => (r.generator.workers.length > 0 ? Math.max(...r.generator.workers.map((w) => w.maxLagMs)) : null),
+  },
+};
+
+/** Every metric name a threshold may use, e.g. for help texts and "did you mean" hints. */
+export const METRIC_NAMES: readonly string[] = [
+  ...HISTOGRAMS.flatMap((h) => LATENCY_STATS.map((s) => `${s}(${h})`)),
+  ...Object.keys(METRICS),
+];
+
+export function isKnownMetric(metric: string): boolean {
+  return LATENCY_RE.test(metric) || Object.hasOwn(METRICS, metric);
+}
+
+/** The kind of a metric (for units); undefined when the name is unknown. */
+export function metricKind(metric: string): MetricKind | undefined {
+  if (LATENCY_RE.test(metric)) return 'ms';
+  return Object.hasOwn(METRICS, metric) ? METRICS[metric]?.kind : undefined;
+}
+
+/**
+ * The measured value of `metric` in `results`, in its base unit (ms for latencies, a fraction for rates).
+ * null when the metric is unknown or had no data (no samples, nothing attempted, no backends).
+ */
+export function metricValue(results: Results, metric: string): number | null {
+  const m = LATENCY_RE.exec(metric);
+  if (m) {
+    const stats: LatencyStats | undefined = results.summary.latency[m[2] as HistogramName];
+    if (!stats || stats.count === 0) return null;
+    return stats[m[1] as LatencyStatName];
+  }
+  const def = Object.hasOwn(METRICS, metric) ? METRICS[metric] : undefined;
+  if (!def) return null;
+  const v = def.read(results);
+  return v === null || !Number.isFinite(v) ? null : v;
+}
+
+export function compare(measured: number, op: ThresholdOp, limit: number): boolean {
+  switch (op) {
+    case '<': return measured < limit;
+    case '<=': return measured <= limit;
+    case '>': return measured > limit;
+    case '>=': return measured >= limit;
+    case '==': return measured === limit;
+    case '!=': return measured !== limit;
+  }
+}
+
+/** Evaluates every threshold against `results`, in the given order. */
+export function evaluateThresholds(results: Results, specs: readonly ThresholdSpec[]): ThresholdResult[] {
+  return specs.map((spec) => {
+    const base = { source: spec.source, metric: spec.metric, op: spec.op, value: spec.value };
+    if (!isKnownMetric(spec.metric)) {
+      return { ...base, measured: null, pass: false, note: `unknown metric "${spec.metric}"` };
+    }
+    const measured = metricValue(results, spec.metric);
+    if (measured === null) {
+      return { ...base, measured: null, pass: false, note: `no data for ${spec.metric}${noDataReason(results, spec.metric)}` };
+    }
+    return { ...base, measured, pass: compare(measured, spec.op, spec.value) };
+  });
+}
+
+function noDataReason(results: Results, metric: string): string {
+  const m = LATENCY_RE.exec(metric);
+  if (m) return ` (no ${m[2]} samples were recorded)`;
+  if (metric === 'errors.rate') return ' (no connection was attempted)';
+  if (metric === 'messages.lost_rate') return ' (no message was sent)';
+  if (metric.startsWith('backends.')) {
+    return results.backends.perBackend.length === 0 ? ' (no backend identified itself)' : ' (no connection was attributed)';
+  }
+  if (metric.startsWith('generator.')) return ' (no worker reported)';
+  return '';
+}

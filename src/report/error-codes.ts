@@ -1,0 +1,43 @@
+/**
+ * One-line explanations of the failure codes the load engine classifies, shown next to the counts so a
+ * reader knows where to look (generator, network, balancer or backend).
+ */
+const FIXED: Record<string, string> = {
+  ECONNREFUSED: 'Nothing accepted the connection: no listener, or its accept backlog was full.',
+  ECONNRESET: 'The peer reset the connection (a process died, or a balancer/firewall dropped it).',
+  ETIMEDOUT: 'The kernel gave up on the TCP connection (no answer to SYN or to retransmissions).',
+  EADDRNOTAVAIL: 'No free local port for this (source, destination) pair: ephemeral ports are exhausted (TIME_WAIT).',
+  EADDRINUSE: 'The local address and port were already in use.',
+  EMFILE: 'The load generator ran out of file descriptors (its own limit, not the target\'s).',
+  ENFILE: 'The system-wide file table is full on the generator host.',
+  EHOSTUNREACH: 'No route to the target host.',
+  ENETUNREACH: 'No route to the target network.',
+  EPIPE: 'Wrote to a connection the peer had already closed.',
+  connect_timeout: 'The TCP connection was not established within the connect timeout.',
+  handshake_timeout: 'Connected, but no 101 Switching Protocols within the handshake timeout.',
+  message_timeout: 'A message was not echoed within the message timeout.',
+};
+
+const CLOSE_CODES: Record<string, string> = {
+  '1000': 'normal closure',
+  '1001': 'going away (server shutting down or restarting)',
+  '1002': 'protocol error',
+  '1006': 'closed abnormally: the TCP connection ended without a close frame',
+  '1008': 'policy violation',
+  '1009': 'message too big',
+  '1011': 'the server hit an internal error',
+  '1012': 'service restart',
+  '1013': 'try again later (server overloaded)',
+};
+
+export function explainErrorCode(code: string): string | undefined {
+  if (Object.hasOwn(FIXED, code)) return FIXED[code];
+  const http = /^http_(\d{3})$/.exec(code);
+  if (http) return `The server answered HTTP ${http[1]} instead of 101 Switching Protocols.`;
+  const close = /^close_(\d{4})$/.exec(code);
+  if (close) {
+    const what = CLOSE_CODES[close[1] as string];
+    return what ? `WebSocket close code ${close[1]}: ${what}.` : `WebSocket close code ${close[1]}.`;
+  }
+  return undefined;
+}

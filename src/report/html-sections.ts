@@ -1,0 +1,133 @@
+/**
+ * The report's sections, rendered on the server side so tables and numbers read without JavaScript; the
+ * client script only draws the charts into the `.chart` placeholders. A section with no data returns '' and
+ * is left out, never shown empty.
+ */
+import type { Results } from '../results/types.js';
+import { HISTOGRAM_NAMES } from '../metrics/types.js';
+import type { ChartData } from './chart-data.js';
+import { hasValues } from './chart-data.js';
+import { fmtDuration, fmtInt, fmtTimestamp, fmtLimit, fmtMetric, fmtMs, fmtPct, fmtRatio } from './format.js';
+import { esc } from './html-util.js';
+import { explainErrorCode } from './error-codes.js';
+import { oneLineSummary, verdictOf } from './verdict.js';
+
+export function chartBox(id: string, title: string, note = ''): string {
+  return `<figure class="chart-box"><figcaption>${esc(title)}${note ? ` <span class="muted">${esc(note)}</span>` : ''}</figcaption>` +
+    `<div class="chart" id="chart-${esc(id)}" data-chart="${esc(id)}"></div></figure>`;
+}
+
+function stat(value: string, label: string, tone = ''): string {
+  return `<div class="stat${tone ? ` stat-${tone}` : ''}"><div class="stat-v">${esc(value)}</div><div class="stat-k">${esc(label)}</div></div>`;
+}
+
+function stepNote(cd: ChartData): string {
+  return cd.step > 1 ? `(each point covers ${cd.step} s)` : '';
+}
+
+export function headerSection(r: Results): string {
+  const v = verdictOf(r);
+  const target = r.target.kind === 'lab'
+    ? `reference lab${r.scenario.lab ? `, ${r.scenario.lab.backends.count} backends, ${r.scenario.lab.proxy.strategy} (${r.scenario.lab.proxy.mode})` : ''}`
+    : 'external target';
+  const banner = v.partial
+    ? `<div class="banner" role="alert"><strong>Partial results.</strong> The run ${r.status === 'aborted' ? 'was aborted' : 'failed'} before ` +
+      `finishing its plan${v.reason ? `: ${esc(v.reason)}` : ''}. Numbers below cover only the part that ran.</div>`
+    : '';
+  const reason = v.reason && !v.partial ? `<div class="reason">${esc(v.reason)}</div>` : '';
+  return `<header class="verdict verdict-${v.kind}">
+<div class="verdict-top"><div>
+<div class="eyebrow">wsherd run report</div>
+<h1>${esc(r.scenario.name)}</h1>
+<div class="meta">${esc(fmtTimestamp(r.startedAt))} · ${esc(fmtDuration(r.durationMs))} · <code>${esc(r.target.url)}</code> · ${esc(target)}</div>
+</div><div class="badge">${esc(v.label)}</div></div>
+${reason}${banner}
+<p class="summary-line">${esc(oneLineSummary(r))}</p>
+${thresholdTable(r)}
+</header>`;
+}
+
+function thresholdTable(r: Results): string {
+  if (r.thresholds.length === 0) return '<p class="muted">No thresholds were set.</p>';
+  const rows = r.thresholds.map((t) => `<tr class="${t.pass ? 'pass' : 'fail'}">` +
+    `<td class="mark">${t.pass ? '✓' : '✗'}</td><td><code>${esc(t.source)}</code></td>` +
+    `<td class="num">${esc(fmtMetric(t.metric, t.measured))}</td><td class="num">${esc(fmtLimit(t.metric, t.op, t.value))}</td>` +
+    `<td class="muted">${esc(t.note ?? '')}</td></tr>`).join('\n');
+  return `<table class="thresholds"><thead><tr><th></th><th>threshold</th><th class="num">measured</th><th class="num">limit</th><th></th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>`;
+}
+
+export function connectionsSection(r: Results, cd: ChartData): string {
+  const k = r.summary.counters;
+  if (k.attempted === 0 && cd.t.length === 0) return '';
+  const stats = [
+    stat(fmtInt(k.attempted), 'attempted'),
+    stat(fmtInt(k.established), 'established'),
+    stat(fmtInt(k.failed), 'failed', k.failed > 0 ? 'bad' : ''),
+    stat(fmtInt(k.dropped), 'dropped', k.dropped > 0 ? 'bad' : ''),
+    stat(fmtInt(r.summary.peakOpen), 'peak open'),
+    stat(`${fmtInt(r.summary.openRate.mean)}/s`, `mean open rate (max ${fmtInt(r.summary.openRate.max)}/s)`),
+  ];
+  if (k.messagesSent > 0) stats.push(stat(fmtInt(k.messagesSent), `messages sent (${fmtInt(k.messagesLost)} lost)`, k.messagesLost > 0 ? 'warn' : ''));
+  const chart = cd.t.length > 0 ? chartBox('connections', 'Open connections, new and failed per second', stepNote(cd)) : '';
+  return `<section id="connections"><h2>Connections</h2><div class="stats">${stats.join('')}</div>${chart}</section>`;
+}
+
+export function latencySection(r: Results, cd: ChartData): string {
+  const rows = HISTOGRAM_NAMES.map((name) => ({ name, s: r.summary.latency[name] })).filter((x) => x.s && x.s.count > 0);
+  const chart = hasValues(cd.rttP50) || hasValues(cd.rttP99) || hasValues(cd.connectP99);
+  if (rows.length === 0 && !chart) return '';
+  const head = ['', 'count', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max', 'mean', 'stddev'];
+  const body = rows.map(({ name, s }) => `<tr><th>${esc(name)}</th><td class="num">${fmtInt(s.count)}</td>` +
+    [s.p50, s.p90, s.p95, s.p99, s.p999, s.max, s.mean, s.stddev].map((x) => `<td class="num">${esc(fmtMs(x))}</td>`).join('') + '</tr>').join('\n');
+  const table = rows.length > 0
+    ? `<table class="data"><thead><tr>${head.map((h, i) => `<th${i > 0 ? ' class="num"' : ''}>${h}</th>`).join('')}</tr></thead><tbody>\n${body}\n</tbody></table>
+<p class="muted small">Milliseconds. connect: TCP connect; handshake: TCP connected to 101; rtt: message echo round trip.</p>`
+    : '';
+  const chartHtml = chart ? chartBox('latency', 'Latency per second (ms)', stepNote(cd)) : '';
+  return `<section id="latency"><h2>Latency</h2>${table}${chartHtml}</section>`;
+}
+
+export function backendsSection(r: Results, cd: ChartData): string {
+  const per = r.backends.perBackend;
+  if (per.length === 0 && r.backends.unattributed === 0) return '';
+  const max = Math.max(...per.map((b) => b.connections), 1);
+  const even = per.length > 0 ? per.reduce((a, b) => a + b.connections, 0) / per.length : 0;
+  const seen = per.some((b) => b.sessionsSeenByBackend !== undefined);
+  const bars = per.map((b) => `<div class="bar-row"><span class="bar-label">${esc(b.id)}</span>` +
+    `<span class="bar-track"><span class="bar-fill" style="width:${((b.connections / max) * 100).toFixed(2)}%"></span>` +
+    `<span class="bar-even" style="left:${((even / max) * 100).toFixed(2)}%" title="even share"></span></span>` +
+    `<span class="bar-val">${fmtInt(b.connections)} <span class="muted">· ${fmtPct(b.share, 1)}</span>` +
+    `${seen ? ` <span class="muted small">(backend saw ${b.sessionsSeenByBackend === undefined ? '–' : fmtInt(b.sessionsSeenByBackend)})</span>` : ''}</span></div>`).join('\n');
+  const un = r.backends.unattributed > 0
+    ? `<p class="note">${fmtInt(r.backends.unattributed)} established connections were not attributed to any backend (the target sent no identity).</p>`
+    : '';
+  const s = r.backends.skew;
+  const skew = s
+    ? `<div class="stats">${stat(fmtRatio(s.peakToAverage), 'peak / average')}${stat(fmtRatio(s.cv), 'coefficient of variation')}` +
+      `${stat(fmtRatio(s.jain), "Jain's fairness (1 = even)")}${stat(fmtPct(s.minShare, 1), 'min share')}${stat(fmtPct(s.maxShare, 1), 'max share')}</div>`
+    : '';
+  const chart = cd.backendIds.length > 0 && cd.backendsOpen.some((col) => hasValues(col))
+    ? chartBox('backends', 'Open connections per backend', stepNote(cd)) : '';
+  return `<section id="backends"><h2>Backends</h2>
+<div class="bars" aria-label="connections per backend">${bars}</div>
+<p class="muted small">Connections each backend received; the thin mark is the even share.</p>${un}${skew}${chart}</section>`;
+}
+
+export function errorsSection(r: Results): string {
+  const entries = Object.entries(r.summary.errors.byCode).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  if (entries.length === 0) return '';
+  const total = r.summary.errors.total;
+  const attempted = r.summary.counters.attempted;
+  const rows = entries.map(([code, n]) => `<tr><td><code>${esc(code)}</code></td><td class="num">${fmtInt(n)}</td>` +
+    `<td class="num">${total > 0 ? fmtPct(n / total, 1) : '–'}</td><td class="num">${attempted > 0 ? fmtPct(n / attempted) : '–'}</td>` +
+    `<td class="muted">${esc(explainErrorCode(code) ?? '')}</td></tr>`).join('\n');
+  return `<section id="errors"><h2>Errors by code</h2>
+<p>${fmtInt(total)} errors (${fmtInt(r.summary.counters.failed)} failed attempts, ${fmtInt(r.summary.counters.dropped)} dropped connections); error rate ${fmtPct(r.summary.errors.rate)}.</p>
+<table class="data"><thead><tr><th>code</th><th class="num">count</th><th class="num">of errors</th><th class="num">of attempts</th><th>meaning</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table></section>`;
+}

@@ -1,0 +1,150 @@
+/**
+ * The final summary printed after a run (and by `wsherd report`): connections, errors by code, latency,
+ * backend distribution with skew, thresholds, status. Plain text in aligned columns; colour only when asked.
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { Results } from '../results/types.js';
+import { HISTOGRAM_NAMES } from '../metrics/types.js';
+import { fmtDuration, fmtInt, fmtTimestamp, fmtLimit, fmtMetric, fmtMs, fmtPct, fmtRatio } from './format.js';
+import { table } from './table.js';
+import { verdictOf } from './verdict.js';
+
+export interface SummaryOptions {
+  /** ANSI colours (the command decides: a TTY without NO_COLOR). */
+  color: boolean;
+}
+
+const BAR_WIDTH = 20;
+
+export function renderSummary(results: Results, opts: SummaryOptions): string {
+  const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const sections = [
+    header(results, c),
+    connections(results, c),
+    errors(results, c),
+    latency(results, c),
+    backends(results, c),
+    generator(results, c),
+    thresholds(results, c),
+    status(results, c),
+  ];
+  return sections.filter((s) => s.length > 0).map((s) => s.join('\n')).join('\n\n') + '\n';
+}
+
+function header(r: Results, c: ChalkInstance): string[] {
+  const lines = [`${c.bold('wsherd')} ${c.bold(r.scenario.name)}  ${c.dim(`${fmtTimestamp(r.startedAt)} · ${fmtDuration(r.durationMs)}`)}`];
+  lines.push(c.dim(`target ${r.target.url} (${r.target.kind === 'lab' ? 'reference lab' : 'external'})`));
+  return lines;
+}
+
+function connections(r: Results, c: ChalkInstance): string[] {
+  const k = r.summary.counters;
+  const ofAttempted = (n: number): string => (k.attempted > 0 ? fmtPct(n / k.attempted) : '');
+  const rows = [
+    ['attempted', fmtInt(k.attempted), ''],
+    ['established', fmtInt(k.established), ofAttempted(k.established)],
+    ['failed', fmtInt(k.failed), ofAttempted(k.failed)],
+    ['dropped', fmtInt(k.dropped), ofAttempted(k.dropped)],
+    ['closed clean', fmtInt(k.closedClean), ''],
+    ['peak open', fmtInt(r.summary.peakOpen), ''],
+    ['open rate', `${fmtInt(r.summary.openRate.mean)}/s`, `max ${fmtInt(r.summary.openRate.max)}/s`],
+  ];
+  if (k.messagesSent > 0 || k.messagesReceived > 0) {
+    rows.push(['messages', fmtInt(k.messagesSent), `sent; ${fmtInt(k.messagesReceived)} received, ${fmtInt(k.messagesLost)} lost`]);
+  }
+  return [c.bold('Connections'), ...table(rows, ['l', 'r', 'l'])];
+}
+
+function errors(r: Results, c: ChalkInstance): string[] {
+  const entries = Object.entries(r.summary.errors.byCode).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  if (entries.length === 0) return [];
+  const total = r.summary.errors.total;
+  const rows = entries.map(([code, n]) => [c.red(code), fmtInt(n), total > 0 ? fmtPct(n / total, 1) : '']);
+  rows.unshift([c.dim('code'), c.dim('count'), c.dim('of errors')]);
+  return [`${c.bold('Errors by code')}  ${c.dim(`${fmtInt(total)} total, rate ${fmtPct(r.summary.errors.rate)}`)}`, ...table(rows, ['l', 'r', 'r'])];
+}
+
+function latency(r: Results, c: ChalkInstance): string[] {
+  const cols = ['count', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max', 'mean'];
+  const rows: string[][] = [['', ...cols].map((h) => c.dim(h))];
+  for (const name of HISTOGRAM_NAMES) {
+    const s = r.summary.latency[name];
+    if (!s || s.count === 0) continue;
+    rows.push([name, fmtInt(s.count), ...[s.p50, s.p90, s.p95, s.p99, s.p999, s.max, s.mean].map(fmtMs)]);
+  }
+  if (rows.length === 1) return [];
+  return [`${c.bold('Latency')} ${c.dim('(ms)')}`, ...table(rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'])];
+}
+
+/** Lag and fds above these shares mean the generator, not the target, may have shaped the numbers. */
+const LAG_WARN_MS = 50;
+const FD_WARN_SHARE = 0.9;
+
+/** The generator's own health, apart from the target's: a slow or fd-starved generator shows here first. */
+function generator(r: Results, c: ChalkInstance): string[] {
+  const ws = r.generator.workers;
+  if (ws.length === 0) return [];
+  const maxLag = Math.max(...ws.map((w) => w.maxLagMs));
+  const fdShare = Math.max(...ws.map((w) => (w.fdLimit > 0 ? w.maxFds / w.fdLimit : 0)));
+  const worst = ws.reduce((a, b) => (b.maxFds > a.maxFds ? b : a));
+  const rss = ws.reduce((n, w) => n + w.maxRssBytes, 0);
+  const cpu = ws.reduce((n, w) => n + w.cpuMs, 0);
+  const grown = ws.reduce((n, w) => n + (w.startRssBytes === undefined ? 0 : Math.max(0, w.maxRssBytes - w.startRssBytes)), 0);
+  const perConn = r.summary.peakOpen > 0 && ws.every((w) => w.startRssBytes !== undefined) ? grown / r.summary.peakOpen : undefined;
+  const crashed = ws.filter((w) => w.exit !== 'ok');
+  const rows = [
+    ['workers', fmtInt(ws.length), crashed.length > 0 ? c.red(`${crashed.length} ended ${crashed.map((w) => `#${w.id} ${w.exit}`).join(', ')}`) : ''],
+    ['event-loop lag', `${fmtMs(maxLag)} ms`, maxLag > LAG_WARN_MS ? c.yellow('max; the generator was busy: latencies include its own delay') : c.dim('max')],
+    ['fds', `${fmtInt(worst.maxFds)} of ${fmtInt(worst.fdLimit)}`, fdShare > FD_WARN_SHARE ? c.yellow('near the limit: EMFILE here is the generator\'s') : c.dim('most in one worker')],
+    ['cpu', `${fmtInt(cpu / 1000)} s`, c.dim('user + system, all workers')],
+    ['memory', `${fmtInt(rss / 2 ** 20)} MiB`, perConn === undefined ? c.dim('peak RSS, all workers') : c.dim(`peak RSS; ≈ ${fmtInt(perConn / 1024)} KiB per open connection`)],
+  ];
+  return [c.bold('Generator'), ...table(rows, ['l', 'r', 'l'])];
+}
+
+function backends(r: Results, c: ChalkInstance): string[] {
+  const per = r.backends.perBackend;
+  if (per.length === 0) return [];
+  const maxShare = Math.max(...per.map((b) => b.share), 0);
+  const withSeen = per.some((b) => b.sessionsSeenByBackend !== undefined);
+  const head = ['backend', 'connections', 'share', ''];
+  if (withSeen) head.push('seen by backend');
+  const rows: string[][] = [head.map((h) => c.dim(h))];
+  for (const b of per) {
+    const len = maxShare > 0 ? Math.round((b.share / maxShare) * BAR_WIDTH) : 0;
+    const row = [b.id, fmtInt(b.connections), fmtPct(b.share, 1), c.cyan('█'.repeat(len))];
+    if (withSeen) row.push(b.sessionsSeenByBackend === undefined ? '–' : fmtInt(b.sessionsSeenByBackend));
+    rows.push(row);
+  }
+  if (r.backends.unattributed > 0) rows.push([c.yellow('unattributed'), fmtInt(r.backends.unattributed), '', '']);
+  const lines = [c.bold('Backends'), ...table(rows, ['l', 'r', 'r', 'l', 'r'])];
+  const s = r.backends.skew;
+  if (s) {
+    lines.push(`  ${c.dim('skew')}  peak/avg ${fmtRatio(s.peakToAverage)}  cv ${fmtRatio(s.cv)}  jain ${fmtRatio(s.jain)}  ` +
+      `min share ${fmtPct(s.minShare, 1)}  max share ${fmtPct(s.maxShare, 1)}`);
+  }
+  return lines;
+}
+
+function thresholds(r: Results, c: ChalkInstance): string[] {
+  if (r.thresholds.length === 0) return [];
+  const rows = r.thresholds.map((t) => [
+    t.pass ? c.green('✓') : c.red('✗'),
+    t.source,
+    t.measured === null ? c.yellow(t.note ?? 'no data') : `measured ${fmtMetric(t.metric, t.measured)}`,
+    `limit ${fmtLimit(t.metric, t.op, t.value)}`,
+  ]);
+  return [c.bold('Thresholds'), ...table(rows, ['l', 'l', 'l', 'l'])];
+}
+
+function status(r: Results, c: ChalkInstance): string[] {
+  const v = verdictOf(r);
+  const color = v.kind === 'pass' ? c.green : c.red;
+  let line = `${c.bold('Status')}  ${color.bold(v.label)}`;
+  if (v.kind === 'thresholds-failed') line += `  ${v.thresholdsFailed} of ${r.thresholds.length} thresholds failed`;
+  else if (r.thresholds.length > 0 && v.kind === 'pass') line += `  all ${r.thresholds.length} thresholds passed`;
+  if (v.reason) line += `  ${c.dim(`(${v.reason})`)}`;
+  const lines = [line];
+  if (v.partial) lines.push(c.yellow('  partial results: the run did not finish its plan'));
+  return lines;
+}

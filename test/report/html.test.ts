@@ -1,0 +1,118 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { renderHtml, type ReportData } from '../../src/report/html.js';
+import type { Results, SeriesPoint } from '../../src/results/types.js';
+import { sampleResults } from '../results/fixture.js';
+
+const DATA_RE = /<script type="application\/json" id="wsherd-data">([\s\S]*?)<\/script>/;
+
+function embedded(html: string): ReportData {
+  const m = DATA_RE.exec(html);
+  assert.ok(m, 'the data block is present');
+  return JSON.parse(m[1] as string) as ReportData;
+}
+
+describe('renderHtml', () => {
+  const results = sampleResults();
+  const html = renderHtml(results);
+
+  test('self-contained: nothing to fetch, and a CSP that forbids fetching', () => {
+    // The embedded data may mention URLs (e.g. the lab's admin endpoints); it is data, never fetched.
+    const markup = html.replace(DATA_RE, '');
+    assert.doesNotMatch(markup, /https?:\/\//i);
+    assert.doesNotMatch(markup, /\ssrc\s*=/i);
+    assert.doesNotMatch(markup, /<link\b/i);
+    assert.doesNotMatch(markup, /@import/i);
+    assert.doesNotMatch(markup, /url\(\s*['"]?(?!data:)[a-z]+:/i);
+    for (const m of markup.matchAll(/\shref\s*=\s*"([^"]*)"/gi)) assert.ok(m[1]?.startsWith('#'), `local anchor only: ${m[1]}`);
+    assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">/);
+  });
+
+  test('inlines uPlot (code, css, licence notice) and the client script', () => {
+    assert.match(html, /\/\*! uPlot v1\.\d+\.\d+ \| Copyright \(c\) \d{4} Leon Sorokin \| MIT License \*\/\nvar uPlot=function/);
+    assert.match(html, /\.uplot, \.uplot \*/);
+    assert.match(html, /getElementById\('wsherd-data'\)/);
+    assert.match(html, /sync: \{ key: SYNC \}/);
+  });
+
+  test('embeds the results (minus raw series and histograms) and the chart columns', () => {
+    const data = embedded(html);
+    assert.deepEqual(data.results.summary, results.summary);
+    assert.deepEqual(data.results.thresholds, results.thresholds);
+    assert.equal('series' in data.results, false);
+    assert.equal(data.chart.step, 1);
+    assert.deepEqual(data.chart.t, results.series.map((p) => p.t));
+    assert.deepEqual(data.chart.open, results.series.map((p) => p.open));
+    assert.deepEqual(data.chart.backendIds, ['b1', 'b2', 'b3']);
+  });
+
+  test('sections in order, verdict with thresholds and measured values', () => {
+    const order = ['class="verdict verdict-thresholds-failed"', 'id="connections"', 'id="latency"', 'id="backends"', 'id="errors"',
+      'id="generator"', 'id="scenario"', 'id="environment"'].map((s) => html.indexOf(s));
+    assert.ok(order.every((i) => i > 0), String(order));
+    assert.deepEqual([...order].sort((a, b) => a - b), order);
+    assert.match(html, /<div class="badge">THRESHOLDS FAILED<\/div>/);
+    assert.match(html, /<tr class="fail"><td class="mark">✗<\/td><td><code>errors.rate &lt; 0.1%<\/code><\/td><td class="num">0.990%<\/td><td class="num">&lt; 0.100%<\/td>/);
+    assert.match(html, /<tr class="pass"><td class="mark">✓<\/td><td><code>p99\(connect\) &lt; 50ms<\/code><\/td><td class="num">11.8 ms<\/td>/);
+    assert.match(html, /2,020 attempted, 2,005 established \(99.26%\), 15 failed, 5 dropped; error rate 0.99%; peak 2,000 open/);
+    for (const id of ['connections', 'latency', 'backends', 'generator']) assert.match(html, new RegExp(`id="chart-${id}"`));
+  });
+
+  test('well under 3 MB, also for a day-long run (the series is thinned)', () => {
+    assert.ok(Buffer.byteLength(html) < 3 * 1024 * 1024);
+    const long = sampleResults();
+    const base = long.series[20] as SeriesPoint;
+    long.series = Array.from({ length: 86_400 }, (_, t) => ({ ...base, t, errors: { ECONNRESET: t % 7 } }));
+    const big = renderHtml(long);
+    assert.ok(Buffer.byteLength(big) < 3 * 1024 * 1024, `${Buffer.byteLength(big)} bytes`);
+    const data = embedded(big);
+    assert.equal(data.chart.step, 44);
+    assert.ok(data.chart.t.length <= 2000);
+    assert.match(big, /each point covers 44 s/);
+  });
+
+  test('omits the errors section when there are no errors', () => {
+    const r = sampleResults();
+    r.summary.errors = { total: 0, rate: 0, byCode: {} };
+    const out = renderHtml(r);
+    assert.doesNotMatch(out, /id="errors"/);
+    assert.doesNotMatch(out, /href="#errors"/);
+    assert.match(html, /<td><code>ECONNREFUSED<\/code><\/td><td class="num">12<\/td><td class="num">60.0%<\/td>/);
+  });
+
+  test('omits sections with no data instead of showing them empty', () => {
+    const r: Results = sampleResults();
+    r.series = [];
+    r.backends = { perBackend: [], unattributed: 0, skew: null };
+    r.generator.workers = [];
+    const out = renderHtml(r);
+    assert.doesNotMatch(out, /id="chart-/);
+    assert.doesNotMatch(out, /id="backends"/);
+    assert.doesNotMatch(out, /id="generator"/);
+    assert.match(out, /id="latency"/, 'the latency table stands without the chart');
+  });
+
+  test('aborted and failed runs carry a partial-results banner with the reason', () => {
+    const r = sampleResults();
+    r.status = 'aborted';
+    r.statusReason = 'SIGINT after 12 s';
+    const out = renderHtml(r);
+    assert.match(out, /<div class="badge">ABORTED<\/div>/);
+    assert.match(out, /<strong>Partial results.<\/strong> The run was aborted before finishing its plan: SIGINT after 12 s./);
+    r.status = 'failed';
+    r.statusReason = 'worker 1 crashed';
+    assert.match(renderHtml(r), /The run failed before finishing its plan: worker 1 crashed/);
+    assert.doesNotMatch(html, /Partial results/);
+  });
+
+  test('text from the results cannot inject markup or close the data block', () => {
+    const r = sampleResults();
+    r.scenario.name = '</script><script>alert(1)</script>';
+    const out = renderHtml(r);
+    assert.equal(out.match(/<script\b/g)?.length, 3);
+    assert.equal(out.match(/<\/script>/g)?.length, 3);
+    assert.match(out, /<h1>&lt;\/script&gt;&lt;script&gt;alert\(1\)&lt;\/script&gt;<\/h1>/);
+    assert.match(out, /"name":"<\\\/script>\\u003cscript>alert\(1\)<\\\/script>"/, 'escaped inside the JSON');
+    assert.equal(embedded(out).results.scenario.name, r.scenario.name);
+  });
+});
