@@ -1,0 +1,113 @@
+/**
+ * The reference ws backend: says who it is (x-wsherd-backend header on every HTTP response, hello frame first),
+ * echoes every message verbatim, closes first on request, and counts its sessions. Built to hold 10,000+ idle
+ * connections cheaply: no per-connection timers, no compression, no per-message allocation beyond ws's own.
+ */
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import type { BackendStats } from '../lab/types.js';
+import { listenOn } from '../lab/listen.js';
+import { BACKEND_HEADER, CLOSE_REQUEST, STATS_PATH, helloFrame } from './identity.js';
+
+export interface BackendOptions {
+  /** Identity reported in the header, the hello frame and the stats, e.g. `b1`. */
+  id: string;
+  /** Listen address. Default 127.0.0.1. */
+  host?: string;
+  /** Listen port; 0 (the default) picks an ephemeral port. */
+  port?: number;
+}
+
+export interface RunningBackend {
+  /** The port actually bound. */
+  port: number;
+  /** Stops listening and drops every open connection (no close handshake); resolves when the server is closed. */
+  close(): Promise<void>;
+  stats(): BackendStats;
+}
+
+/** Largest message accepted (16 MiB): big enough for any payload a scenario sends, small enough to bound memory. */
+const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
+const CLOSE_REQUEST_BYTES = Buffer.byteLength(CLOSE_REQUEST);
+
+export async function startBackend(opts: BackendOptions): Promise<RunningBackend> {
+  const { id } = opts;
+  const counters = { sessionsTotal: 0, sessionsOpen: 0, messagesEchoed: 0 };
+  const stats = (): BackendStats => ({ id, pid: process.pid, ...counters });
+  const hello = helloFrame(id, process.pid);
+
+  const server = http.createServer((req, res) => {
+    res.setHeader(BACKEND_HEADER, id);
+    if (req.method === 'GET' && req.url === STATS_PATH) {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(stats()));
+      return;
+    }
+    res.statusCode = 404;
+    res.setHeader('content-type', 'text/plain');
+    res.end(`Not found: this is wsherd reference backend ${id}; open a WebSocket or GET ${STATS_PATH}\n`);
+  });
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_PAYLOAD_BYTES });
+
+  // The 101 carries the identity too, so a client can attribute the session before the hello frame arrives.
+  wss.on('headers', (headers) => headers.push(`${BACKEND_HEADER}: ${id}`));
+  // With a listener here ws leaves rejected handshakes to us, so the 400 also says which backend refused it.
+  wss.on('wsClientError', (err, socket, req) => rejectHandshake(socket, req.method === 'GET' ? 400 : 405, err.message, id));
+  server.on('connection', (socket) => socket.setNoDelay(true));
+  server.on('upgrade', (req, socket, head) => {
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  wss.on('connection', (ws: WebSocket) => {
+    counters.sessionsTotal++;
+    counters.sessionsOpen++;
+    ws.on('close', () => counters.sessionsOpen--);
+    // A peer reset is routine under load; without a listener it would crash the process.
+    ws.on('error', () => {});
+    ws.on('message', (data: RawData, isBinary: boolean) => onMessage(ws, data, isBinary));
+    ws.send(hello);
+  });
+
+  function onMessage(ws: WebSocket, data: RawData, isBinary: boolean): void {
+    if (!isBinary && isCloseRequest(data)) {
+      ws.close(1000, 'close requested');
+      return;
+    }
+    counters.messagesEchoed++;
+    ws.send(data, { binary: isBinary });
+  }
+
+  const port = await listenOn(server, opts.host ?? '127.0.0.1', opts.port ?? 0, `backend ${id}`);
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve) => {
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+    return closing;
+  };
+  return { port, close, stats };
+}
+
+function isCloseRequest(data: RawData): boolean {
+  if (!Buffer.isBuffer(data) || data.length !== CLOSE_REQUEST_BYTES) return false;
+  return data.toString('utf8') === CLOSE_REQUEST;
+}
+
+function rejectHandshake(socket: Duplex, status: number, message: string, id: string): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = `${message}\n`;
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n` +
+      `${BACKEND_HEADER}: ${id}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}

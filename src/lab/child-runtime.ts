@@ -1,0 +1,63 @@
+/**
+ * The child side of a lab component: read the config from argv[2], start, report ready over IPC, and shut
+ * down when told (SIGTERM) or when the parent goes away (the IPC channel disconnects, which also happens when
+ * the parent is SIGKILLed). Shutdown never calls process.exit: close() drops every socket and the event loop
+ * drains; a last-resort timer covers a leaked handle so an orphan can never linger.
+ */
+import { isWsherdError } from '../errors.js';
+import type { ChildMessage } from './child-protocol.js';
+
+export interface ChildComponent {
+  port: number;
+  adminPort: number;
+  close(): Promise<void>;
+}
+
+/** After shutdown starts, a handle that still keeps the loop alive gets this long before the child kills itself. */
+const SHUTDOWN_DEADLINE_MS = 3000;
+
+export function runChild<C>(what: string, start: (config: C) => Promise<ChildComponent>): void {
+  let config: C;
+  try {
+    config = JSON.parse(process.argv[2] ?? '') as C;
+  } catch {
+    process.stderr.write(`${what}: expected its config as one JSON argument\n`);
+    process.exitCode = 2;
+    return;
+  }
+  let component: ChildComponent | undefined;
+  let stopping = false;
+  const shutdown = (): void => {
+    if (stopping) return;
+    stopping = true;
+    setTimeout(() => process.kill(process.pid, 'SIGKILL'), SHUTDOWN_DEADLINE_MS).unref();
+    process.off('SIGTERM', shutdown);
+    process.off('disconnect', shutdown);
+    if (process.connected) process.disconnect();
+    void component?.close();
+  };
+  // Ctrl-C in a terminal signals the whole process group; the parent decides when the lab stops.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', shutdown);
+  process.on('disconnect', shutdown);
+
+  start(config).then(
+    (c) => {
+      component = c;
+      if (stopping) void c.close();
+      else send({ type: 'ready', port: c.port, adminPort: c.adminPort });
+    },
+    (err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      process.stderr.write(`${what}: ${message}\n`);
+      process.exitCode = 1;
+      // Shut down once the message is flushed, so the parent gets the reason rather than a bare exit.
+      send({ type: 'error', message, ...(isWsherdError(err) ? { code: err.code } : {}) }, shutdown);
+    },
+  );
+}
+
+function send(msg: ChildMessage, then?: () => void): void {
+  if (process.send && process.connected) process.send(msg, undefined, undefined, () => then?.());
+  else then?.();
+}

@@ -1,0 +1,146 @@
+/**
+ * The lab manager: starts the reference backends (b1..bN) and the proxy in front of them, each in its own
+ * child process so the lab scales past one process's fd limit, and tears them down again.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { WsherdError } from '../errors.js';
+import { STATS_PATH } from '../backend/identity.js';
+import type { BackendOptions } from '../backend/server.js';
+import type { ProxyOptions } from '../proxy/server.js';
+import { assertProxyMode } from '../proxy/server.js';
+import { createStrategy } from '../proxy/strategies/index.js';
+import type { LabSpec } from '../scenario/types.js';
+import { registerLab } from './cleanup.js';
+import { describeExit, forkComponent, type ComponentProcess } from './component-process.js';
+import { getJson } from './http-json.js';
+import type { BackendStats, Lab, LabComponent, LabStats, ProxyStats } from './types.js';
+import { connectHost, httpUrl, wsUrl } from './urls.js';
+
+export interface StartLabOptions {
+  /** Aborts the start-up (children started so far are killed; rejects with WSH_ERR_ABORTED). No effect later. */
+  signal?: AbortSignal;
+  /** Per component: time allowed from fork to `ready`, ms. Default 10000. */
+  readyTimeoutMs?: number;
+  /** stop(): time between SIGTERM and SIGKILL, ms. Default 2000. */
+  stopGraceMs?: number;
+}
+
+const BACKEND_ENTRY = new URL('../backend/main.js', import.meta.url);
+const PROXY_ENTRY = new URL('../proxy/main.js', import.meta.url);
+/** The proxy's admin endpoint always binds loopback, whatever the proxy listens on. */
+const ADMIN_HOST = '127.0.0.1';
+
+export async function startLab(spec: LabSpec, opts: StartLabOptions = {}): Promise<Lab> {
+  validate(spec);
+  if (opts.signal?.aborted) throw new WsherdError('WSH_ERR_ABORTED', 'Lab start aborted before it began.');
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 10_000;
+  const graceMs = opts.stopGraceMs ?? 2000;
+
+  // Every forked child is known from its first moment, so a parent exit during start-up still kills it.
+  const spawned = new Set<ChildProcess>();
+  const unregister = registerLab((signal) => {
+    for (const c of spawned) if (c.exitCode === null && c.signalCode === null) c.kill(signal);
+  });
+  const fork = (id: string, entry: URL, config: unknown): Promise<ComponentProcess> =>
+    forkComponent(id, entry, config, { readyTimeoutMs, onSpawn: (c) => spawned.add(c), ...(opts.signal ? { signal: opts.signal } : {}) });
+
+  const started: ComponentProcess[] = [];
+  try {
+    const backendHost = spec.backends.host;
+    const results = await Promise.allSettled(
+      Array.from({ length: spec.backends.count }, (_, i) => {
+        const config: BackendOptions = { id: `b${i + 1}`, host: backendHost, port: 0 };
+        return fork(config.id, BACKEND_ENTRY, config);
+      }),
+    );
+    for (const r of results) if (r.status === 'fulfilled') started.push(r.value);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+
+    const proxyConfig: ProxyOptions = {
+      host: spec.proxy.host,
+      port: 0,
+      adminHost: ADMIN_HOST,
+      adminPort: 0,
+      strategy: spec.proxy.strategy,
+      mode: spec.proxy.mode,
+      backends: started.map((b) => ({ id: b.id, host: connectHost(backendHost), port: b.port })),
+    };
+    started.push(await fork('proxy', PROXY_ENTRY, proxyConfig));
+  } catch (err) {
+    await Promise.all(started.map((c) => c.stop(graceMs)));
+    unregister();
+    throw err;
+  }
+  return assemble(spec, started, graceMs, unregister);
+}
+
+function assemble(spec: LabSpec, children: ComponentProcess[], graceMs: number, unregister: () => void): Lab {
+  const proxy = children[children.length - 1] as ComponentProcess;
+  const backends = children.slice(0, -1);
+  const components: LabComponent[] = backends.map((b) => ({
+    id: b.id,
+    kind: 'backend',
+    pid: b.pid,
+    host: spec.backends.host,
+    port: b.port,
+    url: wsUrl(spec.backends.host, b.port),
+    adminUrl: httpUrl(spec.backends.host, b.port, STATS_PATH),
+  }));
+  const proxyUrl = wsUrl(spec.proxy.host, proxy.port);
+  components.push({
+    id: 'proxy',
+    kind: 'proxy',
+    pid: proxy.pid,
+    host: spec.proxy.host,
+    port: proxy.port,
+    url: proxyUrl,
+    adminUrl: httpUrl(ADMIN_HOST, proxy.adminPort, '/stats'),
+  });
+
+  let stopping: Promise<void> | undefined;
+  const died = new Promise<string>((resolve) => {
+    for (const c of children) {
+      const kind = c === proxy ? 'proxy' : 'backend';
+      void c.exited.then(async () => {
+        if (stopping) return;
+        const info = await c.closed;
+        const tail = c.stderrTail();
+        resolve(`Lab ${kind} ${c.id} (pid ${c.pid}) exited unexpectedly (${describeExit(info)})${tail ? `: ${tail}` : '.'}`);
+      });
+    }
+  });
+
+  const stats = async (): Promise<LabStats> => {
+    const byId = new Map(components.map((c) => [c.id, c.adminUrl]));
+    const [backendStats, proxyStats] = await Promise.all([
+      Promise.all(backends.map((b) => getJson<BackendStats>(byId.get(b.id) ?? ''))),
+      getJson<ProxyStats>(byId.get('proxy') ?? ''),
+    ]);
+    return { backends: backendStats, proxy: proxyStats };
+  };
+
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      // The proxy first, so clients see one clean close rather than backends vanishing behind it.
+      await proxy.stop(graceMs);
+      await Promise.all(backends.map((b) => b.stop(graceMs)));
+      unregister();
+    })();
+    return stopping;
+  };
+
+  return { components, entryUrl: proxyUrl, stats, stop, died };
+}
+
+function validate(spec: LabSpec): void {
+  const { count, kind } = spec.backends;
+  if (!Number.isInteger(count) || count < 1) {
+    throw new WsherdError('WSH_ERR_INVALID_INPUT', `lab.backends.count must be a whole number >= 1, got ${count}.`, { hint: 'Set lab.backends.count, e.g. 3.' });
+  }
+  if (kind !== 'ws') {
+    throw new WsherdError('WSH_ERR_INVALID_INPUT', `lab.backends.kind "${String(kind)}" is not supported; valid kinds: ws.`, { hint: 'Use kind: ws.' });
+  }
+  assertProxyMode(spec.proxy.mode);
+  createStrategy(spec.proxy.strategy);
+}

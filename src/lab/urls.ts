@@ -1,0 +1,23 @@
+/** Turning a listener's bind address and port into the URLs clients and operators use. */
+
+/** Where to connect to reach a listener bound to `host` (a wildcard bind is reached over loopback). */
+export function connectHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '::1';
+  return host;
+}
+
+/** `host` as it appears in a URL: IPv6 literals in brackets. */
+export function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** ws:// URL of a listener bound to `host:port`. */
+export function wsUrl(host: string, port: number): string {
+  return `ws://${urlHost(connectHost(host))}:${port}/`;
+}
+
+/** http:// URL of `path` on a listener bound to `host:port`. */
+export function httpUrl(host: string, port: number, path: string): string {
+  return `http://${urlHost(connectHost(host))}:${port}${path}`;
+}

@@ -1,0 +1,54 @@
+/**
+ * The proxy's admin endpoint, on its own loopback port so it never competes with relayed traffic:
+ * `GET /`, `/stats` or /__wsherd/stats → ProxyStats JSON; `GET /metrics` → the same figures as Prometheus text.
+ */
+import http from 'node:http';
+import type { ProxyStats } from '../lab/types.js';
+import { STATS_PATH } from '../backend/identity.js';
+
+export function createAdminServer(stats: () => ProxyStats): http.Server {
+  return http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET') {
+      res.writeHead(405, { 'content-type': 'text/plain', allow: 'GET' }).end('Only GET is supported.\n');
+    } else if (path === '/' || path === '/stats' || path === STATS_PATH) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats()));
+    } else if (path === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(toPrometheus(stats()));
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: try GET /stats or GET /metrics\n');
+    }
+  });
+}
+
+type Sample = [labels: Record<string, string>, value: number];
+
+/** Prometheus text exposition (format 0.0.4) of a ProxyStats. */
+export function toPrometheus(s: ProxyStats): string {
+  const out: string[] = [];
+  const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: Sample[]): void => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, value] of samples) out.push(`${name}${formatLabels(labels)} ${value}`);
+  };
+  const info = { strategy: s.strategy, mode: s.mode };
+  const per = (pick: (b: ProxyStats['backends'][number]) => number): Sample[] => s.backends.map((b) => [{ backend: b.id }, pick(b)]);
+  metric('wsherd_proxy_info', 'gauge', 'Strategy and mode of this proxy.', [[info, 1]]);
+  metric('wsherd_proxy_connections_total', 'counter', 'Client connections accepted.', [[{}, s.connectionsTotal]]);
+  metric('wsherd_proxy_connections_open', 'gauge', 'Client connections open now.', [[{}, s.connectionsOpen]]);
+  metric('wsherd_proxy_accepts_refused_total', 'counter', 'Accepts that failed because the proxy was out of fds.', [[{}, s.acceptsRefused]]);
+  metric('wsherd_proxy_errors_total', 'counter', 'Failures by reason.', Object.entries(s.errors).map(([reason, n]) => [{ reason }, n]));
+  metric('wsherd_proxy_backend_healthy', 'gauge', '1 when the backend is in rotation.', per((b) => (b.healthy ? 1 : 0)));
+  metric('wsherd_proxy_backend_active', 'gauge', 'Open connections to the backend.', per((b) => b.active));
+  metric('wsherd_proxy_backend_connections_total', 'counter', 'Connections relayed to the backend.', per((b) => b.total));
+  metric('wsherd_proxy_backend_failures_total', 'counter', 'Failed connects to the backend.', per((b) => b.failures));
+  metric('process_open_fds', 'gauge', 'Open file descriptors.', [[{}, s.process.fds]]);
+  metric('process_max_fds', 'gauge', 'Soft limit on open file descriptors.', [[{}, s.process.fdLimit]]);
+  metric('process_resident_memory_bytes', 'gauge', 'Resident set size in bytes.', [[{}, s.process.rssBytes]]);
+  metric('wsherd_proxy_event_loop_lag_seconds', 'gauge', 'p99 event-loop delay over the last second.', [[{}, s.process.eventLoopLagMs / 1000]]);
+  return out.join('\n') + '\n';
+}
+
+function formatLabels(labels: Record<string, string>): string {
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);
+  return parts.length === 0 ? '' : `{${parts.join(',')}}`;
+}
