@@ -6,8 +6,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { isMap, isScalar } from 'yaml';
 import type { BackendKind, BackendsSpec, Behavior, Closer, LabSpec, ProxyMode, ProxySpec, TargetSpec } from './types.js';
 import { type Context, type Field, type Section, describe, readChoice, readDuration, readInteger, readNumber, readSection, readString, reportMissing } from './context.js';
-import { KNOWN_STRATEGIES } from './strategies.js';
-import { closest } from './suggest.js';
+import { checkStrategyMode, readStrategy } from './strategies.js';
 
 export const LAB_KEYS = ['backends', 'proxy'] as const;
 export const BACKENDS_KEYS = ['count', 'kind', 'host'] as const;
@@ -77,17 +76,8 @@ function readProxy(ctx: Context, field: Field | undefined): ProxySpec | undefine
   const mode = modeField ? readChoice(ctx, modeField, PROXY_MODES) : 'l4';
   const hostField = f.get('host');
   const host = hostField ? readLoopbackHost(ctx, hostField) : DEFAULT_HOST;
+  if (strategyField && strategy !== undefined && mode !== undefined && !checkStrategyMode(ctx, strategyField, strategy, mode, modeField !== undefined)) return undefined;
   return strategy !== undefined && mode !== undefined && host !== undefined ? { strategy, mode, host } : undefined;
-}
-
-function readStrategy(ctx: Context, field: Field): string | undefined {
-  const name = readString(ctx, field);
-  if (name === undefined) return undefined;
-  if (KNOWN_STRATEGIES.includes(name)) return name;
-  const match = closest(name, KNOWN_STRATEGIES);
-  const hint = match === undefined ? `known strategies: ${KNOWN_STRATEGIES.join(', ')}` : `did you mean "${match}"?`;
-  ctx.report(field.at, field.path, `unknown strategy "${name}" in ${field.path}`, hint);
-  return undefined;
 }
 
 /** True for 127.0.0.0/8 and ::1 (in any of its spellings). */

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { parseScenario } from '../../src/scenario/load.js';
 import { isLoopback } from '../../src/scenario/sections.js';
 import { KNOWN_STRATEGIES, isKnownStrategy } from '../../src/scenario/strategies.js';
+import { ALL_STRATEGY_NAMES } from '../../src/proxy/strategies/metadata.js';
 import { rejectText, targetScenario } from './helpers.js';
 
 const lines = (text: string) => rejectText(text, 'v.yaml').problems.map((p) => `${p.line}:${p.col} ${p.message}${p.hint ? ` (${p.hint})` : ''}`);
@@ -59,13 +60,32 @@ describe('lab', () => {
     assert.deepEqual(lines(labScenario('  backends: {count: 257}\n')), ['4:21 lab.backends.count must be at most 256, got 257']);
   });
 
-  test('strategy names come from KNOWN_STRATEGIES', () => {
-    assert.deepEqual([...KNOWN_STRATEGIES], ['round-robin']);
+  test('strategy names come from the proxy strategy metadata', () => {
+    assert.deepEqual([...KNOWN_STRATEGIES], [...ALL_STRATEGY_NAMES]);
     assert.ok(isKnownStrategy('round-robin'));
-    assert.ok(!isKnownStrategy('least-connections'));
-    assert.deepEqual(lines(labScenario('  backends: {count: 2}\n  proxy: {strategy: least-connections}\n')), [
-      '5:21 unknown strategy "least-connections" in lab.proxy.strategy (known strategies: round-robin)',
+    assert.ok(isKnownStrategy('least-connections'));
+    assert.ok(isKnownStrategy('cookie'));
+    assert.ok(!isKnownStrategy('leastconn'));
+    assert.deepEqual(lines(labScenario('  backends: {count: 2}\n  proxy: {strategy: least-connection}\n')), [
+      '5:21 unknown strategy "least-connection" in lab.proxy.strategy (did you mean "least-connections"?)',
     ]);
+    assert.deepEqual(lines(labScenario('  backends: {count: 2}\n  proxy: {strategy: leastconn}\n')), [
+      `5:21 unknown strategy "leastconn" in lab.proxy.strategy (known strategies: ${ALL_STRATEGY_NAMES.join(', ')})`,
+    ]);
+    const s = parseScenario(labScenario('  backends: {count: 2}\n  proxy: {strategy: maglev}\n'), 'm.yaml');
+    assert.deepEqual(s.lab?.proxy, { strategy: 'maglev', mode: 'l4', host: '127.0.0.1' });
+  });
+
+  test('an L7-only strategy needs mode l7, reported at the strategy', () => {
+    const hint = '(set lab.proxy.mode: l7 (cookie reads the HTTP request), or pick a strategy that works at L4, e.g. consistent-hash or round-robin)';
+    assert.deepEqual(lines(labScenario('  backends: {count: 2}\n  proxy: {strategy: cookie}\n')), [
+      `5:21 strategy "cookie" needs mode l7, but lab.proxy.mode defaults to l4 ${hint}`,
+    ]);
+    assert.deepEqual(lines(labScenario('  backends: {count: 2}\n  proxy:\n    mode: l4\n    strategy: cookie\n')), [
+      `7:15 strategy "cookie" needs mode l7, but lab.proxy.mode is l4 ${hint}`,
+    ]);
+    const s = parseScenario(labScenario('  backends: {count: 2}\n  proxy: {strategy: engineio-sid, mode: l7}\n'), 'e.yaml');
+    assert.deepEqual(s.lab?.proxy, { strategy: 'engineio-sid', mode: 'l7', host: '127.0.0.1' });
   });
 
   test('loopback addresses', () => {

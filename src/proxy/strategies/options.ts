@@ -1,0 +1,62 @@
+/** Checks StrategyOptions before a strategy is built, so a bad value fails at start-up with the fix in the message. */
+import { WsherdError } from '../../errors.js';
+import type { StrategyInfo } from './metadata.js';
+import type { StrategyOptions } from './types.js';
+
+export const DEFAULT_POINTS_PER_BACKEND = 160;
+export const MAX_POINTS_PER_BACKEND = 10_000;
+export const DEFAULT_TABLE_SIZE = 65_537;
+export const MAX_TABLE_SIZE = 10_000_000;
+
+export function isPrime(n: number): boolean {
+  if (!Number.isInteger(n) || n < 2) return false;
+  if (n % 2 === 0) return n === 2;
+  for (let d = 3; d * d <= n; d += 2) if (n % d === 0) return false;
+  return true;
+}
+
+/** The smallest prime >= n. */
+export function nextPrime(n: number): number {
+  let p = Math.max(2, Math.ceil(n));
+  while (!isPrime(p)) p++;
+  return p;
+}
+
+function invalid(name: string, message: string, hint: string): never {
+  throw new WsherdError('WSH_ERR_INVALID_INPUT', `Strategy "${name}": ${message}`, { hint });
+}
+
+function checkInteger(name: string, key: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    invalid(name, `${key} must be an integer from ${min} to ${max}, got ${value}.`, `Give ${key} as a whole number in ${min}..${max}.`);
+  }
+}
+
+/** Throws WSH_ERR_INVALID_INPUT for an option the strategy does not take or a value out of range. */
+export function validateOptions(info: StrategyInfo, options: StrategyOptions): void {
+  const name = info.name;
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    if (!(info.options as readonly string[]).includes(key)) {
+      const accepted = info.options.length === 0 ? 'it takes no options' : `it takes: ${info.options.join(', ')}`;
+      invalid(name, `option ${key} does not apply (${accepted}).`, `Remove ${key}, or pick a strategy that uses it.`);
+    }
+  }
+  const { pointsPerBackend, balanceFactor, tableSize, seed, hashKey } = options;
+  if (pointsPerBackend !== undefined) checkInteger(name, 'pointsPerBackend', pointsPerBackend, 1, MAX_POINTS_PER_BACKEND);
+  if (balanceFactor !== undefined && balanceFactor !== 0) {
+    if (!Number.isInteger(balanceFactor) || balanceFactor < 100) {
+      invalid(name, `balanceFactor must be 0 (off) or an integer >= 100, got ${balanceFactor}.`, 'It is a percentage of the average load, as HAProxy hash-balance-factor: e.g. 125 lets a backend reach 1.25 × average.');
+    }
+  }
+  if (tableSize !== undefined) {
+    checkInteger(name, 'tableSize', tableSize, 2, MAX_TABLE_SIZE);
+    if (!isPrime(tableSize)) {
+      invalid(name, `tableSize must be a prime, got ${tableSize}.`, `The nearest larger prime is ${nextPrime(tableSize)}; the default is ${DEFAULT_TABLE_SIZE}.`);
+    }
+  }
+  if (seed !== undefined && !Number.isSafeInteger(seed)) invalid(name, `seed must be an integer, got ${seed}.`, 'e.g. seed: 42');
+  if (hashKey !== undefined && hashKey !== 'source-ip' && hashKey !== 'source-ip-port') {
+    invalid(name, `hashKey must be source-ip or source-ip-port, got ${String(hashKey)}.`, 'Use source-ip to keep a client on one backend.');
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The one interface every balancing strategy implements (one file each under this folder). The proxy owns
+ * backend state (health, connection counts) and asks the strategy for a pick per new connection (L4) or per
+ * request (L7). Strategies keep only their own state (a cursor, a hash ring, a Maglev table, a sticky table)
+ * and rebuild it in setBackends(), so per-pick work stays O(1) or O(log n).
+ */
+
+export type Layer = 'l4' | 'l7';
+
+/** What a hash strategy keys on: the source address alone, or address and port (one key per connection). */
+export type HashKey = 'source-ip' | 'source-ip-port';
+
+/** A backend as a strategy sees it. The proxy flips `healthy`; strategies must skip unhealthy backends. */
+export interface BackendRef {
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+  /** Relative weight for weighted strategies; 1 when not given. */
+  readonly weight: number;
+  /** False while the backend is marked down (passive failure marking now, health checks later). */
+  readonly healthy: boolean;
+}
+
+/** Fields of an HTTP request an L7 strategy may read (cookie, query sid, path). */
+export interface PickRequest {
+  method: string;
+  url: string;
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+export interface PickContext {
+  /** The client's address and port as the proxy sees them (the key of source hashing). */
+  remoteAddress: string | undefined;
+  remotePort: number | undefined;
+  /** Open connections (including ones being connected) the proxy has to this backend, for least-conn. */
+  activeConnections(backendId: string): number;
+  /** Backends to leave out of this pick, e.g. the one whose connect just failed (retry elsewhere). */
+  exclude?: ReadonlySet<string>;
+  /** L7 only: the request being routed. */
+  request?: PickRequest;
+}
+
+export interface Strategy {
+  /** The name a scenario or `--strategy` selects it by, e.g. `round-robin`. */
+  readonly name: string;
+  /** Layers it can work at: an L4 strategy sees only addresses; an L7 one may read the request. */
+  readonly layers: ReadonlyArray<Layer>;
+  /**
+   * Replaces the backend set (start-up, scale-out/in). The proxy keeps the same objects across calls to
+   * setBackends when only health changes, so a strategy may hold references to them.
+   */
+  setBackends(backends: readonly BackendRef[]): void;
+  /** The backend for a new connection/request, or undefined when no healthy, non-excluded backend remains. */
+  pick(ctx: PickContext): BackendRef | undefined;
+}
+
+/**
+ * Tuning for createStrategy. Each strategy accepts only the options its STRATEGIES entry lists; the rest must be
+ * left undefined. Weights are not here: they come from BackendRef.weight.
+ */
+export interface StrategyOptions {
+  /**
+   * consistent-hash: ring points (virtual nodes) per unit of backend weight, integer 1..10000. Default 160, the
+   * ketama/libmemcached figure: a backend's share then deviates from its fair share by about 1/sqrt(160) ≈ 8%
+   * (one standard deviation), and 256 backends make a 40,960-point ring, searched in ~16 steps.
+   */
+  pointsPerBackend?: number;
+  /**
+   * consistent-hash: bounded load, in percent of the average (HAProxy `hash-balance-factor`): a backend takes a new
+   * connection only while its active connections stay within ceil((total + 1) × factor / 100 × weight share);
+   * otherwise the ring walk moves on. Integer >= 100 (100 = perfectly even, 125 = up to 25% above average);
+   * 0 or undefined turns it off (default).
+   */
+  balanceFactor?: number;
+  /**
+   * maglev: lookup table size, a prime (the permutation fill needs every skip to be coprime with it), at most
+   * 10,000,000. Default 65537. Raised to the next prime >= 100 × backends when too small for the backend count
+   * (the paper's bound for a near-even spread).
+   */
+  tableSize?: number;
+  /** random, power-of-two-choices: PRNG seed (integer, taken mod 2^32) for reproducible picks. Default: from the OS. */
+  seed?: number;
+  /**
+   * consistent-hash, maglev, rendezvous: what to hash. `source-ip` (default) keeps a client on one backend across
+   * reconnects; `source-ip-port` spreads one address's connections (a NAT'd office) but gives up that stickiness.
+   */
+  hashKey?: HashKey;
+}
