@@ -107,6 +107,9 @@
     line('open fds', PALETTE[5], 'fds', count),
   ], [c.lagMaxMs, c.fds], [xAxis(), yAxis('ms', 'lag (ms)', 3, function (v) { return num(v); }), yAxis('fds', 'fds', 1, count)]);
 
+  // A marker that every chart was built (headless-browser tests and scripts wait for it): the ids drawn, in order.
+  document.body.setAttribute('data-rendered', charts.map(function (u) { return u.wsherdEl.getAttribute('data-chart'); }).join(' '));
+
   var pending = 0;
   window.addEventListener('resize', function () {
     window.clearTimeout(pending);

@@ -1,0 +1,75 @@
+import { Args, Flags } from '@oclif/core';
+import { WsherdCommand } from '../src/cli/base-command.js';
+import { loadScenario } from '../src/scenario/load.js';
+import { runScenario } from '../src/run/run.js';
+import { exitCodeFor } from '../src/run/exit.js';
+import { RunEvents } from '../src/run-events.js';
+import { attachProgress, renderSummary } from '../src/report/terminal.js';
+import { useColor } from '../src/cli/color.js';
+import { relativeToCwd } from '../src/cli/paths.js';
+import type { Results } from '../src/results/types.js';
+
+export default class Run extends WsherdCommand {
+  static override summary = 'Run a load scenario against the built-in lab or a target, and write results and a report.';
+  static override description = `Validates the scenario completely, starts its lab (or uses its target), drives the clients from
+worker processes, then writes results.json and a self-contained index.html into the output folder.
+Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5 lab failed,
+6 generator failed, 130/143 aborted (partial results written). See docs/exit-codes.md.`;
+
+  static override examples = [
+    { description: 'Run the quickstart on the built-in lab', command: '<%= config.bin %> <%= command.id %> scenarios/quickstart.yaml' },
+    { description: 'Write into a chosen folder, with 4 generator workers', command: '<%= config.bin %> <%= command.id %> scenarios/idle-8000.yaml --out results/idle --workers 4' },
+    { description: 'Machine-readable summary for CI', command: '<%= config.bin %> <%= command.id %> scenarios/quickstart.yaml --json > summary.json' },
+  ];
+
+  static override enableJsonFlag = true;
+
+  static override args = {
+    scenario: Args.string({ description: 'Scenario file (YAML); see docs/scenario.md.', required: true }),
+  };
+
+  static override flags = {
+    out: Flags.string({ char: 'o', description: 'Output folder (default: the scenario\'s `out`, else wsherd-results/<name>-<timestamp>).' }),
+    workers: Flags.integer({ char: 'w', description: 'Generator worker processes (default: enough for the fd limit, at least one per core).', min: 1 }),
+    insecure: Flags.boolean({ description: 'Accept self-signed TLS certificates on wss:// targets.', default: false }),
+    quiet: Flags.boolean({ char: 'q', description: 'No live progress; print only the summary.', default: false }),
+  };
+
+  public async run(): Promise<Results> {
+    const { args, flags } = await this.parse(Run);
+    const scenario = await loadScenario(args.scenario);
+    const events = new RunEvents();
+    const color = useColor(process.stderr);
+    const detach = flags.quiet || this.jsonEnabled() ? () => {} : attachProgress(events, process.stderr, { color });
+
+    const abort = new AbortController();
+    let signalName: string | undefined;
+    const onSignal = (name: NodeJS.Signals): void => {
+      if (signalName) process.exit(name === 'SIGTERM' ? 143 : 130); // second signal: stop waiting
+      signalName = name;
+      process.stderr.write(`\n${name}: stopping clients, tearing down the lab, writing partial results…\n`);
+      abort.abort(name);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      const outcome = await runScenario({
+        scenario, events, signal: abort.signal, insecure: flags.insecure,
+        ...(flags.out === undefined ? {} : { outDir: flags.out }),
+        ...(flags.workers === undefined ? {} : { workers: flags.workers }),
+      });
+      detach();
+      if (!this.jsonEnabled()) {
+        this.log(renderSummary(outcome.results, { color: useColor(process.stdout) }));
+        this.log(`Results: ${relativeToCwd(outcome.files.results)}`);
+        this.log(`Report:  ${relativeToCwd(outcome.files.html)}`);
+      }
+      process.exitCode = exitCodeFor(outcome.results, signalName);
+      return outcome.results;
+    } finally {
+      detach();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Assembles results.json from what the run produced: the merged metrics, the workers' facts, the lab's own
+ * counts. Pure: no I/O, so the same code can rebuild results from merged shards.
+ */
+import type { Scenario } from '../scenario/types.js';
+import type { Aggregator } from '../metrics/aggregate.js';
+import type { WorkerInfo } from '../metrics/types.js';
+import type { LabComponent, LabStats } from '../lab/types.js';
+import { RESULTS_FORMAT, RESULTS_VERSION, type BackendResult, type Environment, type Results, type RunStatus } from '../results/types.js';
+import { skewStats } from '../analysis/skew.js';
+import { evaluateThresholds } from '../analysis/thresholds.js';
+
+export interface BuildInput {
+  scenario: Scenario;
+  status: RunStatus;
+  statusReason?: string;
+  startedAt: Date;
+  endedAt: Date;
+  environment: Environment;
+  target: Results['target'];
+  aggregator: Aggregator;
+  workers: WorkerInfo[];
+  lab?: { components: LabComponent[]; stats?: LabStats };
+}
+
+export function buildResults(input: BuildInput): Results {
+  const agg = input.aggregator;
+  const counters = agg.totals();
+  const errorsTotal = counters.failed + counters.dropped;
+  const results: Results = {
+    format: RESULTS_FORMAT,
+    version: RESULTS_VERSION,
+    status: input.status,
+    ...(input.statusReason === undefined ? {} : { statusReason: input.statusReason }),
+    startedAt: input.startedAt.toISOString(),
+    endedAt: input.endedAt.toISOString(),
+    durationMs: input.endedAt.getTime() - input.startedAt.getTime(),
+    scenario: input.scenario,
+    environment: input.environment,
+    target: input.target,
+    summary: {
+      counters,
+      peakOpen: agg.peakOpen(),
+      openRate: agg.openRate(),
+      errors: {
+        total: errorsTotal,
+        rate: counters.attempted === 0 ? 0 : errorsTotal / counters.attempted,
+        byCode: agg.errorsByCode(),
+      },
+      latency: agg.latency(),
+    },
+    histograms: agg.encodedHistograms(),
+    backends: backendsSection(agg.backendCounts(), input.lab?.stats),
+    series: agg.series(),
+    thresholds: [],
+    generator: { workers: input.workers },
+    ...(input.lab === undefined ? {} : { lab: input.lab }),
+  };
+  results.thresholds = evaluateThresholds(results, input.scenario.thresholds);
+  return results;
+}
+
+/**
+ * Per-backend shares over attributed connections. Backends the lab knows but that got no connection still
+ * appear (with 0): a backend starved by a strategy is exactly what skew statistics must show.
+ */
+function backendsSection(counts: Record<string, number>, labStats: LabStats | undefined): Results['backends'] {
+  const unattributed = counts['unknown'] ?? 0;
+  const ids = new Set(Object.keys(counts).filter((id) => id !== 'unknown'));
+  for (const b of labStats?.backends ?? []) ids.add(b.id);
+  const sorted = [...ids].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const total = sorted.reduce((sum, id) => sum + (counts[id] ?? 0), 0);
+  const perBackend: BackendResult[] = sorted.map((id) => {
+    const seen = labStats?.backends.find((b) => b.id === id)?.sessionsTotal;
+    return {
+      id,
+      connections: counts[id] ?? 0,
+      share: total === 0 ? 0 : (counts[id] ?? 0) / total,
+      ...(seen === undefined ? {} : { sessionsSeenByBackend: seen }),
+    };
+  });
+  return { perBackend, unattributed, skew: skewStats(perBackend.map((b) => b.connections)) };
+}

@@ -1,0 +1,147 @@
+/**
+ * `wsherd run` as a library call: scenario → lab (or external target) → load → results → files.
+ * It never prints: progress and the summary are subscribers of `events`. Whatever happens after the output
+ * folder is checked — an abort, a lab that dies, a worker that crashes — results are still written, marked.
+ */
+import path from 'node:path';
+import type { Scenario } from '../scenario/types.js';
+import type { Lab, LabStats } from '../lab/types.js';
+import type { Results, RunStatus } from '../results/types.js';
+import { RunEvents } from '../run-events.js';
+import { startLab } from '../lab/start.js';
+import { runLoad } from '../load/coordinator.js';
+import { Aggregator } from '../metrics/aggregate.js';
+import type { WorkerInfo } from '../metrics/types.js';
+import { defaultOutDir, prepareOutDir, writeResults } from '../results/write.js';
+import { writeHtmlReport } from '../report/html.js';
+import { WsherdError, isWsherdError } from '../errors.js';
+import { buildResults } from './build-results.js';
+import { describeEnvironment } from './environment.js';
+
+export interface RunOptions {
+  scenario: Scenario;
+  /** Output folder; default: the scenario's `out`, else wsherd-results/<name>-<timestamp>. */
+  outDir?: string;
+  /** Overrides the scenario's worker count. */
+  workers?: number;
+  /** Accept self-signed certificates on wss:// targets. */
+  insecure?: boolean;
+  events?: RunEvents;
+  /** Abort the run (Ctrl-C): its reason (e.g. 'SIGINT') is recorded in the results. */
+  signal?: AbortSignal;
+  /** The clock, injectable for tests. */
+  now?: () => Date;
+}
+
+export interface RunOutcome {
+  results: Results;
+  outDir: string;
+  files: { results: string; html: string };
+}
+
+export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
+  const now = opts.now ?? (() => new Date());
+  const scenario = opts.workers === undefined ? opts.scenario : { ...opts.scenario, workers: opts.workers };
+  const events = opts.events ?? new RunEvents();
+  const startedAt = now();
+  const outDir = path.resolve(opts.outDir ?? scenario.out ?? defaultOutDir(scenario.name, startedAt));
+  // Before the first socket opens: a run whose results cannot be written is not worth starting.
+  await prepareOutDir(outDir);
+
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort(opts.signal?.reason);
+  if (opts.signal?.aborted) onAbort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+  let lab: Lab | undefined;
+  let labStats: LabStats | undefined;
+  let labFailure: string | undefined;
+  let aggregator = new Aggregator();
+  let workers: WorkerInfo[] = [];
+  let status: RunStatus = 'complete';
+  let statusReason: string | undefined;
+  try {
+    let url: string;
+    if (scenario.lab) {
+      lab = await startLab(scenario.lab, { signal: stop.signal });
+      events.emit('lab', lab.components);
+      url = lab.entryUrl;
+      void lab.died.then((reason) => {
+        labFailure = reason;
+        stop.abort('lab');
+      });
+    } else if (scenario.target) {
+      url = scenario.target.url;
+    } else {
+      throw new WsherdError('WSH_ERR_INVALID_INPUT', 'The scenario has neither `lab` nor `target`.');
+    }
+    const outcome = await runLoad({
+      urls: [url],
+      scenario,
+      insecure: opts.insecure ?? false,
+      signal: stop.signal,
+      events,
+    });
+    aggregator = outcome.aggregator;
+    workers = outcome.workers;
+    ({ status, statusReason } = finalStatus(outcome.status, outcome.reason, stop.signal, labFailure));
+    if (lab && labFailure === undefined) labStats = await lab.stats().catch(() => undefined);
+  } catch (err) {
+    // Invalid input found late (e.g. an unknown strategy in the lab) is not a run: report it as such.
+    if (isWsherdError(err) && err.exitCode === 2) throw err;
+    ({ status, statusReason } = stop.signal.aborted && labFailure === undefined
+      ? { status: 'aborted' as const, statusReason: abortReason(stop.signal) }
+      : { status: 'failed' as const, statusReason: failureReason(err, labFailure) });
+    if (!isWsherdError(err) && !stop.signal.aborted) throw err;
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    await lab?.stop();
+  }
+
+  const results = buildResults({
+    scenario,
+    status,
+    ...(statusReason === undefined ? {} : { statusReason }),
+    startedAt,
+    endedAt: now(),
+    environment: describeEnvironment(workers.length),
+    target: { kind: scenario.lab ? 'lab' : 'external', url: lab?.entryUrl ?? scenario.target?.url ?? '' },
+    aggregator,
+    workers,
+    ...(lab === undefined ? {} : { lab: { components: lab.components, ...(labStats ? { stats: labStats } : {}) } }),
+  });
+  const files = await writeOutputs(outDir, results);
+  events.emit('done', results);
+  return { results, outDir, files };
+}
+
+async function writeOutputs(outDir: string, results: Results): Promise<RunOutcome['files']> {
+  // results.json first: it is the record; the report is derived from it and can be re-rendered.
+  const resultsFile = await writeResults(outDir, results);
+  const html = await writeHtmlReport(outDir, results);
+  return { results: resultsFile, html };
+}
+
+function finalStatus(
+  loadStatus: RunStatus,
+  loadReason: string | undefined,
+  signal: AbortSignal,
+  labFailure: string | undefined,
+): { status: RunStatus; statusReason: string | undefined } {
+  if (labFailure !== undefined) return { status: 'failed', statusReason: `lab: ${labFailure}` };
+  if (loadStatus === 'aborted' || signal.aborted) return { status: 'aborted', statusReason: abortReason(signal) };
+  return { status: loadStatus, statusReason: loadReason };
+}
+
+/** `lab: …` reasons map to the lab's exit code (see exit.ts); the rest are the generator's. */
+function failureReason(err: unknown, labFailure: string | undefined): string {
+  if (labFailure !== undefined) return `lab: ${labFailure}`;
+  const message = err instanceof Error ? err.message : String(err);
+  if (isWsherdError(err) && (err.code === 'WSH_ERR_LAB_START' || err.code === 'WSH_ERR_LAB_DIED')) return `lab: ${message}`;
+  return message;
+}
+
+function abortReason(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  return typeof r === 'string' ? `stopped by ${r}` : 'stopped';
+}

@@ -1,0 +1,102 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ROOT, descendants, isAlive, runCli, startCli } from '../helpers/cli.js';
+
+const fixture = (name: string): string => path.join(ROOT, 'test/fixtures/cli', name);
+const tmp = (): string => mkdtempSync(path.join(tmpdir(), 'wsherd-cli-'));
+
+describe('wsherd run (the real binary)', () => {
+  test('a tiny lab run writes results.json and index.html and exits 0', { timeout: 60_000 }, async () => {
+    const out = tmp();
+    const res = await runCli(['run', fixture('tiny-lab.yaml'), '--out', out]);
+    assert.equal(res.code, 0, res.stderr + res.stdout);
+    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
+    assert.equal(results.format, 'wsherd-results');
+    assert.equal(results.status, 'complete');
+    assert.equal(results.summary.counters.attempted, 40);
+    assert.equal(results.summary.counters.established, 40);
+    assert.equal(results.summary.errors.total, 0);
+    assert.ok(results.summary.counters.messagesReceived > 0);
+    // Round robin over 2 backends: every connection attributed, 20 each.
+    assert.deepEqual(results.backends.perBackend.map((b: { id: string; connections: number }) => [b.id, b.connections]), [['b1', 20], ['b2', 20]]);
+    assert.ok(results.thresholds.every((t: { pass: boolean }) => t.pass));
+    assert.ok(existsSync(path.join(out, 'index.html')));
+    assert.match(res.stdout, /Report:\s+\S+index\.html/);
+  });
+
+  test('a target nobody listens on: 100% ECONNREFUSED, thresholds fail, exit 3, no stack trace', { timeout: 60_000 }, async () => {
+    const out = tmp();
+    const res = await runCli(['run', fixture('refused.yaml'), '--out', out]);
+    assert.equal(res.code, 3, res.stderr + res.stdout);
+    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
+    assert.equal(results.status, 'complete');
+    assert.equal(results.summary.counters.attempted, 20);
+    assert.equal(results.summary.errors.byCode.ECONNREFUSED, 20);
+    assert.equal(results.summary.errors.rate, 1);
+    assert.match(res.stdout, /ECONNREFUSED/);
+    assert.doesNotMatch(res.stdout + res.stderr, /\n\s+at /);
+  });
+
+  test('SIGINT mid-run: partial results marked aborted, exit 130, no child process outlives the run', { timeout: 60_000 }, async () => {
+    const out = tmp();
+    const { child, done } = startCli(['run', fixture('long-lab.yaml'), '--out', out]);
+    // Wait until the load is running (the lab and workers are up), then interrupt.
+    const seen = new Set<number>();
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      for (const pid of descendants(child.pid!)) seen.add(pid);
+      if (seen.size >= 5) break; // 2 backends + proxy + 2 workers
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(seen.size >= 5, `expected lab and worker processes, saw ${seen.size}`);
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGINT');
+    const res = await done;
+    assert.equal(res.code, 130, res.stderr);
+    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
+    assert.equal(results.status, 'aborted');
+    assert.ok(results.summary.counters.established > 0);
+    await new Promise((r) => setTimeout(r, 500));
+    const alive = [...seen].filter(isAlive);
+    assert.deepEqual(alive, [], 'child processes outlived the run');
+  });
+
+  test('bad input: a missing scenario file exits 2 with a clear message', async () => {
+    const res = await runCli(['run', 'does-not-exist.yaml']);
+    assert.equal(res.code, 2);
+    assert.match(res.stderr, /does-not-exist\.yaml/);
+    assert.doesNotMatch(res.stderr, /\n\s+at /);
+  });
+
+  test('bad input: an invalid scenario lists every problem with file:line:col and exits 2', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'bad.yaml');
+    writeFileSync(file, 'name: bad\nlab:\n  backends: {count: 0}\nclinets: 10\n');
+    const res = await runCli(['run', file]);
+    assert.equal(res.code, 2);
+    assert.match(res.stderr, /bad\.yaml:3:\d+/);
+    assert.match(res.stderr, /bad\.yaml:4:1 .*clients/);
+  });
+
+  test('bad input: an --out folder that cannot be written exits 4 before any socket opens', async () => {
+    const dir = tmp();
+    const blocker = path.join(dir, 'file');
+    writeFileSync(blocker, 'not a folder');
+    const res = await runCli(['run', fixture('tiny-lab.yaml'), '--out', path.join(blocker, 'out')]);
+    assert.equal(res.code, 4, res.stderr);
+    assert.match(res.stderr, /file\/out/);
+  });
+
+  test('--help lists every command with a one-line summary', async () => {
+    const res = await runCli(['--help']);
+    assert.equal(res.code, 0);
+    for (const cmd of ['run', 'lab', 'backend', 'proxy', 'report']) assert.match(res.stdout, new RegExp(`\\n\\s+${cmd}\\s+\\S`));
+    // oclif lists topics, not their commands: the lab topic's line names its command.
+    assert.match(res.stdout, /\n\s+lab\s+`lab up <scenario>`/);
+    const lab = await runCli(['lab', '--help']);
+    assert.match(lab.stdout, /lab up\s+\S/);
+  });
+});
