@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { WsherdCommand } from '../src/cli/base-command.js';
 import { watchStopSignals } from '../src/cli/stop-signals.js';
 import { parseBackendArg } from '../src/proxy/address.js';
+import { HEALTH_CHECK_KINDS, type HealthCheckKind } from '../src/proxy/health.js';
 import { startProxy } from '../src/proxy/server.js';
 import { STRATEGY_NAMES } from '../src/proxy/strategies/index.js';
 import { httpUrl, wsUrl } from '../src/lab/urls.js';
@@ -10,7 +11,8 @@ export default class ProxyCommand extends WsherdCommand {
   static override summary = 'Run the reference load balancer in the foreground, in front of the given backends.';
   static override description = [
     'An L4 (TCP) balancer: each client connection goes to the backend the strategy picks, and bytes are relayed both ways. A backend that refuses a connection is taken out of rotation for a second and the client is retried once on another.',
-    'The admin endpoint (always on 127.0.0.1) serves JSON at /stats (connections per backend, active and total, errors, fds, RSS, event-loop lag) and Prometheus text at /metrics.',
+    'Health checks (default: TCP connect every 2 s) mark a backend down after --fall failures and up again after --rise passes; a failed client connect counts as a failed check.',
+    'The admin endpoint (always on 127.0.0.1) serves JSON at /stats (connections per backend, active and total, health, errors, fds, RSS, event-loop lag), Prometheus text at /metrics, and /backends to add, remove, drain and reweight backends at run time (see docs/proxy.md).',
     `Strategies: ${STRATEGY_NAMES.join(', ')}. Runs until Ctrl-C (exit 130) or SIGTERM (exit 143).`,
   ].join('\n\n');
 
@@ -33,6 +35,12 @@ export default class ProxyCommand extends WsherdCommand {
     port: Flags.integer({ char: 'p', description: 'Listen port; 0 picks an ephemeral port (printed).', default: 0, min: 0, max: 65535 }),
     'admin-port': Flags.integer({ description: 'Admin endpoint port on 127.0.0.1; 0 picks an ephemeral port (printed).', default: 0, min: 0, max: 65535 }),
     strategy: Flags.string({ char: 's', description: `Balancing strategy: ${STRATEGY_NAMES.join(', ')}.`, default: 'round-robin' }),
+    'health-check': Flags.string({ description: 'Active check: tcp (connect), http (GET --health-path, 2xx/3xx), ws (upgrade + ping/pong), none.', options: [...HEALTH_CHECK_KINDS], default: 'tcp' }),
+    'health-interval': Flags.integer({ description: 'Time between checks of one backend, ms.', default: 2000, min: 10 }),
+    'health-timeout': Flags.integer({ description: 'A check not passed within this many ms fails. Default: the interval, at most 2000.', min: 1 }),
+    'health-path': Flags.string({ description: 'Request path of http and ws checks.', default: '/' }),
+    rise: Flags.integer({ description: 'Consecutive passed checks that bring a down backend up.', default: 2, min: 1 }),
+    fall: Flags.integer({ description: 'Consecutive failed checks that take a backend down.', default: 3, min: 1 }),
   };
 
   public async run(): Promise<void> {
@@ -40,9 +48,19 @@ export default class ProxyCommand extends WsherdCommand {
     const backends = flags.backend.map((text, i) => parseBackendArg(text, i));
     const stops = watchStopSignals((name) => process.stderr.write(`\n${name}: stopping the proxy…\n`));
     try {
-      const proxy = await startProxy({ host: flags.host, port: flags.port, adminHost: '127.0.0.1', adminPort: flags['admin-port'], strategy: flags.strategy, backends });
+      const health = {
+        kind: flags['health-check'] as HealthCheckKind,
+        intervalMs: flags['health-interval'],
+        rise: flags.rise,
+        fall: flags.fall,
+        path: flags['health-path'],
+        ...(flags['health-timeout'] === undefined ? {} : { timeoutMs: flags['health-timeout'] }),
+      };
+      const proxy = await startProxy({ host: flags.host, port: flags.port, adminHost: '127.0.0.1', adminPort: flags['admin-port'], strategy: flags.strategy, backends, health });
       this.log(`Proxy (${flags.strategy}, l4) listening on ${wsUrl(flags.host, proxy.port)} (pid ${process.pid})`);
       for (const b of backends) this.log(`  ${b.id} → ${b.host}:${b.port}`);
+      this.log(`Health: ${health.kind === 'none' ? 'no active checks' : `${health.kind} every ${health.intervalMs} ms, rise ${health.rise}, fall ${health.fall}`}`);
+      this.log(`Backends API: ${httpUrl('127.0.0.1', proxy.adminPort, '/backends')}`);
       this.log(`Admin: ${httpUrl('127.0.0.1', proxy.adminPort, '/stats')}`);
       await stops.received;
       await proxy.close();

@@ -29,6 +29,12 @@ const BACKEND_ENTRY = new URL('../backend/main.js', import.meta.url);
 const PROXY_ENTRY = new URL('../proxy/main.js', import.meta.url);
 /** The proxy's admin endpoint always binds loopback, whatever the proxy listens on. */
 const ADMIN_HOST = '127.0.0.1';
+/**
+ * The lab's proxy checks its backends by TCP connect every second (rise 2, fall 3): scenarios kill backends
+ * mid-run and must see them marked down within ~3 s and back ~2 s after a restart. A connect costs the
+ * reference backend nothing it counts (no session, no HTTP request), unlike http or ws checks would.
+ */
+export const LAB_PROXY_HEALTH = { kind: 'tcp', intervalMs: 1000, timeoutMs: 1000, rise: 2, fall: 3 } as const;
 
 export async function startLab(spec: LabSpec, opts: StartLabOptions = {}): Promise<Lab> {
   validate(spec);
@@ -65,6 +71,7 @@ export async function startLab(spec: LabSpec, opts: StartLabOptions = {}): Promi
       strategy: spec.proxy.strategy,
       mode: spec.proxy.mode,
       backends: started.map((b) => ({ id: b.id, host: connectHost(backendHost), port: b.port })),
+      health: { ...LAB_PROXY_HEALTH },
     };
     started.push(await fork('proxy', PROXY_ENTRY, proxyConfig));
   } catch (err) {

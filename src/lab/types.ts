@@ -33,7 +33,21 @@ export interface ProxyStats {
   connectionsOpen: number;
   acceptsRefused: number;
   errors: Record<string, number>;
-  backends: Array<{ id: string; host: string; port: number; healthy: boolean; active: number; total: number; failures: number }>;
+  backends: Array<{
+    id: string;
+    host: string;
+    port: number;
+    healthy: boolean;
+    active: number;
+    total: number;
+    failures: number;
+    /** Current weight (0 while drained). Absent in stats written before health checks existed. */
+    weight?: number;
+    /** `drain` (admin), `down` (failed checks or connect cooldown) or `up`. */
+    health?: 'up' | 'down' | 'drain';
+    /** Active checks and passive failures (failed connects) counted so far; lastError is the last failure's code. */
+    checks?: { passed: number; failed: number; lastError: string | null };
+  }>;
   process: { fds: number; fdLimit: number; rssBytes: number; eventLoopLagMs: number };
 }
 

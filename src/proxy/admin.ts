@@ -1,14 +1,19 @@
 /**
  * The proxy's admin endpoint, on its own loopback port so it never competes with relayed traffic:
- * `GET /`, `/stats` or /__wsherd/stats → ProxyStats JSON; `GET /metrics` → the same figures as Prometheus text.
+ * `GET /`, `/stats` or /__wsherd/stats → ProxyStats JSON; `GET /metrics` → the same figures as Prometheus text;
+ * `/backends…` → run-time add, remove, drain and weight changes (admin-backends.ts).
  */
 import http from 'node:http';
 import type { ProxyStats } from '../lab/types.js';
 import { STATS_PATH } from '../backend/identity.js';
+import { handleBackends } from './admin-backends.js';
+import type { BackendPool } from './pool.js';
 
-export function createAdminServer(stats: () => ProxyStats): http.Server {
+/** Without `pool` the endpoint is read-only (no /backends routes). */
+export function createAdminServer(stats: () => ProxyStats, pool?: BackendPool): http.Server {
   return http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (pool && handleBackends(pool, req, res, path)) return;
     if (req.method !== 'GET') {
       res.writeHead(405, { 'content-type': 'text/plain', allow: 'GET' }).end('Only GET is supported.\n');
     } else if (path === '/' || path === '/stats' || path === STATS_PATH) {
@@ -41,6 +46,8 @@ export function toPrometheus(s: ProxyStats): string {
   metric('wsherd_proxy_backend_active', 'gauge', 'Open connections to the backend.', per((b) => b.active));
   metric('wsherd_proxy_backend_connections_total', 'counter', 'Connections relayed to the backend.', per((b) => b.total));
   metric('wsherd_proxy_backend_failures_total', 'counter', 'Failed connects to the backend.', per((b) => b.failures));
+  metric('wsherd_proxy_backend_weight', 'gauge', 'Current weight (0 while drained).', per((b) => b.weight ?? 1));
+  metric('wsherd_proxy_backend_checks_failed_total', 'counter', 'Failed health checks, passive ones included.', per((b) => b.checks?.failed ?? 0));
   metric('process_open_fds', 'gauge', 'Open file descriptors.', [[{}, s.process.fds]]);
   metric('process_max_fds', 'gauge', 'Soft limit on open file descriptors.', [[{}, s.process.fdLimit]]);
   metric('process_resident_memory_bytes', 'gauge', 'Resident set size in bytes.', [[{}, s.process.rssBytes]]);

@@ -30,6 +30,8 @@ export interface L4Options {
   failureCooldownMs?: number;
   /** Idle time allowed after one side half-closed before both are dropped, ms. Default 30000. */
   halfCloseTimeoutMs?: number;
+  /** Told about every failed upstream connect (passive health observation), with the error code. */
+  onConnectFailed?: (backend: BackendState, code: string) => void;
 }
 
 /** Errors that mean this process is out of fds: never the backend's fault, so never marked on it. */
@@ -143,6 +145,7 @@ function relay(client: net.Socket, opts: L4Options, track: (s: net.Socket) => vo
     }
     bump(counters.errors, 'upstream_connect_failed');
     pool.markFailed(backend, Date.now(), opts.failureCooldownMs ?? 1000);
+    opts.onConnectFailed?.(backend, code);
     // One retry on another backend; the client has sent nothing upstream yet (it stays paused until connect).
     if (tried.size < 2) attempt();
     else client.destroy();

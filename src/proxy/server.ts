@@ -8,12 +8,14 @@ import type { ProxyStats } from '../lab/types.js';
 import { listenOn } from '../lab/listen.js';
 import { fdLimit, openFds, rssBytes } from '../probes/proc.js';
 import { createAdminServer } from './admin.js';
+import { HealthChecker, resolveHealth, type HealthOptions } from './health.js';
 import { createL4Server, type L4Counters } from './l4.js';
 import { startLoopLag } from './loop-lag.js';
 import { BackendPool, type BackendTarget } from './pool.js';
 import { createStrategy } from './strategies/index.js';
 
 export type { BackendTarget } from './pool.js';
+export type { HealthCheckKind, HealthOptions } from './health.js';
 
 export interface ProxyOptions {
   /** Listen address for clients. Default 127.0.0.1. */
@@ -33,6 +35,11 @@ export interface ProxyOptions {
   connectTimeoutMs?: number;
   /** How long a backend stays out of rotation after a failed connect, ms. Default 1000. */
   failureCooldownMs?: number;
+  /**
+   * Active health checks (see HealthOptions; defaults inter 2s, rise 2, fall 3 as HAProxy). Absent: no active
+   * checks, so the library is a plain relay unless asked; the lab and `wsherd proxy` turn tcp checks on.
+   */
+  health?: HealthOptions;
 }
 
 export interface RunningProxy {
@@ -47,8 +54,20 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const mode = opts.mode ?? 'l4';
   validate(opts, mode);
   const strategy = createStrategy(opts.strategy);
+  const health = resolveHealth(opts.health ?? { kind: 'none' });
   const pool = new BackendPool(opts.backends);
+  const checker = new HealthChecker(pool, health);
+  let watched = new Set(pool.backends);
+  // Strategies rebuild on set and weight changes; health flips alone keep the same objects (types.ts).
+  pool.onChange = () => {
+    strategy.setBackends(pool.backends);
+    const now = new Set(pool.backends);
+    for (const b of watched) if (!now.has(b)) checker.unwatch(b);
+    for (const b of now) checker.watch(b);
+    watched = now;
+  };
   strategy.setBackends(pool.backends);
+  for (const b of pool.backends) checker.watch(b);
   const counters: L4Counters = { connectionsTotal: 0, connectionsOpen: 0, acceptsRefused: 0, errors: {} };
   const lag = startLoopLag();
 
@@ -70,8 +89,9 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     counters,
     ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
     ...(opts.failureCooldownMs === undefined ? {} : { failureCooldownMs: opts.failureCooldownMs }),
+    onConnectFailed: (b, code) => checker.observeFailure(b, code === 'error' ? 'CONNECT_FAILED' : code),
   });
-  const admin = createAdminServer(stats);
+  const admin = createAdminServer(stats, pool);
   let port: number;
   let adminPort: number;
   try {
@@ -79,6 +99,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     adminPort = await listenOn(admin, opts.adminHost ?? '127.0.0.1', opts.adminPort ?? 0, 'proxy admin');
   } catch (err) {
     lag.stop();
+    checker.close();
     await Promise.all([closeServer(l4), closeServer(admin)]);
     throw err;
   }
@@ -87,6 +108,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const close = (): Promise<void> => {
     closing ??= (async () => {
       lag.stop();
+      checker.close();
       const done = Promise.all([closeServer(l4), closeServer(admin)]);
       destroyAll();
       admin.closeAllConnections();

@@ -5,7 +5,9 @@ import type { Readable, Writable } from 'node:stream';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { getJson } from '../../src/lab/http-json.js';
 import { startLab } from '../../src/lab/start.js';
+import type { ProxyStats } from '../../src/lab/types.js';
 import type { LabSpec } from '../../src/scenario/types.js';
 import { descendants, isAlive } from '../helpers/cli.js';
 
@@ -129,13 +131,17 @@ describe('startLab', () => {
     assert.deepEqual(lab.components.map((c) => c.pid).filter(exists), []);
   });
 
-  test('a dead backend does not break the entry: new connections go to the live ones', { timeout: 30_000 }, async () => {
+  test('a dead backend does not break the entry: health checks mark it down, new connections go to the live ones', { timeout: 30_000 }, async () => {
     const lab = await startLab(spec(2));
     try {
       const b1 = lab.components.find((c) => c.id === 'b1');
+      const proxyAdmin = lab.components.find((c) => c.id === 'proxy')?.adminUrl ?? '';
       assert.ok(b1);
       process.kill(b1.pid, 'SIGKILL');
       await lab.died;
+      // The lab's tcp checks (1 s, fall 3) mark it down within a few seconds, with no client traffic at all.
+      const b1Health = async (): Promise<string | undefined> => (await getJson<ProxyStats>(proxyAdmin)).backends.find((b) => b.id === 'b1')?.health;
+      assert.ok(await eventually(async () => (await b1Health()) === 'down', 10_000), 'b1 marked down by the checks');
       const clients: WebSocket[] = [];
       for (let i = 0; i < 4; i++) {
         const { ws, backend } = await hello(lab.entryUrl);
