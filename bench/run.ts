@@ -1,0 +1,13 @@
+/** `npm run bench -- <name> [options]`: runs one benchmark and prints its ratios. */
+import { benchProxy } from './proxy-vs-haproxy.js';
+
+const BENCHES: Record<string, (argv: string[]) => Promise<string>> = { proxy: benchProxy };
+
+const [name = 'proxy', ...rest] = process.argv.slice(2);
+const bench = BENCHES[name];
+if (!bench) {
+  process.stderr.write(`unknown benchmark "${name}"; known: ${Object.keys(BENCHES).join(', ')}\n`);
+  process.exitCode = 2;
+} else {
+  process.stdout.write(`${await bench(rest)}\n`);
+}
