@@ -32,6 +32,8 @@ export interface ProxyStats {
   connectionsTotal: number;
   connectionsOpen: number;
   acceptsRefused: number;
+  /** Clients closed at once because `maxconn` connections were open. Absent in older stats. */
+  maxconnRefused?: number;
   errors: Record<string, number>;
   backends: Array<{
     id: string;
@@ -47,6 +49,10 @@ export interface ProxyStats {
     health?: 'up' | 'down' | 'drain';
     /** Active checks and passive failures (failed connects) counted so far; lastError is the last failure's code. */
     checks?: { passed: number; failed: number; lastError: string | null };
+    /** Upstream connections open or connecting per local source address (`default`: kernel-chosen). */
+    ports?: Record<string, number>;
+    /** Upstream connects that failed on this proxy's side (EADDRNOTAVAIL, EMFILE, ENFILE) per source address. */
+    sourceErrors?: Record<string, number>;
   }>;
   process: { fds: number; fdLimit: number; rssBytes: number; eventLoopLagMs: number };
 }

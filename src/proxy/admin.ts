@@ -41,6 +41,7 @@ export function toPrometheus(s: ProxyStats): string {
   metric('wsherd_proxy_connections_total', 'counter', 'Client connections accepted.', [[{}, s.connectionsTotal]]);
   metric('wsherd_proxy_connections_open', 'gauge', 'Client connections open now.', [[{}, s.connectionsOpen]]);
   metric('wsherd_proxy_accepts_refused_total', 'counter', 'Accepts that failed because the proxy was out of fds.', [[{}, s.acceptsRefused]]);
+  metric('wsherd_proxy_maxconn_refused_total', 'counter', 'Clients closed at once because maxconn connections were open.', [[{}, s.maxconnRefused ?? 0]]);
   metric('wsherd_proxy_errors_total', 'counter', 'Failures by reason.', Object.entries(s.errors).map(([reason, n]) => [{ reason }, n]));
   metric('wsherd_proxy_backend_healthy', 'gauge', '1 when the backend is in rotation.', per((b) => (b.healthy ? 1 : 0)));
   metric('wsherd_proxy_backend_active', 'gauge', 'Open connections to the backend.', per((b) => b.active));
@@ -48,6 +49,10 @@ export function toPrometheus(s: ProxyStats): string {
   metric('wsherd_proxy_backend_failures_total', 'counter', 'Failed connects to the backend.', per((b) => b.failures));
   metric('wsherd_proxy_backend_weight', 'gauge', 'Current weight (0 while drained).', per((b) => b.weight ?? 1));
   metric('wsherd_proxy_backend_checks_failed_total', 'counter', 'Failed health checks, passive ones included.', per((b) => b.checks?.failed ?? 0));
+  const bySource = (pick: (b: ProxyStats['backends'][number]) => Record<string, number> | undefined): Sample[] =>
+    s.backends.flatMap((b) => Object.entries(pick(b) ?? {}).map(([source, n]): Sample => [{ backend: b.id, source }, n]));
+  metric('wsherd_proxy_backend_ports', 'gauge', 'Upstream connections per local source address.', bySource((b) => b.ports));
+  metric('wsherd_proxy_backend_source_errors_total', 'counter', 'Upstream connects failed for lack of ports or fds, per source.', bySource((b) => b.sourceErrors));
   metric('process_open_fds', 'gauge', 'Open file descriptors.', [[{}, s.process.fds]]);
   metric('process_max_fds', 'gauge', 'Soft limit on open file descriptors.', [[{}, s.process.fdLimit]]);
   metric('process_resident_memory_bytes', 'gauge', 'Resident set size in bytes.', [[{}, s.process.rssBytes]]);

@@ -4,17 +4,24 @@
  * connecting and after a half-close, so 8,000 relayed connections cost little beyond their 16,000 fds.
  */
 import net from 'node:net';
+import { fdLimit, openFds } from '../probes/proc.js';
 import type { BackendPool, BackendState } from './pool.js';
 import type { Strategy } from './strategies/types.js';
+import { DEFAULT_SOURCE, FdBackoff, portAcquire, portRelease, SourcePool } from './upstream.js';
 
 export interface L4Counters {
   connectionsTotal: number;
   connectionsOpen: number;
   /** Accept failures on the listener (EMFILE/ENFILE): the proxy ran out of fds, not the backends. */
   acceptsRefused: number;
+  /** Clients closed at once because `maxconn` connections were open. */
+  maxconnRefused: number;
   /**
    * Failure counts by reason: `no_backend`, `no_backend_after_retry`, `upstream_connect_failed` (the backend
-   * refused or timed out), `upstream_connect_EMFILE` (this proxy is out of fds), `upstream_<code>` (the backend
+   * refused or timed out), `upstream_connect_EMFILE`, `_ENFILE` (this proxy is out of fds),
+   * `upstream_connect_EADDRNOTAVAIL`, `upstream_connect_EADDRINUSE` (no free local port: an unbound connect
+   * reports the first, a bind to a source address the second), `accept_EMFILE`,
+   * `accept_ENFILE` (accept failed), `accept_backoff` (closed while backing off after running out of fds), `upstream_<code>` (the backend
    * reset mid-stream), `client_<code>` (the client reset), `accept_<code>` (other accept failures).
    */
   errors: Record<string, number>;
@@ -32,10 +39,19 @@ export interface L4Options {
   halfCloseTimeoutMs?: number;
   /** Told about every failed upstream connect (passive health observation), with the error code. */
   onConnectFailed?: (backend: BackendState, code: string) => void;
+  /** Local addresses to bind upstream connects to (least-used per backend). Empty: the kernel picks. */
+  sourceAddresses?: readonly string[];
+  /** Above this many open client connections, new ones are closed at once (HAProxy `maxconn`). Default none. */
+  maxconn?: number;
 }
 
-/** Errors that mean this process is out of fds: never the backend's fault, so never marked on it. */
-const OWN_LIMIT_CODES = new Set(['EMFILE', 'ENFILE']);
+/**
+ * Errors that mean this process is out of fds or local ports: never the backend's fault, so never marked on it.
+ * Out of ports, an unbound connect fails EADDRNOTAVAIL; one bound to a source address fails EADDRINUSE (the
+ * implicit bind finds no free port; Node reports it on the connect).
+ */
+const OWN_LIMIT_CODES = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'EADDRINUSE']);
+const FD_CODES = new Set(['EMFILE', 'ENFILE']);
 
 export function bump(errors: Record<string, number>, reason: string): void {
   errors[reason] = (errors[reason] ?? 0) + 1;
@@ -55,15 +71,46 @@ export function createL4Server(opts: L4Options): L4Server {
     s.once('close', () => sockets.delete(s));
   };
   // allowHalfOpen: a client's FIN is relayed to the backend, which may still answer (TCP half-close).
+  const backoff = new FdBackoff();
+  const fdGuard = createFdGuard(() => sockets.size);
+  const ctx: RelayContext = { ...opts, track, backoff, sources: new SourcePool(opts.sourceAddresses ?? []) };
   const server = net.createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true }, (client) => {
+    if (!fdGuard()) {
+      // Not enough fds left for the upstream connect: refuse now rather than at the next accept, which libuv's
+      // EMFILE trick would drop without telling us (it accepts and closes pending connections silently).
+      counters.acceptsRefused++;
+      bump(counters.errors, 'accept_EMFILE');
+      backoff.hit(Date.now());
+      client.on('error', () => {});
+      client.destroy();
+      return;
+    }
+    if (backoff.paused(Date.now())) {
+      counters.acceptsRefused++;
+      bump(counters.errors, 'accept_backoff');
+      client.on('error', () => {});
+      client.destroy();
+      return;
+    }
+    if (opts.maxconn !== undefined && counters.connectionsOpen >= opts.maxconn) {
+      counters.maxconnRefused++;
+      client.on('error', () => {});
+      client.destroy();
+      return;
+    }
     counters.connectionsTotal++;
     counters.connectionsOpen++;
-    relay(client, opts, track);
+    relay(client, ctx);
   });
   server.on('error', (err: NodeJS.ErrnoException) => {
-    // Node reports a failed accept as a server error and keeps listening (libuv drops the pending connection).
-    if (err.code !== undefined && OWN_LIMIT_CODES.has(err.code)) counters.acceptsRefused++;
-    else bump(counters.errors, `accept_${err.code ?? 'error'}`);
+    // Node reports a failed accept as a server error and keeps listening: libuv's EMFILE trick (a reserved fd)
+    // accepts and closes the pending connections, so the loop does not spin; we add the back-off above.
+    const code = err.code ?? 'error';
+    bump(counters.errors, `accept_${code}`);
+    if (FD_CODES.has(code)) {
+      counters.acceptsRefused++;
+      backoff.hit(Date.now());
+    }
   });
   const destroyAll = (): void => {
     for (const s of sockets) s.destroy();
@@ -71,8 +118,34 @@ export function createL4Server(opts: L4Options): L4Server {
   return { server, destroyAll };
 }
 
-function relay(client: net.Socket, opts: L4Options, track: (s: net.Socket) => void): void {
-  const { counters, pool, strategy } = opts;
+interface RelayContext extends L4Options {
+  track: (s: net.Socket) => void;
+  backoff: FdBackoff;
+  sources: SourcePool;
+}
+
+/** fds kept free: one for this client's upstream, one so the next accept still succeeds and is counted. */
+const FD_SPARE = 2;
+/** Below this many fds of estimated headroom, count the real fds (a /proc read) on every accept. */
+const FD_CHECK_MARGIN = 32;
+
+/**
+ * True while an accepted client can get its upstream fd. Cheap far from the limit (an estimate from the
+ * socket count); near it, the real count from /proc/self/fd, which itself fails with EMFILE when none is left.
+ */
+function createFdGuard(relayedSockets: () => number): () => boolean {
+  const limit = fdLimit();
+  const baseline = openFds();
+  if (limit < 0 || baseline < 0 || limit >= Number.MAX_SAFE_INTEGER) return () => true;
+  return () => {
+    if (baseline + relayedSockets() + FD_CHECK_MARGIN < limit) return true;
+    const open = openFds();
+    return open >= 0 && open + FD_SPARE <= limit;
+  };
+}
+
+function relay(client: net.Socket, opts: RelayContext): void {
+  const { counters, pool, strategy, track } = opts;
   const connectTimeoutMs = opts.connectTimeoutMs ?? 5000;
   const halfCloseMs = opts.halfCloseTimeoutMs ?? 30_000;
   let upstream: net.Socket | undefined;
@@ -105,7 +178,10 @@ function relay(client: net.Socket, opts: L4Options, track: (s: net.Socket) => vo
     const backend = picked as BackendState;
     tried.add(backend.id);
     backend.active++;
-    const up = net.connect({ host: backend.host, port: backend.port, allowHalfOpen: true, noDelay: true });
+    const localAddress = opts.sources.pick(backend);
+    const source = localAddress ?? DEFAULT_SOURCE;
+    portAcquire(backend, source);
+    const up = net.connect({ host: backend.host, port: backend.port, allowHalfOpen: true, noDelay: true, ...(localAddress === undefined ? {} : { localAddress }) });
     upstream = up;
     track(up);
     up.setTimeout(connectTimeoutMs);
@@ -121,17 +197,18 @@ function relay(client: net.Socket, opts: L4Options, track: (s: net.Socket) => vo
       if (!connected) up.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }));
       else destroyBoth();
     });
-    up.on('error', (err: NodeJS.ErrnoException) => onUpstreamError(backend, err));
+    up.on('error', (err: NodeJS.ErrnoException) => onUpstreamError(backend, source, err));
     up.once('end', onHalfClose);
     up.once('close', (hadError) => {
       backend.active--;
+      portRelease(backend, source);
       if (upstream !== up || !connected || client.destroyed) return;
       if (hadError) client.destroy();
       else endThenDestroy(client);
     });
   };
 
-  function onUpstreamError(backend: BackendState, err: NodeJS.ErrnoException): void {
+  function onUpstreamError(backend: BackendState, source: string, err: NodeJS.ErrnoException): void {
     const code = err.code ?? 'error';
     if (connected) {
       // The backend reset or vanished mid-stream; the close handler drops the client.
@@ -139,7 +216,11 @@ function relay(client: net.Socket, opts: L4Options, track: (s: net.Socket) => vo
       return;
     }
     if (OWN_LIMIT_CODES.has(code)) {
+      // Our own limit (fds, or local ports for this source and backend): not the backend's fault, and another
+      // backend would hit the same wall, so close the client (L4 has no way to answer it).
       bump(counters.errors, `upstream_connect_${code}`);
+      backend.sourceErrors.set(source, (backend.sourceErrors.get(source) ?? 0) + 1);
+      if (FD_CODES.has(code)) opts.backoff.hit(Date.now());
       client.destroy();
       return;
     }

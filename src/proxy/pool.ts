@@ -45,6 +45,10 @@ export class BackendState implements BackendRef {
   lastError: string | null = null;
   /** Set by drain: the weight undrain restores. */
   drainedWeight: number | undefined;
+  /** Upstream connections (connecting ones included) per source address; key `default` when unbound. */
+  readonly ports = new Map<string, number>();
+  /** Connects that failed for lack of a local port or fd (EADDRNOTAVAIL, EMFILE…) per source address. */
+  readonly sourceErrors = new Map<string, number>();
 
   constructor(t: BackendTarget) {
     this.id = t.id;
@@ -180,5 +184,7 @@ export function describe(b: BackendState): ProxyStats['backends'][number] {
     weight: b.weight,
     health: b.health,
     checks: { passed: b.checksPassed, failed: b.checksFailed, lastError: b.lastError },
+    ports: Object.fromEntries(b.ports),
+    sourceErrors: Object.fromEntries(b.sourceErrors),
   };
 }

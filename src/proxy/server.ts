@@ -13,6 +13,7 @@ import { createL4Server, type L4Counters } from './l4.js';
 import { startLoopLag } from './loop-lag.js';
 import { BackendPool, type BackendTarget } from './pool.js';
 import { createStrategy } from './strategies/index.js';
+import { assertLocalSources } from './upstream.js';
 
 export type { BackendTarget } from './pool.js';
 export type { HealthCheckKind, HealthOptions } from './health.js';
@@ -40,6 +41,14 @@ export interface ProxyOptions {
    * checks, so the library is a plain relay unless asked; the lab and `wsherd proxy` turn tcp checks on.
    */
   health?: HealthOptions;
+  /**
+   * Local IPv4 addresses to bind upstream connects to, e.g. 127.0.0.2..127.0.0.9: ephemeral ports run out per
+   * (source, backend address, backend port), so N sources allow about N times the connections per backend.
+   * Each connect takes the source with the fewest connections to that backend. Default: the kernel picks.
+   */
+  sourceAddresses?: string[];
+  /** Open client connections above which new ones are closed at once (counted `maxconnRefused`). Default none. */
+  maxconn?: number;
 }
 
 export interface RunningProxy {
@@ -68,7 +77,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   };
   strategy.setBackends(pool.backends);
   for (const b of pool.backends) checker.watch(b);
-  const counters: L4Counters = { connectionsTotal: 0, connectionsOpen: 0, acceptsRefused: 0, errors: {} };
+  const counters: L4Counters = { connectionsTotal: 0, connectionsOpen: 0, acceptsRefused: 0, maxconnRefused: 0, errors: {} };
   const lag = startLoopLag();
 
   const stats = (): ProxyStats => ({
@@ -78,6 +87,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     connectionsTotal: counters.connectionsTotal,
     connectionsOpen: counters.connectionsOpen,
     acceptsRefused: counters.acceptsRefused,
+    maxconnRefused: counters.maxconnRefused,
     errors: { ...counters.errors },
     backends: pool.snapshot(),
     process: { fds: openFds(), fdLimit: fdLimit(), rssBytes: rssBytes(), eventLoopLagMs: lag.ms() },
@@ -89,6 +99,8 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     counters,
     ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
     ...(opts.failureCooldownMs === undefined ? {} : { failureCooldownMs: opts.failureCooldownMs }),
+    ...(opts.sourceAddresses === undefined ? {} : { sourceAddresses: opts.sourceAddresses }),
+    ...(opts.maxconn === undefined ? {} : { maxconn: opts.maxconn }),
     onConnectFailed: (b, code) => checker.observeFailure(b, code === 'error' ? 'CONNECT_FAILED' : code),
   });
   const admin = createAdminServer(stats, pool);
@@ -140,6 +152,10 @@ function validate(opts: ProxyOptions, mode: string): void {
   for (const b of opts.backends) {
     if (ids.has(b.id)) throw new WsherdError('WSH_ERR_INVALID_INPUT', `Duplicate backend id "${b.id}".`, { hint: 'Give every backend its own id.' });
     ids.add(b.id);
+  }
+  if (opts.sourceAddresses !== undefined) assertLocalSources(opts.sourceAddresses);
+  if (opts.maxconn !== undefined && (!Number.isInteger(opts.maxconn) || opts.maxconn < 1)) {
+    throw new WsherdError('WSH_ERR_INVALID_INPUT', `maxconn must be a positive integer, got ${opts.maxconn}.`, { hint: 'e.g. maxconn: 10000, or leave it out for no limit.' });
   }
 }
 

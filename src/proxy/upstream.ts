@@ -1,0 +1,120 @@
+/**
+ * Limits of the proxy's own resources: the pool of local source addresses for upstream connects (ephemeral
+ * ports run out per (source address, backend address, backend port), so several sources multiply the
+ * connections one backend can take), and the back-off applied when the process runs out of fds.
+ */
+import net from 'node:net';
+import os from 'node:os';
+import { WsherdError } from '../errors.js';
+import type { BackendState } from './pool.js';
+
+/** Key of `ports` for upstream connects that let the kernel choose the source address. */
+export const DEFAULT_SOURCE = 'default';
+
+/**
+ * Picks the source address for each upstream connect: the one with the fewest ports in use towards that
+ * backend (ports are a per-(source, backend) resource), ties broken round-robin so load spreads evenly.
+ */
+export class SourcePool {
+  private next = 0;
+
+  constructor(readonly sources: readonly string[]) {}
+
+  /** The source to bind to, or undefined to let the kernel pick (no pool configured). */
+  pick(backend: BackendState): string | undefined {
+    const n = this.sources.length;
+    if (n === 0) return undefined;
+    let best: string | undefined;
+    let bestUsed = Infinity;
+    for (let i = 0; i < n; i++) {
+      const s = this.sources[(this.next + i) % n] as string;
+      const used = backend.ports.get(s) ?? 0;
+      if (used < bestUsed) {
+        best = s;
+        bestUsed = used;
+      }
+    }
+    this.next = (this.next + 1) % n;
+    return best;
+  }
+}
+
+export function portAcquire(backend: BackendState, source: string): void {
+  backend.ports.set(source, (backend.ports.get(source) ?? 0) + 1);
+}
+
+export function portRelease(backend: BackendState, source: string): void {
+  const n = (backend.ports.get(source) ?? 0) - 1;
+  if (n > 0) backend.ports.set(source, n);
+  else backend.ports.delete(source);
+}
+
+/**
+ * `--source` values: `127.0.0.2`, or a range within one /24 such as `127.0.0.2-127.0.0.9` or `127.0.0.2-9`.
+ * Every address must be IPv4 and local (127/8, which Linux routes to loopback, or on a local interface).
+ */
+export function parseSourceArgs(texts: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const text of texts) {
+    for (const part of text.split(',')) out.push(...parseRange(part.trim()));
+  }
+  assertLocalSources(out);
+  return [...new Set(out)];
+}
+
+function parseRange(text: string): string[] {
+  const bad = (why: string): WsherdError =>
+    new WsherdError('WSH_ERR_INVALID_INPUT', `--source "${text}" is not a valid source address: ${why}.`, {
+      hint: 'Write an IPv4 address or a range within one /24, e.g. --source 127.0.0.2-127.0.0.9 (or repeat --source).',
+    });
+  const [from, to, ...rest] = text.split('-');
+  if (from === undefined || rest.length > 0 || !net.isIPv4(from)) throw bad('expected a.b.c.d or a.b.c.d-a.b.c.e');
+  if (to === undefined) return [from];
+  const prefix = from.slice(0, from.lastIndexOf('.') + 1);
+  const first = Number(from.slice(prefix.length));
+  let last: number;
+  if (/^\d{1,3}$/.test(to)) last = Number(to);
+  else if (net.isIPv4(to) && to.startsWith(prefix)) last = Number(to.slice(prefix.length));
+  else throw bad('both ends of a range must be in the same /24');
+  if (last < first || last > 255) throw bad('the range must go upwards and end at .255 at most');
+  const list: string[] = [];
+  for (let i = first; i <= last; i++) list.push(`${prefix}${i}`);
+  return list;
+}
+
+/** Throws WSH_ERR_INVALID_INPUT naming every address that is not IPv4 or not local to this host. */
+export function assertLocalSources(sources: readonly string[]): void {
+  const local = new Set(Object.values(os.networkInterfaces()).flatMap((l) => (l ?? []).map((a) => a.address)));
+  const wrong = sources.filter((s) => !net.isIPv4(s) || !(s.startsWith('127.') || local.has(s)));
+  if (wrong.length > 0) {
+    throw new WsherdError('WSH_ERR_INVALID_INPUT', `Source address${wrong.length > 1 ? 'es' : ''} ${wrong.join(', ')} not local IPv4: the proxy can only bind addresses of this host.`, {
+      hint: 'Use loopback addresses (127.0.0.2-127.0.0.9) or an IPv4 address of a local interface.',
+    });
+  }
+}
+
+/**
+ * Exponential back-off while the process is out of fds: each EMFILE/ENFILE doubles the pause (10 ms → 1 s);
+ * a pause that passes without a new one resets it. While paused, new clients are closed at once, which frees
+ * their fd instead of spending two more on an upstream connect that would fail.
+ */
+export class FdBackoff {
+  private delay = 0;
+  private until = 0;
+
+  constructor(
+    private readonly minMs = 10,
+    private readonly maxMs = 1000,
+  ) {}
+
+  hit(now: number): void {
+    // A hit long after the last pause ended starts over from minMs.
+    if (now > this.until + this.maxMs) this.delay = 0;
+    this.delay = this.delay === 0 ? this.minMs : Math.min(this.delay * 2, this.maxMs);
+    this.until = now + this.delay;
+  }
+
+  paused(now: number): boolean {
+    return now < this.until;
+  }
+}
