@@ -36,8 +36,8 @@ function uninstall(): void {
   for (const s of SIGNALS) process.off(s, onSignal);
 }
 
-/** Registers one running lab; returns the function that unregisters it (call it from stop()). */
-export function registerLab(kill: KillAll): () => void {
+/** Registers one set of children (a lab, the load workers); returns the function that unregisters it. */
+export function registerChildren(kill: KillAll): () => void {
   if (running.size === 0) install();
   running.add(kill);
   return () => {

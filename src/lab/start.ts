@@ -10,7 +10,7 @@ import type { ProxyOptions } from '../proxy/server.js';
 import { assertProxyMode } from '../proxy/server.js';
 import { createStrategy } from '../proxy/strategies/index.js';
 import type { LabSpec } from '../scenario/types.js';
-import { registerLab } from './cleanup.js';
+import { registerChildren } from './cleanup.js';
 import { describeExit, forkComponent, type ComponentProcess } from './component-process.js';
 import { getJson } from './http-json.js';
 import type { BackendStats, Lab, LabComponent, LabStats, ProxyStats } from './types.js';
@@ -44,7 +44,7 @@ export async function startLab(spec: LabSpec, opts: StartLabOptions = {}): Promi
 
   // Every forked child is known from its first moment, so a parent exit during start-up still kills it.
   const spawned = new Set<ChildProcess>();
-  const unregister = registerLab((signal) => {
+  const unregister = registerChildren((signal) => {
     for (const c of spawned) if (c.exitCode === null && c.signalCode === null) c.kill(signal);
   });
   const fork = (id: string, entry: URL, config: unknown): Promise<ComponentProcess> =>

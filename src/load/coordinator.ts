@@ -15,7 +15,7 @@ import type { RunEvents } from '../run-events.js';
 import { Aggregator } from '../metrics/aggregate.js';
 import { phaseAt, plannedDurationMs, targetAt } from './schedule.js';
 import { fdLimit } from '../probes/proc.js';
-import { registerLab } from '../lab/cleanup.js';
+import { registerChildren } from '../lab/cleanup.js';
 import { WsherdError } from '../errors.js';
 import { defaultWorkerCount } from './worker-count.js';
 
@@ -67,7 +67,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
   const count = Math.max(1, Math.min(scenario.workers ?? defaultWorkerCount(scenario.clients, limit, os.availableParallelism()), Math.max(1, scenario.clients)));
   const aggregator = new Aggregator();
   const workers: WorkerSlot[] = [];
-  const unregister = registerLab((sig) => {
+  const unregister = registerChildren((sig) => {
     for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill(sig);
   });
 
