@@ -52,6 +52,8 @@ export class LoadWorker {
   private readonly lag: IntervalHistogram;
   private ended = false;
   private maxRss = 0;
+  /** fds open at the last flush. */
+  private lastFds = 0;
   /** Worst event-loop delay of the seconds flushed since the last gauges() call, ms. */
   private lagSinceGauges = 0;
   /** Resident memory before the first connection: the baseline for memory per connection. */
@@ -149,7 +151,9 @@ export class LoadWorker {
     const lagMaxMs = this.lag.count > 0 ? Math.max(0, this.lag.max / 1e6 - TICK_MS) : 0;
     this.lag.reset();
     this.lagSinceGauges = Math.max(this.lagSinceGauges, lagMaxMs);
-    const bucket = this.recorder.flush(this.second, { open, backendsOpen, lagMaxMs, fds: Math.max(0, openFds()) });
+    // One /proc read per second (a readdir of thousands of entries): gauges() reuses it.
+    this.lastFds = Math.max(0, openFds());
+    const bucket = this.recorder.flush(this.second, { open, backendsOpen, lagMaxMs, fds: this.lastFds });
     this.second++;
     return bucket;
   }
@@ -162,7 +166,7 @@ export class LoadWorker {
     return {
       pid: process.pid,
       fdLimit: this.fdLimit,
-      fds: Math.max(0, openFds()),
+      fds: this.lastFds,
       lagMaxMs,
       cpuMs: (cpu.user + cpu.system) / 1000,
       rssBytes: this.maxRss,

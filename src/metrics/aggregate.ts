@@ -12,15 +12,8 @@ import { HISTOGRAM_NAMES, emptyCounters, type Counters, type HistogramName, type
 import type { LatencyStats, SeriesPoint } from '../results/types.js';
 import { addEncoded, encodeHistogram, latencyStats, newHistogram, percentileMs, type Histogram } from './hdr.js';
 
-interface SecondState {
-  t: number;
-  counters: Counters;
-  errors: Record<string, number>;
-  backendsOpened: Record<string, number>;
-  open: number;
-  backendsOpen: Record<string, number>;
-  lagMaxMs: number;
-  fds: number;
+/** A merged second: a SecondBucket whose histograms are kept as the list of encoded parts merged into it. */
+interface SecondState extends Omit<SecondBucket, 'hist'> {
   hist: Partial<Record<HistogramName, string[]>>;
   /** Per-second percentiles, computed lazily; undefined when stale. */
   cached: Pick<SeriesPoint, 'rttP50' | 'rttP99' | 'connectP99'> | undefined;
