@@ -1,29 +1,42 @@
-import { Flags } from '@oclif/core';
+import { Flags, type Interfaces } from '@oclif/core';
 import { WsherdCommand } from '../src/cli/base-command.js';
 import { watchStopSignals } from '../src/cli/stop-signals.js';
-import { parseBackendArg } from '../src/proxy/address.js';
-import { parseSourceArgs } from '../src/proxy/upstream.js';
+import { parseBackendArg, parseHostPort } from '../src/proxy/address.js';
+import { parseStrategyOptions } from '../src/proxy/cli-options.js';
 import { HEALTH_CHECK_KINDS, type HealthCheckKind } from '../src/proxy/health.js';
-import { startProxy } from '../src/proxy/server.js';
-import { STRATEGY_NAMES } from '../src/proxy/strategies/index.js';
-import { httpUrl, wsUrl } from '../src/lab/urls.js';
+import { MAX_WORKERS, startProxy, type ProxyOptions } from '../src/proxy/server.js';
+import { describeStrategies } from '../src/proxy/strategies/index.js';
+import { parseSourceArgs } from '../src/proxy/upstream.js';
+import { httpUrl } from '../src/lab/urls.js';
 
 export default class ProxyCommand extends WsherdCommand {
   static override summary = 'Run the reference load balancer in the foreground, in front of the given backends.';
   static override description = [
-    'An L4 (TCP) balancer: each client connection goes to the backend the strategy picks, and bytes are relayed both ways. A backend that refuses a connection is taken out of rotation for a second and the client is retried once on another.',
-    'Health checks (default: TCP connect every 2 s) mark a backend down after --fall failures and up again after --rise passes; a failed client connect counts as a failed check.',
-    'The admin endpoint (always on 127.0.0.1) serves JSON at /stats (connections per backend, active and total, health, errors, fds, RSS, event-loop lag), Prometheus text at /metrics, and /backends to add, remove, drain and reweight backends at run time (see docs/proxy.md).',
-    'At its limits it keeps running: out of fds it refuses new clients with back-off and recovers; out of local ports it closes the client; both are counted in /stats. --source spreads upstream connects over several local addresses (more ports per backend); --maxconn caps open clients.',
-    `Strategies: ${STRATEGY_NAMES.join(', ')}. Runs until Ctrl-C (exit 130) or SIGTERM (exit 143).`,
+    'Two modes. l4 (default) splices TCP: each client connection goes to the backend the strategy picks. l7 parses HTTP: every request (long-polling included) and every WebSocket upgrade is routed on its own, keep-alive on both sides, and the sticky strategies (cookie, stick-table, engineio-sid) become available.',
+    'A backend that refuses a connection is taken out of rotation for a second and the client is retried once on another. Health checks (default: TCP connect every 2 s) mark a backend down after --fall failures and up after --rise passes.',
+    'The admin endpoint (127.0.0.1) serves JSON at /stats (per backend: health, active and total connections, upstream ports per source; process: fds, RSS, event-loop lag; sticky table sizes), Prometheus text at /metrics, and /backends to add, remove, drain and reweight backends at run time (docs/proxy.md).',
+    'At its limits it keeps running: out of fds it refuses new clients with back-off and recovers; out of local ports it answers 503 with x-wsherd-reason: upstream-ports-exhausted (l7) or closes (l4). --source spreads upstream connects over several local addresses; --maxconn caps open clients; --workers uses several processes (one fd limit each).',
+    'Strategies:\n' + describeStrategies().map((l) => `  ${l}`).join('\n'),
+    'Runs until Ctrl-C (exit 130) or SIGTERM (exit 143).',
   ].join('\n\n');
 
   static override examples = [
     {
       description: 'Round robin over two backends started with `wsherd backend`',
-      command: '<%= config.bin %> <%= command.id %> --backend ws://127.0.0.1:9001 --backend ws://127.0.0.1:9002',
+      command: '<%= config.bin %> <%= command.id %> --listen 127.0.0.1:8080 --backend ws://127.0.0.1:9001 --backend ws://127.0.0.1:9002',
     },
-    { description: 'Fixed ports, named backends', command: '<%= config.bin %> <%= command.id %> --port 8080 --admin-port 8081 --backend a=127.0.0.1:9001 --backend b=127.0.0.1:9002' },
+    {
+      description: 'socket.io stickiness by Engine.IO session id (HTTP mode), sid table shared through Redis with other proxies',
+      command: '<%= config.bin %> <%= command.id %> --mode l7 --strategy engineio-sid --store redis://127.0.0.1:6379 --backend 127.0.0.1:9001 --backend 127.0.0.1:9002',
+    },
+    {
+      description: 'Cookie insert over TLS with a self-signed certificate, two worker processes',
+      command: '<%= config.bin %> <%= command.id %> --mode l7 --strategy cookie --tls-self-signed --workers 2 --backend 127.0.0.1:9001 --backend 127.0.0.1:9002',
+    },
+    {
+      description: 'Consistent hashing with bounded load (HAProxy hash-balance-factor 125), upstream sources 127.0.0.2-9',
+      command: '<%= config.bin %> <%= command.id %> --strategy consistent-hash --option balance_factor=125 --source 127.0.0.2-127.0.0.9 --backend a=127.0.0.1:9001 --backend b=127.0.0.1:9002',
+    },
   ];
 
   static override flags = {
@@ -33,10 +46,16 @@ export default class ProxyCommand extends WsherdCommand {
       required: true,
       multiple: true,
     }),
-    host: Flags.string({ description: 'Listen address for clients.', default: '127.0.0.1' }),
-    port: Flags.integer({ char: 'p', description: 'Listen port; 0 picks an ephemeral port (printed).', default: 0, min: 0, max: 65535 }),
+    listen: Flags.string({ char: 'l', description: 'Listen address for clients, host:port; port 0 picks an ephemeral port (printed).', default: '127.0.0.1:0' }),
     'admin-port': Flags.integer({ description: 'Admin endpoint port on 127.0.0.1; 0 picks an ephemeral port (printed).', default: 0, min: 0, max: 65535 }),
-    strategy: Flags.string({ char: 's', description: `Balancing strategy: ${STRATEGY_NAMES.join(', ')}.`, default: 'round-robin' }),
+    strategy: Flags.string({ char: 's', description: `Balancing strategy (listed below).`, default: 'round-robin' }),
+    option: Flags.string({ char: 'o', description: 'A strategy option, key=value (repeatable), e.g. points_per_backend=100, balance_factor=125, fallback=least-connections, cookie_secret=…, expire_seconds=600.', multiple: true }),
+    mode: Flags.string({ char: 'm', description: 'l4: splice TCP; l7: parse HTTP (needed by cookie, stick-table, engineio-sid).', options: ['l4', 'l7'], default: 'l4' }),
+    workers: Flags.integer({ description: 'Worker processes sharing the port (hash strategies agree across them; sticky tables are shared).', default: 1, min: 1, max: MAX_WORKERS }),
+    'tls-cert': Flags.string({ description: 'Terminate TLS (wss://) with this PEM certificate file (needs --tls-key).', dependsOn: ['tls-key'] }),
+    'tls-key': Flags.string({ description: 'PEM private key file for --tls-cert.', dependsOn: ['tls-cert'] }),
+    'tls-self-signed': Flags.boolean({ description: 'Terminate TLS with a certificate made at start (localhost, 127.0.0.1, ::1); its SHA-256 fingerprint is printed.', exclusive: ['tls-cert'] }),
+    store: Flags.string({ description: 'Where sticky tables live: memory, or redis://host:port[/db] to share them with other proxies.' }),
     'health-check': Flags.string({ description: 'Active check: tcp (connect), http (GET --health-path, 2xx/3xx), ws (upgrade + ping/pong), none.', options: [...HEALTH_CHECK_KINDS], default: 'tcp' }),
     'health-interval': Flags.integer({ description: 'Time between checks of one backend, ms.', default: 2000, min: 10 }),
     'health-timeout': Flags.integer({ description: 'A check not passed within this many ms fails. Default: the interval, at most 2000.', min: 1 }),
@@ -52,26 +71,20 @@ export default class ProxyCommand extends WsherdCommand {
 
   public async run(): Promise<void> {
     const { flags } = await this.parse(ProxyCommand);
-    const backends = flags.backend.map((text, i) => parseBackendArg(text, i));
-    const sources = flags.source === undefined ? undefined : parseSourceArgs(flags.source);
+    const options = this.buildOptions(flags);
     const stops = watchStopSignals((name) => process.stderr.write(`\n${name}: stopping the proxy…\n`));
     try {
-      const health = {
-        kind: flags['health-check'] as HealthCheckKind,
-        intervalMs: flags['health-interval'],
-        rise: flags.rise,
-        fall: flags.fall,
-        path: flags['health-path'],
-        ...(flags['health-timeout'] === undefined ? {} : { timeoutMs: flags['health-timeout'] }),
-      };
-      const proxy = await startProxy({ host: flags.host, port: flags.port, adminHost: '127.0.0.1', adminPort: flags['admin-port'], strategy: flags.strategy, backends, health,
-        ...(sources === undefined ? {} : { sourceAddresses: sources }),
-        ...(flags.maxconn === undefined ? {} : { maxconn: flags.maxconn }),
-      });
-      this.log(`Proxy (${flags.strategy}, l4) listening on ${wsUrl(flags.host, proxy.port)} (pid ${process.pid})`);
-      for (const b of backends) this.log(`  ${b.id} → ${b.host}:${b.port}`);
-      this.log(`Health: ${health.kind === 'none' ? 'no active checks' : `${health.kind} every ${health.intervalMs} ms, rise ${health.rise}, fall ${health.fall}`}`);
-      if (sources !== undefined) this.log(`Upstream sources: ${sources.join(', ')}`);
+      const proxy = await startProxy(options);
+      const scheme = proxy.tls === undefined ? 'ws' : 'wss';
+      const listen = parseHostPort(flags.listen, '--listen');
+      const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+      this.log(`Proxy (${options.strategy}, ${options.mode}${options.workers === 1 ? '' : `, ${options.workers} workers`}) listening on ${scheme}://${host}:${proxy.port}/ (pid ${process.pid})`);
+      for (const b of options.backends) this.log(`  ${b.id} → ${b.host}:${b.port}`);
+      const h = options.health;
+      this.log(`Health: ${h === undefined || h.kind === 'none' ? 'no active checks' : `${h.kind} every ${h.intervalMs} ms, rise ${h.rise}, fall ${h.fall}`}`);
+      if (proxy.tls !== undefined) this.log(`TLS: ${proxy.tls.source} certificate, SHA-256 ${proxy.tls.fingerprint256}, valid until ${proxy.tls.validTo}`);
+      if (options.store !== undefined) this.log(`Sticky tables: ${options.store.replace(/\/\/[^@/]*@/, '//***@')}`);
+      if (options.sourceAddresses !== undefined) this.log(`Upstream sources: ${options.sourceAddresses.join(', ')}`);
       this.log(`Backends API: ${httpUrl('127.0.0.1', proxy.adminPort, '/backends')}`);
       this.log(`Admin: ${httpUrl('127.0.0.1', proxy.adminPort, '/stats')}`);
       await stops.received;
@@ -80,5 +93,36 @@ export default class ProxyCommand extends WsherdCommand {
       stops.dispose();
     }
     process.exitCode = stops.exitCode();
+  }
+
+  private buildOptions(flags: Interfaces.InferredFlags<typeof ProxyCommand.flags>): ProxyOptions & { mode: 'l4' | 'l7'; workers: number } {
+    const listen = parseHostPort(flags.listen, '--listen');
+    const sources = flags.source === undefined ? undefined : parseSourceArgs(flags.source);
+    const strategy = flags.strategy;
+    const strategyOptions = parseStrategyOptions(strategy, flags.option ?? []);
+    const tls = flags['tls-self-signed'] === true ? { selfSigned: true } : flags['tls-cert'] === undefined ? undefined : { certFile: flags['tls-cert'], keyFile: flags['tls-key'] ?? '' };
+    return {
+      host: listen.host,
+      port: listen.port,
+      adminHost: '127.0.0.1',
+      adminPort: flags['admin-port'],
+      strategy,
+      strategyOptions,
+      mode: flags.mode as 'l4' | 'l7',
+      workers: flags.workers,
+      backends: flags.backend.map((text, i) => parseBackendArg(text, i)),
+      health: {
+        kind: flags['health-check'] as HealthCheckKind,
+        intervalMs: flags['health-interval'],
+        rise: flags.rise,
+        fall: flags.fall,
+        path: flags['health-path'],
+        ...(flags['health-timeout'] === undefined ? {} : { timeoutMs: flags['health-timeout'] }),
+      },
+      ...(tls === undefined ? {} : { tls }),
+      ...(flags.store === undefined ? {} : { store: flags.store }),
+      ...(sources === undefined ? {} : { sourceAddresses: sources }),
+      ...(flags.maxconn === undefined ? {} : { maxconn: flags.maxconn }),
+    };
   }
 }

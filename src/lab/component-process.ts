@@ -33,6 +33,8 @@ export interface ForkOptions {
   signal?: AbortSignal;
   /** Called right after fork, before readiness, so a caller can kill it if the parent exits meanwhile. */
   onSpawn?: (child: ChildProcess) => void;
+  /** Node/V8 flags for the child (the parent's own are never passed on). */
+  execArgv?: string[];
 }
 
 /** How much of a child's stderr is kept for error messages. */
@@ -43,7 +45,7 @@ export async function forkComponent(id: string, entry: URL, config: unknown, opt
   const child = fork(fileURLToPath(entry), [JSON.stringify(config)], {
     serialization: 'json',
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    execArgv: [],
+    execArgv: opts.execArgv ?? [],
   });
   opts.onSpawn?.(child);
   // A failed kill() or IPC send after readiness emits 'error'; the exit is what matters, and is watched below.

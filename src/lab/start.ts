@@ -7,7 +7,7 @@ import { WsherdError } from '../errors.js';
 import { STATS_PATH } from '../backend/identity.js';
 import type { BackendOptions } from '../backend/server.js';
 import type { ProxyOptions } from '../proxy/server.js';
-import { assertProxyMode } from '../proxy/server.js';
+import { assertProxyMode, assertStrategyMode, PROXY_NODE_FLAGS } from '../proxy/server.js';
 import { createStrategy } from '../proxy/strategies/index.js';
 import type { LabSpec } from '../scenario/types.js';
 import { registerChildren } from './cleanup.js';
@@ -47,8 +47,8 @@ export async function startLab(spec: LabSpec, opts: StartLabOptions = {}): Promi
   const unregister = registerChildren((signal) => {
     for (const c of spawned) if (c.exitCode === null && c.signalCode === null) c.kill(signal);
   });
-  const fork = (id: string, entry: URL, config: unknown): Promise<ComponentProcess> =>
-    forkComponent(id, entry, config, { readyTimeoutMs, onSpawn: (c) => spawned.add(c), ...(opts.signal ? { signal: opts.signal } : {}) });
+  const fork = (id: string, entry: URL, config: unknown, execArgv?: string[]): Promise<ComponentProcess> =>
+    forkComponent(id, entry, config, { readyTimeoutMs, onSpawn: (c) => spawned.add(c), ...(opts.signal ? { signal: opts.signal } : {}), ...(execArgv ? { execArgv } : {}) });
 
   const started: ComponentProcess[] = [];
   try {
@@ -63,6 +63,7 @@ export async function startLab(spec: LabSpec, opts: StartLabOptions = {}): Promi
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
 
+    const p = spec.proxy;
     const proxyConfig: ProxyOptions = {
       host: spec.proxy.host,
       port: 0,
@@ -72,8 +73,14 @@ export async function startLab(spec: LabSpec, opts: StartLabOptions = {}): Promi
       mode: spec.proxy.mode,
       backends: started.map((b) => ({ id: b.id, host: connectHost(backendHost), port: b.port })),
       health: { ...LAB_PROXY_HEALTH },
+      ...(p.options === undefined ? {} : { strategyOptions: p.options }),
+      ...(p.tls === undefined ? {} : { tls: p.tls }),
+      ...(p.store === undefined ? {} : { store: p.store }),
+      ...(p.sourceAddresses === undefined ? {} : { sourceAddresses: p.sourceAddresses }),
+      ...(p.maxconn === undefined ? {} : { maxconn: p.maxconn }),
+      ...(p.workers === undefined ? {} : { workers: p.workers }),
     };
-    started.push(await fork('proxy', PROXY_ENTRY, proxyConfig));
+    started.push(await fork('proxy', PROXY_ENTRY, proxyConfig, [...PROXY_NODE_FLAGS]));
   } catch (err) {
     await Promise.all(started.map((c) => c.stop(graceMs)));
     unregister();
@@ -149,5 +156,7 @@ function validate(spec: LabSpec): void {
     throw new WsherdError('WSH_ERR_INVALID_INPUT', `lab.backends.kind "${String(kind)}" is not supported; valid kinds: ws.`, { hint: 'Use kind: ws.' });
   }
   assertProxyMode(spec.proxy.mode);
-  createStrategy(spec.proxy.strategy);
+  // Builds (and drops) one instance so bad options fail here, not in the child; a sticky one gets an unref'd memory store.
+  createStrategy(spec.proxy.strategy, spec.proxy.options ?? {});
+  assertStrategyMode(spec.proxy.strategy, spec.proxy.mode);
 }

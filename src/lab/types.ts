@@ -34,6 +34,17 @@ export interface ProxyStats {
   acceptsRefused: number;
   /** Clients closed at once because `maxconn` connections were open. Absent in older stats. */
   maxconnRefused?: number;
+  /** L7 mode: HTTP requests and WebSocket upgrades routed. */
+  requestsTotal?: number;
+  upgradesTotal?: number;
+  /** Sticky strategies: entries per table (`cookie`: backends a valid cookie can name; `stick`; `sid`). */
+  tables?: Record<string, number>;
+  /** Sticky strategies: decisions by kind (hits, placed, learned, inserted, forged, stale, unknown_sid, store_errors). */
+  sticky?: Record<string, number>;
+  /** Where the sticky tables live, when the strategy has any: memory or redis. */
+  store?: 'memory' | 'redis';
+  /** True when the proxy terminates TLS. */
+  tls?: boolean;
   errors: Record<string, number>;
   backends: Array<{
     id: string;
@@ -54,7 +65,10 @@ export interface ProxyStats {
     /** Upstream connects that failed on this proxy's side (EADDRNOTAVAIL, EMFILE, ENFILE) per source address. */
     sourceErrors?: Record<string, number>;
   }>;
+  /** Summed over all processes when the proxy runs workers (fdLimit: the sum of their limits); lag: the worst. */
   process: { fds: number; fdLimit: number; rssBytes: number; eventLoopLagMs: number };
+  /** With --workers N: each worker's own figures. */
+  workers?: Array<{ pid: number; connectionsOpen: number; connectionsTotal: number; fds: number; fdLimit: number; rssBytes: number; eventLoopLagMs: number }>;
 }
 
 export interface LabStats {

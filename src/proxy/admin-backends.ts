@@ -17,7 +17,7 @@ import { describe, type BackendPool, type BackendTarget } from './pool.js';
 const MAX_BODY = 64 * 1024;
 const MAX_WEIGHT = 1_000_000;
 
-class HttpError extends Error {
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -26,28 +26,55 @@ class HttpError extends Error {
   }
 }
 
+/** A /backends request, parsed: what a proxy worker executes (the cluster primary forwards it to each). */
+export interface BackendsCommand {
+  method: string;
+  id: string | undefined;
+  action: string | undefined;
+  body: unknown;
+}
+
+/** The command for a path under /backends, or undefined when the path is not one. Reads the body. */
+export async function readBackendsCommand(req: http.IncomingMessage, path: string): Promise<BackendsCommand | undefined> {
+  const m = /^\/backends(?:\/([^/]+)(?:\/(drain|undrain))?)?\/?$/.exec(path);
+  if (!m) return undefined;
+  const method = req.method ?? 'GET';
+  const needsBody = method === 'POST' || method === 'PUT' || method === 'PATCH';
+  return { method, id: m[1] === undefined ? undefined : safeDecode(m[1]), action: m[2], body: needsBody ? await readJson(req) : undefined };
+}
+
+/** True when the path is under /backends. */
+export function isBackendsPath(path: string): boolean {
+  return /^\/backends(?:\/|$)/.test(path);
+}
+
 /** Serves `req` when its path is under /backends; false otherwise (the caller answers). */
 export function handleBackends(pool: BackendPool, req: http.IncomingMessage, res: http.ServerResponse, path: string): boolean {
-  const m = /^\/backends(?:\/([^/]+)(?:\/(drain|undrain))?)?\/?$/.exec(path);
-  if (!m) return false;
-  const id = m[1] === undefined ? undefined : safeDecode(m[1]);
-  const action = m[2];
-  void route(pool, req, id, action).then(
-    ([status, body]) => send(res, status, body),
-    (err: unknown) => {
-      if (err instanceof HttpError) send(res, err.status, { error: err.message });
-      else send(res, 500, { error: err instanceof Error ? err.message : String(err) });
-    },
-  );
+  if (!isBackendsPath(path)) return false;
+  void readBackendsCommand(req, path)
+    .then((cmd) => (cmd === undefined ? ([404, { error: `No route ${path}.` }] as [number, unknown]) : executeBackends(pool, cmd)))
+    .then(
+      ([status, body]) => send(res, status, body),
+      (err: unknown) => send(res, err instanceof HttpError ? err.status : 500, { error: err instanceof Error ? err.message : String(err) }),
+    );
   return true;
 }
 
-async function route(pool: BackendPool, req: http.IncomingMessage, id: string | undefined, action: string | undefined): Promise<[number, unknown]> {
-  const method = req.method ?? 'GET';
+/** Applies a command to the pool: [status, JSON body]. Errors become their status, never a throw. */
+export function executeBackends(pool: BackendPool, cmd: BackendsCommand): [number, unknown] {
+  try {
+    return run(pool, cmd);
+  } catch (err) {
+    if (err instanceof HttpError) return [err.status, { error: err.message }];
+    return [500, { error: err instanceof Error ? err.message : String(err) }];
+  }
+}
+
+function run(pool: BackendPool, { method, id, action, body }: BackendsCommand): [number, unknown] {
   if (id === undefined) {
     if (method === 'GET') return [200, pool.snapshot()];
     if (method !== 'POST') throw new HttpError(405, `${method} /backends is not supported; use GET or POST.`);
-    const target = parseTarget(await readJson(req));
+    const target = parseTarget(body);
     const added = pool.add(target);
     if (!added) throw new HttpError(409, `A backend with id "${target.id}" already exists; remove it first or pick another id.`);
     return [201, describe(added)];
@@ -66,7 +93,6 @@ async function route(pool: BackendPool, req: http.IncomingMessage, id: string | 
     return [200, { removed: describe(b) }];
   }
   if (method === 'PUT' || method === 'PATCH') {
-    const body = await readJson(req);
     if (!isObject(body) || !('weight' in body)) throw new HttpError(400, 'Body must be a JSON object with "weight", e.g. {"weight": 3}.');
     pool.setWeight(b, checkWeight(body['weight']));
     return [200, describe(b)];
@@ -143,7 +169,7 @@ function safeDecode(s: string): string {
   }
 }
 
-function send(res: http.ServerResponse, status: number, body: unknown): void {
+export function send(res: http.ServerResponse, status: number, body: unknown): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }

@@ -42,6 +42,16 @@ export function toPrometheus(s: ProxyStats): string {
   metric('wsherd_proxy_connections_open', 'gauge', 'Client connections open now.', [[{}, s.connectionsOpen]]);
   metric('wsherd_proxy_accepts_refused_total', 'counter', 'Accepts that failed because the proxy was out of fds.', [[{}, s.acceptsRefused]]);
   metric('wsherd_proxy_maxconn_refused_total', 'counter', 'Clients closed at once because maxconn connections were open.', [[{}, s.maxconnRefused ?? 0]]);
+  if (s.requestsTotal !== undefined) {
+    metric('wsherd_proxy_requests_total', 'counter', 'L7: HTTP requests routed (upgrades not included).', [[{}, s.requestsTotal]]);
+    metric('wsherd_proxy_upgrades_total', 'counter', 'L7: WebSocket upgrade requests routed.', [[{}, s.upgradesTotal ?? 0]]);
+  }
+  if (s.tables !== undefined) {
+    metric('wsherd_proxy_table_entries', 'gauge', 'Entries in the sticky strategy tables (cookie, stick, sid).', Object.entries(s.tables).map(([table, n]) => [{ table }, n]));
+  }
+  if (s.sticky !== undefined) {
+    metric('wsherd_proxy_sticky_decisions_total', 'counter', 'Sticky routing decisions by kind (hits, placed, learned, forged, stale…).', Object.entries(s.sticky).map(([kind, n]) => [{ kind }, n]));
+  }
   metric('wsherd_proxy_errors_total', 'counter', 'Failures by reason.', Object.entries(s.errors).map(([reason, n]) => [{ reason }, n]));
   metric('wsherd_proxy_backend_healthy', 'gauge', '1 when the backend is in rotation.', per((b) => (b.healthy ? 1 : 0)));
   metric('wsherd_proxy_backend_active', 'gauge', 'Open connections to the backend.', per((b) => b.active));
@@ -56,7 +66,12 @@ export function toPrometheus(s: ProxyStats): string {
   metric('process_open_fds', 'gauge', 'Open file descriptors.', [[{}, s.process.fds]]);
   metric('process_max_fds', 'gauge', 'Soft limit on open file descriptors.', [[{}, s.process.fdLimit]]);
   metric('process_resident_memory_bytes', 'gauge', 'Resident set size in bytes.', [[{}, s.process.rssBytes]]);
-  metric('wsherd_proxy_event_loop_lag_seconds', 'gauge', 'p99 event-loop delay over the last second.', [[{}, s.process.eventLoopLagMs / 1000]]);
+  metric('wsherd_proxy_event_loop_lag_seconds', 'gauge', 'p99 event-loop delay over the last second (the worst process).', [[{}, s.process.eventLoopLagMs / 1000]]);
+  if (s.workers !== undefined) {
+    const w = (pick: (x: NonNullable<ProxyStats['workers']>[number]) => number): Sample[] => (s.workers ?? []).map((x) => [{ pid: String(x.pid) }, pick(x)]);
+    metric('wsherd_proxy_worker_connections_open', 'gauge', 'Client connections open per worker process.', w((x) => x.connectionsOpen));
+    metric('wsherd_proxy_worker_open_fds', 'gauge', 'Open file descriptors per worker process.', w((x) => x.fds));
+  }
   return out.join('\n') + '\n';
 }
 

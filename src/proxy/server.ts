@@ -1,22 +1,32 @@
 /**
- * The reference balancer as a library: validate the options, start the L4 listener and the admin endpoint,
- * and report ProxyStats. `src/proxy/main.ts` runs it as a lab child process; `wsherd proxy` in the foreground.
+ * The reference balancer as a library: validate the options, then start one proxy process (instance.ts) or a
+ * primary with worker processes (cluster.ts). `src/proxy/main.ts` runs it as a lab child process; `wsherd proxy`
+ * in the foreground.
  */
-import type { Server } from 'node:net';
 import { WsherdError } from '../errors.js';
 import type { ProxyStats } from '../lab/types.js';
-import { listenOn } from '../lab/listen.js';
-import { fdLimit, openFds, rssBytes } from '../probes/proc.js';
-import { createAdminServer } from './admin.js';
-import { HealthChecker, resolveHealth, type HealthOptions } from './health.js';
-import { createL4Server, type L4Counters } from './l4.js';
-import { startLoopLag } from './loop-lag.js';
-import { BackendPool, type BackendTarget } from './pool.js';
-import { createStrategy } from './strategies/index.js';
+import { startCluster } from './cluster.js';
+import type { HealthOptions } from './health.js';
+import { startInstance } from './instance.js';
+import type { BackendTarget } from './pool.js';
+import { openStore } from './store/index.js';
+import { createStrategy, strategyInfo, type Layer, type StrategyOptions } from './strategies/index.js';
+import { loadTls, type TlsMaterial, type TlsOptions } from './tls.js';
 import { assertLocalSources } from './upstream.js';
 
 export type { BackendTarget } from './pool.js';
 export type { HealthCheckKind, HealthOptions } from './health.js';
+export type { TlsOptions } from './tls.js';
+
+/**
+ * Node flags for processes that run the proxy (the lab's proxy child, cluster workers). A 1 MiB young
+ * generation instead of V8's default 16 MiB: a proxy holding thousands of idle connections allocates little,
+ * and the default young generation alone is ~6 KiB per connection at 5,000 (bench/proxy-vs-haproxy.ts).
+ */
+export const PROXY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
+
+/** More worker processes than this buys nothing on any host wsherd targets, and each costs ~50 MiB. */
+export const MAX_WORKERS = 64;
 
 export interface ProxyOptions {
   /** Listen address for clients. Default 127.0.0.1. */
@@ -30,8 +40,17 @@ export interface ProxyOptions {
   backends: BackendTarget[];
   /** Strategy name (see STRATEGY_NAMES), e.g. `round-robin`. */
   strategy: string;
-  /** `l4` splices TCP. `l7` (HTTP-aware) is not implemented yet. Default l4. */
+  /** Options of the strategy (ring points, fallback, cookie secret…); see StrategyOptions. */
+  strategyOptions?: StrategyOptions;
+  /** `l4` splices TCP (knows addresses only); `l7` parses HTTP (cookies, query, keep-alive, upgrades). Default l4. */
   mode?: 'l4' | 'l7';
+  /** Terminate TLS: certificate and key files, or a self-signed certificate made at start. */
+  tls?: TlsOptions;
+  /**
+   * Where the sticky tables (stick-table, engineio-sid) live: `memory` (default) or a `redis://host:port[/db]` URL,
+   * so several proxies agree. Checked at start: a Redis that does not answer is an error, not a hang.
+   */
+  store?: string;
   /** Upstream connect timeout, ms. Default 5000. */
   connectTimeoutMs?: number;
   /** How long a backend stays out of rotation after a failed connect, ms. Default 1000. */
@@ -49,11 +68,19 @@ export interface ProxyOptions {
   sourceAddresses?: string[];
   /** Open client connections above which new ones are closed at once (counted `maxconnRefused`). Default none. */
   maxconn?: number;
+  /**
+   * Worker processes sharing the listening port (Node cluster, the kernel spreading accepts): both cores and one
+   * fd limit each. Hash strategies answer alike in every worker; sticky tables live in the primary (or Redis).
+   * Default 1 (no workers: this process serves).
+   */
+  workers?: number;
 }
 
 export interface RunningProxy {
   port: number;
   adminPort: number;
+  /** The certificate in use when TLS is on (fingerprint to print, expiry). */
+  tls?: TlsMaterial;
   /** Stops both listeners and drops every relayed connection; idempotent. */
   close(): Promise<void>;
   stats(): ProxyStats;
@@ -62,89 +89,41 @@ export interface RunningProxy {
 export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const mode = opts.mode ?? 'l4';
   validate(opts, mode);
-  const strategy = createStrategy(opts.strategy);
-  const health = resolveHealth(opts.health ?? { kind: 'none' });
-  const pool = new BackendPool(opts.backends);
-  const checker = new HealthChecker(pool, health);
-  let watched = new Set(pool.backends);
-  // Strategies rebuild on set and weight changes; health flips alone keep the same objects (types.ts).
-  pool.onChange = () => {
-    strategy.setBackends(pool.backends);
-    const now = new Set(pool.backends);
-    for (const b of watched) if (!now.has(b)) checker.unwatch(b);
-    for (const b of now) checker.watch(b);
-    watched = now;
-  };
-  strategy.setBackends(pool.backends);
-  for (const b of pool.backends) checker.watch(b);
-  const counters: L4Counters = { connectionsTotal: 0, connectionsOpen: 0, acceptsRefused: 0, maxconnRefused: 0, errors: {} };
-  const lag = startLoopLag();
-
-  const stats = (): ProxyStats => ({
-    pid: process.pid,
-    strategy: strategy.name,
-    mode,
-    connectionsTotal: counters.connectionsTotal,
-    connectionsOpen: counters.connectionsOpen,
-    acceptsRefused: counters.acceptsRefused,
-    maxconnRefused: counters.maxconnRefused,
-    errors: { ...counters.errors },
-    backends: pool.snapshot(),
-    process: { fds: openFds(), fdLimit: fdLimit(), rssBytes: rssBytes(), eventLoopLagMs: lag.ms() },
-  });
-
-  const { server: l4, destroyAll } = createL4Server({
-    strategy,
-    pool,
-    counters,
-    ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
-    ...(opts.failureCooldownMs === undefined ? {} : { failureCooldownMs: opts.failureCooldownMs }),
-    ...(opts.sourceAddresses === undefined ? {} : { sourceAddresses: opts.sourceAddresses }),
-    ...(opts.maxconn === undefined ? {} : { maxconn: opts.maxconn }),
-    onConnectFailed: (b, code) => checker.observeFailure(b, code === 'error' ? 'CONNECT_FAILED' : code),
-  });
-  const admin = createAdminServer(stats, pool);
-  let port: number;
-  let adminPort: number;
-  try {
-    port = await listenOn(l4, opts.host ?? '127.0.0.1', opts.port ?? 0, 'proxy');
-    adminPort = await listenOn(admin, opts.adminHost ?? '127.0.0.1', opts.adminPort ?? 0, 'proxy admin');
-  } catch (err) {
-    lag.stop();
-    checker.close();
-    await Promise.all([closeServer(l4), closeServer(admin)]);
-    throw err;
-  }
-
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      lag.stop();
-      checker.close();
-      const done = Promise.all([closeServer(l4), closeServer(admin)]);
-      destroyAll();
-      admin.closeAllConnections();
-      await done;
-    })();
-    return closing;
-  };
-  return { port, adminPort, close, stats };
+  if ((opts.workers ?? 1) > 1) return startCluster(opts);
+  const tlsMaterial = opts.tls === undefined ? undefined : loadTls(opts.tls);
+  const store = needsStore(opts) ? await openStore(opts.store, { tables: [...STICKY_TABLES] }) : undefined;
+  return startInstance(opts, { tlsMaterial, store, withAdmin: true });
 }
 
-/** Throws WSH_ERR_INVALID_INPUT unless `mode` is one the proxy implements (today: l4). */
+/** The tables sticky strategies keep in a store, reported in stats from the start. */
+export const STICKY_TABLES = ['stick', 'sid'] as const;
+
+/** True when the strategy keeps tables (the L7-only sticky ones) or a store was asked for. */
+export function needsStore(opts: ProxyOptions): boolean {
+  return strategyInfo(opts.strategy)?.layers.includes('l4') === false || opts.store !== undefined;
+}
+
+/** Throws WSH_ERR_INVALID_INPUT unless `mode` is l4 or l7. */
 export function assertProxyMode(mode: string): void {
-  if (mode === 'l7') {
-    throw new WsherdError('WSH_ERR_INVALID_INPUT', 'Proxy mode "l7" is not implemented yet; only "l4" (TCP splicing) is available.', {
-      hint: 'Use mode l4 (lab.proxy.mode: l4, or --mode l4).',
-    });
+  if (mode !== 'l4' && mode !== 'l7') {
+    throw new WsherdError('WSH_ERR_INVALID_INPUT', `Unknown proxy mode "${mode}". Valid modes: l4 (TCP), l7 (HTTP).`, { hint: 'Use l4 to splice TCP, l7 to route by HTTP request.' });
   }
-  if (mode !== 'l4') {
-    throw new WsherdError('WSH_ERR_INVALID_INPUT', `Unknown proxy mode "${mode}". Valid modes: l4.`, { hint: 'Use mode l4.' });
+}
+
+/** Throws WSH_ERR_INVALID_INPUT when the strategy needs the HTTP request but the mode is l4. */
+export function assertStrategyMode(strategy: string, mode: string): void {
+  const layers = strategyInfo(strategy)?.layers;
+  if (layers !== undefined && !layers.includes(mode as Layer)) {
+    throw new WsherdError('WSH_ERR_INVALID_INPUT', `Strategy "${strategy}" needs mode ${layers.join(' or ')} (it reads the HTTP request), but the mode is ${mode}.`, {
+      hint: `Use --mode l7 (lab.proxy.mode: l7), or a strategy that works at L4, e.g. consistent-hash or round-robin.`,
+    });
   }
 }
 
 function validate(opts: ProxyOptions, mode: string): void {
   assertProxyMode(mode);
+  if (strategyInfo(opts.strategy) === undefined) createStrategy(opts.strategy); // throws the unknown-name error
+  assertStrategyMode(opts.strategy, mode);
   if (opts.backends.length === 0) {
     throw new WsherdError('WSH_ERR_INVALID_INPUT', 'The proxy needs at least one backend.', { hint: 'Give one or more backends (--backend host:port).' });
   }
@@ -154,14 +133,10 @@ function validate(opts: ProxyOptions, mode: string): void {
     ids.add(b.id);
   }
   if (opts.sourceAddresses !== undefined) assertLocalSources(opts.sourceAddresses);
+  if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 1 || opts.workers > MAX_WORKERS)) {
+    throw new WsherdError('WSH_ERR_INVALID_INPUT', `workers must be an integer from 1 to ${MAX_WORKERS}, got ${opts.workers}.`, { hint: 'e.g. --workers 2 for a 2-core host.' });
+  }
   if (opts.maxconn !== undefined && (!Number.isInteger(opts.maxconn) || opts.maxconn < 1)) {
     throw new WsherdError('WSH_ERR_INVALID_INPUT', `maxconn must be a positive integer, got ${opts.maxconn}.`, { hint: 'e.g. maxconn: 10000, or leave it out for no limit.' });
   }
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) resolve();
-    else server.close(() => resolve());
-  });
 }

@@ -1,16 +1,18 @@
 /**
- * The `lab`, `target` and `behavior` sections: defaults, ranges and the loopback rule. Each reader reports its
- * problems into the context and returns undefined when the section cannot be resolved.
+ * The `lab`, `target` and `behavior` sections: defaults, ranges and the loopback rule (the proxy's optional keys
+ * are read in proxy-options.ts). Each reader reports its problems into the context and returns undefined when
+ * the section cannot be resolved.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { isMap, isScalar } from 'yaml';
 import type { BackendKind, BackendsSpec, Behavior, Closer, LabSpec, ProxyMode, ProxySpec, TargetSpec } from './types.js';
 import { type Context, type Field, type Section, describe, readChoice, readDuration, readInteger, readNumber, readSection, readString, reportMissing } from './context.js';
 import { checkStrategyMode, readStrategy } from './strategies.js';
+import { readProxyExtras } from './proxy-options.js';
 
 export const LAB_KEYS = ['backends', 'proxy'] as const;
 export const BACKENDS_KEYS = ['count', 'kind', 'host'] as const;
-export const PROXY_KEYS = ['strategy', 'mode', 'host'] as const;
+export const PROXY_KEYS = ['strategy', 'mode', 'host', 'options', 'tls', 'store', 'sources', 'maxconn', 'workers'] as const;
 export const BEHAVIOR_KEYS = ['messages_per_second', 'payload_bytes', 'close', 'connect_timeout', 'handshake_timeout', 'message_timeout'] as const;
 
 export const BACKEND_KINDS: readonly BackendKind[] = ['ws'];
@@ -76,8 +78,9 @@ function readProxy(ctx: Context, field: Field | undefined): ProxySpec | undefine
   const mode = modeField ? readChoice(ctx, modeField, PROXY_MODES) : 'l4';
   const hostField = f.get('host');
   const host = hostField ? readLoopbackHost(ctx, hostField) : DEFAULT_HOST;
+  const extras = readProxyExtras(ctx, f, strategy, strategyField !== undefined);
   if (strategyField && strategy !== undefined && mode !== undefined && !checkStrategyMode(ctx, strategyField, strategy, mode, modeField !== undefined)) return undefined;
-  return strategy !== undefined && mode !== undefined && host !== undefined ? { strategy, mode, host } : undefined;
+  return strategy !== undefined && mode !== undefined && host !== undefined && extras !== undefined ? { strategy, mode, host, ...extras } : undefined;
 }
 
 /** True for 127.0.0.0/8 and ::1 (in any of its spellings). */

@@ -3,6 +3,8 @@
  * (lab, load engine, analysis, reports) reads this, never the raw YAML. All durations are milliseconds,
  * all sizes bytes. The YAML spelling of each field (snake_case) is documented in docs/scenario.md.
  */
+import type { StrategyOptions } from '../proxy/strategies/types.js';
+import type { TlsOptions } from '../proxy/tls.js';
 
 /** Where a value came from in the scenario file, for error messages raised after loading. */
 export interface SourceLocation {
@@ -25,10 +27,22 @@ export interface BackendsSpec {
 export interface ProxySpec {
   /** Strategy name, e.g. `round-robin`. */
   strategy: string;
-  /** `l4` splices TCP; `l7` parses HTTP (later issue). Default l4. */
+  /** `l4` splices TCP; `l7` parses HTTP (cookies, query, upgrades). Default l4. */
   mode: ProxyMode;
   /** Listen host. Default 127.0.0.1. */
   host: string;
+  /** `options:` — the strategy's tuning (snake_case in the file); only keys the strategy takes. Default none. */
+  options?: StrategyOptions;
+  /** `tls:` — terminate TLS (wss://): `self-signed`, or cert/key files resolved against the scenario's folder. */
+  tls?: TlsOptions;
+  /** `store:` — where sticky tables live: `memory` (default) or a `redis://host:port[/db]` URL. */
+  store?: string;
+  /** `sources:` — local IPv4 addresses upstream connects bind to, ranges expanded. Default: the kernel picks. */
+  sourceAddresses?: string[];
+  /** `maxconn:` — open client connections above which new ones are closed at once. Default no limit. */
+  maxconn?: number;
+  /** `workers:` — proxy worker processes, 1..64. Absent means 1. */
+  workers?: number;
 }
 
 export interface LabSpec {

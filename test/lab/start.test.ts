@@ -179,7 +179,8 @@ describe('startLab', () => {
   test('bad specs are refused before any process starts', async () => {
     await assert.rejects(startLab(spec(0)), { code: 'WSH_ERR_INVALID_INPUT', message: /count/ });
     await assert.rejects(startLab(spec(1, 'no-such-strategy')), { code: 'WSH_ERR_INVALID_INPUT', message: /no-such-strategy/ });
-    await assert.rejects(startLab({ ...spec(1), proxy: { strategy: 'round-robin', mode: 'l7', host: '127.0.0.1' } }), { code: 'WSH_ERR_INVALID_INPUT', message: /l7/ });
+    await assert.rejects(startLab({ ...spec(1), proxy: { strategy: 'cookie', mode: 'l4', host: '127.0.0.1' } }), { code: 'WSH_ERR_INVALID_INPUT', message: /needs mode l7/ });
+    await assert.rejects(startLab({ ...spec(1), proxy: { strategy: 'maglev', mode: 'l4', host: '127.0.0.1', options: { tableSize: 100 } } }), { code: 'WSH_ERR_INVALID_INPUT', message: /tableSize must be a prime/ });
   });
 });
 

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { startProxy } from '../../src/proxy/server.js';
 import { parseSourceArgs } from '../../src/proxy/upstream.js';
 import { eventually, stats } from './live.js';
+import { runInNetns } from '../helpers/netns.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -160,20 +161,12 @@ describe('proxy limits', () => {
       for (const c of conns) c.destroy();
       await p.close();
       be.close();`;
-    const setup = 'ip link set lo up && echo "40000 40003" > /proc/sys/net/ipv4/ip_local_port_range && exec "$0" --input-type=module -e "$1"';
-    const proc = spawn('unshare', ['--net', 'sh', '-c', setup, process.execPath, script], { stdio: ['ignore', 'pipe', 'pipe'] });
-    cleanups.push(() => {
-      proc.kill('SIGKILL');
-    });
-    let out = '';
-    let err = '';
-    proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    proc.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const [code] = (await Promise.race([once(proc, 'exit'), once(proc, 'error').then(() => [-1])])) as [number];
-    if (code !== 0 && out === '') {
-      t.skip(`needs unshare --net (root): ${err.trim().split('\n')[0] ?? code}`);
+    const run = await runInNetns(script, '40000 40003', (kill) => cleanups.push(kill));
+    if (run.unavailable !== undefined) {
+      t.skip(run.unavailable);
       return;
     }
+    const out = run.out;
     const r = JSON.parse(out) as { results: boolean[]; errors: Record<string, number>; b1: { failures: number; ports: Record<string, number>; sourceErrors: Record<string, number> } };
     assert.deepEqual(r.results, [true, true, true, true, false, false], 'four ports, four upstream connections');
     assert.equal(r.errors['upstream_connect_EADDRINUSE'], 2);

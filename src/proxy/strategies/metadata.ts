@@ -30,16 +30,14 @@ export interface StrategyInfo {
   readonly description: string;
   /** The StrategyOptions keys it accepts. */
   readonly options: readonly StrategyOptionName[];
-  /** False for names reserved for strategies that need the L7 proxy, which does not exist yet. */
-  readonly available: boolean;
 }
 
 const BOTH: readonly Layer[] = ['l4', 'l7'];
 const L7: readonly Layer[] = ['l7'];
 const HASH_OPTIONS: readonly StrategyOptionName[] = ['hashKey'];
 
-function info(name: StrategyName, description: string, options: readonly StrategyOptionName[] = [], layers = BOTH, available = true): StrategyInfo {
-  return { name, layers, description, options, available };
+function info(name: StrategyName, description: string, options: readonly StrategyOptionName[] = [], layers = BOTH): StrategyInfo {
+  return { name, layers, description, options };
 }
 
 /** Every strategy name, in the order --help lists them. */
@@ -59,12 +57,12 @@ export const STRATEGIES: Readonly<Record<StrategyName, StrategyInfo>> = {
   ]),
   maglev: info('maglev', 'Maglev lookup table (Google, NSDI 2016): even spread, little remapping on change', [...HASH_OPTIONS, 'tableSize']),
   rendezvous: info('rendezvous', 'highest random weight hashing: the backend scoring highest for the key', HASH_OPTIONS),
-  cookie: info('cookie', 'sticky by an inserted cookie naming the backend (HAProxy cookie insert); not available yet', [], L7, false),
-  'stick-table': info('stick-table', 'sticky by a table of client → backend (HAProxy stick-table); not available yet', [], L7, false),
-  'engineio-sid': info('engineio-sid', 'sticky by the Engine.IO session id in the query string; not available yet', [], L7, false),
+  cookie: info('cookie', 'sticky by an inserted, signed cookie naming the backend (HAProxy cookie insert)', ['fallback', 'cookieName', 'cookieSecret'], L7),
+  'stick-table': info('stick-table', 'sticky by a learned table of source address → backend, with expiry (HAProxy stick on src)', ['fallback', 'expireSeconds'], L7),
+  'engineio-sid': info('engineio-sid', 'sticky by the Engine.IO session id, learned from handshake responses', ['fallback', 'expireSeconds'], L7),
 };
 
-/** Every known name, including the reserved L7 ones. */
+/** Every strategy name. */
 export const ALL_STRATEGY_NAMES: readonly string[] = Object.keys(STRATEGIES);
 
 /** The metadata for `name`, or undefined for an unknown name. */

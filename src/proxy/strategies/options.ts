@@ -7,6 +7,8 @@ export const DEFAULT_POINTS_PER_BACKEND = 160;
 export const MAX_POINTS_PER_BACKEND = 10_000;
 export const DEFAULT_TABLE_SIZE = 65_537;
 export const MAX_TABLE_SIZE = 10_000_000;
+/** 30 days: longer-lived sticky entries are a leak, not a session. */
+export const MAX_EXPIRE_SECONDS = 30 * 24 * 3600;
 
 export function isPrime(n: number): boolean {
   if (!Number.isInteger(n) || n < 2) return false;
@@ -33,7 +35,8 @@ function checkInteger(name: string, key: string, value: number, min: number, max
 }
 
 /** Throws WSH_ERR_INVALID_INPUT for an option the strategy does not take or a value out of range. */
-export function validateOptions(info: StrategyInfo, options: StrategyOptions): void {
+/** `fallbacks`: the names a sticky strategy may fall back to (L4-capable ones). */
+export function validateOptions(info: StrategyInfo, options: StrategyOptions, fallbacks: readonly string[] = []): void {
   const name = info.name;
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
@@ -42,7 +45,7 @@ export function validateOptions(info: StrategyInfo, options: StrategyOptions): v
       invalid(name, `option ${key} does not apply (${accepted}).`, `Remove ${key}, or pick a strategy that uses it.`);
     }
   }
-  const { pointsPerBackend, balanceFactor, tableSize, seed, hashKey } = options;
+  const { pointsPerBackend, balanceFactor, tableSize, seed, hashKey, fallback, cookieName, cookieSecret, expireSeconds } = options;
   if (pointsPerBackend !== undefined) checkInteger(name, 'pointsPerBackend', pointsPerBackend, 1, MAX_POINTS_PER_BACKEND);
   if (balanceFactor !== undefined && balanceFactor !== 0) {
     if (!Number.isInteger(balanceFactor) || balanceFactor < 100) {
@@ -59,4 +62,14 @@ export function validateOptions(info: StrategyInfo, options: StrategyOptions): v
   if (hashKey !== undefined && hashKey !== 'source-ip' && hashKey !== 'source-ip-port') {
     invalid(name, `hashKey must be source-ip or source-ip-port, got ${String(hashKey)}.`, 'Use source-ip to keep a client on one backend.');
   }
+  if (fallback !== undefined && !fallbacks.includes(fallback)) {
+    invalid(name, `fallback must be a strategy that places clients by itself, got "${fallback}".`, `Use one of: ${fallbacks.join(', ')}.`);
+  }
+  if (cookieName !== undefined && !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/.test(cookieName)) {
+    invalid(name, `cookieName must be an HTTP token of 1..64 characters, got "${cookieName}".`, 'e.g. cookieName: SERVERID');
+  }
+  if (cookieSecret !== undefined && (typeof cookieSecret !== 'string' || cookieSecret.length < 16)) {
+    invalid(name, 'cookieSecret must be a string of at least 16 characters.', 'Give every proxy that must accept the same cookies the same long random secret.');
+  }
+  if (expireSeconds !== undefined) checkInteger(name, 'expireSeconds', expireSeconds, 1, MAX_EXPIRE_SECONDS);
 }

@@ -40,6 +40,36 @@ export interface PickContext {
   request?: PickRequest;
 }
 
+/** The head of a backend's answer to a request an L7 strategy routed. */
+export interface ResponseInfo {
+  statusCode: number;
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+/**
+ * A strategy that routes by what it remembers (a cookie it issued, a learned table entry). It only runs in the
+ * L7 proxy, which calls route() instead of pick(): a lookup may wait on a shared store (Redis), and the proxy
+ * hands it the backend's response so it can set a cookie or learn a session id before the client sees it.
+ */
+export interface StickyStrategy extends Strategy {
+  readonly sticky: true;
+  route(ctx: PickContext): Promise<BackendRef | undefined>;
+  /** Headers to add to the response (e.g. Set-Cookie), or undefined. */
+  onResponse?(ctx: PickContext, backend: BackendRef, res: ResponseInfo): Record<string, string> | undefined;
+  /** True when the proxy should hold this response's body (up to 64 KiB) and pass it to learn() first. */
+  wantsBody?(ctx: PickContext, res: ResponseInfo): boolean;
+  /** Learns from a held response body; the proxy forwards the response once this settles. */
+  learn?(ctx: PickContext, backend: BackendRef, body: string): Promise<void>;
+  /** Entries per table (cookie, stick, sid) for the admin endpoint. */
+  tableSizes(): Record<string, number>;
+  /** Decisions counted by kind (hits, learned, forged, stale, unknown…) for the admin endpoint. */
+  counters(): Record<string, number>;
+}
+
+export function isSticky(s: Strategy): s is StickyStrategy {
+  return (s as Partial<StickyStrategy>).sticky === true;
+}
+
 export interface Strategy {
   /** The name a scenario or `--strategy` selects it by, e.g. `round-robin`. */
   readonly name: string;
@@ -85,4 +115,18 @@ export interface StrategyOptions {
    * reconnects; `source-ip-port` spreads one address's connections (a NAT'd office) but gives up that stickiness.
    */
   hashKey?: HashKey;
+  /**
+   * cookie, stick-table, engineio-sid: the strategy that places a client the first time (and again when its
+   * sticky backend is gone). Any L4-capable name; default round-robin (HAProxy uses its `balance` the same way).
+   */
+  fallback?: string;
+  /** cookie: the cookie's name. Default WSHERDID. */
+  cookieName?: string;
+  /**
+   * cookie: the HMAC key that signs cookie values, so a client cannot pick its backend. Proxies (or workers) that
+   * must accept each other's cookies need the same secret. Default: random per proxy.
+   */
+  cookieSecret?: string;
+  /** stick-table, engineio-sid: seconds an entry lives after its last use. Default 1800 (HAProxy `expire 30m`). */
+  expireSeconds?: number;
 }

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WsherdError } from '../../../src/errors.js';
-import { ALL_STRATEGY_NAMES, STRATEGIES, STRATEGY_NAMES, createStrategy, describeStrategies, strategyInfo } from '../../../src/proxy/strategies/index.js';
+import { ALL_STRATEGY_NAMES, STRATEGIES, STRATEGY_NAMES, createStrategy, describeStrategies, isSticky, strategyInfo } from '../../../src/proxy/strategies/index.js';
 import { isPrime, nextPrime } from '../../../src/proxy/strategies/options.js';
 
 const invalid = (fn: () => unknown, message: RegExp): void => {
@@ -27,8 +27,11 @@ describe('strategy registry', () => {
       'consistent-hash',
       'maglev',
       'rendezvous',
+      'cookie',
+      'stick-table',
+      'engineio-sid',
     ]);
-    for (const name of STRATEGY_NAMES) {
+    for (const name of STRATEGY_NAMES.filter((n) => strategyInfo(n)?.layers.includes('l4'))) {
       const s = createStrategy(name);
       assert.equal(s.name, name);
       assert.deepEqual([...s.layers], [...(strategyInfo(name)?.layers ?? [])]);
@@ -36,17 +39,24 @@ describe('strategy registry', () => {
     }
   });
 
-  test('the L7-only names are reserved: metadata with layers [l7], createStrategy says not available yet', () => {
+  test('the L7-only names build sticky strategies that place clients by their fallback', () => {
     for (const name of ['cookie', 'stick-table', 'engineio-sid']) {
-      assert.ok(ALL_STRATEGY_NAMES.includes(name));
+      assert.ok(STRATEGY_NAMES.includes(name));
       assert.deepEqual(strategyInfo(name)?.layers, ['l7']);
-      assert.equal(strategyInfo(name)?.available, false);
-      invalid(() => createStrategy(name), new RegExp(`^Strategy "${name}" is not available yet: it needs the L7 proxy`));
+      const s = createStrategy(name);
+      assert.ok(isSticky(s), `${name} is sticky`);
+      assert.deepEqual([...s.layers], ['l7']);
     }
+    invalid(() => createStrategy('cookie', { fallback: 'stick-table' }), /fallback must be a strategy that places clients by itself, got "stick-table"/);
+    invalid(() => createStrategy('cookie', { cookieName: 'bad name' }), /cookieName must be an HTTP token/);
+    invalid(() => createStrategy('cookie', { cookieSecret: 'short' }), /cookieSecret must be a string of at least 16 characters/);
+    invalid(() => createStrategy('stick-table', { expireSeconds: 0 }), /expireSeconds must be an integer from 1/);
+    invalid(() => createStrategy('engineio-sid', { cookieName: 'X' }), /option cookieName does not apply \(it takes: fallback, expireSeconds\)/);
+    assert.equal(createStrategy('stick-table', { fallback: 'least-connections', expireSeconds: 60 }).name, 'stick-table');
   });
 
   test('an unknown name lists the valid ones; inherited object keys are not names', () => {
-    invalid(() => createStrategy('leastconn'), /^Unknown strategy "leastconn"\. Valid strategies: round-robin, weighted-round-robin, .*rendezvous\. Reserved for the L7 proxy, not available yet: cookie, stick-table, engineio-sid\.$/);
+    invalid(() => createStrategy('leastconn'), /^Unknown strategy "leastconn"\. Valid strategies: round-robin, weighted-round-robin, .*engineio-sid\.$/);
     invalid(() => createStrategy('toString'), /Unknown strategy "toString"/);
     assert.equal(strategyInfo('constructor'), undefined);
   });

@@ -1,0 +1,32 @@
+/** Messages between the proxy's cluster primary (cluster.ts) and its workers (cluster-worker.ts). */
+import type { ProxyStats } from '../lab/types.js';
+import type { BackendsCommand } from './admin-backends.js';
+import type { ProxyOptions } from './server.js';
+
+/** What a worker is started with (argv[2], JSON). */
+export interface WorkerConfig {
+  opts: ProxyOptions;
+  /** The primary loads or makes the certificate once, so every worker serves the same one. */
+  tlsPem?: { cert: string; key: string };
+  /** `primary`: sticky tables live in the primary's memory (asked over IPC); `own`: the worker opens opts.store. */
+  store: 'none' | 'primary' | 'own';
+}
+
+export type StoreOp =
+  | { op: 'get'; table: string; key: string }
+  | { op: 'set'; table: string; key: string; value: string; ttlMs: number }
+  | { op: 'delete'; table: string; key: string };
+
+export type ToPrimary =
+  | { t: 'ready'; port: number }
+  | { t: 'failed'; message: string; code?: string }
+  | { t: 'reply'; id: number; value: unknown }
+  | ({ t: 'store'; id: number } & StoreOp);
+
+export type ToWorker =
+  | { t: 'stats'; id: number }
+  | { t: 'backends'; id: number; cmd: BackendsCommand }
+  | { t: 'store-reply'; id: number; value?: string; error?: string }
+  | { t: 'shutdown' };
+
+export type WorkerStats = ProxyStats;
