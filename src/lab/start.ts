@@ -8,6 +8,7 @@ import { STATS_PATH } from '../backend/identity.js';
 import type { BackendOptions } from '../backend/server.js';
 import type { ProxyOptions } from '../proxy/server.js';
 import { assertProxyMode, assertStrategyMode, PROXY_NODE_FLAGS } from '../proxy/server.js';
+import { loadTls, type TlsMaterial } from '../proxy/tls.js';
 import { createStrategy } from '../proxy/strategies/index.js';
 import type { LabSpec } from '../scenario/types.js';
 import { registerChildren } from './cleanup.js';
@@ -51,6 +52,7 @@ export async function startLab(spec: LabSpec, opts: StartLabOptions = {}): Promi
     forkComponent(id, entry, config, { readyTimeoutMs, onSpawn: (c) => spawned.add(c), ...(opts.signal ? { signal: opts.signal } : {}), ...(execArgv ? { execArgv } : {}) });
 
   const started: ComponentProcess[] = [];
+  let tlsMaterial: TlsMaterial | undefined;
   try {
     const backendHost = spec.backends.host;
     const results = await Promise.allSettled(
@@ -64,6 +66,7 @@ export async function startLab(spec: LabSpec, opts: StartLabOptions = {}): Promi
     if (failed) throw failed.reason;
 
     const p = spec.proxy;
+    tlsMaterial = p.tls === undefined ? undefined : loadTls(p.tls);
     const proxyConfig: ProxyOptions = {
       host: spec.proxy.host,
       port: 0,
@@ -74,7 +77,8 @@ export async function startLab(spec: LabSpec, opts: StartLabOptions = {}): Promi
       backends: started.map((b) => ({ id: b.id, host: connectHost(backendHost), port: b.port })),
       health: { ...LAB_PROXY_HEALTH },
       ...(p.options === undefined ? {} : { strategyOptions: p.options }),
-      ...(p.tls === undefined ? {} : { tls: p.tls }),
+      // Loaded here rather than in the child: the generator must trust this very certificate (Lab.ca).
+      ...(tlsMaterial === undefined ? {} : { tls: { pem: { cert: tlsMaterial.cert, key: tlsMaterial.key } } }),
       ...(p.store === undefined ? {} : { store: p.store }),
       ...(p.sourceAddresses === undefined ? {} : { sourceAddresses: p.sourceAddresses }),
       ...(p.maxconn === undefined ? {} : { maxconn: p.maxconn }),
@@ -86,10 +90,10 @@ export async function startLab(spec: LabSpec, opts: StartLabOptions = {}): Promi
     unregister();
     throw err;
   }
-  return assemble(spec, started, graceMs, unregister);
+  return assemble(spec, started, graceMs, unregister, tlsMaterial);
 }
 
-function assemble(spec: LabSpec, children: ComponentProcess[], graceMs: number, unregister: () => void): Lab {
+function assemble(spec: LabSpec, children: ComponentProcess[], graceMs: number, unregister: () => void, tlsMaterial: TlsMaterial | undefined): Lab {
   const proxy = children[children.length - 1] as ComponentProcess;
   const backends = children.slice(0, -1);
   const components: LabComponent[] = backends.map((b) => ({
@@ -101,7 +105,7 @@ function assemble(spec: LabSpec, children: ComponentProcess[], graceMs: number, 
     url: wsUrl(spec.backends.host, b.port),
     adminUrl: httpUrl(spec.backends.host, b.port, STATS_PATH),
   }));
-  const proxyUrl = wsUrl(spec.proxy.host, proxy.port);
+  const proxyUrl = tlsMaterial === undefined ? wsUrl(spec.proxy.host, proxy.port) : wsUrl(spec.proxy.host, proxy.port).replace(/^ws:/, 'wss:');
   components.push({
     id: 'proxy',
     kind: 'proxy',
@@ -144,7 +148,7 @@ function assemble(spec: LabSpec, children: ComponentProcess[], graceMs: number, 
     return stopping;
   };
 
-  return { components, entryUrl: proxyUrl, stats, stop, died };
+  return { components, entryUrl: proxyUrl, stats, stop, died, ...(tlsMaterial === undefined ? {} : { ca: tlsMaterial.cert }) };
 }
 
 function validate(spec: LabSpec): void {

@@ -78,8 +78,10 @@ export interface LabStats {
 
 export interface Lab {
   components: LabComponent[];
-  /** Where clients connect: the proxy's URL. */
+  /** Where clients connect: the proxy's URL (wss:// when the proxy terminates TLS). */
   entryUrl: string;
+  /** With TLS: the proxy's certificate (PEM), for clients to trust. */
+  ca?: string;
   stats(): Promise<LabStats>;
   /** Stops every component (SIGTERM, then SIGKILL after a grace period); idempotent. */
   stop(): Promise<void>;

@@ -23,6 +23,8 @@ export interface LoadOptions {
   urls: string[];
   scenario: Scenario;
   insecure: boolean;
+  /** Extra trusted CA (PEM) for wss:// URLs, e.g. a lab proxy's self-signed certificate. */
+  ca?: string;
   signal?: AbortSignal;
   events?: RunEvents;
   /** Local source addresses for the clients (slot s binds sourceAddresses[s % n]); default: the OS picks. */
@@ -174,6 +176,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
         startAt,
         deadlineAt,
         insecure: opts.insecure,
+        ...(opts.ca === undefined ? {} : { ca: opts.ca }),
       };
       w.child.send({ type: 'start', plan } satisfies CoordinatorMessage);
     }

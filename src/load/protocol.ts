@@ -23,6 +23,8 @@ export interface WorkerPlan {
   deadlineAt: number;
   /** Accept self-signed TLS certificates (wss:// targets). */
   insecure: boolean;
+  /** Extra trusted CA (PEM) for wss://: the lab proxy's certificate. */
+  ca?: string;
 }
 
 export type CoordinatorMessage =

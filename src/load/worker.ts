@@ -74,6 +74,7 @@ export class LoadWorker {
       recorder: this.recorder,
       wheel: this.wheel,
       insecure: plan.insecure,
+      ...(plan.ca === undefined ? {} : { ca: plan.ca }),
       onEnd: (c) => {
         if (this.active.get(c.slot) === c) this.active.delete(c.slot);
       },

@@ -38,6 +38,8 @@ export interface ClientContext {
   readonly wheel: TimerWheel;
   /** Accept self-signed certificates on wss://. */
   readonly insecure: boolean;
+  /** Extra trusted CA (PEM) for wss://, e.g. the lab proxy's own certificate. */
+  readonly ca?: string;
   /** Called exactly once, when the client has ended and its final counts are recorded. */
   onEnd(client: WsClient): void;
 }
@@ -85,6 +87,7 @@ export class WsClient implements Wakeable {
       skipUTF8Validation: true,
       followRedirects: false,
       rejectUnauthorized: !this.ctx.insecure,
+      ...(this.ctx.ca === undefined ? {} : { ca: this.ctx.ca }),
       createConnection: createConnection as unknown as typeof net.createConnection,
       [CLIENT]: this,
     };

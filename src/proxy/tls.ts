@@ -19,6 +19,11 @@ export interface TlsOptions {
   selfSigned?: boolean;
   /** Hostnames/IPs for the self-signed SAN; default ['localhost', '127.0.0.1', '::1']. */
   names?: string[];
+  /**
+   * Already loaded material (PEM), e.g. made by the lab manager so that it can hand the certificate to the load
+   * generator as a trusted CA. Used as is: the process that produced it has checked it.
+   */
+  pem?: { cert: string; key: string };
 }
 
 export interface TlsMaterial {
@@ -54,6 +59,7 @@ const PEM_KEY = /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/;
 /** Reads and validates TLS material; every user-caused problem is a WsherdError('WSH_ERR_INVALID_INPUT'). */
 export function loadTls(opts: TlsOptions): TlsMaterial {
   const { certFile, keyFile, selfSigned } = opts;
+  if (opts.pem !== undefined) return material(opts.pem.cert, opts.pem.key, 'files', new X509Certificate(opts.pem.cert));
   if (selfSigned && (certFile !== undefined || keyFile !== undefined)) {
     throw invalid('TLS: a self-signed certificate and certificate/key files were both requested.', {
       hint: 'Use either the self-signed option or --tls-cert/--tls-key, not both.',

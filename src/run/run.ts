@@ -79,6 +79,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       urls: [url],
       scenario,
       insecure: opts.insecure ?? false,
+      ...(lab?.ca === undefined ? {} : { ca: lab.ca }),
       signal: stop.signal,
       events,
     });

@@ -27,6 +27,17 @@ describe('wsherd run (the real binary)', () => {
     assert.match(res.stdout, /Report:\s+\S+index\.html/);
   });
 
+  test('an L7 lab with TLS (self-signed) and proxy workers: wss:// trusted without --insecure, every client served', { timeout: 60_000 }, async () => {
+    const out = tmp();
+    const res = await runCli(['run', fixture('tiny-l7-tls.yaml'), '--out', out]);
+    assert.equal(res.code, 0, res.stderr + res.stdout);
+    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
+    assert.match(JSON.stringify(results), /"url":"wss:\/\/127\.0\.0\.1:\d+\/"/);
+    assert.equal(results.summary.counters.established, 40);
+    assert.equal(results.summary.errors.total, 0);
+    assert.equal(results.backends.perBackend.reduce((n: number, b: { connections: number }) => n + b.connections, 0), 40);
+  });
+
   test('a target nobody listens on: 100% ECONNREFUSED, thresholds fail, exit 3, no stack trace', { timeout: 60_000 }, async () => {
     const out = tmp();
     const res = await runCli(['run', fixture('refused.yaml'), '--out', out]);
