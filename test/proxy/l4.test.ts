@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import WebSocket from 'ws';
 import { startBackend, type RunningBackend } from '../../src/backend/server.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
+import { STRATEGY_NAMES, strategyInfo } from '../../src/proxy/strategies/index.js';
 import type { ProxyStats } from '../../src/lab/types.js';
 
 /** Everything a test started, closed after it whatever happened. */
@@ -20,14 +21,14 @@ async function backends(...ids: string[]): Promise<RunningBackend[]> {
   return started;
 }
 
-async function proxyFor(targets: Array<{ id: string; port: number }>, extra: { failureCooldownMs?: number } = {}): Promise<RunningProxy> {
+async function proxyFor(targets: Array<{ id: string; port: number }>, extra: { failureCooldownMs?: number; strategy?: string } = {}): Promise<RunningProxy> {
   const proxy = await startProxy({ strategy: 'round-robin', backends: targets.map((t) => ({ id: t.id, host: '127.0.0.1', port: t.port })), ...extra });
   cleanups.push(() => proxy.close());
   return proxy;
 }
 
-async function hello(port: number): Promise<{ ws: WebSocket; backend: string }> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
+async function hello(port: number, localAddress?: string): Promise<{ ws: WebSocket; backend: string }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/`, localAddress === undefined ? {} : { localAddress });
   cleanups.push(async () => {
     ws.terminate();
   });
@@ -67,6 +68,25 @@ describe('L4 proxy', () => {
     ws.send('wsherd:m:1:through the proxy');
     const [echo] = (await once(ws, 'message')) as [Buffer];
     assert.equal(echo.toString(), 'wsherd:m:1:through the proxy');
+  });
+
+  test('every L4 strategy over real sockets: rotations rotate, source hashes keep a source on one backend', async () => {
+    const bs = await backends('b1', 'b2', 'b3');
+    const targets = bs.map((b, i) => ({ id: `b${i + 1}`, port: b.port }));
+    const rotating = new Set(['round-robin', 'weighted-round-robin', 'least-connections']);
+    const bySource = new Set(['source-ip-hash', 'ip-hash', 'consistent-hash', 'maglev', 'rendezvous']);
+    for (const name of STRATEGY_NAMES.filter((n) => strategyInfo(n)?.layers.includes('l4'))) {
+      const proxy = await proxyFor(targets, { strategy: name });
+      const got: string[] = [];
+      // Held open so least-connections sees 1, 1, 1 and goes round; different sources for the hashes.
+      for (let i = 0; i < 6; i++) got.push((await hello(proxy.port, '127.0.0.9')).backend);
+      if (rotating.has(name)) assert.deepEqual(got, ['b1', 'b2', 'b3', 'b1', 'b2', 'b3'], name);
+      if (bySource.has(name)) assert.equal(new Set(got).size, 1, `${name}: ${got.join(',')}`);
+      const spread = new Set<string>();
+      for (let i = 0; i < 12; i++) spread.add((await hello(proxy.port, `127.0.${i}.10`)).backend);
+      assert.ok(spread.size >= 2, `${name} spreads 12 sources (/24s apart) over backends: ${[...spread].join(',')}`);
+      assert.equal(proxy.stats().connectionsTotal, 18, name);
+    }
   });
 
   test('the admin endpoint reports active and total connections per backend', async () => {
