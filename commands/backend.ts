@@ -3,6 +3,7 @@ import { WsherdCommand } from '../src/cli/base-command.js';
 import { watchStopSignals } from '../src/cli/stop-signals.js';
 import { STATS_PATH } from '../src/backend/identity.js';
 import { startBackend } from '../src/backend/server.js';
+import { startSocketIoBackend } from '../src/backend/socketio-server.js';
 import { httpUrl, wsUrl } from '../src/lab/urls.js';
 
 export default class Backend extends WsherdCommand {
@@ -13,6 +14,7 @@ export default class Backend extends WsherdCommand {
   ].join('\n\n');
 
   static override examples = [
+    { description: 'A socket.io backend (hello event, echo with ack) at /socket.io/', command: '<%= config.bin %> <%= command.id %> --id b1 --kind socketio' },
     { description: 'A backend named b1 on an ephemeral loopback port', command: '<%= config.bin %> <%= command.id %> --id b1' },
     { description: 'A fixed port, and its stats', command: '<%= config.bin %> <%= command.id %> --id b2 --port 9002\ncurl -s http://127.0.0.1:9002/__wsherd/stats' },
   ];
@@ -20,6 +22,7 @@ export default class Backend extends WsherdCommand {
   static override flags = {
     id: Flags.string({ description: 'Identity reported in the header, the hello frame and the stats.', default: 'b1' }),
     host: Flags.string({ description: 'Listen address.', default: '127.0.0.1' }),
+    kind: Flags.string({ description: 'ws: a plain WebSocket echo server; socketio: a socket.io 4 server (polling and websocket, path /socket.io/).', options: ['ws', 'socketio'], default: 'ws' }),
     port: Flags.integer({ char: 'p', description: 'Listen port; 0 picks an ephemeral port (printed).', default: 0, min: 0, max: 65535 }),
   };
 
@@ -27,8 +30,10 @@ export default class Backend extends WsherdCommand {
     const { flags } = await this.parse(Backend);
     const stops = watchStopSignals((name) => process.stderr.write(`\n${name}: stopping backend ${flags.id}…\n`));
     try {
-      const backend = await startBackend({ id: flags.id, host: flags.host, port: flags.port });
-      this.log(`Backend ${flags.id} listening on ${wsUrl(flags.host, backend.port)} (pid ${process.pid})`);
+      const options = { id: flags.id, host: flags.host, port: flags.port };
+      const backend = flags.kind === 'socketio' ? await startSocketIoBackend(options) : await startBackend(options);
+      const where = flags.kind === 'socketio' ? httpUrl(flags.host, backend.port, '/socket.io/') : wsUrl(flags.host, backend.port);
+      this.log(`Backend ${flags.id} (${flags.kind}) listening on ${where} (pid ${process.pid})`);
       this.log(`Stats: ${httpUrl(flags.host, backend.port, STATS_PATH)}`);
       await stops.received;
       await backend.close();

@@ -38,6 +38,9 @@ Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5
   public async run(): Promise<Results> {
     const { args, flags } = await this.parse(Run);
     const scenario = await loadScenario(args.scenario);
+    if (scenario.compare !== undefined && !this.jsonEnabled()) {
+      process.stderr.write(`Note: this scenario lists ${scenario.compare.length} approaches under compare:; run runs lab.proxy only (${scenario.lab?.proxy.strategy ?? '?'}). All of them: wsherd compare ${args.scenario}\n`);
+    }
     const events = new RunEvents();
     const color = useColor(process.stderr);
     const detach = flags.quiet || this.jsonEnabled() ? () => {} : attachProgress(events, process.stderr, { color });

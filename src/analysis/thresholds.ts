@@ -12,8 +12,8 @@ export type MetricKind = 'ms' | 'fraction' | 'count' | 'ratio';
 
 const LATENCY_STATS = ['p50', 'p90', 'p95', 'p99', 'p999', 'min', 'max', 'mean'] as const;
 type LatencyStatName = (typeof LATENCY_STATS)[number];
-const HISTOGRAMS: readonly HistogramName[] = ['connect', 'handshake', 'rtt'];
-const LATENCY_RE = /^(p50|p90|p95|p99|p999|min|max|mean)\((connect|handshake|rtt)\)$/;
+const HISTOGRAMS: readonly HistogramName[] = ['connect', 'handshake', 'rtt', 'upgrade', 'ack'];
+const LATENCY_RE = /^(p50|p90|p95|p99|p999|min|max|mean)\((connect|handshake|rtt|upgrade|ack)\)$/;
 
 type Resolver = (r: Results) => number | null;
 
@@ -37,6 +37,16 @@ const METRICS: Record<string, { kind: MetricKind; read: Resolver }> = {
     kind: 'fraction',
     read: (r) => (r.summary.counters.messagesSent > 0 ? r.summary.counters.messagesLost / r.summary.counters.messagesSent : null),
   },
+  'sessions.misroute_rate': { kind: 'fraction', read: (r) => r.summary.sessions?.misrouteRate ?? null },
+  'sessions.misroute_rate.poll': { kind: 'fraction', read: (r) => r.summary.sessions?.misrouteRateByKind.poll ?? null },
+  'sessions.misroute_rate.post': { kind: 'fraction', read: (r) => r.summary.sessions?.misrouteRateByKind.post ?? null },
+  'sessions.misroute_rate.upgrade': { kind: 'fraction', read: (r) => r.summary.sessions?.misrouteRateByKind.upgrade ?? null },
+  'sessions.broken_rate': { kind: 'fraction', read: (r) => r.summary.sessions?.brokenRate ?? null },
+  'sessions.upgrade_rate': { kind: 'fraction', read: (r) => r.summary.sessions?.upgradeRate ?? null },
+  'sessions.affinity_rate': { kind: 'fraction', read: (r) => r.summary.sessions?.affinityRate ?? null },
+  'sessions.established': { kind: 'count', read: (r) => r.summary.sessions?.established ?? null },
+  'sessions.broken': { kind: 'count', read: (r) => r.summary.sessions?.broken ?? null },
+  'sessions.stuck_polling': { kind: 'count', read: (r) => r.summary.sessions?.stuckPolling ?? null },
   'backends.peak_to_average': { kind: 'ratio', read: skew('peakToAverage') },
   'backends.cv': { kind: 'ratio', read: skew('cv') },
   'backends.jain': { kind: 'ratio', read: skew('jain') },

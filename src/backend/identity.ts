@@ -2,6 +2,7 @@
  * The small wire convention between wsherd's clients and its reference backends. Against any other target
  * the client still works: attribution falls back to 'unknown' and messages need only be echoed verbatim.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Header on every HTTP response of a reference backend, including the 101 of a WebSocket upgrade. */
 export const BACKEND_HEADER = 'x-wsherd-backend';
@@ -51,3 +52,15 @@ export function decodeMessageSeq(data: string): number {
 
 /** Path on a backend's (and the proxy admin's) HTTP listener that returns its stats as JSON. */
 export const STATS_PATH = '/__wsherd/stats';
+
+/** The plain-HTTP side of a reference backend: its stats at STATS_PATH, a 404 naming what it is for anything else. */
+export function answerStatsOr404(req: IncomingMessage, res: ServerResponse, stats: () => unknown, notFound: string): void {
+  if (req.method === 'GET' && req.url === STATS_PATH) {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(stats()));
+    return;
+  }
+  res.statusCode = 404;
+  res.setHeader('content-type', 'text/plain');
+  res.end(`${notFound}\n`);
+}

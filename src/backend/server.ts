@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import type { BackendStats } from '../lab/types.js';
 import { listenOn } from '../lab/listen.js';
-import { BACKEND_HEADER, CLOSE_REQUEST, STATS_PATH, helloFrame } from './identity.js';
+import { answerStatsOr404, BACKEND_HEADER, CLOSE_REQUEST, STATS_PATH, helloFrame } from './identity.js';
 
 export interface BackendOptions {
   /** Identity reported in the header, the hello frame and the stats, e.g. `b1`. */
@@ -39,14 +39,7 @@ export async function startBackend(opts: BackendOptions): Promise<RunningBackend
 
   const server = http.createServer((req, res) => {
     res.setHeader(BACKEND_HEADER, id);
-    if (req.method === 'GET' && req.url === STATS_PATH) {
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify(stats()));
-      return;
-    }
-    res.statusCode = 404;
-    res.setHeader('content-type', 'text/plain');
-    res.end(`Not found: this is wsherd reference backend ${id}; open a WebSocket or GET ${STATS_PATH}\n`);
+    answerStatsOr404(req, res, stats, `Not found: this is wsherd reference backend ${id}; open a WebSocket or GET ${STATS_PATH}`);
   });
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_PAYLOAD_BYTES });
 

@@ -6,6 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { WsherdError } from '../errors.js';
 import { STATS_PATH } from '../backend/identity.js';
 import type { BackendOptions } from '../backend/server.js';
+import type { SocketIoBackendOptions } from '../backend/socketio-server.js';
 import type { ProxyOptions } from '../proxy/server.js';
 import { assertProxyMode, assertStrategyMode, PROXY_NODE_FLAGS } from '../proxy/server.js';
 import { loadTls, type TlsMaterial } from '../proxy/tls.js';
@@ -27,6 +28,7 @@ export interface StartLabOptions {
 }
 
 const BACKEND_ENTRY = new URL('../backend/main.js', import.meta.url);
+const SOCKETIO_BACKEND_ENTRY = new URL('../backend/socketio-main.js', import.meta.url);
 const PROXY_ENTRY = new URL('../proxy/main.js', import.meta.url);
 /** The proxy's admin endpoint always binds loopback, whatever the proxy listens on. */
 const ADMIN_HOST = '127.0.0.1';
@@ -55,10 +57,11 @@ export async function startLab(spec: LabSpec, opts: StartLabOptions = {}): Promi
   let tlsMaterial: TlsMaterial | undefined;
   try {
     const backendHost = spec.backends.host;
+    const socketio = spec.backends.kind === 'socketio';
     const results = await Promise.allSettled(
       Array.from({ length: spec.backends.count }, (_, i) => {
-        const config: BackendOptions = { id: `b${i + 1}`, host: backendHost, port: 0 };
-        return fork(config.id, BACKEND_ENTRY, config);
+        const config: BackendOptions | SocketIoBackendOptions = { id: `b${i + 1}`, host: backendHost, port: 0, ...(socketio ? spec.backends.socketio : {}) };
+        return fork(config.id, socketio ? SOCKETIO_BACKEND_ENTRY : BACKEND_ENTRY, config);
       }),
     );
     for (const r of results) if (r.status === 'fulfilled') started.push(r.value);
@@ -156,8 +159,8 @@ function validate(spec: LabSpec): void {
   if (!Number.isInteger(count) || count < 1) {
     throw new WsherdError('WSH_ERR_INVALID_INPUT', `lab.backends.count must be a whole number >= 1, got ${count}.`, { hint: 'Set lab.backends.count, e.g. 3.' });
   }
-  if (kind !== 'ws') {
-    throw new WsherdError('WSH_ERR_INVALID_INPUT', `lab.backends.kind "${String(kind)}" is not supported; valid kinds: ws.`, { hint: 'Use kind: ws.' });
+  if (kind !== 'ws' && kind !== 'socketio') {
+    throw new WsherdError('WSH_ERR_INVALID_INPUT', `lab.backends.kind "${String(kind)}" is not supported; valid kinds: ws, socketio.`, { hint: 'Use kind: ws or kind: socketio.' });
   }
   assertProxyMode(spec.proxy.mode);
   // Builds (and drops) one instance so bad options fail here, not in the child; a sticky one gets an unref'd memory store.

@@ -14,7 +14,8 @@ import type { WorkerGauges, WorkerPlan } from './protocol.js';
 import type { SecondBucket } from '../metrics/types.js';
 import { Recorder } from '../metrics/recorder.js';
 import { TimerWheel } from './wheel.js';
-import { WsClient, type ClientContext } from './ws-client.js';
+import type { ClientContext } from './ws-client.js';
+import { createClient, type LoadClient } from './client.js';
 import { plannedDurationMs, slotIntervals } from './schedule.js';
 import { fdLimit, openFds } from '../probes/proc.js';
 
@@ -45,7 +46,7 @@ export class LoadWorker {
   private readonly plannedMs: number;
   private readonly deadlineMs: number;
   /** Clients not yet ended, by slot (one connection per slot at a time). */
-  private readonly active = new Map<number, WsClient>();
+  private readonly active = new Map<number, LoadClient>();
   /** The second the recorder is currently filling. */
   private second = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -124,7 +125,7 @@ export class LoadWorker {
     }
     // A slot reopening while its previous connection is still closing: that one is ended first.
     current?.terminate();
-    const client = new WsClient(this.ctx, ev.slot);
+    const client = createClient(this.ctx, ev.slot);
     this.active.set(ev.slot, client);
     const { urls, sourceAddresses } = this.plan;
     const url = urls[ev.slot % urls.length] as string;

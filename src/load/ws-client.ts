@@ -20,6 +20,7 @@ import type { Recorder } from '../metrics/recorder.js';
 import type { TimerWheel, Wakeable } from './wheel.js';
 import { CANCELLED, CONNECT_TIMEOUT, HANDSHAKE_TIMEOUT, classifyClose, classifyError, classifyHttpStatus } from './classify.js';
 import { encodeMessageFast, seqFromBuffer } from './messages.js';
+import type { LoadClient } from './client.js';
 
 export type ClientState = 'idle' | 'connecting' | 'handshaking' | 'open' | 'closing' | 'closed';
 
@@ -41,14 +42,14 @@ export interface ClientContext {
   /** Extra trusted CA (PEM) for wss://, e.g. the lab proxy's own certificate. */
   readonly ca?: string;
   /** Called exactly once, when the client has ended and its final counts are recorded. */
-  onEnd(client: WsClient): void;
+  onEnd(client: LoadClient): void;
 }
 
 const CLIENT = Symbol('wsherd.client');
 type TaggedSocket = WebSocket & { [CLIENT]?: WsClient };
 type ConnectOptions = net.NetConnectOpts & tls.ConnectionOptions & { [CLIENT]?: WsClient; host?: string };
 
-export class WsClient implements Wakeable {
+export class WsClient implements Wakeable, LoadClient {
   state: ClientState = 'idle';
   /** Backend id once attributed ('unknown' when the target does not say). */
   backend: string | undefined = undefined;

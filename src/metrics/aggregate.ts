@@ -44,7 +44,13 @@ export class Aggregator {
     connect: newHistogram(),
     handshake: newHistogram(),
     rtt: newHistogram(),
+    upgrade: newHistogram(),
+    ack: newHistogram(),
   };
+  private readonly sessionTotals: Record<string, number> = {};
+  /** One description per error code (the first that arrived). */
+  private readonly samples: Record<string, string> = {};
+  private hasSessions = false;
 
   /** Merge one bucket or many, from any source, in any order. */
   add(buckets: SecondBucket | readonly SecondBucket[]): void {
@@ -59,6 +65,11 @@ export class Aggregator {
     addRecord(s.errors, b.errors);
     addRecord(this.errorTotals, b.errors);
     addRecord(s.backendsOpened, b.backendsOpened);
+    for (const [code, text] of Object.entries(b.errorSamples ?? {})) this.samples[code] ??= text;
+    if (b.sessions !== undefined) {
+      this.hasSessions = true;
+      addRecord(this.sessionTotals, b.sessions as Record<string, number>);
+    }
     addRecord(this.backendTotals, b.backendsOpened);
     s.open += b.open;
     s.fds += Math.max(0, b.fds);
@@ -162,12 +173,26 @@ export class Aggregator {
     return out;
   }
 
-  latency(): Record<HistogramName, LatencyStats> {
+  /** connect, handshake, rtt always; upgrade and ack when a session engine recorded any. */
+  latency(): { connect: LatencyStats; handshake: LatencyStats; rtt: LatencyStats; upgrade?: LatencyStats; ack?: LatencyStats } {
+    const { upgrade, ack } = this.totalHists;
     return {
       connect: latencyStats(this.totalHists.connect),
       handshake: latencyStats(this.totalHists.handshake),
       rtt: latencyStats(this.totalHists.rtt),
+      ...(upgrade.totalCount > 0 ? { upgrade: latencyStats(upgrade) } : {}),
+      ...(ack.totalCount > 0 ? { ack: latencyStats(ack) } : {}),
     };
+  }
+
+  /** One sample description per error code that had any. */
+  errorSamples(): Record<string, string> {
+    return { ...this.samples };
+  }
+
+  /** Session event totals (socketio, engineio engines), or undefined when no session engine ran. */
+  sessionCounts(): Record<string, number> | undefined {
+    return this.hasSessions ? { ...this.sessionTotals } : undefined;
   }
 
   /** Peak of the per-second summed `open` gauge. */

@@ -3,7 +3,7 @@
  * `SecondBucket` by `flush`. Recording is allocation-free on the hot path (counters are plain fields,
  * histograms are preallocated and reset after each flush).
  */
-import { HISTOGRAM_NAMES, emptyCounters, type Counters, type HistogramName, type SecondBucket } from './types.js';
+import { HISTOGRAM_NAMES, emptyCounters, type Counters, type HistogramName, type SecondBucket, type SessionEvent } from './types.js';
 import { clampMicros, encodeHistogram, newHistogram, type Histogram } from './hdr.js';
 
 /** Gauges sampled at the end of a second (see SecondBucket). */
@@ -18,7 +18,15 @@ export class Recorder {
   private readonly hists: Record<HistogramName, Histogram>;
 
   constructor() {
-    this.hists = { connect: newHistogram(), handshake: newHistogram(), rtt: newHistogram() };
+    this.hists = { connect: newHistogram(), handshake: newHistogram(), rtt: newHistogram(), upgrade: newHistogram(), ack: newHistogram() };
+  }
+
+  private sessions: Partial<Record<SessionEvent, number>> | undefined;
+
+  /** Count a session event (socketio and engineio engines). */
+  session(event: SessionEvent, n = 1): void {
+    const s = (this.sessions ??= {});
+    s[event] = (s[event] ?? 0) + n;
   }
 
   /** Record one latency sample in µs (clamped to the histogram's range). */
@@ -30,10 +38,17 @@ export class Recorder {
     this.counters[name] += n;
   }
 
-  /** Count one failure under its classified code (the caller also counts `failed` or `dropped`). */
-  error(code: string): void {
+  /**
+   * Count one failure under its classified code (the caller also counts `failed` or `dropped`). `sample`: what
+   * exactly happened (e.g. `404 text/html: <!DOCTYPE…`); the first per code and second is shipped, so a summary
+   * can name what the target answered without storing every occurrence.
+   */
+  error(code: string, sample?: string): void {
     this.errors[code] = (this.errors[code] ?? 0) + 1;
+    if (sample !== undefined && this.samples?.[code] === undefined) (this.samples ??= {})[code] = sample.slice(0, 200);
   }
+
+  private samples: Record<string, string> | undefined;
 
   /** One new established connection attributed to backend `id` ('unknown' when unattributed). */
   backendOpened(id: string): void {
@@ -60,7 +75,11 @@ export class Recorder {
       lagMaxMs: gauges.lagMaxMs,
       fds: gauges.fds,
       hist,
+      ...(this.sessions === undefined ? {} : { sessions: this.sessions }),
+      ...(this.samples === undefined ? {} : { errorSamples: this.samples }),
     };
+    this.sessions = undefined;
+    this.samples = undefined;
     this.counters = emptyCounters();
     this.errors = {};
     this.opened = {};

@@ -4,9 +4,32 @@
  * Histograms are HDR histograms in microseconds, shipped as compressed base64 (autocannon's approach).
  */
 
-/** Names of the latency histograms every run records. */
-export type HistogramName = 'connect' | 'handshake' | 'rtt';
-export const HISTOGRAM_NAMES: readonly HistogramName[] = ['connect', 'handshake', 'rtt'];
+/**
+ * Names of the latency histograms. Every run records connect, handshake and rtt; session engines (socketio,
+ * engineio) also record `upgrade` (session open to WebSocket upgrade done) and `ack` (emit to acknowledgement).
+ */
+export type HistogramName = 'connect' | 'handshake' | 'rtt' | 'upgrade' | 'ack';
+export const HISTOGRAM_NAMES: readonly HistogramName[] = ['connect', 'handshake', 'rtt', 'upgrade', 'ack'];
+
+/**
+ * Session events of the socketio and engineio engines, counted per second like errors (SecondBucket.sessions):
+ * - attempted / established / broken: sessions begun, opened (the Engine.IO handshake issued a sid), and
+ *   ended by a failure after that (a misroute, a lost transport) — including a misroute of socket.io's own
+ *   connect, which the application sees as a failed connection (counters.failed) rather than a dropped one;
+ * - upgrade_attempted / upgraded / stuck_polling: WebSocket upgrades tried, completed, never completed;
+ * - ended_polling / ended_websocket: the transport a session ended on;
+ * - req_<kind> and misroute_<kind> for kind handshake, poll, post, upgrade: requests made, and requests answered by
+ *   a backend other than the session's (or refused with "Session ID unknown"), the engineio probe's exact view;
+ * - reconnect / reconnect_same_backend: affinity checks (a client reconnecting with its cookie and address) and
+ *   how many returned to the same backend.
+ */
+export type SessionEvent =
+  | 'attempted' | 'established' | 'broken'
+  | 'upgrade_attempted' | 'upgraded' | 'stuck_polling'
+  | 'ended_polling' | 'ended_websocket'
+  | 'req_handshake' | 'req_poll' | 'req_post' | 'req_upgrade'
+  | 'misroute_handshake' | 'misroute_poll' | 'misroute_post' | 'misroute_upgrade'
+  | 'reconnect' | 'reconnect_same_backend';
 
 /** Counters, summed across workers and seconds. */
 export interface Counters {
@@ -51,6 +74,10 @@ export interface SecondBucket {
   fds: number;
   /** Encoded HDR histograms (µs) of the samples recorded in this second. Absent when empty. */
   hist: Partial<Record<HistogramName, string>>;
+  /** Session engines only: SessionEvent counts this second. */
+  sessions?: Partial<Record<SessionEvent, number>>;
+  /** The first description seen this second per error code, e.g. what a target answered instead of Engine.IO. */
+  errorSamples?: Record<string, string>;
 }
 
 /** Per-worker facts the coordinator keeps for the report (the generator's own limits). */

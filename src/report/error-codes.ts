@@ -16,6 +16,15 @@ const FIXED: Record<string, string> = {
   connect_timeout: 'The TCP connection was not established within the connect timeout.',
   handshake_timeout: 'Connected, but no 101 Switching Protocols within the handshake timeout.',
   message_timeout: 'A message was not echoed within the message timeout.',
+  not_socketio: 'The target answered the Engine.IO handshake with something that is not Engine.IO: a wrong URL or path (behavior.session.path), or not a socket.io server.',
+  polling_refused: 'The server refused long-polling (it allows only the websocket transport): use session.transports: [websocket].',
+  tls_self_signed: 'The server\'s TLS certificate is self-signed or not trusted: pass --insecure to accept it.',
+  unknown_sid_poll: 'A polling GET reached a backend that did not issue its session id ("Session ID unknown"): the balancer is not sticky.',
+  unknown_sid_post: 'A polling POST reached a backend that did not issue its session id ("Session ID unknown"): the balancer is not sticky.',
+  unknown_sid_upgrade: 'The WebSocket upgrade reached a backend that did not issue its session id: the balancer is not sticky for upgrades.',
+  unknown_sid: 'A request reached a backend that did not issue its session id ("Session ID unknown"): the balancer is not sticky.',
+  stuck_polling: 'The WebSocket upgrade never completed (the probe went unanswered): the session stayed on long-polling.',
+  transport_mismatch: 'The server refused the upgrade or closed the WebSocket during it.',
 };
 
 const CLOSE_CODES: Record<string, string> = {

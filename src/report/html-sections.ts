@@ -76,7 +76,10 @@ export function connectionsSection(r: Results, cd: ChartData): string {
 }
 
 export function latencySection(r: Results, cd: ChartData): string {
-  const rows = HISTOGRAM_NAMES.map((name) => ({ name, s: r.summary.latency[name] })).filter((x) => x.s && x.s.count > 0);
+  const rows = HISTOGRAM_NAMES.flatMap((name) => {
+    const s = r.summary.latency[name];
+    return s !== undefined && s.count > 0 ? [{ name, s }] : [];
+  });
   const chart = hasValues(cd.rttP50) || hasValues(cd.rttP99) || hasValues(cd.connectP99);
   if (rows.length === 0 && !chart) return '';
   const head = ['', 'count', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max', 'mean', 'stddev'];
@@ -123,7 +126,7 @@ export function errorsSection(r: Results): string {
   const attempted = r.summary.counters.attempted;
   const rows = entries.map(([code, n]) => `<tr><td><code>${esc(code)}</code></td><td class="num">${fmtInt(n)}</td>` +
     `<td class="num">${total > 0 ? fmtPct(n / total, 1) : '–'}</td><td class="num">${attempted > 0 ? fmtPct(n / attempted) : '–'}</td>` +
-    `<td class="muted">${esc(explainErrorCode(code) ?? '')}</td></tr>`).join('\n');
+    `<td class="muted">${esc(explainErrorCode(code) ?? '')}${r.summary.errors.samples?.[code] === undefined ? '' : `<br><span class="small">e.g. <code>${esc(r.summary.errors.samples[code])}</code></span>`}</td></tr>`).join('\n');
   return `<section id="errors"><h2>Errors by code</h2>
 <p>${fmtInt(total)} errors (${fmtInt(r.summary.counters.failed)} failed attempts, ${fmtInt(r.summary.counters.dropped)} dropped connections); error rate ${fmtPct(r.summary.errors.rate)}.</p>
 <table class="data"><thead><tr><th>code</th><th class="num">count</th><th class="num">of errors</th><th class="num">of attempts</th><th>meaning</th></tr></thead>

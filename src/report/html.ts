@@ -12,6 +12,7 @@ import { backendsSection, connectionsSection, errorsSection, headerSection, late
 import { environmentSection, generatorSection, scenarioSection } from './html-run-sections.js';
 import { esc, jsonForScript, scriptSafe, styleSafe } from './html-util.js';
 import { verdictOf } from './verdict.js';
+import { sessionsHtml } from './sessions-section.js';
 
 export const REPORT_FILE = 'index.html';
 
@@ -23,7 +24,7 @@ export interface ReportData {
 }
 
 const NAV: [string, string][] = [
-  ['connections', 'Connections'], ['latency', 'Latency'], ['backends', 'Backends'], ['errors', 'Errors'],
+  ['connections', 'Connections'], ['latency', 'Latency'], ['sessions', 'Sessions'], ['backends', 'Backends'], ['errors', 'Errors'],
   ['generator', 'Generator'], ['scenario', 'Scenario'], ['environment', 'Environment'],
 ];
 
@@ -33,6 +34,7 @@ export function renderHtml(results: Results): string {
   const sections = [
     connectionsSection(results, cd),
     latencySection(results, cd),
+    sessionsHtml(results),
     backendsSection(results, cd),
     errorsSection(results),
     generatorSection(results, cd),

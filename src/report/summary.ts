@@ -8,6 +8,7 @@ import { HISTOGRAM_NAMES } from '../metrics/types.js';
 import { fmtDuration, fmtInt, fmtTimestamp, fmtLimit, fmtMetric, fmtMs, fmtPct, fmtRatio } from './format.js';
 import { table } from './table.js';
 import { verdictOf } from './verdict.js';
+import { sessionsSummary } from './sessions-section.js';
 
 export interface SummaryOptions {
   /** ANSI colours (the command decides: a TTY without NO_COLOR). */
@@ -23,6 +24,7 @@ export function renderSummary(results: Results, opts: SummaryOptions): string {
     connections(results, c),
     errors(results, c),
     latency(results, c),
+    sessionsSummary(results, c),
     backends(results, c),
     generator(results, c),
     thresholds(results, c),
@@ -61,7 +63,8 @@ function errors(r: Results, c: ChalkInstance): string[] {
   const total = r.summary.errors.total;
   const rows = entries.map(([code, n]) => [c.red(code), fmtInt(n), total > 0 ? fmtPct(n / total, 1) : '']);
   rows.unshift([c.dim('code'), c.dim('count'), c.dim('of errors')]);
-  return [`${c.bold('Errors by code')}  ${c.dim(`${fmtInt(total)} total, rate ${fmtPct(r.summary.errors.rate)}`)}`, ...table(rows, ['l', 'r', 'r'])];
+  const samples = Object.entries(r.summary.errors.samples ?? {}).map(([code, text]) => `  ${c.dim(`${code}: e.g.`)} ${text}`);
+  return [`${c.bold('Errors by code')}  ${c.dim(`${fmtInt(total)} total, rate ${fmtPct(r.summary.errors.rate)}`)}`, ...table(rows, ['l', 'r', 'r']), ...samples];
 }
 
 function latency(r: Results, c: ChalkInstance): string[] {

@@ -4,8 +4,9 @@
  * fields are only added; a change of meaning or unit bumps RESULTS_VERSION.
  */
 import type { Scenario } from '../scenario/types.js';
-import type { Counters, WorkerInfo } from '../metrics/types.js';
+import type { Counters, HistogramName, WorkerInfo } from '../metrics/types.js';
 import type { LabComponent, LabStats } from '../lab/types.js';
+import type { SessionSummary } from '../analysis/sessions.js';
 
 export const RESULTS_FORMAT = 'wsherd-results';
 export const RESULTS_VERSION = 1;
@@ -107,10 +108,14 @@ export interface Results {
     counters: Counters;
     peakOpen: number;
     openRate: { mean: number; max: number };
-    errors: { total: number; rate: number; byCode: Record<string, number> };
-    latency: { connect: LatencyStats; handshake: LatencyStats; rtt: LatencyStats };
+    /** samples: for some codes, what exactly happened the first time (e.g. what a target answered instead of Engine.IO). */
+    errors: { total: number; rate: number; byCode: Record<string, number>; samples?: Record<string, string> };
+    /** upgrade and ack only for session engines (socketio, engineio), and only when they recorded samples. */
+    latency: { connect: LatencyStats; handshake: LatencyStats; rtt: LatencyStats; upgrade?: LatencyStats; ack?: LatencyStats };
+    /** Session engines (socketio, engineio) only: sticky-session correctness (src/analysis/sessions.ts). */
+    sessions?: SessionSummary;
   };
-  histograms: Partial<Record<'connect' | 'handshake' | 'rtt', string>>;
+  histograms: Partial<Record<HistogramName, string>>;
   backends: { perBackend: BackendResult[]; unattributed: number; skew: SkewStats | null };
   series: SeriesPoint[];
   thresholds: ThresholdResult[];

@@ -9,6 +9,7 @@ import type { LabComponent, LabStats } from '../lab/types.js';
 import { RESULTS_FORMAT, RESULTS_VERSION, type BackendResult, type Environment, type Results, type RunStatus } from '../results/types.js';
 import { skewStats } from '../analysis/skew.js';
 import { evaluateThresholds } from '../analysis/thresholds.js';
+import { summarizeSessions } from '../analysis/sessions.js';
 
 export interface BuildInput {
   scenario: Scenario;
@@ -27,6 +28,8 @@ export function buildResults(input: BuildInput): Results {
   const agg = input.aggregator;
   const counters = agg.totals();
   const errorsTotal = counters.failed + counters.dropped;
+  const sessions = agg.sessionCounts();
+  const samples = agg.errorSamples();
   const results: Results = {
     format: RESULTS_FORMAT,
     version: RESULTS_VERSION,
@@ -46,8 +49,10 @@ export function buildResults(input: BuildInput): Results {
         total: errorsTotal,
         rate: counters.attempted === 0 ? 0 : errorsTotal / counters.attempted,
         byCode: agg.errorsByCode(),
+        ...(Object.keys(samples).length === 0 ? {} : { samples }),
       },
       latency: agg.latency(),
+      ...(sessions === undefined ? {} : { sessions: summarizeSessions(sessions) }),
     },
     histograms: agg.encodedHistograms(),
     backends: backendsSection(agg.backendCounts(), input.lab?.stats),

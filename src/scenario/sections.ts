@@ -9,13 +9,15 @@ import type { BackendKind, BackendsSpec, Behavior, Closer, LabSpec, ProxyMode, P
 import { type Context, type Field, type Section, describe, readChoice, readDuration, readInteger, readNumber, readSection, readString, reportMissing } from './context.js';
 import { checkStrategyMode, readStrategy } from './strategies.js';
 import { readProxyExtras } from './proxy-options.js';
+import { readEngine, readSessionOptions } from './engine.js';
+import { readSocketIoBackend } from './socketio-backend.js';
 
 export const LAB_KEYS = ['backends', 'proxy'] as const;
-export const BACKENDS_KEYS = ['count', 'kind', 'host'] as const;
+export const BACKENDS_KEYS = ['count', 'kind', 'host', 'socketio'] as const;
 export const PROXY_KEYS = ['strategy', 'mode', 'host', 'options', 'tls', 'store', 'sources', 'maxconn', 'workers'] as const;
-export const BEHAVIOR_KEYS = ['messages_per_second', 'payload_bytes', 'close', 'connect_timeout', 'handshake_timeout', 'message_timeout'] as const;
+export const BEHAVIOR_KEYS = ['engine', 'session', 'messages_per_second', 'payload_bytes', 'close', 'connect_timeout', 'handshake_timeout', 'message_timeout'] as const;
 
-export const BACKEND_KINDS: readonly BackendKind[] = ['ws'];
+export const BACKEND_KINDS: readonly BackendKind[] = ['ws', 'socketio'];
 export const PROXY_MODES: readonly ProxyMode[] = ['l4', 'l7'];
 export const CLOSERS: readonly Closer[] = ['client', 'server'];
 
@@ -64,11 +66,15 @@ function readBackends(ctx: Context, field: Field): BackendsSpec | undefined {
   const kind = kindField ? readChoice(ctx, kindField, BACKEND_KINDS) : 'ws';
   const hostField = f.get('host');
   const host = hostField ? readLoopbackHost(ctx, hostField) : DEFAULT_HOST;
-  return count !== undefined && kind !== undefined && host !== undefined ? { count, kind, host } : undefined;
+  const sioField = f.get('socketio');
+  const socketio = sioField && readSocketIoBackend(ctx, sioField, kind);
+  if (sioField && socketio === undefined) return undefined;
+  return count !== undefined && kind !== undefined && host !== undefined ? { count, kind, host, ...(socketio ? { socketio } : {}) } : undefined;
 }
 
-function readProxy(ctx: Context, field: Field | undefined): ProxySpec | undefined {
-  const section = optionalSection(ctx, field, PROXY_KEYS);
+/** `extraKeys`: keys the caller reads itself (a compare entry's `name`), accepted here without a problem. */
+export function readProxy(ctx: Context, field: Field | undefined, extraKeys: readonly string[] = []): ProxySpec | undefined {
+  const section = optionalSection(ctx, field, [...PROXY_KEYS, ...extraKeys]);
   if (section === undefined) return undefined;
   if (section === 'absent') return { strategy: 'round-robin', mode: 'l4', host: DEFAULT_HOST };
   const f = section.fields;
@@ -102,7 +108,8 @@ function readLoopbackHost(ctx: Context, field: Field): string | undefined {
   return undefined;
 }
 
-export function readTarget(ctx: Context, field: Field): TargetSpec | undefined {
+/** `httpAllowed`: the run uses a session engine (socketio, engineio), whose servers are addressed by http(s) URLs. */
+export function readTarget(ctx: Context, field: Field, httpAllowed = false): TargetSpec | undefined {
   let urlField = field;
   if (isMap(field.value)) {
     const section = readSection(ctx, field, ['url']);
@@ -118,10 +125,10 @@ export function readTarget(ctx: Context, field: Field): TargetSpec | undefined {
     return undefined;
   }
   const url = readString(ctx, urlField);
-  return url === undefined ? undefined : checkUrl(ctx, urlField, url.trim());
+  return url === undefined ? undefined : checkUrl(ctx, urlField, url.trim(), httpAllowed);
 }
 
-function checkUrl(ctx: Context, field: Field, url: string): TargetSpec | undefined {
+function checkUrl(ctx: Context, field: Field, url: string, httpAllowed: boolean): TargetSpec | undefined {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -130,6 +137,7 @@ function checkUrl(ctx: Context, field: Field, url: string): TargetSpec | undefin
     return undefined;
   }
   if (parsed.protocol === 'ws:' || parsed.protocol === 'wss:') return { url };
+  if (httpAllowed && (parsed.protocol === 'http:' || parsed.protocol === 'https:')) return { url };
   const scheme = parsed.protocol.slice(0, -1);
   const swap: Readonly<Record<string, string>> = { http: 'ws', https: 'wss' };
   const better = swap[scheme];
@@ -165,5 +173,9 @@ export function readBehavior(ctx: Context, field: Field | undefined): Behavior |
     handshakeTimeoutMs: read('handshake_timeout', d.handshakeTimeoutMs, (v) => readDuration(ctx, v)),
     messageTimeoutMs: read('message_timeout', d.messageTimeoutMs, (v) => readDuration(ctx, v)),
   };
-  return Object.values(behavior).some((v) => v === undefined) ? undefined : (behavior as Behavior);
+  const engine = readEngine(ctx, f.get('engine'));
+  const sessionField = f.get('session');
+  const session = engine === 'ws' && sessionField === undefined ? null : readSessionOptions(ctx, sessionField, engine);
+  if (engine === undefined || session === undefined || Object.values(behavior).some((v) => v === undefined)) return undefined;
+  return { ...(behavior as Behavior), ...(engine === 'ws' ? {} : { engine }), ...(session === null ? {} : { session }) };
 }

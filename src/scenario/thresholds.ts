@@ -43,6 +43,8 @@ const LATENCY_SUBJECTS: ReadonlyArray<readonly [string, string]> = [
   ['connect', 'TCP connect time, from connect() to the socket being connected'],
   ['handshake', 'WebSocket handshake time, from TCP connected to the 101 response'],
   ['rtt', 'message round-trip time, from send to the echo arriving'],
+  ['upgrade', 'socketio/engineio: time from the session opening (on polling) to the WebSocket upgrade completing'],
+  ['ack', 'socketio/engineio: time from an emit to its acknowledgement'],
 ];
 
 const STAT_WORDS: Readonly<Record<string, string>> = {
@@ -68,6 +70,16 @@ const OTHER_METRICS: readonly MetricDoc[] = [
   { name: 'messages.received', kind: 'count', description: 'echoes received by clients' },
   { name: 'messages.lost', kind: 'count', description: 'messages not echoed within behavior.message_timeout' },
   { name: 'messages.lost_rate', kind: 'fraction', description: 'messages.lost over messages.sent' },
+  { name: 'sessions.misroute_rate', kind: 'fraction', description: 'socketio/engineio: requests after the handshake that reached a backend other than their session\'s (or got "Session ID unknown"), over all such requests' },
+  { name: 'sessions.misroute_rate.poll', kind: 'fraction', description: 'the same, polling GETs only' },
+  { name: 'sessions.misroute_rate.post', kind: 'fraction', description: 'the same, polling POSTs only' },
+  { name: 'sessions.misroute_rate.upgrade', kind: 'fraction', description: 'the same, WebSocket upgrade requests only' },
+  { name: 'sessions.broken_rate', kind: 'fraction', description: 'socketio/engineio: sessions that broke after opening, over sessions opened' },
+  { name: 'sessions.upgrade_rate', kind: 'fraction', description: 'socketio/engineio: WebSocket upgrades completed over upgrades attempted' },
+  { name: 'sessions.affinity_rate', kind: 'fraction', description: 'socketio/engineio with reconnect_check: reconnects that returned to the same backend' },
+  { name: 'sessions.established', kind: 'count', description: 'socketio/engineio: sessions opened' },
+  { name: 'sessions.broken', kind: 'count', description: 'socketio/engineio: sessions broken after opening' },
+  { name: 'sessions.stuck_polling', kind: 'count', description: 'socketio/engineio: sessions whose upgrade never completed' },
   { name: 'backends.peak_to_average', kind: 'ratio', description: "busiest backend's connections over the mean per backend (1 = perfectly even)" },
   { name: 'backends.cv', kind: 'ratio', description: 'coefficient of variation of connections per backend (0 = even)' },
   { name: 'backends.jain', kind: 'ratio', description: "Jain's fairness index of connections per backend (1 = even, 1/n = all on one)" },
@@ -141,5 +153,5 @@ function badUnit(unit: string, doc: MetricDoc, hint: string): ThresholdParseErro
 function unknownMetricHint(metric: string): string {
   const match = closest(metric, NAMES);
   if (match !== undefined) return `did you mean "${match}"?`;
-  return 'known metrics: p50..p999|min|max|mean(connect|handshake|rtt), errors.*, connections.*, messages.*, backends.*, generator.lag_max (see docs/scenario.md)';
+  return 'known metrics: p50..p999|min|max|mean(connect|handshake|rtt|upgrade|ack), errors.*, connections.*, messages.*, sessions.*, backends.*, generator.lag_max (see docs/scenario.md)';
 }

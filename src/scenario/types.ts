@@ -13,7 +13,7 @@ export interface SourceLocation {
   col: number;
 }
 
-export type BackendKind = 'ws';
+export type BackendKind = 'ws' | 'socketio';
 export type ProxyMode = 'l4' | 'l7';
 
 export interface BackendsSpec {
@@ -22,6 +22,18 @@ export interface BackendsSpec {
   kind: BackendKind;
   /** Listen host for every backend (loopback unless told otherwise). Default 127.0.0.1. */
   host: string;
+  /** `socketio:` — options of the socket.io backends (kind socketio only). Absent: socket.io's defaults. */
+  socketio?: SocketIoBackendSpec;
+}
+
+/** Options of the reference socket.io backend (src/backend/socketio-server.ts). */
+export interface SocketIoBackendSpec {
+  /** engine.io path. Default `/socket.io/`. */
+  path?: string;
+  /** engine.io session cookie: false (default), true (named `io`) or a cookie name. */
+  cookie?: boolean | string;
+  /** Transports accepted. Default both. */
+  transports?: Array<'polling' | 'websocket'>;
 }
 
 export interface ProxySpec {
@@ -43,6 +55,12 @@ export interface ProxySpec {
   maxconn?: number;
   /** `workers:` — proxy worker processes, 1..64. Absent means 1. */
   workers?: number;
+}
+
+/** One approach of a comparison: a name and the lab proxy to run it with. */
+export interface CompareEntry {
+  name: string;
+  proxy: ProxySpec;
 }
 
 export interface LabSpec {
@@ -72,7 +90,36 @@ export interface PhaseSegment {
 
 export type Closer = 'client' | 'server';
 
+/**
+ * How a client talks: `ws` (a plain WebSocket, the default), `socketio` (socket.io-client as an application uses
+ * it: polling, then the upgrade), `engineio` (wsherd's own Engine.IO v4 probe, attributing every request).
+ */
+export type EngineName = 'ws' | 'socketio' | 'engineio';
+export const ENGINE_NAMES: readonly EngineName[] = ['ws', 'socketio', 'engineio'];
+
+export type TransportName = 'polling' | 'websocket';
+
+/** Options of the session engines (socketio, engineio); ignored by ws. */
+export interface SessionOptions {
+  /** Engine.IO path on the server. Default `/socket.io/`. */
+  path: string;
+  /** Transports in order of use. Default polling then websocket (socket.io's default). */
+  transports: TransportName[];
+  /** engineio: polls (GET) and posts made before the upgrade, so a session makes several HTTP requests. Default 3. */
+  pollsBeforeUpgrade: number;
+  /** Upgrade to WebSocket after polling. Default true. */
+  upgrade: boolean;
+  /** When a session ends as planned, open one more with the same cookies and address and check it lands on the same backend. Default false. */
+  reconnectCheck: boolean;
+}
+
+export const DEFAULT_SESSION: Readonly<SessionOptions> = { path: '/socket.io/', transports: ['polling', 'websocket'], pollsBeforeUpgrade: 3, upgrade: true, reconnectCheck: false };
+
 export interface Behavior {
+  /** Client engine. Default ws. */
+  engine?: EngineName;
+  /** Session engines' options (socketio, engineio). */
+  session?: SessionOptions;
   /** Messages per second each client sends while open (0 = idle connections). */
   messagesPerSecond: number;
   /** Bytes per message (UTF-8 text frame including wsherd's small header). */
@@ -107,6 +154,8 @@ export interface Scenario {
   /** Exactly one of `lab` and `target` is set. */
   lab?: LabSpec;
   target?: TargetSpec;
+  /** `wsherd compare`: the approaches to run one after another on fresh labs (the lab's proxy, varied). */
+  compare?: CompareEntry[];
   /** Peak number of concurrent clients (client slots). */
   clients: number;
   phases: PhaseSegment[];

@@ -3,14 +3,15 @@
  * every check and collects every problem before anything starts; returns the resolved Scenario only when the
  * file has no problem at all.
  */
-import { isScalar, isSeq, type Node } from 'yaml';
-import type { LabSpec, PhaseSegment, Scenario, TargetSpec, ThresholdSpec } from './types.js';
+import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import type { CompareEntry, LabSpec, PhaseSegment, Scenario, TargetSpec, ThresholdSpec } from './types.js';
+import { readCompare } from './compare.js';
 import { type Context, type Field, childPath, describe, readInteger, readSection, readString, reportMissing } from './context.js';
 import { readBehavior, readLab, readTarget } from './sections.js';
 import { readPhases } from './phases.js';
 import { parseThreshold } from './thresholds.js';
 
-export const ROOT_KEYS = ['name', 'lab', 'target', 'clients', 'workers', 'phases', 'behavior', 'thresholds', 'out'] as const;
+export const ROOT_KEYS = ['name', 'lab', 'target', 'clients', 'workers', 'phases', 'behavior', 'thresholds', 'out', 'compare'] as const;
 
 /** Worker processes beyond this are a typo, not a plan (each is a Node process with its own heap). */
 export const MAX_WORKERS = 256;
@@ -29,7 +30,7 @@ export function validateRoot(ctx: Context, root: Node | null): Scenario | undefi
   const nameField = f.get('name');
   if (nameField === undefined) reportMissing(ctx, section, 'name', 'e.g. name: quickstart; it names the results folder');
   const name = nameField && readName(ctx, nameField);
-  const where = readWhere(ctx, f.get('lab'), f.get('target'), section.node);
+  const where = readWhere(ctx, f.get('lab'), f.get('target'), section.node, usesSessionEngine(f.get('behavior')));
 
   const clientsField = f.get('clients');
   if (clientsField === undefined) reportMissing(ctx, section, 'clients', 'the peak number of concurrent clients, e.g. clients: 1000');
@@ -41,10 +42,12 @@ export function validateRoot(ctx: Context, root: Node | null): Scenario | undefi
   const thresholds = readThresholds(ctx, f.get('thresholds'));
   const outField = f.get('out');
   const out = outField && readString(ctx, outField);
+  const compareField = f.get('compare');
+  const compare = compareField === undefined ? undefined : readCompare(ctx, compareField, where !== undefined && 'lab' in where ? where.lab : undefined, f.has('target'));
 
   if (ctx.problems.length > 0 || name === undefined || where === undefined || clients === undefined) return undefined;
   if (phases === undefined || behavior === undefined || thresholds === undefined) return undefined;
-  return assemble({ name, ...where, clients, workers, phases, behavior, thresholds, out });
+  return assemble({ name, ...where, clients, workers, phases, behavior, thresholds, out, compare });
 }
 
 interface Parts {
@@ -57,6 +60,7 @@ interface Parts {
   behavior: Scenario['behavior'];
   thresholds: ThresholdSpec[];
   out: string | undefined;
+  compare: CompareEntry[] | undefined;
 }
 
 /** Builds the Scenario without `undefined`-valued optional keys, so it serializes and compares cleanly. */
@@ -66,6 +70,7 @@ function assemble(p: Parts): Scenario {
   if (p.target) scenario.target = p.target;
   if (p.workers !== undefined) scenario.workers = p.workers;
   if (p.out !== undefined) scenario.out = p.out;
+  if (p.compare !== undefined) scenario.compare = p.compare;
   return scenario;
 }
 
@@ -77,13 +82,20 @@ function readName(ctx: Context, field: Field): string | undefined {
 }
 
 /** Exactly one of `lab` and `target`; both sections are still checked when both are given. */
-function readWhere(ctx: Context, labField: Field | undefined, targetField: Field | undefined, root: Node): { lab: LabSpec } | { target: TargetSpec } | undefined {
+/** True when behavior.engine names a session engine, whose targets may be http(s):// URLs (checked fully later). */
+function usesSessionEngine(behavior: Field | undefined): boolean {
+  if (!isMap(behavior?.value)) return false;
+  const engine = behavior.value.items.find((p) => isScalar(p.key) && p.key.value === 'engine')?.value;
+  return isScalar(engine) && (engine.value === 'socketio' || engine.value === 'engineio');
+}
+
+function readWhere(ctx: Context, labField: Field | undefined, targetField: Field | undefined, root: Node, httpAllowed: boolean): { lab: LabSpec } | { target: TargetSpec } | undefined {
   if (labField === undefined && targetField === undefined) {
     ctx.report(root, '', 'either "lab" or "target" is required', '"lab" starts backends and a balancer on this machine; "target" points at a WebSocket server you run');
     return undefined;
   }
   const lab = labField && readLab(ctx, labField);
-  const target = targetField && readTarget(ctx, targetField);
+  const target = targetField && readTarget(ctx, targetField, httpAllowed);
   if (labField !== undefined && targetField !== undefined) {
     ctx.report(targetField.key ?? targetField.at, 'target', '"lab" and "target" are both given; use exactly one', 'remove "lab" to test your own server, or remove "target" to test the built-in lab');
     return undefined;

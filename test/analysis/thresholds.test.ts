@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { evaluateThresholds, metricValue, METRIC_NAMES, isKnownMetric } from '../../src/analysis/thresholds.js';
 import type { ThresholdSpec, ThresholdOp } from '../../src/scenario/types.js';
 import { sampleResults } from '../results/fixture.js';
+import { summarizeSessions } from '../../src/analysis/sessions.js';
 
 const spec = (metric: string, op: ThresholdOp, value: number): ThresholdSpec => ({
   source: `${metric} ${op} ${value}`, metric, op, value, location: { file: 's.yaml', line: 1, col: 1 },
@@ -42,12 +43,22 @@ describe('metricValue', () => {
     assert.equal(metricValue(r, 'generator.lag_max'), 17.8);
   });
 
-  test('every listed name is known and resolves on the fixture', () => {
-    assert.equal(METRIC_NAMES.length, 24 + 17);
+  test('every listed name is known and resolves on the fixture (a session run for the session metrics)', () => {
+    // 8 statistics × 5 latency subjects, 17 connection/message/backend metrics, 10 session metrics.
+    assert.equal(METRIC_NAMES.length, 40 + 17 + 10);
+    const withSessions = sampleResults();
+    const stats = withSessions.summary.latency.rtt;
+    withSessions.summary.latency = { ...withSessions.summary.latency, upgrade: stats, ack: stats };
+    withSessions.summary.sessions = summarizeSessions({ attempted: 4, established: 4, broken: 1, req_poll: 8, misroute_poll: 1, req_post: 8, req_upgrade: 3, upgrade_attempted: 3, upgraded: 3, reconnect: 2, reconnect_same_backend: 1 });
     for (const m of METRIC_NAMES) {
       assert.ok(isKnownMetric(m), m);
-      assert.equal(typeof metricValue(r, m), 'number', m);
+      assert.equal(typeof metricValue(withSessions, m), 'number', m);
     }
+    assert.equal(metricValue(withSessions, 'sessions.misroute_rate'), 1 / 19);
+    assert.equal(metricValue(withSessions, 'sessions.misroute_rate.poll'), 1 / 8);
+    assert.equal(metricValue(withSessions, 'sessions.affinity_rate'), 0.5);
+    assert.equal(metricValue(r, 'sessions.misroute_rate'), null, 'a ws run has no session metrics: no data, not 0');
+    assert.equal(metricValue(r, 'p99(upgrade)'), null);
   });
 
   test('null when there is no data or the name is unknown', () => {

@@ -38,6 +38,19 @@ describe('wsherd run (the real binary)', () => {
     assert.equal(results.backends.perBackend.reduce((n: number, b: { connections: number }) => n + b.connections, 0), 40);
   });
 
+  test('wsherd compare: two approaches side by side, one sentence each; failed thresholds do not set the exit code', { timeout: 90_000 }, async () => {
+    const out = tmp();
+    const res = await runCli(['compare', fixture('tiny-compare.yaml'), '--out', out, '--quiet']);
+    assert.equal(res.code, 0, res.stderr + res.stdout);
+    assert.match(res.stdout, /^tiny-compare: 2 approaches compared$/m);
+    assert.match(res.stdout, /^round-robin: Sessions broke: /m);
+    assert.match(res.stdout, /^engineio-sid: Sessions stayed together: /m);
+    const compare = JSON.parse(readFileSync(path.join(out, 'compare.json'), 'utf8'));
+    assert.deepEqual(compare.approaches.map((a: { name: string; thresholdsFailed: number }) => [a.name, a.thresholdsFailed]), [['round-robin', 1], ['engineio-sid', 0]]);
+    assert.ok(existsSync(path.join(out, 'compare.html')));
+    assert.ok(existsSync(path.join(out, '01-round-robin', 'index.html')));
+  });
+
   test('a target nobody listens on: 100% ECONNREFUSED, thresholds fail, exit 3, no stack trace', { timeout: 60_000 }, async () => {
     const out = tmp();
     const res = await runCli(['run', fixture('refused.yaml'), '--out', out]);

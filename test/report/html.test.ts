@@ -116,3 +116,20 @@ describe('renderHtml', () => {
     assert.equal(embedded(out).results.scenario.name, r.scenario.name);
   });
 });
+
+describe('the sessions panel', () => {
+  test('shown for session-engine runs with the verdict and misroutes per kind; left out otherwise', async () => {
+    const { summarizeSessions } = await import('../../src/analysis/sessions.js');
+    const { renderSummary } = await import('../../src/report/summary.js');
+    const r = sampleResults();
+    assert.doesNotMatch(renderHtml(r), /<section id="sessions"/);
+    r.summary.sessions = summarizeSessions({ attempted: 10, established: 10, broken: 4, req_poll: 30, misroute_poll: 6, req_upgrade: 10, misroute_upgrade: 2, upgrade_attempted: 10, upgraded: 6 });
+    const html = renderHtml(r);
+    assert.match(html, /<section id="sessions"><h2>Sessions<\/h2>\n<p class="fail">Sessions broke: 6 of 30 polls, 2 of 10 upgrades reached a backend/);
+    assert.match(html, /<th>poll requests<\/th><td class="num">30<\/td><td>6 misrouted \(20\.00%\)<\/td>/);
+    assert.match(html, /<a href="#sessions">Sessions<\/a>/);
+    const text = renderSummary(r, { color: false });
+    assert.match(text, /^Sessions\nSessions broke: 6 of 30 polls/m);
+    assert.match(text, /upgrade requests +10 +2 misrouted \(20\.00%\)/);
+  });
+});

@@ -22,7 +22,7 @@ describe('bad scenario files: every problem, exact message, file:line:col', () =
     assert.deepEqual(problemLines('unknown-key.yaml'), [
       'unknown-key.yaml:4:1 unknown key "clinets" (did you mean "clients"?)',
       'unknown-key.yaml:6:3 unknown key "mesages_per_second" in behavior (did you mean "messages_per_second"?)',
-      'unknown-key.yaml:7:3 unknown key "colour" in behavior (valid keys: messages_per_second, payload_bytes, close, connect_timeout, handshake_timeout, message_timeout)',
+      'unknown-key.yaml:7:3 unknown key "colour" in behavior (valid keys: engine, session, messages_per_second, payload_bytes, close, connect_timeout, handshake_timeout, message_timeout)',
     ]);
   });
 
@@ -128,7 +128,7 @@ describe('bad scenario files: every problem, exact message, file:line:col', () =
     assert.deepEqual(problemLines('many-problems.yaml'), [
       'many-problems.yaml:2:7 name must use letters, digits, ".", "_" and "-" only, got "many problems" (the name becomes part of the results folder name)',
       'many-problems.yaml:4:21 lab.backends.count must be at least 1, got 0',
-      'many-problems.yaml:4:30 lab.backends.kind must be one of ws, got "socketio"',
+      'many-problems.yaml:4:30 lab.backends.kind must be one of ws, socketio, got "grpc"',
       'many-problems.yaml:5:21 unknown strategy "round-robbin" in lab.proxy.strategy (did you mean "round-robin"?)',
       'many-problems.yaml:5:41 lab.proxy.mode must be one of l4, l7, got "l5" (did you mean "l4"?)',
       'many-problems.yaml:6:10 clients must be a whole number, got 1.5',

@@ -57,20 +57,21 @@ describe('parseThreshold', () => {
 });
 
 describe('KNOWN_METRICS', () => {
-  test('holds every latency statistic of connect, handshake and rtt, and the named metrics, once each', () => {
+  test('holds every latency statistic of connect, handshake, rtt, upgrade and ack, and the named metrics, once each', () => {
     const names = KNOWN_METRICS.map((m) => m.name);
     assert.equal(new Set(names).size, names.length);
     for (const stat of ['p50', 'p90', 'p95', 'p99', 'p999', 'min', 'max', 'mean']) {
-      for (const subject of ['connect', 'handshake', 'rtt']) assert.equal(metricDoc(`${stat}(${subject})`)?.kind, 'latency');
+      for (const subject of ['connect', 'handshake', 'rtt', 'upgrade', 'ack']) assert.equal(metricDoc(`${stat}(${subject})`)?.kind, 'latency');
     }
     for (const name of [
       'errors.rate', 'errors.count', 'connections.attempted', 'connections.established', 'connections.failed', 'connections.dropped',
       'connections.peak_open', 'messages.sent', 'messages.received', 'messages.lost', 'messages.lost_rate', 'backends.peak_to_average',
       'backends.cv', 'backends.jain', 'backends.min_share', 'backends.max_share', 'generator.lag_max',
+      'sessions.misroute_rate', 'sessions.broken_rate', 'sessions.upgrade_rate', 'sessions.affinity_rate',
     ]) {
       assert.ok(metricDoc(name), name);
     }
-    assert.equal(names.length, 24 + 17);
+    assert.equal(names.length, 40 + 17 + 10);
     assert.ok(KNOWN_METRICS.every((m) => m.description.length > 10));
   });
 });

@@ -14,8 +14,8 @@ describe('document-level problems', () => {
     const empty = '1:1 the scenario file is empty (start from scenarios/quickstart.yaml; see docs/scenario.md)';
     assert.deepEqual(lines(''), [empty]);
     assert.deepEqual(lines('# nothing here\n'), [empty]);
-    assert.deepEqual(lines('- a\n'), ['1:1 the scenario must be a map, got a list (valid keys: name, lab, target, clients, workers, phases, behavior, thresholds, out)']);
-    assert.deepEqual(lines('just text\n'), ['1:1 the scenario must be a map, got a string ("just text") (valid keys: name, lab, target, clients, workers, phases, behavior, thresholds, out)']);
+    assert.deepEqual(lines('- a\n'), ['1:1 the scenario must be a map, got a list (valid keys: name, lab, target, clients, workers, phases, behavior, thresholds, out, compare)']);
+    assert.deepEqual(lines('just text\n'), ['1:1 the scenario must be a map, got a string ("just text") (valid keys: name, lab, target, clients, workers, phases, behavior, thresholds, out, compare)']);
   });
 
   test('required keys; a typo of a required key is reported once, as the typo', () => {
@@ -124,7 +124,7 @@ describe('behavior', () => {
 
   test('behavior must be a map; an empty one means defaults', () => {
     assert.deepEqual(lines(targetScenario('behavior: fast\n')), [
-      '4:11 behavior must be a map, got a string ("fast") (valid keys: messages_per_second, payload_bytes, close, connect_timeout, handshake_timeout, message_timeout)',
+      '4:11 behavior must be a map, got a string ("fast") (valid keys: engine, session, messages_per_second, payload_bytes, close, connect_timeout, handshake_timeout, message_timeout)',
     ]);
     assert.equal(parseScenario(targetScenario('behavior:\n'), 'b.yaml').behavior.connectTimeoutMs, 5000);
   });

@@ -1,4 +1,5 @@
 /** Drives WsClients outside a worker: one recorder, one wheel ticking every 10 ms, and a way to await ends. */
+import type { LoadClient } from '../../../src/load/client.js';
 import { performance } from 'node:perf_hooks';
 import { Recorder } from '../../../src/metrics/recorder.js';
 import { TimerWheel } from '../../../src/load/wheel.js';
@@ -17,8 +18,8 @@ export const BEHAVIOR: Behavior = {
 export class Harness {
   readonly recorder = new Recorder();
   readonly wheel = new TimerWheel(10, 1024, performance.now());
-  readonly ended = new Set<WsClient>();
-  private readonly waiters = new Map<WsClient, () => void>();
+  readonly ended = new Set<LoadClient>();
+  private readonly waiters = new Map<LoadClient, () => void>();
   private readonly timer: NodeJS.Timeout;
   readonly ctx: ClientContext;
 

@@ -1,20 +1,12 @@
 /** A real redis-server child for the store tests (no persistence, loopback only). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import net from 'node:net';
 import os from 'node:os';
 import { RespConnection } from '../../../src/proxy/store/resp.js';
 
 export const REDIS_BIN = '/usr/bin/redis-server';
 
-export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
+export { freePort } from '../../helpers/free-port.js';
 
 export class RedisChild {
   private child: ChildProcess | undefined;

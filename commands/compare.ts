@@ -1,0 +1,88 @@
+import { Args, Flags } from '@oclif/core';
+import { WsherdCommand } from '../src/cli/base-command.js';
+import { useColor } from '../src/cli/color.js';
+import { relativeToCwd } from '../src/cli/paths.js';
+import { renderCompareSummary } from '../src/compare/summary.js';
+import { runCompare } from '../src/compare/run.js';
+import type { CompareResults } from '../src/compare/types.js';
+import { ExitCode } from '../src/exit-codes.js';
+import { attachProgress } from '../src/report/terminal.js';
+import { loadScenario } from '../src/scenario/load.js';
+
+export default class Compare extends WsherdCommand {
+  static override summary = 'Run one workload against each approach listed under `compare:` and put them side by side.';
+  static override description = `Each approach (a balancing strategy, or a whole lab.proxy section) runs on a fresh lab with the same clients,
+phases and behaviour, and writes its own results.json and report into a numbered subfolder; then compare.json and
+compare.html show the approaches side by side with the best value per metric marked, and one sentence each says
+what happened (for socket.io sessions: whether they stayed together and what broke).
+Thresholds are evaluated and shown per approach, but do not set the exit code: approaches are expected to differ.
+Exit codes: 0 every approach ran, 2 invalid input, 4 output not writable, 5 a lab failed, 6 the generator failed,
+130/143 aborted (what ran is written; the rest is marked skipped). See docs/exit-codes.md.`;
+
+  static override examples = [
+    { description: 'Which strategies keep socket.io sessions together?', command: '<%= config.bin %> <%= command.id %> scenarios/sticky-sessions.yaml' },
+    { description: 'Into a chosen folder, as JSON for CI', command: '<%= config.bin %> <%= command.id %> scenarios/sticky-sessions.yaml --out results/sticky --json' },
+  ];
+
+  static override enableJsonFlag = true;
+
+  static override args = {
+    scenario: Args.string({ description: 'Scenario file (YAML) with a compare: list; see docs/scenario.md#compare.', required: true }),
+  };
+
+  static override flags = {
+    out: Flags.string({ char: 'o', description: 'Output folder (default: wsherd-results/<name>-compare-<timestamp>).' }),
+    insecure: Flags.boolean({ description: 'Accept self-signed TLS certificates on wss:// targets.', default: false }),
+    quiet: Flags.boolean({ char: 'q', description: 'No live progress; print only the comparison.', default: false }),
+  };
+
+  public async run(): Promise<CompareResults> {
+    const { args, flags } = await this.parse(Compare);
+    const scenario = await loadScenario(args.scenario);
+    const color = useColor(process.stderr);
+    const abort = new AbortController();
+    let signalName: string | undefined;
+    const onSignal = (name: NodeJS.Signals): void => {
+      if (signalName) process.exit(name === 'SIGTERM' ? 143 : 130);
+      signalName = name;
+      process.stderr.write(`\n${name}: stopping this approach, skipping the rest, writing what ran…\n`);
+      abort.abort(name);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    let detach = (): void => {};
+    try {
+      const total = scenario.compare?.length ?? 0;
+      const outcome = await runCompare({
+        scenario,
+        signal: abort.signal,
+        insecure: flags.insecure,
+        ...(flags.out === undefined ? {} : { outDir: flags.out }),
+        onApproach: (entry, i, events) => {
+          detach();
+          if (flags.quiet || this.jsonEnabled()) return;
+          process.stderr.write(`\n[${i + 1}/${total}] ${entry.name} (${entry.proxy.strategy}, ${entry.proxy.mode})\n`);
+          detach = attachProgress(events, process.stderr, { color });
+        },
+      });
+      detach();
+      if (!this.jsonEnabled()) {
+        this.log(renderCompareSummary(outcome.compare, { color: useColor(process.stdout) }));
+        this.log(`Comparison: ${relativeToCwd(outcome.files.json)}`);
+        this.log(`Report:     ${relativeToCwd(outcome.files.html)}`);
+      }
+      const c = outcome.compare;
+      process.exitCode =
+        signalName !== undefined || c.status === 'aborted'
+          ? signalName === 'SIGTERM' ? ExitCode.ABORTED_SIGTERM : ExitCode.ABORTED_SIGINT
+          : c.status === 'failed'
+            ? outcome.runs.some((r) => r.statusReason?.startsWith('lab')) ? ExitCode.LAB_FAILED : ExitCode.GENERATOR_FAILED
+            : ExitCode.OK;
+      return c;
+    } finally {
+      detach();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+}

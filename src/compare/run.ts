@@ -1,0 +1,143 @@
+/**
+ * `wsherd compare` as a library call: the same workload against each approach of `scenario.compare`, one after
+ * another, each on a fresh lab, each writing its own results; then one compare.json and compare.html side by side.
+ * An abort stops the current approach (its partial results are written) and skips the rest, marked as such.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { WsherdError } from '../errors.js';
+import { defaultOutDir, prepareOutDir } from '../results/write.js';
+import type { Results } from '../results/types.js';
+import { runScenario } from '../run/run.js';
+import { RunEvents } from '../run-events.js';
+import type { CompareEntry, Scenario } from '../scenario/types.js';
+import { renderCompareHtml } from './html.js';
+import { COMPARE_FORMAT, COMPARE_VERSION, type ApproachMetrics, type ApproachRow, type CompareResults } from './types.js';
+
+export interface CompareOptions {
+  scenario: Scenario;
+  outDir?: string;
+  insecure?: boolean;
+  signal?: AbortSignal;
+  /** A fresh event bus per approach (progress subscribers attach to it). */
+  onApproach?: (entry: CompareEntry, index: number, events: RunEvents) => void;
+  now?: () => Date;
+}
+
+export interface CompareOutcome {
+  compare: CompareResults;
+  outDir: string;
+  files: { json: string; html: string };
+  runs: Results[];
+}
+
+export async function runCompare(opts: CompareOptions): Promise<CompareOutcome> {
+  const now = opts.now ?? (() => new Date());
+  const { scenario } = opts;
+  const entries = scenario.compare;
+  if (entries === undefined || entries.length === 0 || scenario.lab === undefined) {
+    throw new WsherdError('WSH_ERR_INVALID_INPUT', `Scenario "${scenario.name}" has no compare: list of approaches.`, {
+      hint: 'Add compare: [round-robin, {strategy: cookie, mode: l7}] to a lab scenario (docs/scenario.md#compare), or use wsherd run.',
+    });
+  }
+  const startedAt = now();
+  const outDir = path.resolve(opts.outDir ?? scenario.out ?? defaultOutDir(`${scenario.name}-compare`, startedAt));
+  await prepareOutDir(outDir);
+  const rows: ApproachRow[] = [];
+  const runs: Results[] = [];
+  let status: CompareResults['status'] = 'complete';
+  for (const [i, entry] of entries.entries()) {
+    if (opts.signal?.aborted) {
+      rows.push({ name: entry.name, proxy: proxyOf(entry), status: 'skipped', thresholdsPassed: 0, thresholdsFailed: 0, sentence: 'Not run: the comparison was aborted.' });
+      continue;
+    }
+    const events = new RunEvents();
+    opts.onApproach?.(entry, i, events);
+    const dir = path.join(outDir, `${String(i + 1).padStart(2, '0')}-${entry.name.replace(/[^A-Za-z0-9._-]/g, '_')}`);
+    await mkdir(dir, { recursive: true });
+    const { compare: _compare, out: _out, ...base } = scenario;
+    const one: Scenario = { ...base, name: `${scenario.name}-${entry.name}`.replace(/[^A-Za-z0-9._-]/g, '_'), lab: { ...scenario.lab, proxy: entry.proxy } };
+    const outcome = await runScenario({ scenario: one, outDir: dir, events, ...(opts.insecure === undefined ? {} : { insecure: opts.insecure }), ...(opts.signal ? { signal: opts.signal } : {}) });
+    runs.push(outcome.results);
+    rows.push(rowOf(entry, outcome.results, path.relative(outDir, outcome.files.results)));
+    if (outcome.results.status !== 'complete') status = outcome.results.status;
+  }
+  const compare: CompareResults = {
+    format: COMPARE_FORMAT,
+    version: COMPARE_VERSION,
+    scenario: scenario.name,
+    startedAt: startedAt.toISOString(),
+    endedAt: now().toISOString(),
+    status,
+    approaches: rows,
+    best: bestOf(rows),
+  };
+  const json = path.join(outDir, 'compare.json');
+  const html = path.join(outDir, 'compare.html');
+  await writeFile(json, JSON.stringify(compare, null, 2) + '\n');
+  await writeFile(html, renderCompareHtml(compare));
+  return { compare, outDir, files: { json, html }, runs };
+}
+
+function proxyOf(entry: CompareEntry): ApproachRow['proxy'] {
+  return { strategy: entry.proxy.strategy, mode: entry.proxy.mode, ...(entry.proxy.options === undefined ? {} : { options: entry.proxy.options }) };
+}
+
+export function metricsOf(r: Results): ApproachMetrics {
+  const s = r.summary.sessions;
+  return {
+    established: r.summary.counters.established,
+    errorsRate: r.summary.counters.attempted > 0 ? r.summary.errors.rate : null,
+    connectP99: r.summary.latency.connect.count > 0 ? r.summary.latency.connect.p99 : null,
+    peakToAverage: r.backends.skew?.peakToAverage ?? null,
+    misrouteRate: s?.misrouteRate ?? null,
+    brokenRate: s?.brokenRate ?? null,
+    upgradeRate: s?.upgradeRate ?? null,
+    affinityRate: s?.affinityRate ?? null,
+  };
+}
+
+function rowOf(entry: CompareEntry, r: Results, results: string): ApproachRow {
+  const passed = r.thresholds.filter((t) => t.pass).length;
+  return {
+    name: entry.name,
+    proxy: proxyOf(entry),
+    status: r.status,
+    ...(r.statusReason === undefined ? {} : { statusReason: r.statusReason }),
+    results,
+    thresholdsPassed: passed,
+    thresholdsFailed: r.thresholds.length - passed,
+    metrics: metricsOf(r),
+    sentence: sentenceOf(r),
+  };
+}
+
+/** Stickiness when sessions were measured; otherwise errors and spread. */
+function sentenceOf(r: Results): string {
+  const prefix = r.status === 'complete' ? '' : `Run ${r.status}${r.statusReason ? ` (${r.statusReason})` : ''}, partial: `;
+  if (r.summary.sessions !== undefined) return prefix + r.summary.sessions.verdict;
+  const k = r.summary.counters;
+  const skew = r.backends.skew;
+  const spread = skew ? `; busiest backend ${skew.peakToAverage.toFixed(2)}× the average` : '';
+  return `${prefix}${k.established.toLocaleString('en-US')} of ${k.attempted.toLocaleString('en-US')} connections established, error rate ${(r.summary.errors.rate * 100).toFixed(2)}%${spread}.`;
+}
+
+/** Lower is better for rates, latency and skew; higher for established, upgrade and affinity rates. */
+const DIRECTION: Record<keyof ApproachMetrics, 'low' | 'high'> = {
+  established: 'high', errorsRate: 'low', connectP99: 'low', peakToAverage: 'low', misrouteRate: 'low', brokenRate: 'low', upgradeRate: 'high', affinityRate: 'high',
+};
+
+function bestOf(rows: readonly ApproachRow[]): CompareResults['best'] {
+  const best: CompareResults['best'] = {};
+  for (const key of Object.keys(DIRECTION) as (keyof ApproachMetrics)[]) {
+    const values = rows.flatMap((row) => {
+      const v = row.status === 'complete' ? row.metrics?.[key] : undefined;
+      return v === null || v === undefined ? [] : [{ name: row.name, v }];
+    });
+    if (values.length < 2) continue;
+    const top = DIRECTION[key] === 'low' ? Math.min(...values.map((x) => x.v)) : Math.max(...values.map((x) => x.v));
+    const winners = values.filter((x) => x.v === top).map((x) => x.name);
+    if (winners.length < values.length) best[key] = winners;
+  }
+  return best;
+}

@@ -1,0 +1,46 @@
+/** compare.json: one row per approach of a `wsherd compare` run (docs/results.md#comparisons). */
+import type { ProxySpec } from '../scenario/types.js';
+
+export const COMPARE_FORMAT = 'wsherd-compare';
+export const COMPARE_VERSION = 1;
+
+/** The figures put side by side; null when the approach's run has no data for it. */
+export interface ApproachMetrics {
+  established: number;
+  errorsRate: number | null;
+  connectP99: number | null;
+  peakToAverage: number | null;
+  misrouteRate: number | null;
+  brokenRate: number | null;
+  upgradeRate: number | null;
+  affinityRate: number | null;
+}
+
+export interface ApproachRow {
+  name: string;
+  proxy: Pick<ProxySpec, 'strategy' | 'mode'> & { options?: ProxySpec['options'] };
+  status: 'complete' | 'aborted' | 'failed' | 'skipped';
+  statusReason?: string;
+  /** results.json of this approach, relative to compare.json's folder. */
+  results?: string;
+  thresholdsPassed: number;
+  thresholdsFailed: number;
+  metrics?: ApproachMetrics;
+  /** One sentence: what happened with this approach (stickiness first, when sessions were measured). */
+  sentence: string;
+}
+
+export interface CompareResults {
+  format: typeof COMPARE_FORMAT;
+  version: number;
+  scenario: string;
+  startedAt: string;
+  endedAt: string;
+  status: 'complete' | 'aborted' | 'failed';
+  approaches: ApproachRow[];
+  /**
+   * Per metric, the approaches with the best value (lowest rate, highest established…); ties list all of them,
+   * and a metric on which every approach is equal has no entry (there is nothing to prefer).
+   */
+  best: Partial<Record<keyof ApproachMetrics, string[]>>;
+}

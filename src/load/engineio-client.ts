@@ -1,0 +1,329 @@
+/**
+ * wsherd's own Engine.IO v4 probe (engine `engineio`): a socket.io session made by hand, so that every HTTP
+ * request of it can be attributed to the backend that answered it.
+ *
+ *   handshake GET → `40` POST + GET polls (socket.io connect acked: established) → pollsBeforeUpgrade echo
+ *   rounds on polling → WebSocket upgrade (2probe / 3probe / 5) → echo-with-ack at messagesPerSecond → close
+ *   (`41`, `1`) → optionally one more handshake with the same cookies and address (reconnectCheck).
+ *
+ * Every request is counted `req_<kind>`; one answered by another backend than the one that issued the sid is
+ * `misroute_<kind>`, and a "Session ID unknown" answer also breaks the session (`unknown_sid_<kind>`). Deadlines
+ * (establishment, next send, message expiry, upgrade probe, close) go through the worker's TimerWheel; each HTTP
+ * request carries its own socket timeout, so nothing can hang past the run's deadline either way.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Wakeable } from './wheel.js';
+import type { LoadClient } from './client.js';
+import { CLOSE_WAIT_MS, type ClientContext } from './ws-client.js';
+import { CANCELLED, CONNECT_TIMEOUT, HANDSHAKE_TIMEOUT } from './classify.js';
+import { encodeMessageFast } from './messages.js';
+import { requestErrorCode, type EioResponse } from './engineio-http.js';
+import {
+  EIO_CLOSE, EIO_ERR_BAD_REQUEST, EIO_ERR_UNKNOWN_TRANSPORT, EIO_PING, EIO_PONG, SIO_CONNECT, SIO_DISCONNECT,
+  decodePayload, describeAnswer, encodeEcho, errorCode, parseOpen, parseSio, pollingBase,
+} from './engineio-protocol.js';
+import { EngineIoTransports, backendOf } from './engineio-transports.js';
+
+export type { EioTransport } from './engineio-transports.js';
+const MAX_SENDS_PER_WAKE = 10;
+
+export class EngineIoClient extends EngineIoTransports implements Wakeable, LoadClient {
+  /** What a target that is not Engine.IO answered ("404 text/html: <!DOCTYPE…"), for the run's first failure. */
+  detail: string | undefined = undefined;
+  wakeTick = -1;
+  private startedAt = 0;
+  /** Establishment deadline, then the close deadline (performance.now() ms). */
+  private deadline = 0;
+  private nextSendAt = Infinity;
+  private seq = 0;
+  private readonly outstanding = new Map<number, number>();
+  /** Echo rounds on polling still to make before the upgrade, and the ack id of the current one. */
+  private roundsLeft = 0;
+  private probeSeq = -1;
+  private released = false;
+
+  constructor(
+    ctx: ClientContext,
+    readonly slot: number,
+  ) {
+    super(ctx);
+  }
+
+  start(url: string, localAddress?: string): void {
+    if (this.state !== 'idle') return;
+    const { recorder, behavior } = this.ctx;
+    this.state = 'connecting';
+    recorder.count('attempted');
+    recorder.session('attempted');
+    this.startedAt = performance.now();
+    this.deadline = this.startedAt + behavior.connectTimeoutMs + behavior.handshakeTimeoutMs;
+    this.ctx.wheel.schedule(this, this.deadline);
+    this.localAddress = localAddress || undefined;
+    try {
+      this.base = pollingBase(url, this.opts.path);
+    } catch {
+      this.fail('invalid_url');
+      return;
+    }
+    this.handshake((err, res) => this.onHandshake(err, res));
+  }
+
+  close(): void {
+    if (this.state === 'idle' || this.state === 'connecting' || this.state === 'handshaking') {
+      this.fail(CANCELLED);
+      return;
+    }
+    if (this.state !== 'open') return;
+    this.state = 'closing';
+    this.nextSendAt = Infinity;
+    this.deadline = performance.now() + CLOSE_WAIT_MS;
+    this.ctx.wheel.schedule(this, this.deadline);
+    this.closeSent = true;
+    if (this.transport === 'websocket' && this.ws) {
+      this.ws.send(SIO_DISCONNECT);
+      this.ws.send(EIO_CLOSE);
+      this.ws.close(1000);
+      return;
+    }
+    this.dropWs(); // an upgrade in progress is abandoned: the session ends on polling
+    this.upgrade = 'failed';
+    this.send(SIO_DISCONNECT);
+    this.send(EIO_CLOSE);
+  }
+
+  terminate(): void {
+    if (this.state === 'open' || this.state === 'closing') {
+      if (!this.closeDone) this.countClean();
+      this.release();
+    } else if (this.state !== 'closed') this.fail(CANCELLED);
+  }
+
+  wake(now: number): void {
+    switch (this.state) {
+      case 'connecting':
+      case 'handshaking':
+        if (now >= this.deadline) this.fail(this.state === 'connecting' ? CONNECT_TIMEOUT : HANDSHAKE_TIMEOUT);
+        else this.reschedule();
+        return;
+      case 'open':
+        for (let i = 0; i < MAX_SENDS_PER_WAKE && now >= this.nextSendAt; i++) this.sendEcho(false);
+        if (now >= this.nextSendAt) this.nextSendAt = now + 1000 / this.ctx.behavior.messagesPerSecond;
+        this.expire(now);
+        if ((this.upgrade === 'probing' || this.upgrade === 'paused') && now >= this.probeDeadline) this.upgradeFailed('stuck_polling');
+        this.reschedule();
+        return;
+      case 'closing':
+        if (now < this.deadline) this.reschedule();
+        else if (!this.closeDone) this.finishClose();
+        else this.release();
+        return;
+      default:
+        return;
+    }
+  }
+
+  private reschedule(): void {
+    let next = this.deadline;
+    if (this.state === 'open') {
+      next = Math.min(this.nextSendAt, this.probeDeadline);
+      for (const sentAt of this.outstanding.values()) {
+        next = Math.min(next, sentAt + this.ctx.behavior.messageTimeoutMs);
+        break;
+      }
+    }
+    if (next !== Infinity) this.ctx.wheel.schedule(this, next);
+  }
+
+  private onHandshake(err: unknown, res: EioResponse | undefined): void {
+    if (this.state !== 'connecting') return;
+    if (!res) return this.fail(requestErrorCode(err));
+    const eio = res.status === 200 ? parseOpen(decodePayload(res.body)[0] ?? '') : undefined;
+    if (!eio) {
+      const code = errorCode(res.body);
+      if (res.status === 400 && (code === EIO_ERR_UNKNOWN_TRANSPORT || code === EIO_ERR_BAD_REQUEST)) return this.fail('polling_refused');
+      this.detail = describeAnswer(res.status, res.headers['content-type'], res.body);
+      return this.fail('not_socketio', `${this.base?.origin ?? ''}${this.base?.pathname ?? ''} answered ${this.detail}`);
+    }
+    this.eio = eio;
+    this.backend = backendOf(res) ?? 'unknown';
+    // The Engine.IO session exists from here (a sid was issued); the app's connection only once socket.io's
+    // connect is acknowledged (counters.established). A misroute in between breaks a session the app never saw open.
+    this.ctx.recorder.session('established');
+    this.state = 'handshaking';
+    this.send(SIO_CONNECT);
+    this.poll();
+  }
+
+  // ---- packets ----
+
+  protected handlePacket(p: string): void {
+    switch (p[0]) {
+      case EIO_PING:
+        this.send(EIO_PONG);
+        return;
+      case EIO_CLOSE:
+        this.broken('closed_by_server');
+        return;
+      case '4':
+        this.handleSio(p);
+        return;
+      default:
+        return; // pong, noop (a poll released for the upgrade), a stray open
+    }
+  }
+
+  private handleSio(p: string): void {
+    const s = parseSio(p);
+    switch (s.kind) {
+      case 'connect':
+        if (this.state === 'handshaking') this.established();
+        return;
+      case 'connect_error':
+        this.broken(`connect_error_${s.reason}`);
+        return;
+      case 'disconnect':
+        this.broken('server_disconnect');
+        return;
+      case 'ack':
+        this.onAck(s.id);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private established(): void {
+    const { recorder, behavior } = this.ctx;
+    this.state = 'open';
+    this.openedAt = performance.now();
+    recorder.count('established');
+    recorder.backendOpened(this.backend ?? 'unknown');
+    recorder.record('connect', (this.openedAt - this.startedAt) * 1000);
+    if (behavior.messagesPerSecond > 0) this.nextSendAt = this.openedAt + Math.random() * (1000 / behavior.messagesPerSecond);
+    this.roundsLeft = this.opts.pollsBeforeUpgrade;
+    if (this.roundsLeft > 0) this.sendEcho(true);
+    else this.startUpgrade();
+    this.reschedule();
+  }
+
+  private sendEcho(probe: boolean): void {
+    const { recorder, behavior } = this.ctx;
+    const seq = ++this.seq;
+    const now = performance.now();
+    this.outstanding.set(seq, now);
+    if (probe) this.probeSeq = seq;
+    else this.nextSendAt += 1000 / behavior.messagesPerSecond;
+    recorder.count('messagesSent');
+    this.send(encodeEcho(seq, encodeMessageFast(seq, behavior.payloadBytes)));
+  }
+
+  private onAck(id: number): void {
+    const sentAt = this.outstanding.get(id);
+    if (sentAt === undefined) return;
+    this.outstanding.delete(id);
+    this.ctx.recorder.count('messagesReceived');
+    this.ctx.recorder.record('ack', (performance.now() - sentAt) * 1000);
+    if (id === this.probeSeq) this.roundDone();
+  }
+
+  private roundDone(): void {
+    this.probeSeq = -1;
+    if (this.state !== 'open') return;
+    if (--this.roundsLeft > 0) this.sendEcho(true);
+    else this.startUpgrade();
+  }
+
+  private expire(now: number): void {
+    const timeout = this.ctx.behavior.messageTimeoutMs;
+    let lost = 0;
+    let probeLost = false;
+    for (const [seq, sentAt] of this.outstanding) {
+      if (now - sentAt < timeout) break;
+      this.outstanding.delete(seq);
+      if (seq === this.probeSeq) probeLost = true;
+      lost++;
+    }
+    if (lost > 0) this.ctx.recorder.count('messagesLost', lost);
+    if (probeLost) this.roundDone();
+  }
+
+  // ---- ends ----
+
+  private countClean(): void {
+    this.closeDone = true;
+    this.ctx.recorder.count('closedClean');
+    this.ctx.recorder.session(`ended_${this.transport}`);
+    this.loseOutstanding();
+  }
+
+  protected finishClose(): void {
+    if (this.state !== 'closing' || this.closeDone) return;
+    this.countClean();
+    this.cancelIo();
+    if (this.opts.reconnectCheck) this.reconnect();
+    else this.release();
+  }
+
+  /** Affinity check: one more handshake with the session's cookies and address; then the session ends. */
+  private reconnect(): void {
+    const first = this.backend;
+    this.eio = undefined;
+    this.deadline = performance.now() + this.ctx.behavior.connectTimeoutMs + CLOSE_WAIT_MS;
+    this.ctx.wheel.schedule(this, this.deadline);
+    this.handshake((_err, res) => {
+      const eio = res && res.status === 200 ? parseOpen(decodePayload(res.body)[0] ?? '') : undefined;
+      if (!res || !eio) {
+        this.ctx.recorder.error('reconnect_failed');
+        return this.release();
+      }
+      this.ctx.recorder.session('reconnect');
+      if ((backendOf(res) ?? 'unknown') === first) this.ctx.recorder.session('reconnect_same_backend');
+      // Close the probe session at once rather than leave it to the server's ping timeout.
+      this.eio = eio;
+      const req = this.request('post', 'POST', EIO_CLOSE, this.ctx.behavior.connectTimeoutMs, () => {
+        if (this.postReq === req) this.release();
+      });
+      this.postReq = req;
+    });
+  }
+
+  protected broken(code: string): void {
+    if (this.state === 'closed') return;
+    if (this.state === 'handshaking') this.ctx.recorder.session('broken');
+    if (this.state === 'connecting' || this.state === 'handshaking') return this.fail(code);
+    if (this.state === 'closing') {
+      // Already ending as planned: whatever fails now (the server closing the polling session) is the end.
+      if (!this.closeDone) this.finishClose();
+      return;
+    }
+    const { recorder } = this.ctx;
+    recorder.count('dropped');
+    recorder.error(code);
+    recorder.session('broken');
+    recorder.session(`ended_${this.transport}`);
+    this.loseOutstanding();
+    this.release();
+  }
+
+  private fail(code: string, sample?: string): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.ctx.recorder.count('failed');
+    this.ctx.recorder.error(code, sample);
+    this.release();
+  }
+
+  private loseOutstanding(): void {
+    if (this.outstanding.size > 0) this.ctx.recorder.count('messagesLost', this.outstanding.size);
+    this.outstanding.clear();
+  }
+
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.state = 'closed';
+    this.ctx.wheel.cancel(this);
+    this.cancelIo();
+    this.ctx.onEnd(this);
+  }
+}

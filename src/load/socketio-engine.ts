@@ -1,0 +1,315 @@
+/**
+ * The `socketio` engine: the real socket.io-client, as an application uses it — long-polling first, then the
+ * upgrade to WebSocket, cookies kept (withCredentials: the jar sends a balancer's cookie back on every poll and on
+ * the upgrade), emits with acknowledgements. It reports what an application sees: connected or not, connect
+ * time, time to upgrade, the transport a session ended on, connect_error and disconnect reasons, emit→ack time.
+ * Per-request attribution is the `engineio` probe's job; this engine sees sessions, not requests.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { performance } from 'node:perf_hooks';
+import { io, type Socket } from 'socket.io-client';
+import type { LoadClient } from './client.js';
+import { encodeMessageFast } from './messages.js';
+import type { Wakeable } from './wheel.js';
+import { ATTRIBUTION_WAIT_MS, CLOSE_WAIT_MS, type ClientContext, type ClientState } from './ws-client.js';
+import { CANCELLED } from './classify.js';
+
+/** At most this many emits per wake, so a stalled loop does not turn into a burst. */
+const MAX_SENDS_PER_WAKE = 10;
+
+/** socket.io-client's error text → a stable lower_snake code. */
+export function classifyConnectError(err: Error & { description?: unknown; context?: unknown; type?: unknown }): string {
+  const text = `${err.message} ${describe(err.description)} ${describe(err.context)}`;
+  if (/self[- ]signed|unable to verify|certificate/i.test(text)) return 'tls_self_signed';
+  if (/Session ID unknown|"code":1\b/i.test(text)) return 'unknown_sid';
+  if (/Transport unknown|"code":0\b/i.test(text)) return 'polling_refused';
+  if (/ECONNREFUSED/.test(text)) return 'ECONNREFUSED';
+  if (/ECONNRESET/.test(text)) return 'ECONNRESET';
+  if (/timeout/i.test(err.message)) return 'timeout';
+  const status = /\b(\d{3})\b/.exec(describe(err.description))?.[1];
+  if (status !== undefined && status !== '200') return `http_${status}`;
+  return err.message.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '') || 'error';
+}
+
+function describe(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string' || typeof v === 'number') return String(v);
+  if (v instanceof Error) return `${v.message} ${(v as NodeJS.ErrnoException).code ?? ''}`;
+  const o = v as { status?: unknown; responseText?: unknown; message?: unknown; code?: unknown };
+  return [o.status, o.responseText, o.message, o.code].filter((x) => x !== undefined).map(String).join(' ');
+}
+
+/** The cookies socket.io-client's jar holds for this session, as a Cookie header (undefined when none). */
+function cookieHeader(socket: Socket | undefined): string | undefined {
+  const jar = (socket?.io.engine as unknown as { _cookieJar?: { cookies?: Map<string, { value: string }> } } | undefined)?._cookieJar;
+  const pairs = [...(jar?.cookies ?? new Map<string, { value: string }>())].map(([name, c]) => `${name}=${c.value}`);
+  return pairs.length === 0 ? undefined : pairs.join('; ');
+}
+
+export class SocketIoClient implements LoadClient, Wakeable {
+  state: ClientState = 'idle';
+  backend: string | undefined = undefined;
+  wakeTick = -1;
+  private socket: Socket | undefined;
+  private agent: http.Agent | undefined;
+  private startedAt = 0;
+  private openedAt = 0;
+  private deadline = Infinity;
+  private nextSendAt = Infinity;
+  private attributeBy = Infinity;
+  private upgradeBy = Infinity;
+  private upgraded = false;
+  private engineOpen = false;
+  private engineOpenedAt = 0;
+  private seq = 0;
+  private readonly outstanding = new Map<number, number>();
+  private url = '';
+  private localAddress: string | undefined;
+  /** The reconnect check: a second session with the same jar and address, compared with the first's backend. */
+  private checking = false;
+  private firstBackend: string | undefined;
+
+  constructor(
+    private readonly ctx: ClientContext,
+    readonly slot: number,
+  ) {}
+
+  /** The transport the session is on now (polling until the upgrade completes). */
+  get transport(): 'polling' | 'websocket' {
+    return this.socket?.io.engine?.transport?.name === 'websocket' ? 'websocket' : 'polling';
+  }
+
+  start(url: string, localAddress?: string): void {
+    if (this.state !== 'idle') return;
+    const { recorder, behavior } = this.ctx;
+    this.state = 'connecting';
+    this.url = url.replace(/^ws/, 'http');
+    this.localAddress = localAddress || undefined;
+    recorder.count('attempted');
+    recorder.session('attempted');
+    this.startedAt = performance.now();
+    this.deadline = this.startedAt + behavior.connectTimeoutMs + behavior.handshakeTimeoutMs;
+    this.schedule();
+    this.open();
+  }
+
+  /** `cookie`: a Cookie header for the reconnect check (the first session's jar, which a new socket cannot share). */
+  private open(cookie?: string): void {
+    const { behavior, insecure, ca } = this.ctx;
+    const session = behavior.session;
+    const secure = this.url.startsWith('https:');
+    // One agent per client: it binds the source address for every poll and the upgrade, and keepAlive off lets a
+    // per-connection balancer place each request on its own, as browsers behind proxies often see it.
+    const tlsOpts = secure ? { rejectUnauthorized: !insecure, ...(ca === undefined ? {} : { ca }) } : {};
+    this.agent ??= secure
+      ? new https.Agent({ keepAlive: false, ...tlsOpts, ...(this.localAddress === undefined ? {} : { localAddress: this.localAddress }) })
+      : new http.Agent({ keepAlive: false, ...(this.localAddress === undefined ? {} : { localAddress: this.localAddress }) });
+    const socket = io(this.url, {
+      path: session?.path ?? '/socket.io/',
+      transports: session?.transports ?? ['polling', 'websocket'],
+      upgrade: session?.upgrade ?? true,
+      forceNew: true,
+      reconnection: false,
+      timeout: behavior.connectTimeoutMs + behavior.handshakeTimeoutMs,
+      // The cookie jar: Set-Cookie from the balancer (cookie insert) goes back on later polls and the upgrade.
+      withCredentials: true,
+      agent: this.agent as unknown as string,
+      ...tlsOpts,
+      ...(this.localAddress === undefined ? {} : { localAddress: this.localAddress }),
+      ...(cookie === undefined ? {} : { extraHeaders: { cookie } }),
+    } as Parameters<typeof io>[1]);
+    this.socket = socket;
+    // The Engine.IO session exists once its handshake issued a sid: the same point the engineio probe counts.
+    socket.io.engine.on('open', () => {
+      if (this.checking) return;
+      this.engineOpen = true;
+      this.engineOpenedAt = performance.now();
+      this.ctx.recorder.session('established');
+    });
+    socket.io.engine.on('upgrading', () => this.ctx.recorder.session('upgrade_attempted'));
+    socket.io.engine.on('upgrade', () => this.onUpgrade());
+    socket.on('connect', () => this.onConnect());
+    socket.on('connect_error', (err: Error) => this.onConnectError(err));
+    socket.on('disconnect', (reason: string) => this.onDisconnect(reason));
+    socket.on('hello', (h: { backend?: unknown }) => this.attribute(typeof h?.backend === 'string' ? h.backend : 'unknown'));
+  }
+
+  close(): void {
+    if (this.state === 'idle' || this.state === 'connecting' || this.state === 'handshaking') return this.fail(CANCELLED);
+    if (this.state !== 'open') return;
+    this.state = 'closing';
+    this.endSession('clean');
+  }
+
+  terminate(): void {
+    if (this.state === 'closed') return;
+    if (this.state === 'open') this.endSession('dropped', CANCELLED);
+    else if (this.state !== 'closing') this.fail(CANCELLED);
+    else this.release();
+  }
+
+  wake(now: number): void {
+    if (this.state === 'connecting' || this.state === 'handshaking') {
+      if (now >= this.deadline) this.fail('timeout');
+      else this.schedule();
+      return;
+    }
+    if (this.state === 'closing') {
+      if (now < this.deadline) this.schedule();
+      else if (this.checking) this.finishCheck(undefined);
+      else this.release();
+      return;
+    }
+    if (this.state !== 'open') return;
+    if (this.backend === undefined && now >= this.attributeBy) this.attribute('unknown');
+    if (!this.upgraded && now >= this.upgradeBy) {
+      // Not a failure: the session works on polling, but every message now costs an HTTP round trip.
+      this.ctx.recorder.session('stuck_polling');
+      this.upgradeBy = Infinity;
+    }
+    for (let i = 0; i < MAX_SENDS_PER_WAKE && now >= this.nextSendAt; i++) {
+      this.emit(now);
+      this.nextSendAt += 1000 / this.ctx.behavior.messagesPerSecond;
+    }
+    if (now >= this.nextSendAt) this.nextSendAt = now + 1000 / this.ctx.behavior.messagesPerSecond;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    const next = this.state === 'open' ? Math.min(this.nextSendAt, this.attributeBy, this.upgradeBy) : this.deadline;
+    if (next !== Infinity) this.ctx.wheel.schedule(this, next);
+  }
+
+  private onConnect(): void {
+    // During the reconnect check the hello event (below) names the backend; connect alone does not.
+    if (this.checking || this.state !== 'connecting') return;
+    const { recorder, behavior } = this.ctx;
+    this.state = 'open';
+    this.openedAt = performance.now();
+    recorder.count('established');
+    recorder.record('connect', (this.openedAt - this.startedAt) * 1000);
+    this.attributeBy = this.openedAt + ATTRIBUTION_WAIT_MS;
+    const wantsUpgrade = (behavior.session?.upgrade ?? true) && (behavior.session?.transports ?? ['polling', 'websocket']).includes('websocket');
+    // On loopback the upgrade may complete before socket.io's connect: onUpgrade counted it already.
+    if (wantsUpgrade && !this.upgraded && this.transport === 'polling') this.upgradeBy = this.openedAt + behavior.handshakeTimeoutMs;
+    if (behavior.messagesPerSecond > 0) this.nextSendAt = this.openedAt + Math.random() * (1000 / behavior.messagesPerSecond);
+    this.schedule();
+  }
+
+  /** From the Engine.IO session opening on polling to the WebSocket taking over. */
+  private onUpgrade(): void {
+    if (this.upgraded || this.checking || this.state === 'closed') return;
+    this.upgraded = true;
+    this.upgradeBy = Infinity;
+    this.ctx.recorder.session('upgraded');
+    this.ctx.recorder.record('upgrade', (performance.now() - this.engineOpenedAt) * 1000);
+  }
+
+  private attribute(id: string): void {
+    if (this.checking) {
+      this.finishCheck(id);
+      return;
+    }
+    if (this.backend !== undefined || this.state !== 'open') return;
+    this.backend = id;
+    this.attributeBy = Infinity;
+    this.ctx.recorder.backendOpened(id);
+  }
+
+  private emit(now: number): void {
+    const socket = this.socket;
+    if (!socket) return;
+    const seq = this.seq++;
+    const payload = encodeMessageFast(seq, this.ctx.behavior.payloadBytes);
+    this.outstanding.set(seq, now);
+    this.ctx.recorder.count('messagesSent');
+    this.ctx.recorder.count('bytesSent', payload.length);
+    socket.timeout(this.ctx.behavior.messageTimeoutMs).emit('echo', payload, (err: Error | null, echoed: unknown) => {
+      const sentAt = this.outstanding.get(seq);
+      if (sentAt === undefined) return;
+      this.outstanding.delete(seq);
+      if (err) {
+        this.ctx.recorder.count('messagesLost');
+        return;
+      }
+      this.ctx.recorder.count('messagesReceived');
+      if (typeof echoed === 'string') this.ctx.recorder.count('bytesReceived', echoed.length);
+      this.ctx.recorder.record('ack', (performance.now() - sentAt) * 1000);
+    });
+  }
+
+  private onConnectError(err: Error): void {
+    if (this.checking) return this.finishCheck(undefined);
+    if (this.state !== 'connecting') return;
+    // After the Engine.IO handshake, a failed connect is a session broken in between (socket.io's connect misrouted).
+    if (this.engineOpen) this.ctx.recorder.session('broken');
+    const detail = describe((err as { description?: unknown }).description);
+    this.fail(classifyConnectError(err), `${err.message}${detail === '' ? '' : ` (${detail.slice(0, 120)})`}`);
+  }
+
+  private onDisconnect(reason: string): void {
+    if (this.checking || this.state === 'closed' || this.state === 'closing') return;
+    if (this.state === 'open') this.endSession('dropped', `disconnect_${reason.replace(/[^a-z0-9]+/gi, '_')}`);
+  }
+
+  /** The end of an established session: planned ('clean') or not ('dropped', with its code). */
+  private endSession(how: 'clean' | 'dropped', code?: string): void {
+    const { recorder } = this.ctx;
+    recorder.session(this.transport === 'websocket' ? 'ended_websocket' : 'ended_polling');
+    if (this.outstanding.size > 0) recorder.count('messagesLost', this.outstanding.size);
+    this.outstanding.clear();
+    if (how === 'dropped') {
+      recorder.count('dropped');
+      recorder.error(code ?? 'other');
+      recorder.session('broken');
+      this.socket?.disconnect();
+      return this.release();
+    }
+    recorder.count('closedClean');
+    const cookie = cookieHeader(this.socket);
+    this.socket?.removeAllListeners();
+    this.socket?.disconnect();
+    if (this.ctx.behavior.session?.reconnectCheck === true && this.backend !== undefined && this.backend !== 'unknown') {
+      // Affinity on reconnect: the same client (cookies, source address) opens one more session.
+      this.checking = true;
+      this.firstBackend = this.backend;
+      this.deadline = performance.now() + CLOSE_WAIT_MS + this.ctx.behavior.connectTimeoutMs;
+      this.schedule();
+      this.open(cookie);
+      return;
+    }
+    this.release();
+  }
+
+  private finishCheck(id: string | undefined): void {
+    if (!this.checking) return;
+    this.checking = false;
+    this.ctx.recorder.session('reconnect');
+    if (id !== undefined && id === this.firstBackend) this.ctx.recorder.session('reconnect_same_backend');
+    this.socket?.disconnect();
+    this.release();
+  }
+
+  /** Failure before the session opened; `sample` says what exactly happened (the first per second is kept). */
+  private fail(code: string, sample?: string): void {
+    if (this.state === 'closed') return;
+    this.ctx.recorder.count('failed');
+    this.ctx.recorder.error(code, sample);
+    this.release();
+  }
+
+  private release(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.ctx.wheel.cancel(this);
+    const s = this.socket;
+    this.socket = undefined;
+    s?.removeAllListeners();
+    s?.io.engine?.removeAllListeners();
+    s?.disconnect();
+    s?.io.engine?.close();
+    this.agent?.destroy();
+    this.ctx.onEnd(this);
+  }
+}

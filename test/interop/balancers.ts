@@ -1,0 +1,82 @@
+/**
+ * Real HAProxy and nginx (Debian packages) for the interop suite: a config from this folder, its placeholders
+ * filled with loopback addresses, run in the foreground as a child process, and killed after the test.
+ * `available()` lets the suite skip with a reason where a binary is missing (it is installed by .ci/run).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../helpers/free-port.js';
+
+/** test/interop in the source tree (the configs are not compiled; dist/test/interop → ../../../test/interop). */
+export const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/interop');
+
+export type BalancerKind = 'haproxy' | 'nginx';
+
+const BINARIES: Record<BalancerKind, string> = { haproxy: '/usr/sbin/haproxy', nginx: '/usr/sbin/nginx' };
+
+/** Why a balancer cannot run here, or undefined when it can. */
+export function unavailable(kind: BalancerKind): string | undefined {
+  const r = spawnSync(BINARIES[kind], ['-v'], { encoding: 'utf8' });
+  return r.error === undefined ? undefined : `${kind} is not installed (${BINARIES[kind]}): apt-get install ${kind}`;
+}
+
+export interface RunningBalancer {
+  kind: BalancerKind;
+  port: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+
+async function waitListening(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`balancer exited with ${child.exitCode}: ${stderr()}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`balancer did not listen on ${port} within 10 s: ${stderr()}`);
+}
+
+/** Starts `configFile` (a name in test/interop) in front of `backends` (host:port each, two of them). */
+export async function startBalancer(kind: BalancerKind, configFile: string, backends: readonly string[]): Promise<RunningBalancer> {
+  const port = await freePort();
+  const prefix = mkdtempSync(path.join(os.tmpdir(), `wsherd-${kind}-`));
+  const text = readFileSync(path.join(CONFIG_DIR, configFile), 'utf8')
+    .replaceAll('{{LISTEN}}', `127.0.0.1:${port}`)
+    .replaceAll('{{PREFIX}}', prefix)
+    .replaceAll('{{B1}}', backends[0] ?? '')
+    .replaceAll('{{B2}}', backends[1] ?? '');
+  const file = path.join(prefix, configFile);
+  writeFileSync(file, text);
+  const args = kind === 'haproxy' ? ['-db', '-f', file] : ['-p', prefix, '-c', file, '-e', 'stderr'];
+  const child = spawn(BINARIES[kind], args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr?.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-4000)));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(prefix, { recursive: true, force: true });
+  };
+  try {
+    await waitListening(port, child, () => err);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { kind, port, url: `http://127.0.0.1:${port}/`, stop };
+}
