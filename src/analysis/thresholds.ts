@@ -47,6 +47,14 @@ const METRICS: Record<string, { kind: MetricKind; read: Resolver }> = {
   'sessions.established': { kind: 'count', read: (r) => r.summary.sessions?.established ?? null },
   'sessions.broken': { kind: 'count', read: (r) => r.summary.sessions?.broken ?? null },
   'sessions.stuck_polling': { kind: 'count', read: (r) => r.summary.sessions?.stuckPolling ?? null },
+  'limits.cliff': { kind: 'count', read: (r) => r.analysis?.cliff?.measured ?? null },
+  'limits.cliff_deviation': {
+    kind: 'fraction',
+    read: (r) => {
+      const d = r.analysis?.cliff?.deviation;
+      return d === null || d === undefined ? null : Math.abs(d);
+    },
+  },
   'backends.peak_to_average': { kind: 'ratio', read: skew('peakToAverage') },
   'backends.cv': { kind: 'ratio', read: skew('cv') },
   'backends.jain': { kind: 'ratio', read: skew('jain') },

@@ -35,17 +35,28 @@ export interface ForkOptions {
   onSpawn?: (child: ChildProcess) => void;
   /** Node/V8 flags for the child (the parent's own are never passed on). */
   execArgv?: string[];
+  /**
+   * Open-file limit (soft = hard) for the child, applied from its first instruction: the child is started through
+   * `prlimit --nofile=N:N`, which sets the limit and execs Node (same pid, same IPC channel).
+   */
+  fdLimit?: number;
 }
+
+/** util-linux prlimit (installed by .ci/run); found on PATH. */
+const PRLIMIT = 'prlimit';
 
 /** How much of a child's stderr is kept for error messages. */
 const TAIL_CHARS = 4000;
 
 export async function forkComponent(id: string, entry: URL, config: unknown, opts: ForkOptions): Promise<ComponentProcess> {
   // execArgv [] keeps the parent's flags (--inspect, test-runner flags) out of the child; stdout is unused.
+  const execArgv = opts.execArgv ?? [];
+  const limited = opts.fdLimit === undefined ? {} : { execPath: PRLIMIT, execArgv: [`--nofile=${opts.fdLimit}:${opts.fdLimit}`, process.execPath, ...execArgv] };
   const child = fork(fileURLToPath(entry), [JSON.stringify(config)], {
     serialization: 'json',
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    execArgv: opts.execArgv ?? [],
+    execArgv,
+    ...limited,
   });
   opts.onSpawn?.(child);
   // A failed kill() or IPC send after readiness emits 'error'; the exit is what matters, and is watched below.

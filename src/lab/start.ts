@@ -17,6 +17,7 @@ import { describeExit, forkComponent, type ComponentProcess } from './component-
 import { getJson } from './http-json.js';
 import type { BackendStats, Lab, LabComponent, LabStats, ProxyStats } from './types.js';
 import { connectHost, httpUrl, wsUrl } from './urls.js';
+import { fdHardLimit } from '../probes/proc.js';
 
 export interface StartLabOptions {
   /** Aborts the start-up (children started so far are killed; rejects with WSH_ERR_ABORTED). No effect later. */
@@ -50,8 +51,14 @@ export async function startLab(spec: LabSpec, opts: StartLabOptions = {}): Promi
   const unregister = registerChildren((signal) => {
     for (const c of spawned) if (c.exitCode === null && c.signalCode === null) c.kill(signal);
   });
-  const fork = (id: string, entry: URL, config: unknown, execArgv?: string[]): Promise<ComponentProcess> =>
-    forkComponent(id, entry, config, { readyTimeoutMs, onSpawn: (c) => spawned.add(c), ...(opts.signal ? { signal: opts.signal } : {}), ...(execArgv ? { execArgv } : {}) });
+  const fork = (id: string, entry: URL, config: unknown, execArgv?: string[], fdLimit?: number): Promise<ComponentProcess> =>
+    forkComponent(id, entry, config, {
+      readyTimeoutMs,
+      onSpawn: (c) => spawned.add(c),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(execArgv ? { execArgv } : {}),
+      ...(fdLimit === undefined ? {} : { fdLimit }),
+    });
 
   const started: ComponentProcess[] = [];
   let tlsMaterial: TlsMaterial | undefined;
@@ -61,7 +68,7 @@ export async function startLab(spec: LabSpec, opts: StartLabOptions = {}): Promi
     const results = await Promise.allSettled(
       Array.from({ length: spec.backends.count }, (_, i) => {
         const config: BackendOptions | SocketIoBackendOptions = { id: `b${i + 1}`, host: backendHost, port: 0, ...(socketio ? spec.backends.socketio : {}) };
-        return fork(config.id, socketio ? SOCKETIO_BACKEND_ENTRY : BACKEND_ENTRY, config);
+        return fork(config.id, socketio ? SOCKETIO_BACKEND_ENTRY : BACKEND_ENTRY, config, undefined, spec.backends.limits?.fds);
       }),
     );
     for (const r of results) if (r.status === 'fulfilled') started.push(r.value);
@@ -87,7 +94,7 @@ export async function startLab(spec: LabSpec, opts: StartLabOptions = {}): Promi
       ...(p.maxconn === undefined ? {} : { maxconn: p.maxconn }),
       ...(p.workers === undefined ? {} : { workers: p.workers }),
     };
-    started.push(await fork('proxy', PROXY_ENTRY, proxyConfig, [...PROXY_NODE_FLAGS]));
+    started.push(await fork('proxy', PROXY_ENTRY, proxyConfig, [...PROXY_NODE_FLAGS], spec.proxy.limits?.fds));
   } catch (err) {
     await Promise.all(started.map((c) => c.stop(graceMs)));
     unregister();
@@ -166,4 +173,17 @@ function validate(spec: LabSpec): void {
   // Builds (and drops) one instance so bad options fail here, not in the child; a sticky one gets an unref'd memory store.
   createStrategy(spec.proxy.strategy, spec.proxy.options ?? {});
   assertStrategyMode(spec.proxy.strategy, spec.proxy.mode);
+  checkFdLimit('lab.backends.limits.fds', spec.backends.limits?.fds);
+  checkFdLimit('lab.proxy.limits.fds', spec.proxy.limits?.fds);
+}
+
+/** A limit can be lowered by anyone, raised only up to the hard limit (and, here, not at all): say so before forking. */
+function checkFdLimit(what: string, fds: number | undefined): void {
+  if (fds === undefined) return;
+  const hard = fdHardLimit();
+  if (hard > 0 && fds > hard) {
+    throw new WsherdError('WSH_ERR_INVALID_INPUT', `${what} is ${fds}, above this machine's hard limit of ${hard} open files.`, {
+      hint: `Use at most ${hard}; a process may lower its limit but not raise it past the hard limit (ulimit -Hn).`,
+    });
+  }
 }

@@ -15,12 +15,21 @@ export function openFds(pid: number | 'self' = 'self'): number {
 
 /** Soft RLIMIT_NOFILE of `pid`, or -1 when unknown ('unlimited' is reported as Number.MAX_SAFE_INTEGER). */
 export function fdLimit(pid: number | 'self' = 'self'): number {
+  return nofile(pid, 0);
+}
+
+/** Hard RLIMIT_NOFILE of `pid` (the most a non-privileged process may raise its soft limit to), or -1. */
+export function fdHardLimit(pid: number | 'self' = 'self'): number {
+  return nofile(pid, 1);
+}
+
+function nofile(pid: number | 'self', column: 0 | 1): number {
   try {
     const text = readFileSync(`/proc/${pid}/limits`, 'utf8');
     const line = text.split('\n').find((l) => l.startsWith('Max open files'));
-    const soft = line?.slice('Max open files'.length).trim().split(/\s+/)[0];
-    if (soft === undefined) return -1;
-    return soft === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(soft);
+    const value = line?.slice('Max open files'.length).trim().split(/\s+/)[column];
+    if (value === undefined) return -1;
+    return value === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(value);
   } catch {
     return -1;
   }

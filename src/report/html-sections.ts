@@ -43,6 +43,7 @@ export function headerSection(r: Results): string {
 </div><div class="badge">${esc(v.label)}</div></div>
 ${reason}${banner}
 <p class="summary-line">${esc(oneLineSummary(r))}</p>
+${r.analysis?.cliff === undefined ? '' : `<p class="diagnosis"><strong>Limits.</strong> ${esc(r.analysis.cliff.diagnosis)}</p>`}
 ${thresholdTable(r)}
 </header>`;
 }

@@ -25,6 +25,7 @@ export function renderSummary(results: Results, opts: SummaryOptions): string {
     errors(results, c),
     latency(results, c),
     sessionsSummary(results, c),
+    cliff(results, c),
     backends(results, c),
     generator(results, c),
     thresholds(results, c),
@@ -150,4 +151,12 @@ function status(r: Results, c: ChalkInstance): string[] {
   const lines = [line];
   if (v.partial) lines.push(c.yellow('  partial results: the run did not finish its plan'));
   return lines;
+}
+
+/** The limit the run hit (or did not), in one sentence, with the predicted and measured concurrency. */
+function cliff(r: Results, c: ChalkInstance): string[] {
+  const k = r.analysis?.cliff;
+  if (k === undefined) return [];
+  const within = k.deviation !== null && Math.abs(k.deviation) <= 0.05;
+  return [c.bold('Limits'), k.measured === null ? k.diagnosis : within ? c.yellow(k.diagnosis) : c.red(k.diagnosis)];
 }

@@ -7,6 +7,7 @@ import type { Scenario } from '../scenario/types.js';
 import type { Counters, HistogramName, WorkerInfo } from '../metrics/types.js';
 import type { LabComponent, LabStats } from '../lab/types.js';
 import type { SessionSummary } from '../analysis/sessions.js';
+import type { Cliff } from '../analysis/cliff.js';
 
 export const RESULTS_FORMAT = 'wsherd-results';
 export const RESULTS_VERSION = 1;
@@ -120,5 +121,7 @@ export interface Results {
   series: SeriesPoint[];
   thresholds: ThresholdResult[];
   generator: { workers: WorkerInfo[] };
+  /** Analyses of where the run hit a limit (lab runs): the cliff, measured and predicted (src/analysis/cliff.ts). */
+  analysis?: { cliff?: Cliff };
   lab?: { components: LabComponent[]; stats?: LabStats };
 }

@@ -176,7 +176,7 @@ const results = obj(
     thresholds: arr(thresholdResult),
     generator: obj({ workers: arr(workerInfo) }),
   },
-  { statusReason: str, lab: obj({ components: arr(labComponent) }, { stats: anyObject }) },
+  { statusReason: str, lab: obj({ components: arr(labComponent) }, { stats: anyObject }), analysis: anyObject },
 );
 
 /** Every structural problem of a parsed results document (empty when it is a valid Results). */

@@ -10,6 +10,7 @@ import { RESULTS_FORMAT, RESULTS_VERSION, type BackendResult, type Environment, 
 import { skewStats } from '../analysis/skew.js';
 import { evaluateThresholds } from '../analysis/thresholds.js';
 import { summarizeSessions } from '../analysis/sessions.js';
+import { findCliff, proxyFdPrediction } from '../analysis/cliff.js';
 
 export interface BuildInput {
   scenario: Scenario;
@@ -22,6 +23,8 @@ export interface BuildInput {
   aggregator: Aggregator;
   workers: WorkerInfo[];
   lab?: { components: LabComponent[]; stats?: LabStats };
+  /** The lab proxy's fds and fd limit before the first client (all its processes), for the fd-cliff prediction. */
+  proxyIdle?: { fds: number; fdLimit: number };
 }
 
 export function buildResults(input: BuildInput): Results {
@@ -61,6 +64,10 @@ export function buildResults(input: BuildInput): Results {
     generator: { workers: input.workers },
     ...(input.lab === undefined ? {} : { lab: input.lab }),
   };
+  if (input.lab !== undefined) {
+    const prediction = input.proxyIdle === undefined ? undefined : proxyFdPrediction(input.proxyIdle.fdLimit, input.proxyIdle.fds);
+    results.analysis = { cliff: findCliff(results.series, prediction) };
+  }
   results.thresholds = evaluateThresholds(results, input.scenario.thresholds);
   return results;
 }

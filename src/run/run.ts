@@ -17,6 +17,8 @@ import { writeHtmlReport } from '../report/html.js';
 import { WsherdError, isWsherdError } from '../errors.js';
 import { buildResults } from './build-results.js';
 import { describeEnvironment } from './environment.js';
+import { checkBudget } from './preflight.js';
+import { fdLimit, portRange } from '../probes/proc.js';
 
 export interface RunOptions {
   scenario: Scenario;
@@ -43,6 +45,8 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const now = opts.now ?? (() => new Date());
   const scenario = opts.workers === undefined ? opts.scenario : { ...opts.scenario, workers: opts.workers };
   const events = opts.events ?? new RunEvents();
+  // Before anything opens a socket: a scenario that does not fit the generator would measure wsherd, not the target.
+  checkBudget(scenario, { fdLimit: fdLimit(), portRange: portRange() });
   const startedAt = now();
   const outDir = path.resolve(opts.outDir ?? scenario.out ?? defaultOutDir(scenario.name, startedAt));
   // Before the first socket opens: a run whose results cannot be written is not worth starting.
@@ -60,10 +64,13 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   let workers: WorkerInfo[] = [];
   let status: RunStatus = 'complete';
   let statusReason: string | undefined;
+  let proxyIdle: { fds: number; fdLimit: number } | undefined;
   try {
     let url: string;
     if (scenario.lab) {
       lab = await startLab(scenario.lab, { signal: stop.signal });
+      // The proxy's fds before any client: the baseline of its fd-cliff prediction.
+      proxyIdle = (await lab.stats().catch(() => undefined))?.proxy?.process;
       events.emit('lab', lab.components);
       url = lab.entryUrl;
       void lab.died.then((reason) => {
@@ -110,6 +117,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     aggregator,
     workers,
     ...(lab === undefined ? {} : { lab: { components: lab.components, ...(labStats ? { stats: labStats } : {}) } }),
+    ...(proxyIdle === undefined || proxyIdle.fds < 0 || proxyIdle.fdLimit <= 0 ? {} : { proxyIdle: { fds: proxyIdle.fds, fdLimit: proxyIdle.fdLimit } }),
   });
   const files = await writeOutputs(outDir, results);
   events.emit('done', results);

@@ -11,10 +11,11 @@ import { checkStrategyMode, readStrategy } from './strategies.js';
 import { readProxyExtras } from './proxy-options.js';
 import { readEngine, readSessionOptions } from './engine.js';
 import { readSocketIoBackend } from './socketio-backend.js';
+import { readLimits } from './limits.js';
 
 export const LAB_KEYS = ['backends', 'proxy'] as const;
-export const BACKENDS_KEYS = ['count', 'kind', 'host', 'socketio'] as const;
-export const PROXY_KEYS = ['strategy', 'mode', 'host', 'options', 'tls', 'store', 'sources', 'maxconn', 'workers'] as const;
+export const BACKENDS_KEYS = ['count', 'kind', 'host', 'socketio', 'limits'] as const;
+export const PROXY_KEYS = ['strategy', 'mode', 'host', 'options', 'tls', 'store', 'sources', 'maxconn', 'workers', 'limits'] as const;
 export const BEHAVIOR_KEYS = ['engine', 'session', 'messages_per_second', 'payload_bytes', 'close', 'connect_timeout', 'handshake_timeout', 'message_timeout'] as const;
 
 export const BACKEND_KINDS: readonly BackendKind[] = ['ws', 'socketio'];
@@ -69,7 +70,10 @@ function readBackends(ctx: Context, field: Field): BackendsSpec | undefined {
   const sioField = f.get('socketio');
   const socketio = sioField && readSocketIoBackend(ctx, sioField, kind);
   if (sioField && socketio === undefined) return undefined;
-  return count !== undefined && kind !== undefined && host !== undefined ? { count, kind, host, ...(socketio ? { socketio } : {}) } : undefined;
+  const limitsField = f.get('limits');
+  const limits = limitsField && readLimits(ctx, limitsField);
+  if (limitsField && limits === undefined) return undefined;
+  return count !== undefined && kind !== undefined && host !== undefined ? { count, kind, host, ...(socketio ? { socketio } : {}), ...(limits?.fds === undefined ? {} : { limits }) } : undefined;
 }
 
 /** `extraKeys`: keys the caller reads itself (a compare entry's `name`), accepted here without a problem. */
@@ -85,8 +89,11 @@ export function readProxy(ctx: Context, field: Field | undefined, extraKeys: rea
   const hostField = f.get('host');
   const host = hostField ? readLoopbackHost(ctx, hostField) : DEFAULT_HOST;
   const extras = readProxyExtras(ctx, f, strategy, strategyField !== undefined);
+  const limitsField = f.get('limits');
+  const limits = limitsField && readLimits(ctx, limitsField);
+  if (limitsField && limits === undefined) return undefined;
   if (strategyField && strategy !== undefined && mode !== undefined && !checkStrategyMode(ctx, strategyField, strategy, mode, modeField !== undefined)) return undefined;
-  return strategy !== undefined && mode !== undefined && host !== undefined && extras !== undefined ? { strategy, mode, host, ...extras } : undefined;
+  return strategy !== undefined && mode !== undefined && host !== undefined && extras !== undefined ? { strategy, mode, host, ...extras, ...(limits?.fds === undefined ? {} : { limits }) } : undefined;
 }
 
 /** True for 127.0.0.0/8 and ::1 (in any of its spellings). */

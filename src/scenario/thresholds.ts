@@ -80,6 +80,8 @@ const OTHER_METRICS: readonly MetricDoc[] = [
   { name: 'sessions.established', kind: 'count', description: 'socketio/engineio: sessions opened' },
   { name: 'sessions.broken', kind: 'count', description: 'socketio/engineio: sessions broken after opening' },
   { name: 'sessions.stuck_polling', kind: 'count', description: 'socketio/engineio: sessions whose upgrade never completed' },
+  { name: 'limits.cliff', kind: 'count', description: 'lab runs: open connections when failures began (no data when nothing failed)' },
+  { name: 'limits.cliff_deviation', kind: 'fraction', description: 'lab runs: how far the measured cliff is from the proxy fd prediction (fd limit − idle fds) / 2, as a fraction of it' },
   { name: 'backends.peak_to_average', kind: 'ratio', description: "busiest backend's connections over the mean per backend (1 = perfectly even)" },
   { name: 'backends.cv', kind: 'ratio', description: 'coefficient of variation of connections per backend (0 = even)' },
   { name: 'backends.jain', kind: 'ratio', description: "Jain's fairness index of connections per backend (1 = even, 1/n = all on one)" },

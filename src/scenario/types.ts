@@ -24,6 +24,14 @@ export interface BackendsSpec {
   host: string;
   /** `socketio:` — options of the socket.io backends (kind socketio only). Absent: socket.io's defaults. */
   socketio?: SocketIoBackendSpec;
+  /** Resource limits applied to each backend process. */
+  limits?: ComponentLimits;
+}
+
+/** Resource limits the lab applies to a component's process at start (prlimit). */
+export interface ComponentLimits {
+  /** Open-file limit, soft = hard (RLIMIT_NOFILE). */
+  fds?: number;
 }
 
 /** Options of the reference socket.io backend (src/backend/socketio-server.ts). */
@@ -39,6 +47,8 @@ export interface SocketIoBackendSpec {
 export interface ProxySpec {
   /** Strategy name, e.g. `round-robin`. */
   strategy: string;
+  /** Resource limits applied to the proxy process (and each of its workers). */
+  limits?: ComponentLimits;
   /** `l4` splices TCP; `l7` parses HTTP (cookies, query, upgrades). Default l4. */
   mode: ProxyMode;
   /** Listen host. Default 127.0.0.1. */

@@ -51,6 +51,20 @@ describe('wsherd run (the real binary)', () => {
     assert.ok(existsSync(path.join(out, '01-round-robin', 'index.html')));
   });
 
+  test('a lab proxy with a 128-fd limit (prlimit): failures begin at the predicted cliff, counted by the proxy', { timeout: 60_000 }, async () => {
+    const out = tmp();
+    const res = await runCli(['run', fixture('tiny-fd-limit.yaml'), '--out', out]);
+    assert.equal(res.code, 0, res.stderr + res.stdout);
+    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
+    const proxy = results.lab.stats.proxy;
+    assert.equal(proxy.process.fdLimit, 128, 'the limit reached the proxy process');
+    const cliff = results.analysis.cliff;
+    assert.equal(cliff.prediction.at, Math.floor((128 - (cliff.prediction.formula.match(/− (\d+)/)?.[1] ?? 0)) / 2));
+    assert.ok(Math.abs(cliff.deviation) <= 0.05, cliff.diagnosis);
+    assert.equal(proxy.acceptsRefused, results.summary.counters.failed, 'every client failure is an accept the proxy refused for lack of fds');
+    assert.match(res.stdout, /^Limits\nFailures began at \d+ open connections/m);
+  });
+
   test('a target nobody listens on: 100% ECONNREFUSED, thresholds fail, exit 3, no stack trace', { timeout: 60_000 }, async () => {
     const out = tmp();
     const res = await runCli(['run', fixture('refused.yaml'), '--out', out]);

@@ -1,0 +1,60 @@
+/**
+ * Cliff detection: the concurrency at which failures began, set beside what the limits predict. For a proxy
+ * relaying each client over two sockets, the fd cliff is (fd limit − fds in use at idle) / 2: the article's
+ * arithmetic, which a run either confirms or shows something else broke first.
+ */
+import type { SeriesPoint } from '../results/types.js';
+
+export interface CliffPrediction {
+  /** Which component's limit, e.g. `proxy`. */
+  component: string;
+  /** What runs out, e.g. `fds`. */
+  resource: 'fds';
+  /** The predicted number of concurrent client connections at which it runs out. */
+  at: number;
+  /** How it was computed, e.g. `(1024 − 24) / 2`. */
+  formula: string;
+}
+
+export interface Cliff {
+  /** Open connections when failures began (the peak reached before the first second with a failure), or null when nothing failed. */
+  measured: number | null;
+  /** The second (run time) of the first failure, or null. */
+  atSecond: number | null;
+  /** The failure codes of that first failing second. */
+  firstErrors: Record<string, number>;
+  prediction?: CliffPrediction;
+  /** measured / predicted − 1 (e.g. 0.02 = 2% above the prediction); null without both. */
+  deviation: number | null;
+  /** One sentence for the summary and the report. */
+  diagnosis: string;
+}
+
+/** The proxy fd cliff: two sockets per relayed client, so (limit − idle fds) / 2 clients. */
+export function proxyFdPrediction(fdLimit: number, idleFds: number): CliffPrediction {
+  return { component: 'proxy', resource: 'fds', at: Math.floor((fdLimit - idleFds) / 2), formula: `(${fdLimit} − ${idleFds}) / 2` };
+}
+
+export function findCliff(series: readonly SeriesPoint[], prediction?: CliffPrediction): Cliff {
+  const sorted = [...series].sort((a, b) => a.t - b.t);
+  const first = sorted.findIndex((p) => p.failed > 0);
+  if (first < 0) {
+    const peak = Math.max(0, ...sorted.map((p) => p.open));
+    const diagnosis = prediction
+      ? `No failures: the run peaked at ${fmt(peak)} open connections, below the predicted ${prediction.component} ${prediction.resource} cliff of ${fmt(prediction.at)}.`
+      : `No failures: the run peaked at ${fmt(peak)} open connections.`;
+    return { measured: null, atSecond: null, firstErrors: {}, ...(prediction ? { prediction } : {}), deviation: null, diagnosis };
+  }
+  // The most that were open up to and including the first failing second: what the target held when it refused.
+  const measured = Math.max(...sorted.slice(0, first + 1).map((p) => p.open));
+  const point = sorted[first] as SeriesPoint;
+  const deviation = prediction && prediction.at > 0 ? measured / prediction.at - 1 : null;
+  const codes = Object.entries(point.errors).sort((a, b) => b[1] - a[1]).map(([c]) => c).slice(0, 3).join(', ');
+  const base = `Failures began at ${fmt(measured)} open connections (second ${point.t}${codes ? `: ${codes}` : ''})`;
+  const diagnosis = prediction && deviation !== null
+    ? `${base}; the ${prediction.component} ${prediction.resource} limit predicts ${fmt(prediction.at)} = ${prediction.formula}, ${Math.abs(deviation) <= 0.05 ? 'within 5%: the cliff is that limit' : `${(deviation * 100).toFixed(1)}% off: something else gave way first`}.`
+    : `${base}.`;
+  return { measured, atSecond: point.t, firstErrors: { ...point.errors }, ...(prediction ? { prediction } : {}), deviation, diagnosis };
+}
+
+const fmt = (n: number): string => n.toLocaleString('en-US');
