@@ -9,7 +9,7 @@ export interface CliffPrediction {
   /** Which component's limit, e.g. `proxy`. */
   component: string;
   /** What runs out, e.g. `fds`. */
-  resource: 'fds';
+  resource: 'fds' | 'connections';
   /** The predicted number of concurrent client connections at which it runs out. */
   at: number;
   /** How it was computed, e.g. `(1024 − 24) / 2`. */
