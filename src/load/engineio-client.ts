@@ -142,6 +142,8 @@ export class EngineIoClient extends EngineIoTransports implements Wakeable, Load
       const code = errorCode(res.body);
       if (res.status === 400 && (code === EIO_ERR_UNKNOWN_TRANSPORT || code === EIO_ERR_BAD_REQUEST)) return this.fail('polling_refused');
       this.detail = describeAnswer(res.status, res.headers['content-type'], res.body);
+      // A 5xx is the balancer's or the server's own failure (e.g. 503 no backend): it says nothing about what sits behind.
+      if (res.status >= 500) return this.fail(`http_${res.status}`, `${this.base?.origin ?? ''}${this.base?.pathname ?? ''} answered ${this.detail}`);
       return this.fail('not_socketio', `${this.base?.origin ?? ''}${this.base?.pathname ?? ''} answered ${this.detail}`);
     }
     this.eio = eio;

@@ -18,8 +18,11 @@ import { CANCELLED } from './classify.js';
 /** At most this many emits per wake, so a stalled loop does not turn into a burst. */
 const MAX_SENDS_PER_WAKE = 10;
 
-/** socket.io-client's error text → a stable lower_snake code. */
-export function classifyConnectError(err: Error & { description?: unknown; context?: unknown; type?: unknown }): string {
+/**
+ * socket.io-client's error (a connect_error, or the detail of a `transport error` disconnect) → a stable
+ * lower_snake code. The shared codes (report/error-codes.ts) where the cause is known, else `connect_error_<message>`.
+ */
+export function classifyConnectError(err: Error & { description?: unknown; context?: unknown; code?: unknown }): string {
   const text = `${err.message} ${describe(err.description)} ${describe(err.context)}`;
   if (/self[- ]signed|unable to verify|certificate/i.test(text)) return 'tls_self_signed';
   if (/Session ID unknown|"code":1\b/i.test(text)) return 'unknown_sid';
@@ -27,10 +30,20 @@ export function classifyConnectError(err: Error & { description?: unknown; conte
   if (/ECONNREFUSED/.test(text)) return 'ECONNREFUSED';
   if (/ECONNRESET/.test(text)) return 'ECONNRESET';
   if (/timeout/i.test(err.message)) return 'timeout';
-  const status = /\b(\d{3})\b/.exec(describe(err.description))?.[1];
-  if (status !== undefined && status !== '200') return `http_${status}`;
-  return err.message.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '') || 'error';
+  // A 200 whose body does not decode as Engine.IO packets (an HTML page at the path): engine.io-client's parser error.
+  if (err.message === 'server error' && err.code === 'parser error') return 'not_socketio';
+  const status = typeof err.description === 'number' ? err.description : undefined;
+  // Engine.IO's own refusals (Bad request, Forbidden from allowRequest, Unsupported protocol version) by name.
+  const eio = /"code":\d+,"message":"([^"]*)"/.exec(text)?.[1];
+  if (status === 400 && eio !== undefined) return `connect_error_${slug(eio) || 'bad_request'}`;
+  // A 4xx without an Engine.IO error body: a wrong URL or path, or not a socket.io server. A 5xx is the
+  // balancer's or the server's own failure, which says nothing about what sits behind it.
+  if (status !== undefined && status >= 400 && status < 500) return 'not_socketio';
+  if (status !== undefined && status >= 500) return `http_${status}`;
+  return `connect_error_${slug(err.message) || 'error'}`;
 }
+
+const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
 
 function describe(v: unknown): string {
   if (v === undefined || v === null) return '';
@@ -131,7 +144,7 @@ export class SocketIoClient implements LoadClient, Wakeable {
     socket.io.engine.on('upgrade', () => this.onUpgrade());
     socket.on('connect', () => this.onConnect());
     socket.on('connect_error', (err: Error) => this.onConnectError(err));
-    socket.on('disconnect', (reason: string) => this.onDisconnect(reason));
+    socket.on('disconnect', (reason: string, details?: unknown) => this.onDisconnect(reason, details));
     socket.on('hello', (h: { backend?: unknown }) => this.attribute(typeof h?.backend === 'string' ? h.backend : 'unknown'));
   }
 
@@ -142,9 +155,10 @@ export class SocketIoClient implements LoadClient, Wakeable {
     this.endSession('clean');
   }
 
+  /** Ends now, as the worker's stop or a slot reopening: an open session counts as a planned end (like ws). */
   terminate(): void {
     if (this.state === 'closed') return;
-    if (this.state === 'open') this.endSession('dropped', CANCELLED);
+    if (this.state === 'open') this.endSession('terminated');
     else if (this.state !== 'closing') this.fail(CANCELLED);
     else this.release();
   }
@@ -248,20 +262,27 @@ export class SocketIoClient implements LoadClient, Wakeable {
     this.fail(classifyConnectError(err), `${err.message}${detail === '' ? '' : ` (${detail.slice(0, 120)})`}`);
   }
 
-  private onDisconnect(reason: string): void {
-    if (this.checking || this.state === 'closed' || this.state === 'closing') return;
-    if (this.state === 'open') this.endSession('dropped', `disconnect_${reason.replace(/[^a-z0-9]+/gi, '_')}`);
+  /** `details`: for a `transport error`, the TransportError (HTTP status and body of the failed poll). */
+  private onDisconnect(reason: string, details?: unknown): void {
+    if (this.checking || this.state !== 'open') return;
+    // A poll misrouted to a backend that never issued the sid: socket.io-client only says `transport error`.
+    const misrouted = reason === 'transport error' && details instanceof Error && classifyConnectError(details) === 'unknown_sid';
+    const detail = details instanceof Error ? `${details.message} ${describe((details as { description?: unknown }).description)}` : undefined;
+    this.endSession('dropped', misrouted ? 'unknown_sid' : `disconnect_${slug(reason)}`, detail?.trim().slice(0, 160));
   }
 
-  /** The end of an established session: planned ('clean') or not ('dropped', with its code). */
-  private endSession(how: 'clean' | 'dropped', code?: string): void {
+  /**
+   * The end of an established session: planned ('clean', then the reconnect check if asked; 'terminated', at once)
+   * or not ('dropped', with its code and what socket.io-client said).
+   */
+  private endSession(how: 'clean' | 'terminated' | 'dropped', code?: string, sample?: string): void {
     const { recorder } = this.ctx;
     recorder.session(this.transport === 'websocket' ? 'ended_websocket' : 'ended_polling');
     if (this.outstanding.size > 0) recorder.count('messagesLost', this.outstanding.size);
     this.outstanding.clear();
     if (how === 'dropped') {
       recorder.count('dropped');
-      recorder.error(code ?? 'other');
+      recorder.error(code ?? 'other', sample);
       recorder.session('broken');
       this.socket?.disconnect();
       return this.release();
@@ -270,7 +291,7 @@ export class SocketIoClient implements LoadClient, Wakeable {
     const cookie = cookieHeader(this.socket);
     this.socket?.removeAllListeners();
     this.socket?.disconnect();
-    if (this.ctx.behavior.session?.reconnectCheck === true && this.backend !== undefined && this.backend !== 'unknown') {
+    if (how === 'clean' && this.ctx.behavior.session?.reconnectCheck === true && this.backend !== undefined && this.backend !== 'unknown') {
       // Affinity on reconnect: the same client (cookies, source address) opens one more session.
       this.checking = true;
       this.firstBackend = this.backend;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { once } from 'node:events';
 import type net from 'node:net';
+import { Server } from 'socket.io';
 import { Harness } from './helpers/harness.js';
 import { SocketIoClient, classifyConnectError } from '../../src/load/socketio-engine.js';
 import { startSocketIoBackend, type RunningSocketIoBackend } from '../../src/backend/socketio-server.js';
@@ -77,7 +78,30 @@ describe('SocketIoClient (socket.io-client as an application uses it)', () => {
     assert.equal(b1!.stats().upgrades, 3);
   });
 
-  test('the source address is used for every poll and the upgrade (one stick-table entry per client address)', async () => {
+  test('the source address is used for every poll and for the upgrade (as the server sees it)', async () => {
+    const server = http.createServer();
+    const sio = new Server(server);
+    sio.on('connection', (s) => s.emit('hello', { backend: 'own' }));
+    const seen: { kind: 'poll' | 'upgrade'; from: string | undefined }[] = [];
+    // Prepended after socket.io attached, so these see every request before engine.io answers it.
+    server.prependListener('request', (req: http.IncomingMessage) => seen.push({ kind: 'poll', from: req.socket.remoteAddress }));
+    server.prependListener('upgrade', (req: http.IncomingMessage) => seen.push({ kind: 'upgrade', from: req.socket.remoteAddress }));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => new Promise<void>((r) => { void sio.close(() => r()); }));
+    const h = harness();
+    const cs = clients(h, `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/`, 3, true);
+    await until('upgraded', () => cs.every((c) => c.state === 'open' && c.backend === 'own' && c.transport === 'websocket'));
+    const b = await closeAll(h, cs);
+    assert.equal(b.counters.closedClean, 3);
+    const sources = new Set(['127.0.0.20', '127.0.0.21', '127.0.0.22']);
+    assert.ok(seen.every((r) => sources.has(r.from ?? '')), JSON.stringify(seen));
+    for (const kind of ['poll', 'upgrade'] as const) {
+      assert.deepEqual(new Set(seen.filter((r) => r.kind === kind).map((r) => r.from)), sources, `${kind}: ${JSON.stringify(seen)}`);
+    }
+  });
+
+  test('through a stick-table proxy, one entry per client address (nothing from 127.0.0.1)', async () => {
     const bs = await backends('b1', 'b2');
     const p = await proxy('stick-table', bs);
     const h = harness();
@@ -98,7 +122,8 @@ describe('SocketIoClient (socket.io-client as an application uses it)', () => {
     await new Promise((r) => setTimeout(r, 500));
     const b1 = await closeAll(h1, broken);
     assert.ok((b1.sessions?.broken ?? 0) > 0, JSON.stringify(b1));
-    assert.ok(Object.keys(b1.errors).some((k) => k === 'unknown_sid' || k.startsWith('disconnect_')), JSON.stringify(b1.errors));
+    // Each misroute is a 400 "Session ID unknown", whether socket.io-client saw it before connect or after.
+    assert.ok((b1.errors['unknown_sid'] ?? 0) > 0, JSON.stringify(b1.errors));
 
     const ck = await proxy('cookie', bs);
     const h2 = harness({ reconnectCheck: true });
@@ -109,6 +134,38 @@ describe('SocketIoClient (socket.io-client as an application uses it)', () => {
     assert.equal(b2.sessions?.upgraded, 6);
     assert.equal(b2.sessions?.reconnect, 6);
     assert.equal(b2.sessions?.reconnect_same_backend, 6, 'the cookie jar sent the balancer cookie back on the reconnect');
+    assert.deepEqual(b2.errors, {});
+  });
+
+  test('through an l7 engineio-sid proxy every session holds (the sid itself routes)', async () => {
+    const bs = await backends('b1', 'b2');
+    const sid = await proxy('engineio-sid', bs);
+    const h = harness();
+    const cs = clients(h, `http://127.0.0.1:${sid.port}/`, 6);
+    await until('open and upgraded', () => cs.every((c) => c.state === 'open' && c.backend !== undefined && c.transport === 'websocket'));
+    await new Promise((r) => setTimeout(r, 300));
+    const b = await closeAll(h, cs);
+    assert.deepEqual(b.errors, {}, JSON.stringify(b));
+    assert.equal(b.counters.closedClean, 6);
+    assert.equal(b.sessions?.upgraded, 6);
+    // No messagesLost check: an emit still in flight when close() comes counts as lost, by design.
+    assert.ok(b.counters.messagesReceived > 0, JSON.stringify(b.counters));
+  });
+
+  test('terminate(): an open session ends as a planned end, with no callbacks after', async () => {
+    const [b1] = await backends('t1');
+    const h = harness();
+    const [c] = clients(h, `http://127.0.0.1:${b1!.port}/`, 1);
+    await until('open', () => c!.state === 'open' && c!.backend === 't1');
+    c!.terminate();
+    assert.ok(h.ended.has(c!));
+    const b = flush(h);
+    assert.equal(b.counters.closedClean, 1);
+    assert.equal(b.counters.dropped, 0);
+    await new Promise((r) => setTimeout(r, 200));
+    const later = flush(h);
+    assert.deepEqual(later.errors, {});
+    assert.equal(later.counters.messagesSent + later.counters.messagesLost + later.counters.messagesReceived, 0);
   });
 
   test('bad targets: not socket.io, polling refused, self-signed TLS — each a clear code, no crash', async () => {
@@ -120,8 +177,8 @@ describe('SocketIoClient (socket.io-client as an application uses it)', () => {
     const [c1] = clients(h, `http://127.0.0.1:${(html.address() as net.AddressInfo).port}/`, 1);
     await until('ended', () => h.ended.has(c1!));
     const e1 = flush(h);
-    assert.deepEqual(e1.errors, { http_404: 1 });
-    assert.match(e1.errorSamples?.['http_404'] ?? '', /xhr poll error \(404/);
+    assert.deepEqual(e1.errors, { not_socketio: 1 });
+    assert.match(e1.errorSamples?.['not_socketio'] ?? '', /xhr poll error \(404/);
 
     const ws = await startSocketIoBackend({ id: 'w1', transports: ['websocket'] });
     cleanups.push(() => ws.close());
@@ -143,6 +200,11 @@ describe('SocketIoClient (socket.io-client as an application uses it)', () => {
   test('classifyConnectError names what socket.io-client reports', () => {
     assert.equal(classifyConnectError(Object.assign(new Error('xhr poll error'), { description: 400, context: { responseText: '{"code":1,"message":"Session ID unknown"}' } })), 'unknown_sid');
     assert.equal(classifyConnectError(new Error('timeout')), 'timeout');
+    assert.equal(classifyConnectError(Object.assign(new Error('xhr poll error'), { description: 404, context: { responseText: '<html>' } })), 'not_socketio');
+    assert.equal(classifyConnectError(Object.assign(new Error('server error'), { code: 'parser error' })), 'not_socketio');
+    assert.equal(classifyConnectError(Object.assign(new Error('xhr poll error'), { description: 503, context: { responseText: 'no server' } })), 'http_503');
+    assert.equal(classifyConnectError(Object.assign(new Error('xhr poll error'), { description: 400, context: { responseText: '{"code":4,"message":"Forbidden"}' } })), 'connect_error_forbidden');
+    assert.equal(classifyConnectError(new Error('Not authorized')), 'connect_error_not_authorized');
     assert.equal(classifyConnectError(Object.assign(new Error('websocket error'), { description: { message: 'connect ECONNREFUSED 127.0.0.1:9' } })), 'ECONNREFUSED');
   });
 });
