@@ -8,6 +8,7 @@ import type { CompareResults } from '../src/compare/types.js';
 import { ExitCode } from '../src/exit-codes.js';
 import { attachProgress } from '../src/report/terminal.js';
 import { loadScenario } from '../src/scenario/load.js';
+import { insideNetns, rerunInNetns } from '../src/run/netns.js';
 
 export default class Compare extends WsherdCommand {
   static override summary = 'Run one workload against each approach listed under `compare:` and put them side by side.';
@@ -36,9 +37,13 @@ Exit codes: 0 every approach ran, 2 invalid input, 4 output not writable, 5 a la
     quiet: Flags.boolean({ char: 'q', description: 'No live progress; print only the comparison.', default: false }),
   };
 
-  public async run(): Promise<CompareResults> {
+  public async run(): Promise<CompareResults | undefined> {
     const { args, flags } = await this.parse(Compare);
     const scenario = await loadScenario(args.scenario);
+    if (scenario.network?.namespace === true && !insideNetns()) {
+      process.exitCode = await rerunInNetns(scenario.network, process.argv.slice(1));
+      return undefined;
+    }
     const color = useColor(process.stderr);
     const abort = new AbortController();
     let signalName: string | undefined;

@@ -8,6 +8,7 @@ import { attachProgress, renderSummary } from '../src/report/terminal.js';
 import { useColor } from '../src/cli/color.js';
 import { relativeToCwd } from '../src/cli/paths.js';
 import type { Results } from '../src/results/types.js';
+import { insideNetns, rerunInNetns } from '../src/run/netns.js';
 
 export default class Run extends WsherdCommand {
   static override summary = 'Run a load scenario against the built-in lab or a target, and write results and a report.';
@@ -35,9 +36,14 @@ Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5
     quiet: Flags.boolean({ char: 'q', description: 'No live progress; print only the summary.', default: false }),
   };
 
-  public async run(): Promise<Results> {
+  public async run(): Promise<Results | undefined> {
     const { args, flags } = await this.parse(Run);
     const scenario = await loadScenario(args.scenario);
+    if (scenario.network?.namespace === true && !insideNetns()) {
+      // The same command again, inside a private network namespace; it writes the results and prints the summary.
+      process.exitCode = await rerunInNetns(scenario.network, process.argv.slice(1));
+      return undefined;
+    }
     if (scenario.compare !== undefined && !this.jsonEnabled()) {
       process.stderr.write(`Note: this scenario lists ${scenario.compare.length} approaches under compare:; run runs lab.proxy only (${scenario.lab?.proxy.strategy ?? '?'}). All of them: wsherd compare ${args.scenario}\n`);
     }

@@ -67,6 +67,15 @@ export interface ProxySpec {
   workers?: number;
 }
 
+/** `network:` — a private network namespace for the whole run (src/run/netns.ts). */
+export interface NetworkSpec {
+  namespace: boolean;
+  /** net.ipv4.ip_local_port_range inside the namespace, e.g. [40000, 40999]. Default: the kernel's. */
+  portRange?: [number, number];
+  /** net.ipv4.tcp_tw_reuse inside the namespace: 0 off, 1 on, 2 loopback only (the kernel default). */
+  tcpTwReuse?: 0 | 1 | 2;
+}
+
 /** One approach of a comparison: a name and the lab proxy to run it with. */
 export interface CompareEntry {
   name: string;
@@ -166,6 +175,8 @@ export interface Scenario {
   target?: TargetSpec;
   /** `wsherd compare`: the approaches to run one after another on fresh labs (the lab's proxy, varied). */
   compare?: CompareEntry[];
+  /** Run everything (lab and clients) in a private network namespace with its own port range and TIME_WAIT reuse. */
+  network?: NetworkSpec;
   /** Peak number of concurrent clients (client slots). */
   clients: number;
   phases: PhaseSegment[];

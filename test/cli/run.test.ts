@@ -65,6 +65,16 @@ describe('wsherd run (the real binary)', () => {
     assert.match(res.stdout, /^Limits\nFailures began at \d+ open connections/m);
   });
 
+  test('network.namespace: the run re-executes inside unshare --net with its own port range; nothing outlives it', { timeout: 60_000 }, async () => {
+    const out = tmp();
+    const res = await runCli(['run', fixture('tiny-netns.yaml'), '--out', out, '--quiet']);
+    assert.equal(res.code, 0, res.stderr + res.stdout);
+    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
+    assert.deepEqual(results.environment.portRange, [40000, 40999], 'the namespace\'s range, not the machine\'s');
+    assert.equal(results.summary.counters.established, 50);
+    assert.deepEqual(descendants(process.pid).filter(isAlive), [], 'no process of the run is left');
+  });
+
   test('a target nobody listens on: 100% ECONNREFUSED, thresholds fail, exit 3, no stack trace', { timeout: 60_000 }, async () => {
     const out = tmp();
     const res = await runCli(['run', fixture('refused.yaml'), '--out', out]);

@@ -29,3 +29,15 @@ describe('limits on lab components', () => {
     await assert.rejects(startLab(s.lab!), { code: 'WSH_ERR_INVALID_INPUT', message: new RegExp(`lab.proxy.limits.fds is ${hard + 1}, above this machine's hard limit of ${hard} open files`) });
   });
 });
+
+describe('network:', () => {
+  const net = (body: string, where = 'lab:\n  backends: {count: 1}\n'): string => `name: n\nclients: 10\n${where}network: ${body}\n`;
+  test('namespace, port range and tcp_tw_reuse resolve', () => {
+    assert.deepEqual(parseScenario(net('{namespace: true, port_range: 40000-40999, tcp_tw_reuse: 0}'), 'n.yaml').network, { namespace: true, portRange: [40000, 40999], tcpTwReuse: 0 });
+  });
+  test('problems: a bad range, a setting without the namespace, a namespace with a target', () => {
+    assert.deepEqual(lines(net('{namespace: true, port_range: 50000-40000}')), ['5:40 network.port_range must be low-high within 1024-65535, got "50000-40000"']);
+    assert.deepEqual(lines(net('{port_range: 40000-40999}')), ['5:10 network.port_range and tcp_tw_reuse apply only inside a private namespace']);
+    assert.deepEqual(lines(net('{namespace: true}', 'target: ws://127.0.0.1:9/\n')), ['4:22 a private network namespace has only loopback, so it cannot reach a target']);
+  });
+});
