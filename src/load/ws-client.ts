@@ -21,6 +21,7 @@ import type { TimerWheel, Wakeable } from './wheel.js';
 import { CANCELLED, CONNECT_TIMEOUT, HANDSHAKE_TIMEOUT, classifyClose, classifyError, classifyHttpStatus } from './classify.js';
 import { encodeMessageFast, seqFromBuffer } from './messages.js';
 import type { LoadClient } from './client.js';
+import { REASON_HEADER } from '../proxy/http-util.js';
 
 export type ClientState = 'idle' | 'connecting' | 'handshaking' | 'open' | 'closing' | 'closed';
 
@@ -259,7 +260,11 @@ export class WsClient implements Wakeable, LoadClient {
 
   /** @internal the server refused the upgrade. */
   handleUnexpectedResponse(res: IncomingMessage): void {
-    this.fail(classifyHttpStatus(res.statusCode));
+    // A balancer that says why (wsherd's proxy: x-wsherd-reason; others: a Server header) is named in the sample.
+    const reason = res.headers[REASON_HEADER];
+    const server = res.headers['server'];
+    const why = typeof reason === 'string' ? `${REASON_HEADER}: ${reason}` : typeof server === 'string' ? `server: ${server}` : undefined;
+    this.fail(classifyHttpStatus(res.statusCode), `HTTP ${res.statusCode ?? '?'} instead of 101${why === undefined ? '' : ` (${why})`}`);
   }
 
   /** @internal */
@@ -289,11 +294,11 @@ export class WsClient implements Wakeable, LoadClient {
   }
 
   /** Failure before the connection was established. */
-  private fail(code: string): void {
+  private fail(code: string, sample?: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.ctx.recorder.count('failed');
-    this.ctx.recorder.error(code);
+    this.ctx.recorder.error(code, sample);
     this.release();
   }
 

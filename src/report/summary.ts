@@ -9,6 +9,7 @@ import { fmtDuration, fmtInt, fmtTimestamp, fmtLimit, fmtMetric, fmtMs, fmtPct, 
 import { table } from './table.js';
 import { verdictOf } from './verdict.js';
 import { sessionsSummary } from './sessions-section.js';
+import { describeAttribution } from '../analysis/forensics.js';
 
 export interface SummaryOptions {
   /** ANSI colours (the command decides: a TTY without NO_COLOR). */
@@ -26,6 +27,7 @@ export function renderSummary(results: Results, opts: SummaryOptions): string {
     latency(results, c),
     sessionsSummary(results, c),
     cliff(results, c),
+    forensics(results, c),
     backends(results, c),
     generator(results, c),
     thresholds(results, c),
@@ -159,4 +161,10 @@ function cliff(r: Results, c: ChalkInstance): string[] {
   if (k === undefined) return [];
   const within = k.deviation !== null && Math.abs(k.deviation) <= 0.05;
   return [c.bold('Limits'), k.measured === null ? k.diagnosis : within ? c.yellow(k.diagnosis) : c.red(k.diagnosis)];
+}
+
+/** Who failed: each failure attributed to a side and a cause. */
+function forensics(r: Results, c: ChalkInstance): string[] {
+  const list = r.analysis?.forensics ?? [];
+  return list.length === 0 ? [] : [c.bold('Failures by side'), ...list.map((a) => `  ${describeAttribution(a)}`)];
 }

@@ -8,6 +8,8 @@ import type { Counters, HistogramName, WorkerInfo } from '../metrics/types.js';
 import type { LabComponent, LabStats } from '../lab/types.js';
 import type { SessionSummary } from '../analysis/sessions.js';
 import type { Cliff } from '../analysis/cliff.js';
+import type { ProbeSeries } from '../probes/sampler.js';
+import type { Attribution } from '../analysis/forensics.js';
 
 export const RESULTS_FORMAT = 'wsherd-results';
 export const RESULTS_VERSION = 1;
@@ -122,6 +124,8 @@ export interface Results {
   thresholds: ThresholdResult[];
   generator: { workers: WorkerInfo[] };
   /** Analyses of where the run hit a limit (lab runs): the cliff, measured and predicted (src/analysis/cliff.ts). */
-  analysis?: { cliff?: Cliff };
+  analysis?: { cliff?: Cliff; forensics?: Attribution[] };
   lab?: { components: LabComponent[]; stats?: LabStats };
+  /** Lab runs: per-interval /proc samples of the components' fds and RSS and of sockets per pair (src/probes/sampler.ts). */
+  probes?: ProbeSeries;
 }

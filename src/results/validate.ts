@@ -141,6 +141,13 @@ const workerInfo = obj({
 
 const labComponent = obj({ id: str, kind: oneOf(['backend', 'proxy']), pid: int(), host: str, port: int(), url: str, adminUrl: str });
 
+// Loosely: readers only chart it, so the point's inner maps are not checked field by field.
+const probes = obj({
+  intervalMs: num(0),
+  portRange: arr(int(), 2),
+  series: arr(obj({ t: num(0), components: record(anyObject), pairs: arr(obj({ local: str, remote: str })) })),
+});
+
 const scenario = obj(
   {
     name: str,
@@ -176,7 +183,7 @@ const results = obj(
     thresholds: arr(thresholdResult),
     generator: obj({ workers: arr(workerInfo) }),
   },
-  { statusReason: str, lab: obj({ components: arr(labComponent) }, { stats: anyObject }), analysis: anyObject },
+  { statusReason: str, lab: obj({ components: arr(labComponent) }, { stats: anyObject }), analysis: anyObject, probes },
 );
 
 /** Every structural problem of a parsed results document (empty when it is a valid Results). */

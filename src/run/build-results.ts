@@ -11,6 +11,8 @@ import { skewStats } from '../analysis/skew.js';
 import { evaluateThresholds } from '../analysis/thresholds.js';
 import { summarizeSessions } from '../analysis/sessions.js';
 import { findCliff, proxyFdPrediction } from '../analysis/cliff.js';
+import type { ProbeSeries } from '../probes/sampler.js';
+import { attributeFailures } from '../analysis/forensics.js';
 
 export interface BuildInput {
   scenario: Scenario;
@@ -25,6 +27,8 @@ export interface BuildInput {
   lab?: { components: LabComponent[]; stats?: LabStats };
   /** The lab proxy's fds and fd limit before the first client (all its processes), for the fd-cliff prediction. */
   proxyIdle?: { fds: number; fdLimit: number };
+  /** Lab runs: what the probe sampler recorded during the load. */
+  probes?: ProbeSeries;
 }
 
 export function buildResults(input: BuildInput): Results {
@@ -63,11 +67,13 @@ export function buildResults(input: BuildInput): Results {
     thresholds: [],
     generator: { workers: input.workers },
     ...(input.lab === undefined ? {} : { lab: input.lab }),
+    ...(input.probes === undefined ? {} : { probes: input.probes }),
   };
   if (input.lab !== undefined) {
     const prediction = input.proxyIdle === undefined ? undefined : proxyFdPrediction(input.proxyIdle.fdLimit, input.proxyIdle.fds);
     results.analysis = { cliff: findCliff(results.series, prediction) };
   }
+  if (errorsTotal > 0) results.analysis = { ...results.analysis, forensics: attributeFailures(results) };
   results.thresholds = evaluateThresholds(results, input.scenario.thresholds);
   return results;
 }

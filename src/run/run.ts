@@ -19,6 +19,7 @@ import { buildResults } from './build-results.js';
 import { describeEnvironment } from './environment.js';
 import { checkBudget } from './preflight.js';
 import { fdLimit, portRange } from '../probes/proc.js';
+import { startProbeSampler, type ProbeSampler, type ProbeSeries } from '../probes/sampler.js';
 
 export interface RunOptions {
   scenario: Scenario;
@@ -65,10 +66,13 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   let status: RunStatus = 'complete';
   let statusReason: string | undefined;
   let proxyIdle: { fds: number; fdLimit: number } | undefined;
+  let sampler: ProbeSampler | undefined;
+  let probes: ProbeSeries | undefined;
   try {
     let url: string;
     if (scenario.lab) {
       lab = await startLab(scenario.lab, { signal: stop.signal });
+      sampler = startProbeSampler({ components: lab.components, ports: lab.components.map((c) => c.port) });
       // The proxy's fds before any client: the baseline of its fd-cliff prediction.
       proxyIdle = (await lab.stats().catch(() => undefined))?.proxy?.process;
       events.emit('lab', lab.components);
@@ -103,6 +107,8 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     if (!isWsherdError(err) && !stop.signal.aborted) throw err;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
+    // Before lab.stop(): the teardown's closing sockets are not part of the run.
+    probes = sampler?.stop();
     await lab?.stop();
   }
 
@@ -117,6 +123,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     aggregator,
     workers,
     ...(lab === undefined ? {} : { lab: { components: lab.components, ...(labStats ? { stats: labStats } : {}) } }),
+    ...(probes === undefined ? {} : { probes }),
     ...(proxyIdle === undefined || proxyIdle.fds < 0 || proxyIdle.fdLimit <= 0 ? {} : { proxyIdle: { fds: proxyIdle.fds, fdLimit: proxyIdle.fdLimit } }),
   });
   const files = await writeOutputs(outDir, results);

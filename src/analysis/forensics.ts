@@ -1,0 +1,72 @@
+/**
+ * Forensics: every failure the clients saw, attributed to a side and a cause. The generator's own limits are
+ * named as such (never blamed on the target); in a lab run the proxy's and backends' own counters explain what
+ * the clients only saw as a reset or a timeout (the proxy refused accepts for lack of fds, ran out of upstream
+ * ports, a backend refused the proxy); what nothing explains stays with the target, said plainly.
+ */
+import type { Results } from '../results/types.js';
+
+export type Side = 'generator' | 'proxy' | 'backend' | 'target';
+
+export interface Attribution {
+  side: Side;
+  cause: string;
+  count: number;
+  /** The client-side failure codes this covers, e.g. ECONNRESET. */
+  codes: string[];
+  /** What shows it, e.g. `proxy accept_EMFILE 1,000; fds 1,024 of 1,024`. */
+  evidence?: string;
+}
+
+const GENERATOR_FDS = new Set(['EMFILE', 'ENFILE']);
+const GENERATOR_PORTS = new Set(['EADDRNOTAVAIL', 'EADDRINUSE']);
+const STICKY = /^(unknown_sid|misroute)/;
+const SETUP = new Set(['not_socketio', 'polling_refused', 'tls_self_signed', 'invalid_url']);
+const fmt = (n: number): string => n.toLocaleString('en-US');
+
+export function attributeFailures(r: Results): Attribution[] {
+  const left = new Map(Object.entries(r.summary.errors.byCode).filter(([, n]) => n > 0));
+  const out: Attribution[] = [];
+  const take = (pred: (code: string) => boolean, side: Side, cause: string, evidence?: string, limit = Infinity): void => {
+    const codes: string[] = [];
+    let count = 0;
+    for (const [code, n] of [...left]) {
+      if (!pred(code) || count >= limit) continue;
+      const used = Math.min(n, limit - count);
+      count += used;
+      codes.push(code);
+      if (used === n) left.delete(code);
+      else left.set(code, n - used);
+    }
+    if (count > 0) out.push({ side, cause, count, codes, ...(evidence === undefined ? {} : { evidence }) });
+  };
+
+  const workers = r.generator.workers;
+  const worst = workers.reduce((w, x) => (x.fdLimit > 0 && x.maxFds / x.fdLimit > (w ? w.maxFds / w.fdLimit : -1) ? x : w), workers[0]);
+  take((c) => GENERATOR_FDS.has(c), 'generator', 'out of file descriptors: its own limit, not the target\'s', worst ? `a worker reached ${fmt(worst.maxFds)} of ${fmt(worst.fdLimit)} fds` : undefined);
+  take((c) => GENERATOR_PORTS.has(c), 'generator', 'no free local port towards the target (ephemeral ports, TIME_WAIT)', `port range ${r.environment.portRange.join('-')}`);
+  take((c) => SETUP.has(c), 'target', 'not what the scenario expects (URL, path, transports or certificate)');
+
+  const proxy = r.lab?.stats?.proxy;
+  if (proxy !== undefined) {
+    const e = proxy.errors;
+    const sum = (keys: string[]): number => keys.reduce((n, k) => n + (e[k] ?? 0), 0);
+    const fdRefused = sum(['accept_EMFILE', 'accept_ENFILE', 'accept_backoff', 'upstream_connect_EMFILE', 'upstream_connect_ENFILE']);
+    const noPorts = sum(['upstream_connect_EADDRNOTAVAIL', 'upstream_connect_EADDRINUSE']);
+    const backendRefused = sum(['upstream_connect_failed', 'no_backend', 'no_backend_after_retry']);
+    const clientSide = (c: string): boolean => !STICKY.test(c) && !c.startsWith('disconnect_') && c !== 'cancelled';
+    take(clientSide, 'proxy', 'out of file descriptors: it refused accepts at its limit', `proxy accept refusals ${fmt(fdRefused)}; fds ${fmt(proxy.process.fds)} of ${fmt(proxy.process.fdLimit)} at the end`, fdRefused);
+    take(clientSide, 'proxy', 'no free local port towards a backend (upstream ports exhausted)', `proxy upstream_connect_EADDRNOTAVAIL/EADDRINUSE ${fmt(noPorts)}`, noPorts);
+    take(clientSide, 'backend', 'refused or did not answer the proxy\'s connect', `proxy upstream_connect_failed/no_backend ${fmt(backendRefused)}`, backendRefused);
+    take((c) => STICKY.test(c), 'proxy', 'not sticky: a session\'s request reached a backend that did not issue its id');
+  } else {
+    take((c) => STICKY.test(c), 'target', 'the balancer is not sticky: a session\'s request reached a backend that did not issue its id');
+  }
+  take(() => true, 'target', r.lab === undefined ? 'seen from the client side only' : 'not explained by the lab\'s own counters');
+  return out;
+}
+
+/** One line per attribution, for the summary and the report. */
+export function describeAttribution(a: Attribution): string {
+  return `${fmt(a.count)} on the ${a.side}: ${a.cause} (${a.codes.join(', ')})${a.evidence ? ` — ${a.evidence}` : ''}`;
+}

@@ -1,0 +1,100 @@
+/**
+ * Samples the hard limits while a run goes on: each lab component's fds against its limit and its RSS, and the
+ * TCP sockets per (source, destination) pair on the lab's ports — what fd exhaustion and ephemeral-port
+ * depletion are seen in. Runs on the coordinator's timer; each sample reads a few /proc files synchronously
+ * (a few ms even with tens of thousands of sockets), so the interval should stay at a second or so.
+ */
+import { fdLimit, openFds, portRange, rssBytes } from './proc.js';
+import { socketsByPair } from './sockets.js';
+
+/** At most this many pairs per point (the busiest): a machine can hold thousands of them. */
+export const MAX_PAIRS_PER_POINT = 20;
+
+export interface ProbeComponentPoint {
+  /** Open fds; -1 when the process could not be read (it died, or no /proc). */
+  fds: number;
+  /** Soft RLIMIT_NOFILE; -1 when unknown. */
+  fdLimit: number;
+  /** Resident set size, bytes; -1 when unknown. */
+  rssBytes: number;
+}
+
+export interface ProbePair {
+  /** See src/probes/sockets.ts: the ephemeral end has no port, the listening end has one. */
+  local: string;
+  remote: string;
+  established: number;
+  timeWait: number;
+  /** Every other non-listening state (SYN_SENT, FIN_WAIT*, CLOSE_WAIT, …). */
+  other: number;
+}
+
+export interface ProbePoint {
+  /** Seconds since the sampler started (ms precision). */
+  t: number;
+  components: Record<string, ProbeComponentPoint>;
+  /** The busiest pairs on the lab's ports, most sockets first, at most MAX_PAIRS_PER_POINT. */
+  pairs: ProbePair[];
+}
+
+export interface ProbeSeries {
+  intervalMs: number;
+  /** net.ipv4.ip_local_port_range when sampling started. */
+  portRange: [number, number];
+  series: ProbePoint[];
+}
+
+export interface ProbeSamplerOptions {
+  components: Array<{ id: string; pid: number }>;
+  /** Only sockets with one of these as local or remote port are counted (the lab's listening ports). */
+  ports: number[];
+  /** Default 1000. */
+  intervalMs?: number;
+  /** Clock in ms, injectable for tests; default Date.now. */
+  now?: () => number;
+}
+
+export interface ProbeSampler {
+  /** Stops sampling (idempotent) and returns what was sampled. */
+  stop(): ProbeSeries;
+}
+
+export function startProbeSampler(opts: ProbeSamplerOptions): ProbeSampler {
+  const intervalMs = opts.intervalMs ?? 1000;
+  const now = opts.now ?? Date.now;
+  const started = now();
+  const result: ProbeSeries = { intervalMs, portRange: portRange(), series: [] };
+  const sample = (): void => {
+    try {
+      result.series.push(samplePoint(opts, (now() - started) / 1000));
+    } catch {
+      // A probe must never break a run; a missing point is visible as a gap in t.
+    }
+  };
+  // A point at t=0: the idle baseline (fds before the first client) is what fd predictions start from.
+  sample();
+  let timer: NodeJS.Timeout | undefined = setInterval(sample, intervalMs);
+  timer.unref();
+  return {
+    stop(): ProbeSeries {
+      if (timer !== undefined) clearInterval(timer);
+      timer = undefined;
+      return result;
+    },
+  };
+}
+
+function samplePoint(opts: ProbeSamplerOptions, t: number): ProbePoint {
+  const components: Record<string, ProbeComponentPoint> = {};
+  for (const c of opts.components) {
+    components[c.id] = { fds: openFds(c.pid), fdLimit: fdLimit(c.pid), rssBytes: rssBytes(c.pid) };
+  }
+  const pairs = socketsByPair({ ports: opts.ports }).pairs.slice(0, MAX_PAIRS_PER_POINT).map((p) => {
+    const established = p.states.ESTABLISHED ?? 0;
+    const timeWait = p.states.TIME_WAIT ?? 0;
+    let total = 0;
+    for (const n of Object.values(p.states)) total += n;
+    return { local: p.local, remote: p.remote, established, timeWait, other: total - established - timeWait };
+  });
+  return { t: Math.round(t * 1000) / 1000, components, pairs };
+}

@@ -1,0 +1,228 @@
+/**
+ * TCP sockets by state per (local address, remote address:port) pair, from /proc/net/tcp and /proc/net/tcp6.
+ * This is what ephemeral-port depletion is counted in: the kernel gives each (source IP, destination IP,
+ * destination port) its own port range, and a TIME_WAIT socket holds its port for 60 s on the side that closed
+ * first. Like proc.ts it never throws: an unreadable file counts as no sockets.
+ *
+ * A pair is written from the local side. The ephemeral end loses its port (thousands of ports would otherwise
+ * make thousands of one-socket pairs) and the well-known end keeps it, so a connecting socket is
+ * `{ local: '127.0.0.1', remote: '127.0.0.1:9001' }` and a socket a listener accepted is
+ * `{ local: '127.0.0.1:9001', remote: '127.0.0.1' }`.
+ */
+import { readFileSync } from 'node:fs';
+import { endianness } from 'node:os';
+
+/** Kernel TCP states by their /proc code (include/net/tcp_states.h), 01..0B. */
+export const TCP_STATES = [
+  'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'CLOSING',
+] as const;
+export type TcpState = (typeof TCP_STATES)[number];
+
+const LISTEN_CODE = 10;
+
+export interface SocketPair {
+  /** Local address, with `:port` only when the local end is the listening (well-known) one. */
+  local: string;
+  /** Remote address with its port (`[v6]:port` for IPv6), or without it when the remote end is the ephemeral one. */
+  remote: string;
+  /** Socket count per state; states with no socket are absent. */
+  states: Partial<Record<TcpState, number>>;
+}
+
+export interface SocketPairs {
+  /** Non-listening sockets grouped by pair, busiest first (then by local, remote). */
+  pairs: SocketPair[];
+  /** LISTEN sockets (matching the filter's ports, when given). */
+  listening: number;
+}
+
+export interface SocketFilter {
+  /** Keep only sockets whose local or remote port is one of these (e.g. the lab's listening ports). */
+  ports?: number[];
+  /** Read /proc/<pid>/net/tcp{,6}: the network namespace of that process instead of this one's. */
+  pid?: number;
+}
+
+/** One parsed line; addresses stay raw hex until a pair needs its name (they repeat a lot). */
+interface RawSocket {
+  localHex: string;
+  localPort: number;
+  remoteHex: string;
+  remotePort: number;
+  state: number;
+}
+
+/** Sockets by pair in this network namespace (or `filter.pid`'s), from /proc/net/tcp and /proc/net/tcp6. */
+export function socketsByPair(filter: SocketFilter = {}): SocketPairs {
+  const dir = filter.pid === undefined ? '/proc/net' : `/proc/${filter.pid}/net`;
+  return parseProcNetTcp([readOrEmpty(`${dir}/tcp`), readOrEmpty(`${dir}/tcp6`)], filter);
+}
+
+/** TIME_WAIT sockets per pair (only pairs that have some), most first: the ports a closing side still holds. */
+export function timeWaitByPair(filter: SocketFilter = {}): Array<{ local: string; remote: string; timeWait: number }> {
+  return socketsByPair(filter).pairs
+    .filter((p) => (p.states.TIME_WAIT ?? 0) > 0)
+    .map((p) => ({ local: p.local, remote: p.remote, timeWait: p.states.TIME_WAIT ?? 0 }))
+    .sort((a, b) => b.timeWait - a.timeWait);
+}
+
+function readOrEmpty(file: string): string {
+  try {
+    return readFileSync(file, 'latin1');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Parses the text of /proc/net/tcp and/or /proc/net/tcp6 (any number of them, header lines included) into
+ * pairs. Exported for tests and for files captured elsewhere.
+ */
+export function parseProcNetTcp(texts: string | string[], filter: Pick<SocketFilter, 'ports'> = {}): SocketPairs {
+  const sockets: RawSocket[] = [];
+  for (const text of typeof texts === 'string' ? [texts] : texts) parseInto(text, sockets);
+  const wanted = filter.ports === undefined ? undefined : new Set(filter.ports);
+
+  // Without a filter, a local end is the well-known one when something listens on its port.
+  const listenPorts = new Set<number>();
+  let listening = 0;
+  for (const s of sockets) {
+    if (s.state !== LISTEN_CODE) continue;
+    listenPorts.add(s.localPort);
+    if (wanted === undefined || wanted.has(s.localPort)) listening++;
+  }
+  const serverPorts = wanted ?? listenPorts;
+
+  const names = new Map<string, string>();
+  const name = (hex: string): string => {
+    let n = names.get(hex);
+    if (n === undefined) names.set(hex, (n = decodeAddress(hex)));
+    return n;
+  };
+  // Keyed by decoded names, so an IPv4-mapped socket in tcp6 joins its IPv4 twin from tcp.
+  const byKey = new Map<string, { local: string; remote: string; counts: number[] }>();
+  for (const s of sockets) {
+    if (s.state === LISTEN_CODE) continue;
+    // A listening port cannot also be someone's ephemeral port while the listener holds it: check local first.
+    const accepted = serverPorts.has(s.localPort);
+    if (!accepted && wanted !== undefined && !wanted.has(s.remotePort)) continue;
+    const local = withPort(name(s.localHex), accepted ? s.localPort : -1);
+    const remote = withPort(name(s.remoteHex), accepted ? -1 : s.remotePort);
+    const key = `${local} ${remote}`;
+    let entry = byKey.get(key);
+    if (entry === undefined) {
+      entry = { local, remote, counts: new Array<number>(TCP_STATES.length).fill(0) };
+      byKey.set(key, entry);
+    }
+    entry.counts[s.state - 1] = (entry.counts[s.state - 1] ?? 0) + 1;
+  }
+
+  const pairs: Array<SocketPair & { total: number }> = [];
+  for (const e of byKey.values()) {
+    const states: Partial<Record<TcpState, number>> = {};
+    let total = 0;
+    e.counts.forEach((c, i) => {
+      const state = TCP_STATES[i];
+      if (c > 0 && state !== undefined) {
+        states[state] = c;
+        total += c;
+      }
+    });
+    pairs.push({ local: e.local, remote: e.remote, states, total });
+  }
+  pairs.sort((a, b) => b.total - a.total || cmp(a.local, b.local) || cmp(a.remote, b.remote));
+  return { pairs: pairs.map(({ local, remote, states }) => ({ local, remote, states })), listening };
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function withPort(address: string, port: number): string {
+  if (port < 0) return address;
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/**
+ * Line layout (net/ipv4/tcp_ipv4.c get_tcp4_sock): `  sl: LLLLLLLL:PPPP RRRRRRRR:PPPP ST …`; tcp6 has 32 hex
+ * digits per address. Fields are found by scanning for spaces: no regex, since the file can hold tens of
+ * thousands of lines and is read every second.
+ */
+function parseInto(text: string, out: RawSocket[]): void {
+  let start = text.indexOf('\n') + 1; // skip the header
+  if (start === 0) return;
+  const end = text.length;
+  while (start < end) {
+    let nl = text.indexOf('\n', start);
+    if (nl === -1) nl = end;
+    let i = text.indexOf(':', start) + 1; // past "sl:"
+    if (i > 0 && i < nl) {
+      i = skipSpaces(text, i);
+      const localEnd = text.indexOf(' ', i);
+      const remoteStart = skipSpaces(text, localEnd);
+      const remoteEnd = text.indexOf(' ', remoteStart);
+      const stateStart = skipSpaces(text, remoteEnd);
+      const local = text.substring(i, localEnd);
+      const remote = text.substring(remoteStart, remoteEnd);
+      const state = parseInt(text.substring(stateStart, stateStart + 2), 16);
+      const lc = local.indexOf(':');
+      const rc = remote.indexOf(':');
+      if (localEnd > 0 && remoteEnd > 0 && remoteEnd < nl && lc > 0 && rc > 0 && state >= 1 && state <= TCP_STATES.length) {
+        out.push({
+          localHex: local.substring(0, lc),
+          localPort: parseInt(local.substring(lc + 1), 16),
+          remoteHex: remote.substring(0, rc),
+          remotePort: parseInt(remote.substring(rc + 1), 16),
+          state,
+        });
+      }
+    }
+    start = nl + 1;
+  }
+}
+
+function skipSpaces(text: string, i: number): number {
+  while (text.charCodeAt(i) === 32) i++;
+  return i;
+}
+
+// The kernel prints each 32-bit word of an address with %08X of its in-memory value, so on a little-endian
+// machine the bytes of every word come out reversed.
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+function wordBytes(hex: string, at: number, into: number[]): void {
+  const b = [0, 2, 4, 6].map((o) => parseInt(hex.substring(at + o, at + o + 2), 16));
+  into.push(...(LITTLE_ENDIAN ? b.reverse() : b));
+}
+
+/** `0100007F` → `127.0.0.1`; 32 hex digits → a compressed IPv6 address, IPv4-mapped ones as IPv4. */
+export function decodeAddress(hex: string): string {
+  const bytes: number[] = [];
+  for (let at = 0; at + 8 <= hex.length; at += 8) wordBytes(hex, at, bytes);
+  if (bytes.length === 4) return bytes.join('.');
+  if (bytes.length !== 16) return hex;
+  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) return bytes.slice(12).join('.');
+  const groups: number[] = [];
+  for (let g = 0; g < 8; g++) groups.push(((bytes[2 * g] ?? 0) << 8) | (bytes[2 * g + 1] ?? 0));
+  return formatIpv6(groups);
+}
+
+/** RFC 5952: lowercase, no leading zeros, the longest run of two or more zero groups (first if tied) as `::`. */
+function formatIpv6(groups: number[]): string {
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hexes = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hexes.join(':');
+  return `${hexes.slice(0, bestStart).join(':')}::${hexes.slice(bestStart + bestLen).join(':')}`;
+}
