@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startProbeSampler } from '../../src/probes/sampler.js';
+
+test('samples the process fds and its sockets every interval', async (t) => {
+  const server = net.createServer((s) => s.on('error', () => {}));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as net.AddressInfo).port;
+  const client = net.connect(port, '127.0.0.1');
+  await once(client, 'connect');
+  t.after(() => {
+    client.destroy();
+    server.close();
+  });
+
+  const sampler = startProbeSampler({ components: [{ id: 'me', pid: process.pid }], ports: [port], intervalMs: 200 });
+  await sleep(2500);
+  const probes = sampler.stop();
+  const count = probes.series.length;
+  await sleep(300);
+  assert.equal(probes.series.length, count, 'no samples after stop()');
+
+  assert.equal(probes.intervalMs, 200);
+  assert.equal(probes.portRange.length, 2);
+  assert.ok(count >= 5, `${count} points`);
+  assert.equal(probes.series[0]?.t, 0);
+  for (const p of probes.series) {
+    const me = p.components['me'];
+    assert.ok(me !== undefined && me.fds > 0 && me.fdLimit > 0 && me.rssBytes > 0, JSON.stringify(p));
+    assert.deepEqual(p.pairs.find((x) => x.remote === `127.0.0.1:${port}`), { local: '127.0.0.1', remote: `127.0.0.1:${port}`, established: 1, timeWait: 0, other: 0 });
+  }
+});
+
+test('a component whose process is gone yields -1, not an exception', () => {
+  const sampler = startProbeSampler({ components: [{ id: 'gone', pid: 2 ** 22 + 1 }], ports: [1], intervalMs: 1000 });
+  const probes = sampler.stop();
+  assert.deepEqual(probes.series[0]?.components['gone'], { fds: -1, fdLimit: -1, rssBytes: -1 });
+  assert.deepEqual(probes.series[0]?.pairs, []);
+});
