@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { Scenario } from '../scenario/types.js';
-import type { Lab, LabStats } from '../lab/types.js';
+import type { Lab, LabStats, ProxyStats } from '../lab/types.js';
 import type { Results, RunStatus } from '../results/types.js';
 import { RunEvents } from '../run-events.js';
 import { startLab } from '../lab/start.js';
@@ -74,7 +74,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       lab = await startLab(scenario.lab, { signal: stop.signal });
       sampler = startProbeSampler({ components: lab.components, ports: lab.components.map((c) => c.port) });
       // The proxy's fds before any client: the baseline of its fd-cliff prediction.
-      proxyIdle = (await lab.stats().catch(() => undefined))?.proxy?.process;
+      proxyIdle = relayingFds((await lab.stats().catch(() => undefined))?.proxy);
       events.emit('lab', lab.components);
       url = lab.entryUrl;
       void lab.died.then((reason) => {
@@ -160,4 +160,15 @@ function failureReason(err: unknown, labFailure: string | undefined): string {
 function abortReason(signal: AbortSignal): string {
   const r: unknown = signal.reason;
   return typeof r === 'string' ? `stopped by ${r}` : 'stopped';
+}
+
+/**
+ * The fds and fd limit of the processes that relay clients: the proxy itself, or with workers only the workers
+ * (the primary holds no client socket, so its limit would overstate the cliff).
+ */
+function relayingFds(proxy: ProxyStats | undefined): { fds: number; fdLimit: number } | undefined {
+  if (proxy === undefined) return undefined;
+  const ws = proxy.workers;
+  if (ws === undefined || ws.length === 0) return proxy.process;
+  return { fds: ws.reduce((n, w) => n + w.fds, 0), fdLimit: ws.reduce((n, w) => n + w.fdLimit, 0) };
 }
