@@ -57,7 +57,8 @@
     charts.forEach(function (o) { if (o !== u) o.setScale('x', { min: min, max: max }); });
     syncing = false;
   }
-  function draw(id, series, columns, axes) {
+  /* x: the chart's own x column (the probes sample on their own seconds); default the run's series seconds. */
+  function draw(id, series, columns, axes, x) {
     var el = document.getElementById('chart-' + id);
     if (!el) return;
     var opts = {
@@ -70,7 +71,7 @@
       axes: axes,
       hooks: { setScale: [zoomHook] },
     };
-    var u = new uPlot(opts, [c.t].concat(columns), el);
+    var u = new uPlot(opts, [x || c.t].concat(columns), el);
     u.wsherdEl = el;
     el.addEventListener('dblclick', function () {
       charts.forEach(function (o) { o.setScale('x', { min: c.t[0], max: c.t[c.t.length - 1] }); });
@@ -106,6 +107,18 @@
     line('event-loop lag max', PALETTE[4], 'ms', ms),
     line('open fds', PALETTE[5], 'fds', count),
   ], [c.lagMaxMs, c.fds], [xAxis(), yAxis('ms', 'lag (ms)', 3, function (v) { return num(v); }), yAxis('fds', 'fds', 1, count)]);
+
+  var p = data.probes;
+  if (p && p.t && p.t.length > 0) {
+    draw('fds', p.ids.map(function (id, i) { return line(id + ' fds', PALETTE[i % PALETTE.length], 'fds', count, { spanGaps: false }); }),
+      p.fds, [xAxis(), yAxis('fds', 'open fds', 3, count)], p.t);
+    if (hasValues(p.established) || hasValues(p.timeWait)) {
+      draw('ports', [
+        line('ESTABLISHED', PALETTE[0], 'sockets', count),
+        line('TIME_WAIT', PALETTE[2], 'sockets', count),
+      ], [p.established, p.timeWait], [xAxis(), yAxis('sockets', 'sockets', 3, count)], p.t);
+    }
+  }
 
   // A marker that every chart was built (headless-browser tests and scripts wait for it): the ids drawn, in order.
   document.body.setAttribute('data-rendered', charts.map(function (u) { return u.wsherdEl.getAttribute('data-chart'); }).join(' '));

@@ -10,7 +10,6 @@ import { hasValues } from './chart-data.js';
 import { fmtDuration, fmtInt, fmtTimestamp, fmtLimit, fmtMetric, fmtMs, fmtPct, fmtRatio } from './format.js';
 import { esc } from './html-util.js';
 import { explainErrorCode } from './error-codes.js';
-import { describeAttribution } from '../analysis/forensics.js';
 import { oneLineSummary, verdictOf } from './verdict.js';
 
 export function chartBox(id: string, title: string, note = ''): string {
@@ -45,7 +44,7 @@ export function headerSection(r: Results): string {
 ${reason}${banner}
 <p class="summary-line">${esc(oneLineSummary(r))}</p>
 ${r.analysis?.cliff === undefined ? '' : `<p class="diagnosis"><strong>Limits.</strong> ${esc(r.analysis.cliff.diagnosis)}</p>`}
-${(r.analysis?.forensics ?? []).length === 0 ? '' : `<div class="diagnosis"><strong>Failures by side.</strong><ul>${(r.analysis?.forensics ?? []).map((a) => `<li>${esc(describeAttribution(a))}</li>`).join('')}</ul></div>`}
+
 ${thresholdTable(r)}
 </header>`;
 }

@@ -13,6 +13,7 @@ import { environmentSection, generatorSection, scenarioSection } from './html-ru
 import { esc, jsonForScript, scriptSafe, styleSafe } from './html-util.js';
 import { verdictOf } from './verdict.js';
 import { sessionsHtml } from './sessions-section.js';
+import { limitsSection, probeChart, type ProbeChart } from './limits-section.js';
 
 export const REPORT_FILE = 'index.html';
 
@@ -21,20 +22,24 @@ export interface ReportData {
   /** The results without the bulky parts the page does not use (raw series, HDR histograms, per-second probes). */
   results: Omit<Results, 'series' | 'histograms' | 'probes'>;
   chart: ChartData;
+  /** Lab runs: the per-second probes as chart columns (their own x axis). */
+  probes?: ProbeChart;
 }
 
 const NAV: [string, string][] = [
-  ['connections', 'Connections'], ['latency', 'Latency'], ['sessions', 'Sessions'], ['backends', 'Backends'], ['errors', 'Errors'],
+  ['connections', 'Connections'], ['latency', 'Latency'], ['sessions', 'Sessions'], ['limits', 'Limits'], ['backends', 'Backends'], ['errors', 'Errors'],
   ['generator', 'Generator'], ['scenario', 'Scenario'], ['environment', 'Environment'],
 ];
 
 export function renderHtml(results: Results): string {
   const assets = loadAssets();
   const cd = chartData(results.series, results.backends.perBackend.map((b) => b.id));
+  const pc = results.probes === undefined ? undefined : probeChart(results.probes);
   const sections = [
     connectionsSection(results, cd),
     latencySection(results, cd),
     sessionsHtml(results),
+    limitsSection(results, pc),
     backendsSection(results, cd),
     errorsSection(results),
     generatorSection(results, cd),
@@ -47,7 +52,7 @@ export function renderHtml(results: Results): string {
     `Self-contained: charts by uPlot ${esc(assets.uplotVersion)} (MIT), inlined; opens offline.</footer>`;
   // The per-second probes are for results.json (and later report panels); embedding them would grow the page ~1 MB per 10 min.
   const { series: _series, histograms: _histograms, probes: _probes, ...rest } = results;
-  const data: ReportData = { results: rest, chart: cd };
+  const data: ReportData = { results: rest, chart: cd, ...(pc === undefined ? {} : { probes: pc }) };
   const vars: Record<string, string> = {
     title: esc(`${verdictOf(results).label} · ${results.scenario.name} · wsherd`),
     wsherdVersion: esc(results.environment.wsherdVersion),

@@ -282,6 +282,7 @@ describe('HTML report in headless Chromium (file://, offline)', { skip: SKIP, ti
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing, and CI must have it: .ci/run installs the chromium package`);
     root = await mkdtemp(path.join(os.tmpdir(), 'wsherd-browser-'));
     await mkdir(path.join(root, 'report'));
+    await mkdir(path.join(root, 'probes'));
     reportFile = await writeHtmlReport(path.join(root, 'report'), sampleResults());
     reportUrl = pathToFileURL(reportFile).href;
     browser = Browser.launch(root);
@@ -330,6 +331,28 @@ describe('HTML report in headless Chromium (file://, offline)', { skip: SKIP, ti
     const { log } = await loadReport();
     assert.deepEqual(log.requests, [], 'the page fetched nothing but itself');
     assert.deepEqual(log.problems, [], 'the page logged no error, warning or issue');
+  });
+
+  test('a lab run with probes: the limits charts (fds per component, sockets by state) are drawn, with no console error', { timeout: 25_000 }, async () => {
+    const withProbes = sampleResults();
+    const t = withProbes.series.map((p) => p.t);
+    withProbes.probes = {
+      intervalMs: 1000,
+      portRange: [40000, 40999],
+      series: t.map((s, i) => ({
+        t: s,
+        components: { proxy: { fds: 20 + i * 30, fdLimit: 1024, rssBytes: 50e6 }, b1: { fds: 15 + i * 15, fdLimit: 20000, rssBytes: 40e6 } },
+        pairs: [{ local: '127.0.0.1', remote: '127.0.0.1:9001', established: i * 15, timeWait: i * 3, other: 0 }],
+      })),
+    };
+    const file = await writeHtmlReport(path.join(root, 'probes'), withProbes);
+    const b = browser as Browser;
+    const log = await b.open(pathToFileURL(file).href);
+    const facts = await b.evaluate<PageFacts>(log.sessionId, INSPECT);
+    assert.equal(facts.rendered, 'connections latency backends generator fds ports');
+    assert.deepEqual(facts.charts['fds']?.series.map((x) => x.label), ['proxy fds', 'b1 fds']);
+    assert.ok((facts.charts['ports']?.series[0]?.pixels ?? 0) > 50, JSON.stringify(facts.charts['ports']));
+    assert.deepEqual(log.problems, []);
   });
 
   // Without this, a watcher that heard nothing (wrong event name, wrong session) would pass the test above.
