@@ -1,12 +1,11 @@
-import { Flags, type Interfaces } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { WsherdCommand } from '../src/cli/base-command.js';
 import { watchStopSignals } from '../src/cli/stop-signals.js';
-import { parseBackendArg, parseHostPort } from '../src/proxy/address.js';
-import { parseStrategyOptions } from '../src/proxy/cli-options.js';
-import { HEALTH_CHECK_KINDS, type HealthCheckKind } from '../src/proxy/health.js';
-import { MAX_WORKERS, startProxy, type ProxyOptions } from '../src/proxy/server.js';
+import { parseHostPort } from '../src/proxy/address.js';
+import { proxyOptionsFromFlags } from '../src/proxy/cli-options.js';
+import { HEALTH_CHECK_KINDS } from '../src/proxy/health.js';
+import { MAX_WORKERS, startProxy } from '../src/proxy/server.js';
 import { describeStrategies } from '../src/proxy/strategies/index.js';
-import { parseSourceArgs } from '../src/proxy/upstream.js';
 import { httpUrl } from '../src/lab/urls.js';
 
 export default class ProxyCommand extends WsherdCommand {
@@ -71,7 +70,7 @@ export default class ProxyCommand extends WsherdCommand {
 
   public async run(): Promise<void> {
     const { flags } = await this.parse(ProxyCommand);
-    const options = this.buildOptions(flags);
+    const options = proxyOptionsFromFlags(flags);
     const stops = watchStopSignals((name) => process.stderr.write(`\n${name}: stopping the proxy…\n`));
     try {
       const proxy = await startProxy(options);
@@ -93,36 +92,5 @@ export default class ProxyCommand extends WsherdCommand {
       stops.dispose();
     }
     process.exitCode = stops.exitCode();
-  }
-
-  private buildOptions(flags: Interfaces.InferredFlags<typeof ProxyCommand.flags>): ProxyOptions & { mode: 'l4' | 'l7'; workers: number } {
-    const listen = parseHostPort(flags.listen, '--listen');
-    const sources = flags.source === undefined ? undefined : parseSourceArgs(flags.source);
-    const strategy = flags.strategy;
-    const strategyOptions = parseStrategyOptions(strategy, flags.option ?? []);
-    const tls = flags['tls-self-signed'] === true ? { selfSigned: true } : flags['tls-cert'] === undefined ? undefined : { certFile: flags['tls-cert'], keyFile: flags['tls-key'] ?? '' };
-    return {
-      host: listen.host,
-      port: listen.port,
-      adminHost: '127.0.0.1',
-      adminPort: flags['admin-port'],
-      strategy,
-      strategyOptions,
-      mode: flags.mode as 'l4' | 'l7',
-      workers: flags.workers,
-      backends: flags.backend.map((text, i) => parseBackendArg(text, i)),
-      health: {
-        kind: flags['health-check'] as HealthCheckKind,
-        intervalMs: flags['health-interval'],
-        rise: flags.rise,
-        fall: flags.fall,
-        path: flags['health-path'],
-        ...(flags['health-timeout'] === undefined ? {} : { timeoutMs: flags['health-timeout'] }),
-      },
-      ...(tls === undefined ? {} : { tls }),
-      ...(flags.store === undefined ? {} : { store: flags.store }),
-      ...(sources === undefined ? {} : { sourceAddresses: sources }),
-      ...(flags.maxconn === undefined ? {} : { maxconn: flags.maxconn }),
-    };
   }
 }

@@ -1,5 +1,9 @@
 /** Turning `wsherd proxy` flag values into ProxyOptions pieces, with errors that name the flag and the fix. */
 import { WsherdError } from '../errors.js';
+import { parseBackendArg, parseHostPort } from './address.js';
+import type { HealthCheckKind } from './health.js';
+import type { ProxyOptions } from './server.js';
+import { parseSourceArgs } from './upstream.js';
 import { STRATEGIES, strategyInfo, type StrategyOptionName, type StrategyOptions } from './strategies/index.js';
 
 /** camelCase option name → snake_case, as scenario files spell them. */
@@ -36,4 +40,58 @@ export function parseStrategyOptions(strategy: string, texts: readonly string[])
     } else out[key] = value;
   }
   return out as StrategyOptions;
+}
+
+/** The `wsherd proxy` flag values, as oclif parses them. */
+export interface ProxyFlags {
+  backend: string[];
+  listen: string;
+  'admin-port': number;
+  strategy: string;
+  option?: string[] | undefined;
+  mode: string;
+  workers: number;
+  'tls-cert'?: string | undefined;
+  'tls-key'?: string | undefined;
+  'tls-self-signed'?: boolean | undefined;
+  store?: string | undefined;
+  'health-check': string;
+  'health-interval': number;
+  'health-timeout'?: number | undefined;
+  'health-path': string;
+  rise: number;
+  fall: number;
+  source?: string[] | undefined;
+  maxconn?: number | undefined;
+}
+
+/** ProxyOptions from `wsherd proxy` flags; throws WSH_ERR_INVALID_INPUT naming the flag for a bad value. */
+export function proxyOptionsFromFlags(flags: ProxyFlags): ProxyOptions & { mode: 'l4' | 'l7'; workers: number } {
+  const listen = parseHostPort(flags.listen, '--listen');
+  const sources = flags.source === undefined ? undefined : parseSourceArgs(flags.source);
+  const strategyOptions = parseStrategyOptions(flags.strategy, flags.option ?? []);
+  const tls = flags['tls-self-signed'] === true ? { selfSigned: true } : flags['tls-cert'] === undefined ? undefined : { certFile: flags['tls-cert'], keyFile: flags['tls-key'] ?? '' };
+  return {
+    host: listen.host,
+    port: listen.port,
+    adminHost: '127.0.0.1',
+    adminPort: flags['admin-port'],
+    strategy: flags.strategy,
+    strategyOptions,
+    mode: flags.mode as 'l4' | 'l7',
+    workers: flags.workers,
+    backends: flags.backend.map((text, i) => parseBackendArg(text, i)),
+    health: {
+      kind: flags['health-check'] as HealthCheckKind,
+      intervalMs: flags['health-interval'],
+      rise: flags.rise,
+      fall: flags.fall,
+      path: flags['health-path'],
+      ...(flags['health-timeout'] === undefined ? {} : { timeoutMs: flags['health-timeout'] }),
+    },
+    ...(tls === undefined ? {} : { tls }),
+    ...(flags.store === undefined ? {} : { store: flags.store }),
+    ...(sources === undefined ? {} : { sourceAddresses: sources }),
+    ...(flags.maxconn === undefined ? {} : { maxconn: flags.maxconn }),
+  };
 }
