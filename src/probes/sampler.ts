@@ -64,16 +64,16 @@ export function startProbeSampler(opts: ProbeSamplerOptions): ProbeSampler {
   const now = opts.now ?? Date.now;
   const started = now();
   const result: ProbeSeries = { intervalMs, portRange: portRange(), series: [] };
-  const sample = (): void => {
+  const sample = (at?: number): void => {
     try {
-      result.series.push(samplePoint(opts, (now() - started) / 1000));
+      result.series.push(samplePoint(opts, at ?? (now() - started) / 1000));
     } catch {
       // A probe must never break a run; a missing point is visible as a gap in t.
     }
   };
-  // A point at t=0: the idle baseline (fds before the first client) is what fd predictions start from.
-  sample();
-  let timer: NodeJS.Timeout | undefined = setInterval(sample, intervalMs);
+  // A point at t=0 exactly (not "a millisecond later"): the idle baseline before the first client.
+  sample(0);
+  let timer: NodeJS.Timeout | undefined = setInterval(() => sample(), intervalMs);
   timer.unref();
   return {
     stop(): ProbeSeries {
