@@ -62,7 +62,9 @@ class Relay {
   private up: net.Socket | undefined;
   private connected = false;
   private halfClosed = false;
-  private readonly tried = new Set<string>();
+  /** The backend whose connect failed, excluded from the one retry (no Set per connection: retries are rare). */
+  private failed: ReadonlySet<string> | undefined;
+  private attempts = 0;
 
   constructor(
     private readonly client: net.Socket,
@@ -91,14 +93,14 @@ class Relay {
     const { client, c } = this;
     if (client.destroyed) return;
     c.pool.reviveDue(Date.now());
-    const picked = c.strategy.pick({ remoteAddress: client.remoteAddress, remotePort: client.remotePort, activeConnections: c.pool.activeConnections, exclude: this.tried });
+    const picked = c.strategy.pick({ remoteAddress: client.remoteAddress, remotePort: client.remotePort, activeConnections: c.pool.activeConnections, ...(this.failed ? { exclude: this.failed } : {}) });
     if (!picked) {
-      bump(c.counters.errors, this.tried.size === 0 ? 'no_backend' : 'no_backend_after_retry');
+      bump(c.counters.errors, this.attempts === 0 ? 'no_backend' : 'no_backend_after_retry');
       client.destroy();
       return;
     }
     const backend = picked as BackendState;
-    this.tried.add(backend.id);
+    this.attempts++;
     backend.active++;
     const localAddress = c.sources.pick(backend);
     const source = localAddress ?? DEFAULT_SOURCE;
@@ -162,8 +164,12 @@ class Relay {
       return;
     }
     // One retry on another backend; the client has sent nothing upstream yet (it stays paused until connect).
-    if (this.tried.size < 2) this.attempt();
-    else client.destroy();
+    if (this.attempts >= 2) {
+      client.destroy();
+      return;
+    }
+    this.failed = new Set([backend.id]);
+    this.attempt();
   }
 
   private onHalfClose(): void {

@@ -11,6 +11,7 @@ import { startInstance } from './instance.js';
 import type { BackendTarget } from './pool.js';
 import { openStore } from './store/index.js';
 import { createStrategy, strategyInfo, type Layer, type StrategyOptions } from './strategies/index.js';
+import { STORE_STRATEGIES } from './strategies/metadata.js';
 import { loadTls, type TlsMaterial, type TlsOptions } from './tls.js';
 import { assertLocalSources } from './upstream.js';
 
@@ -98,9 +99,9 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
 /** The tables sticky strategies keep in a store, reported in stats from the start. */
 export const STICKY_TABLES = ['stick', 'sid'] as const;
 
-/** True when the strategy keeps tables (the L7-only sticky ones) or a store was asked for. */
+/** True when the strategy keeps learned tables (stick-table, engineio-sid) or a store was asked for. */
 export function needsStore(opts: ProxyOptions): boolean {
-  return strategyInfo(opts.strategy)?.layers.includes('l4') === false || opts.store !== undefined;
+  return STORE_STRATEGIES.has(opts.strategy) || opts.store !== undefined;
 }
 
 /** Throws WSH_ERR_INVALID_INPUT unless `mode` is l4 or l7. */

@@ -31,16 +31,16 @@ export class MemoryStore implements StickyStore {
   private nextTable = 0;
   private readonly now: () => number;
   private readonly sweepBatch: number;
-  private readonly timer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** Sweep period; the timer starts with the first entry, so a store never written to (a strategy built only
+   * to validate its options) holds no timer. 0: never (tests call sweep()). */
+  private readonly every: number;
+  private closed = false;
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.now = opts.now ?? Date.now;
     this.sweepBatch = Math.max(1, opts.sweepBatch ?? 10_000);
-    const every = opts.sweepIntervalMs ?? 1000;
-    if (every > 0) {
-      this.timer = setInterval(() => this.sweep(), every);
-      this.timer.unref();
-    }
+    this.every = opts.sweepIntervalMs ?? 1000;
   }
 
   get(table: string, key: string): Promise<string | undefined> {
@@ -55,6 +55,10 @@ export class MemoryStore implements StickyStore {
   }
 
   set(table: string, key: string, value: string, ttlMs: number): Promise<void> {
+    if (this.timer === undefined && this.every > 0 && !this.closed) {
+      this.timer = setInterval(() => this.sweep(), this.every);
+      this.timer.unref();
+    }
     let t = this.tables.get(table);
     if (t === undefined) {
       t = new Map();
@@ -124,6 +128,8 @@ export class MemoryStore implements StickyStore {
 
   close(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    this.closed = true;
     this.tables.clear();
     this.cursors.clear();
     return DONE;

@@ -62,6 +62,9 @@ export const STRATEGIES: Readonly<Record<StrategyName, StrategyInfo>> = {
   'engineio-sid': info('engineio-sid', 'sticky by the Engine.IO session id, learned from handshake responses', ['fallback', 'expireSeconds'], L7),
 };
 
+/** Strategies that keep learned tables in a StickyStore (memory or Redis); cookie insert needs none. */
+export const STORE_STRATEGIES: ReadonlySet<string> = new Set<StrategyName>(['stick-table', 'engineio-sid']);
+
 /** Every strategy name. */
 export const ALL_STRATEGY_NAMES: readonly string[] = Object.keys(STRATEGIES);
 
