@@ -12,7 +12,7 @@ export type MetricKind = 'ms' | 'fraction' | 'count' | 'ratio';
 
 const LATENCY_STATS = ['p50', 'p90', 'p95', 'p99', 'p999', 'min', 'max', 'mean'] as const;
 type LatencyStatName = (typeof LATENCY_STATS)[number];
-const HISTOGRAMS: readonly HistogramName[] = ['connect', 'handshake', 'rtt', 'upgrade', 'ack'];
+const HISTOGRAMS: readonly HistogramName[] = ['connect', 'handshake', 'rtt', 'upgrade', 'ack', 'lookup'];
 const LATENCY_RE = /^(p50|p90|p95|p99|p999|min|max|mean)\((connect|handshake|rtt|upgrade|ack)\)$/;
 
 type Resolver = (r: Results) => number | null;

@@ -46,6 +46,7 @@ export class Aggregator {
     rtt: newHistogram(),
     upgrade: newHistogram(),
     ack: newHistogram(),
+    lookup: newHistogram(),
   };
   private readonly sessionTotals: Record<string, number> = {};
   /** One description per error code (the first that arrived). */
@@ -173,15 +174,16 @@ export class Aggregator {
     return out;
   }
 
-  /** connect, handshake, rtt always; upgrade and ack when a session engine recorded any. */
-  latency(): { connect: LatencyStats; handshake: LatencyStats; rtt: LatencyStats; upgrade?: LatencyStats; ack?: LatencyStats } {
-    const { upgrade, ack } = this.totalHists;
+  /** connect, handshake, rtt always; upgrade and ack when a session engine recorded any; lookup likewise. */
+  latency(): { connect: LatencyStats; handshake: LatencyStats; rtt: LatencyStats; upgrade?: LatencyStats; ack?: LatencyStats; lookup?: LatencyStats } {
+    const { upgrade, ack, lookup } = this.totalHists;
     return {
       connect: latencyStats(this.totalHists.connect),
       handshake: latencyStats(this.totalHists.handshake),
       rtt: latencyStats(this.totalHists.rtt),
       ...(upgrade.totalCount > 0 ? { upgrade: latencyStats(upgrade) } : {}),
       ...(ack.totalCount > 0 ? { ack: latencyStats(ack) } : {}),
+      ...(lookup.totalCount > 0 ? { lookup: latencyStats(lookup) } : {}),
     };
   }
 

@@ -18,7 +18,7 @@ export class Recorder {
   private readonly hists: Record<HistogramName, Histogram>;
 
   constructor() {
-    this.hists = { connect: newHistogram(), handshake: newHistogram(), rtt: newHistogram(), upgrade: newHistogram(), ack: newHistogram() };
+    this.hists = { connect: newHistogram(), handshake: newHistogram(), rtt: newHistogram(), upgrade: newHistogram(), ack: newHistogram(), lookup: newHistogram() };
   }
 
   private sessions: Partial<Record<SessionEvent, number>> | undefined;

@@ -6,10 +6,11 @@
 
 /**
  * Names of the latency histograms. Every run records connect, handshake and rtt; session engines (socketio,
- * engineio) also record `upgrade` (session open to WebSocket upgrade done) and `ack` (emit to acknowledgement).
+ * engineio) also record `upgrade` (session open to WebSocket upgrade done) and `ack` (emit to acknowledgement);
+ * the dns and orchestrated engines record `lookup` (the name lookup or endpoint request before connecting).
  */
-export type HistogramName = 'connect' | 'handshake' | 'rtt' | 'upgrade' | 'ack';
-export const HISTOGRAM_NAMES: readonly HistogramName[] = ['connect', 'handshake', 'rtt', 'upgrade', 'ack'];
+export type HistogramName = 'connect' | 'handshake' | 'rtt' | 'upgrade' | 'ack' | 'lookup';
+export const HISTOGRAM_NAMES: readonly HistogramName[] = ['connect', 'handshake', 'rtt', 'upgrade', 'ack', 'lookup'];
 
 /**
  * Session events of the socketio and engineio engines, counted per second like errors (SecondBucket.sessions):

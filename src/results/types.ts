@@ -113,8 +113,8 @@ export interface Results {
     openRate: { mean: number; max: number };
     /** samples: for some codes, what exactly happened the first time (e.g. what a target answered instead of Engine.IO). */
     errors: { total: number; rate: number; byCode: Record<string, number>; samples?: Record<string, string> };
-    /** upgrade and ack only for session engines (socketio, engineio), and only when they recorded samples. */
-    latency: { connect: LatencyStats; handshake: LatencyStats; rtt: LatencyStats; upgrade?: LatencyStats; ack?: LatencyStats };
+    /** upgrade and ack only for session engines (socketio, engineio), lookup only for dns/orchestrated; each only when it recorded samples. */
+    latency: { connect: LatencyStats; handshake: LatencyStats; rtt: LatencyStats; upgrade?: LatencyStats; ack?: LatencyStats; lookup?: LatencyStats };
     /** Session engines (socketio, engineio) only: sticky-session correctness (src/analysis/sessions.ts). */
     sessions?: SessionSummary;
   };

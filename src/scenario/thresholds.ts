@@ -45,6 +45,7 @@ const LATENCY_SUBJECTS: ReadonlyArray<readonly [string, string]> = [
   ['rtt', 'message round-trip time, from send to the echo arriving'],
   ['upgrade', 'socketio/engineio: time from the session opening (on polling) to the WebSocket upgrade completing'],
   ['ack', 'socketio/engineio: time from an emit to its acknowledgement'],
+  ['lookup', 'dns/orchestrated: time to resolve the name or get an endpoint before connecting (cache hits excluded)'],
 ];
 
 const STAT_WORDS: Readonly<Record<string, string>> = {
