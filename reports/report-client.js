@@ -57,8 +57,40 @@
     charts.forEach(function (o) { if (o !== u) o.setScale('x', { min: min, max: max }); });
     syncing = false;
   }
+  /* Reference lines drawn over a chart: {y, scale} horizontal (a limit, a predicted cliff) or {x} vertical (a second),
+   * each with a color, a label and dash when predicted. Drawn in uPlot's draw hook, so they follow zoom and resize. */
+  function markHook(marks) {
+    return function (u) {
+      var ctx = u.ctx;
+      ctx.save();
+      ctx.lineWidth = 1.5 * (window.devicePixelRatio || 1);
+      ctx.font = (11 * (window.devicePixelRatio || 1)) + 'px sans-serif';
+      marks.forEach(function (m) {
+        ctx.strokeStyle = m.color;
+        ctx.fillStyle = m.color;
+        ctx.setLineDash(m.dash ? [6, 4] : []);
+        ctx.beginPath();
+        if (m.y != null) {
+          var y = u.valToPos(m.y, m.scale, true);
+          if (y < u.bbox.top || y > u.bbox.top + u.bbox.height) return;
+          ctx.moveTo(u.bbox.left, y);
+          ctx.lineTo(u.bbox.left + u.bbox.width, y);
+          ctx.stroke();
+          ctx.fillText(m.label, u.bbox.left + 4, y - 4);
+        } else {
+          var x = u.valToPos(m.x, 'x', true);
+          if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) return;
+          ctx.moveTo(x, u.bbox.top);
+          ctx.lineTo(x, u.bbox.top + u.bbox.height);
+          ctx.stroke();
+          ctx.fillText(m.label, x + 4, u.bbox.top + 12);
+        }
+      });
+      ctx.restore();
+    };
+  }
   /* x: the chart's own x column (the probes sample on their own seconds); default the run's series seconds. */
-  function draw(id, series, columns, axes, x) {
+  function draw(id, series, columns, axes, x, marks) {
     var el = document.getElementById('chart-' + id);
     if (!el) return;
     var opts = {
@@ -69,7 +101,7 @@
       legend: { live: true },
       series: [{ label: 'time', value: function (u, v) { return clock(v); } }].concat(series),
       axes: axes,
-      hooks: { setScale: [zoomHook] },
+      hooks: marks && marks.length > 0 ? { setScale: [zoomHook], draw: [markHook(marks)] } : { setScale: [zoomHook] },
     };
     var u = new uPlot(opts, [x || c.t].concat(columns), el);
     u.wsherdEl = el;
@@ -83,13 +115,20 @@
   function count(v) { return num(v, 0); }
   function rate(v) { return v == null ? '–' : num(v, v % 1 === 0 ? 0 : 1) + '/s'; }
 
+  var cliff = data.results && data.results.analysis && data.results.analysis.cliff;
+  var cliffMarks = [];
+  if (cliff && cliff.prediction && cliff.prediction.resource !== 'ports') {
+    cliffMarks.push({ y: cliff.prediction.at, scale: 'open', color: '#9333ea', dash: true, label: 'predicted cliff ' + num(cliff.prediction.at, 0) + ' (' + cliff.prediction.component + ' ' + cliff.prediction.resource + ')' });
+  }
+  if (cliff && cliff.measured != null) cliffMarks.push({ y: cliff.measured, scale: 'open', color: '#dc2626', label: 'measured cliff ' + num(cliff.measured, 0) });
+  if (cliff && cliff.atSecond != null) cliffMarks.push({ x: cliff.atSecond, color: '#dc2626', label: 'first failure' });
   draw('connections', [
     line('open', PALETTE[0], 'open', count, { fill: 'rgba(37,99,235,0.08)' }),
     line('new/s', PALETTE[1], 'rate', rate),
     line('failures/s', PALETTE[2], 'rate', rate),
   ], [c.open, c.opened, sumCols(c.failed, c.dropped)], [
     xAxis(), yAxis('open', 'open connections', 3, count), yAxis('rate', 'per second', 1, count),
-  ]);
+  ], undefined, cliffMarks);
 
   var lat = [['rtt p50', c.rttP50, PALETTE[0]], ['rtt p99', c.rttP99, PALETTE[3]], ['connect p99', c.connectP99, PALETTE[4]]]
     .filter(function (x) { return hasValues(x[1]); });
@@ -110,13 +149,37 @@
 
   var p = data.probes;
   if (p && p.t && p.t.length > 0) {
-    draw('fds', p.ids.map(function (id, i) { return line(id + ' fds', PALETTE[i % PALETTE.length], 'fds', count, { spanGaps: false }); }),
-      p.fds, [xAxis(), yAxis('fds', 'open fds', 3, count)], p.t);
+    var limitMarks = [];
+    p.ids.forEach(function (id, i) {
+      var peak = Math.max.apply(null, (p.fds[i] || []).map(function (v) { return v || 0; }));
+      // A component's limit is drawn only when it came close: a 20,000 line would flatten every other curve.
+      if (p.limits[i] > 0 && peak >= p.limits[i] * 0.5) limitMarks.push({ y: p.limits[i], scale: 'fds', color: PALETTE[i % PALETTE.length], dash: true, label: id + ' fd limit ' + num(p.limits[i], 0) });
+    });
+    if (p.ids.length > 0) {
+      draw('fds', p.ids.map(function (id, i) { return line(id + ' fds', PALETTE[i % PALETTE.length], 'fds', count, { spanGaps: false }); }),
+        p.fds, [xAxis(), yAxis('fds', 'open fds', 3, count)], p.t, limitMarks);
+    }
     if (hasValues(p.established) || hasValues(p.timeWait)) {
       draw('ports', [
         line('ESTABLISHED', PALETTE[0], 'sockets', count),
         line('TIME_WAIT', PALETTE[2], 'sockets', count),
       ], [p.established, p.timeWait], [xAxis(), yAxis('sockets', 'sockets', 3, count)], p.t);
+      var pairs = p.pairs || [];
+      if (pairs.length > 0) {
+        var pm = [{ y: p.portsPerSource, scale: 'sockets', color: '#dc2626', label: 'port range ' + num(p.portsPerSource, 0) }];
+        var pk = cliff && cliff.ports;
+        if (pk && pk.predictedSecond != null) pm.push({ x: pk.predictedSecond, color: '#9333ea', dash: true, label: 'predicted' });
+        if (pk && cliff.atSecond != null) pm.push({ x: cliff.atSecond, color: '#dc2626', label: 'first failure' });
+        var ps = [];
+        var pcols = [];
+        pairs.forEach(function (q, i) {
+          ps.push(line(q.label, PALETTE[i % PALETTE.length], 'sockets', count));
+          pcols.push(q.held);
+          ps.push(line('TIME_WAIT ' + q.label, PALETTE[i % PALETTE.length], 'sockets', count, { dash: [4, 4], width: 1 }));
+          pcols.push(q.timeWait);
+        });
+        draw('pairs', ps, pcols, [xAxis(), yAxis('sockets', 'ports held', 3, count)], p.t, pm);
+      }
     }
   }
 

@@ -4,12 +4,13 @@
  * arithmetic, which a run either confirms or shows something else broke first.
  */
 import type { SeriesPoint } from '../results/types.js';
+import { describePortCliff, type PortCliff } from './port-cliff.js';
 
 export interface CliffPrediction {
   /** Which component's limit, e.g. `proxy`. */
   component: string;
   /** What runs out, e.g. `fds`. */
-  resource: 'fds' | 'connections';
+  resource: 'fds' | 'connections' | 'ports';
   /** The predicted number of concurrent client connections at which it runs out. */
   at: number;
   /** How it was computed, e.g. `(1024 − 24) / 2`. */
@@ -28,6 +29,8 @@ export interface Cliff {
   deviation: number | null;
   /** One sentence for the summary and the report. */
   diagnosis: string;
+  /** Lab runs with probes: the proxy's upstream ports (src/analysis/port-cliff.ts). */
+  ports?: PortCliff;
 }
 
 /** The proxy fd cliff: two sockets per relayed client, so (limit − idle fds) / 2 clients. */
@@ -55,6 +58,20 @@ export function findCliff(series: readonly SeriesPoint[], prediction?: CliffPred
     ? `${base}; the ${prediction.component} ${prediction.resource} limit predicts ${fmt(prediction.at)} = ${prediction.formula}, ${Math.abs(deviation) <= 0.05 ? 'within 5%: the cliff is that limit' : `${(deviation * 100).toFixed(1)}% off: something else gave way first`}.`
     : `${base}.`;
   return { measured, atSecond: point.t, firstErrors: { ...point.errors }, ...(prediction ? { prediction } : {}), deviation, diagnosis };
+}
+
+/**
+ * Sets the port analysis on a cliff. When the proxy ran out of upstream ports (`depleted`: its own counters say so),
+ * that is the limit the run hit: the diagnosis and the deviation (ports held at the first failure / range − 1)
+ * come from it, and the fd prediction stays beside it.
+ */
+export function withPorts(cliff: Cliff, ports: PortCliff, depleted: boolean): Cliff {
+  if (!depleted) {
+    const note = cliff.measured === null ? ` ${describePortCliff(ports, null, false)}` : '';
+    return { ...cliff, ports, diagnosis: `${cliff.diagnosis}${note}` };
+  }
+  const prediction: CliffPrediction = { component: 'proxy', resource: 'ports', at: ports.range, formula: ports.formula };
+  return { ...cliff, ports, prediction, deviation: ports.deviation, diagnosis: describePortCliff(ports, cliff.atSecond, true) };
 }
 
 const fmt = (n: number): string => n.toLocaleString('en-US');

@@ -6,7 +6,11 @@ export function getJson<T>(url: string, timeoutMs = 3000): Promise<T> {
   return new Promise((resolve, reject) => {
     const fail = (why: string): void =>
       reject(new WsherdError('WSH_ERR_LAB_DIED', `Cannot read lab stats from ${url}: ${why}`, { hint: 'The component may have died; see the lab output.' }));
-    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+    // Bound to 127.0.0.1 on loopback URLs: a connect() the kernel must find a port for fails with EADDRNOTAVAIL once
+    // a proxy's bind()-before-connect upstream sockets (lab.proxy.sources) hold every port of the range, which is
+    // exactly when a port-depletion run needs the lab's counters; a bound socket only needs its own 4-tuple free.
+    const loopback = /^http:\/\/127\./.test(url);
+    const req = http.get(url, { agent: false, timeout: timeoutMs, ...(loopback ? { localAddress: '127.0.0.1' } : {}) }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));

@@ -58,8 +58,9 @@ export interface ProxyStats {
     weight?: number;
     /** `drain` (admin), `down` (failed checks or connect cooldown) or `up`. */
     health?: 'up' | 'down' | 'drain';
-    /** Active checks and passive failures (failed connects) counted so far; lastError is the last failure's code. */
-    checks?: { passed: number; failed: number; lastError: string | null };
+    /** Active checks and passive failures (failed connects) counted so far; lastError is the last failure's code;
+     *  inconclusive: checks that could not start for lack of a local port or fd (they never take a backend down). */
+    checks?: { passed: number; failed: number; lastError: string | null; inconclusive?: number };
     /** Upstream connections open or connecting per local source address (`default`: kernel-chosen). */
     ports?: Record<string, number>;
     /** Upstream connects that failed on this proxy's side (EADDRNOTAVAIL, EMFILE, ENFILE) per source address. */

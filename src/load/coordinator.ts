@@ -173,6 +173,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
         phases: scenario.phases,
         behavior: scenario.behavior,
         sourceAddresses: opts.sourceAddresses ?? [],
+        ...(scenario.population === undefined ? {} : { population: scenario.population }),
         startAt,
         deadlineAt,
         insecure: opts.insecure,

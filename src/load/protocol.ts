@@ -2,7 +2,7 @@
  * The one typed IPC protocol between the coordinator and its worker processes (autocannon's `{cmd}` messages,
  * made a discriminated union). Messages travel over Node's fork() channel as JSON ('json' serialization).
  */
-import type { Behavior, PhaseSegment } from '../scenario/types.js';
+import type { Behavior, PhaseSegment, PopulationSpec } from '../scenario/types.js';
 import type { SecondBucket } from '../metrics/types.js';
 
 /** What one worker must do: its share of the client slots and everything needed to drive them. */
@@ -17,6 +17,8 @@ export interface WorkerPlan {
   behavior: Behavior;
   /** Local source addresses to bind; slot s uses sourceAddresses[s % length]. Empty = OS default. */
   sourceAddresses: string[];
+  /** Where clients come from (src/load/population.ts); when set it decides every slot's source address. */
+  population?: PopulationSpec;
   /** Epoch ms at which second 0 begins (the same for every worker). */
   startAt: number;
   /** Epoch ms after which the worker must have closed everything (hard bound on the run). */

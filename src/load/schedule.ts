@@ -11,6 +11,10 @@
  * Times are integer ms since the run's start, rounded up (an event never happens before the curve says so).
  * Every slot still open when the last phase ends closes at the planned duration. A slot may open and close
  * several times; each opening is a new connection. Slots ≥ `clients` never open.
+ *
+ * Churn (`behavior.lifetime`): while a slot is open by the curve, each of its connections lives `lifetime` ms,
+ * then the slot waits `think_time` ms and connects again (withChurn). Slots open at different times, so a ramp
+ * staggers the churn by itself; a jump opens a cohort that churns in step, as a real cohort would.
  */
 import type { PhaseSegment } from '../scenario/types.js';
 
@@ -100,6 +104,23 @@ export function slotIntervals(phases: readonly PhaseSegment[], clients: number):
     a = b;
   }
   for (let k = 0; k < n; k++) close(k, t0);
+  return out;
+}
+
+/**
+ * One slot's intervals cut into connections of `lifetimeMs`, each followed by `thinkMs` closed (churn). The last
+ * connection of an interval ends with the interval; a piece shorter than 1 ms is dropped.
+ */
+export function withChurn(intervals: readonly SlotInterval[], lifetimeMs: number, thinkMs: number): SlotInterval[] {
+  const life = Math.max(1, Math.round(lifetimeMs));
+  const step = life + Math.max(0, Math.round(thinkMs));
+  const out: SlotInterval[] = [];
+  for (const iv of intervals) {
+    for (let at = iv.openAt; at < iv.closeAt; at += step) {
+      const end = Math.min(iv.closeAt, at + life);
+      if (end > at) out.push({ openAt: at, closeAt: end });
+    }
+  }
   return out;
 }
 

@@ -16,8 +16,9 @@ import { Recorder } from '../metrics/recorder.js';
 import { TimerWheel } from './wheel.js';
 import type { ClientContext } from './ws-client.js';
 import { createClient, type LoadClient } from './client.js';
-import { plannedDurationMs, slotIntervals } from './schedule.js';
+import { plannedDurationMs, slotIntervals, withChurn } from './schedule.js';
 import { fdLimit, openFds } from '../probes/proc.js';
+import { assignPopulation, type SlotAssignment } from './population.js';
 
 const TICK_MS = 10;
 
@@ -60,6 +61,9 @@ export class LoadWorker {
   /** Resident memory before the first connection: the baseline for memory per connection. */
   private readonly startRss = process.memoryUsage.rss();
   private readonly fdLimit = fdLimit();
+  /** Each slot's source address and group, when the scenario has a population. */
+  private readonly population: SlotAssignment | undefined;
+  private readonly groupNames: string[];
 
   constructor(
     private readonly plan: WorkerPlan,
@@ -78,8 +82,14 @@ export class LoadWorker {
       ...(plan.ca === undefined ? {} : { ca: plan.ca }),
       onEnd: (c) => {
         if (this.active.get(c.slot) === c) this.active.delete(c.slot);
+        // Which group's clients each backend got: what tells a NAT's weight from the strategy's arithmetic.
+        if (this.population !== undefined && c.backend !== undefined) {
+          this.recorder.groupBackend(this.groupNames[this.population.group[c.slot] as number] as string, c.backend);
+        }
       },
     };
+    this.population = plan.population === undefined ? undefined : assignPopulation(plan.population, plan.clients);
+    this.groupNames = plan.population?.groups.map((g) => g.name) ?? [];
     this.events = ownEvents(plan);
     this.lag = monitorEventLoopDelay({ resolution: TICK_MS });
   }
@@ -129,7 +139,9 @@ export class LoadWorker {
     this.active.set(ev.slot, client);
     const { urls, sourceAddresses } = this.plan;
     const url = urls[ev.slot % urls.length] as string;
-    const local = sourceAddresses.length > 0 ? sourceAddresses[ev.slot % sourceAddresses.length] : undefined;
+    const local = this.population !== undefined
+      ? this.population.address[ev.slot]
+      : sourceAddresses.length > 0 ? sourceAddresses[ev.slot % sourceAddresses.length] : undefined;
     client.start(url, local);
   }
 
@@ -194,9 +206,11 @@ export class LoadWorker {
 /** This worker's open/close events in time order; at the same ms a close goes first, so a slot can reopen. */
 function ownEvents(plan: WorkerPlan): SlotEvent[] {
   const intervals = slotIntervals(plan.phases, plan.clients);
+  const { lifetimeMs, thinkTimeMs } = plan.behavior;
   const out: SlotEvent[] = [];
   for (let slot = plan.workerId; slot < intervals.length; slot += plan.workerCount) {
-    for (const iv of intervals[slot] ?? []) {
+    const own = intervals[slot] ?? [];
+    for (const iv of lifetimeMs === undefined ? own : withChurn(own, lifetimeMs, thinkTimeMs ?? 0)) {
       out.push({ at: iv.openAt, slot, open: true }, { at: iv.closeAt, slot, open: false });
     }
   }

@@ -118,6 +118,11 @@ export class WsClient implements Wakeable, LoadClient {
       return;
     }
     if (this.state !== 'open' || !this.ws) return;
+    // client-fin: no closing handshake; destroying the socket sends our FIN first (TIME_WAIT stays on this side).
+    if (this.ctx.behavior.close === 'client-fin') {
+      this.end('clean');
+      return;
+    }
     this.state = 'closing';
     this.nextSendAt = Infinity;
     this.deadline = performance.now() + CLOSE_WAIT_MS;

@@ -52,6 +52,7 @@ export class Aggregator {
   /** One description per error code (the first that arrived). */
   private readonly samples: Record<string, string> = {};
   private hasSessions = false;
+  private readonly groupTotals: Record<string, Record<string, number>> = {};
 
   /** Merge one bucket or many, from any source, in any order. */
   add(buckets: SecondBucket | readonly SecondBucket[]): void {
@@ -67,6 +68,7 @@ export class Aggregator {
     addRecord(this.errorTotals, b.errors);
     addRecord(s.backendsOpened, b.backendsOpened);
     for (const [code, text] of Object.entries(b.errorSamples ?? {})) this.samples[code] ??= text;
+    for (const [group, counts] of Object.entries(b.groupBackends ?? {})) addRecord((this.groupTotals[group] ??= {}), counts);
     if (b.sessions !== undefined) {
       this.hasSessions = true;
       addRecord(this.sessionTotals, b.sessions as Record<string, number>);
@@ -185,6 +187,11 @@ export class Aggregator {
       ...(ack.totalCount > 0 ? { ack: latencyStats(ack) } : {}),
       ...(lookup.totalCount > 0 ? { lookup: latencyStats(lookup) } : {}),
     };
+  }
+
+  /** With a population: connections per group and backend (group → backend id → n). */
+  groupBackends(): Record<string, Record<string, number>> {
+    return Object.fromEntries(Object.entries(this.groupTotals).map(([g, c]) => [g, { ...c }]));
   }
 
   /** One sample description per error code that had any. */

@@ -55,6 +55,17 @@ export class Recorder {
     this.opened[id] = (this.opened[id] ?? 0) + 1;
   }
 
+  private groups: Record<string, Record<string, number>> | undefined;
+
+  /**
+   * One connection of a population group ended on backend `id` (counted at its end, when its backend is known;
+   * connections that never reached a backend are not counted).
+   */
+  groupBackend(group: string, id: string): void {
+    const g = ((this.groups ??= {})[group] ??= {});
+    g[id] = (g[id] ?? 0) + 1;
+  }
+
   /** The delta bucket for second `t`; everything recorded since the previous flush goes into it. */
   flush(t: number, gauges: BucketGauges): SecondBucket {
     const hist: SecondBucket['hist'] = {};
@@ -77,7 +88,9 @@ export class Recorder {
       hist,
       ...(this.sessions === undefined ? {} : { sessions: this.sessions }),
       ...(this.samples === undefined ? {} : { errorSamples: this.samples }),
+      ...(this.groups === undefined ? {} : { groupBackends: this.groups }),
     };
+    this.groups = undefined;
     this.sessions = undefined;
     this.samples = undefined;
     this.counters = emptyCounters();

@@ -79,6 +79,8 @@ export interface SecondBucket {
   sessions?: Partial<Record<SessionEvent, number>>;
   /** The first description seen this second per error code, e.g. what a target answered instead of Engine.IO. */
   errorSamples?: Record<string, string>;
+  /** With a population: connections per group and backend that ended this second (group name → backend id → n). */
+  groupBackends?: Record<string, Record<string, number>>;
 }
 
 /** Per-worker facts the coordinator keeps for the report (the generator's own limits). */

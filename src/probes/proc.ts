@@ -57,6 +57,17 @@ export function portRange(): [number, number] {
   return [32768, 60999];
 }
 
+/** net.ipv4.tcp_tw_reuse of this network namespace (0 off, 1 on, 2 loopback only); the kernel default 2 when unreadable. */
+export function twReuse(): 0 | 1 | 2 {
+  try {
+    const v = Number(readFileSync('/proc/sys/net/ipv4/tcp_tw_reuse', 'utf8').trim());
+    if (v === 0 || v === 1 || v === 2) return v;
+  } catch {
+    // fall through to the kernel default
+  }
+  return 2;
+}
+
 /** Kernel release (uname -r) from /proc, or '' when unreadable. */
 export function kernelRelease(): string {
   try {

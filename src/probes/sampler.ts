@@ -55,8 +55,12 @@ export interface ProbeSamplerOptions {
 }
 
 export interface ProbeSampler {
-  /** Stops sampling (idempotent) and returns what was sampled. */
-  stop(): ProbeSeries;
+  /**
+   * Stops sampling (idempotent) and returns what was sampled. `origin` (the clock's ms at the load's second 0):
+   * times are then counted from it, like the run's series, so a probe and a second of the run line up; the idle
+   * baseline stays the first point, at t = 0, and points taken between it and the origin are dropped.
+   */
+  stop(origin?: number): ProbeSeries;
 }
 
 export function startProbeSampler(opts: ProbeSamplerOptions): ProbeSampler {
@@ -76,10 +80,14 @@ export function startProbeSampler(opts: ProbeSamplerOptions): ProbeSampler {
   let timer: NodeJS.Timeout | undefined = setInterval(() => sample(), intervalMs);
   timer.unref();
   return {
-    stop(): ProbeSeries {
+    stop(origin?: number): ProbeSeries {
       if (timer !== undefined) clearInterval(timer);
       timer = undefined;
-      return result;
+      if (origin === undefined || origin <= started) return result;
+      const shift = (origin - started) / 1000;
+      const [baseline, ...rest] = result.series;
+      const moved = rest.map((p) => ({ ...p, t: Math.round((p.t - shift) * 1000) / 1000 })).filter((p) => p.t > 0);
+      return { ...result, series: baseline === undefined ? moved : [baseline, ...moved] };
     },
   };
 }

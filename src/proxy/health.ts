@@ -8,6 +8,7 @@ import net from 'node:net';
 import WebSocket from 'ws';
 import { WsherdError } from '../errors.js';
 import type { BackendPool, BackendState } from './pool.js';
+import { OWN_LIMIT_CODES } from './accept.js';
 
 export type HealthCheckKind = 'none' | 'tcp' | 'http' | 'ws';
 export const HEALTH_CHECK_KINDS: readonly HealthCheckKind[] = ['none', 'tcp', 'http', 'ws'];
@@ -130,6 +131,12 @@ export class HealthChecker {
   }
 
   private record(b: BackendState, error: string | null): void {
+    // A check that could not even start for lack of a local port or fd says nothing about the backend: taking it
+    // down would turn the proxy's own exhaustion into "no backend" for every client. It is counted, not applied.
+    if (error !== null && OWN_LIMIT_CODES.has(error)) {
+      b.checksInconclusive++;
+      return;
+    }
     applyResult(b, error, this.options.rise, this.options.fall);
     this.pool.refresh(b);
   }

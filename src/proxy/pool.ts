@@ -41,6 +41,8 @@ export class BackendState implements BackendRef {
   streakFail = 0;
   checksPassed = 0;
   checksFailed = 0;
+  /** Checks that could not start for lack of a local port or fd: neither pass nor fail (health.ts). */
+  checksInconclusive = 0;
   /** Code of the last failed check, e.g. ECONNREFUSED, ETIMEDOUT, HTTP_503. */
   lastError: string | null = null;
   /** Set by drain: the weight undrain restores. */
@@ -183,7 +185,7 @@ export function describe(b: BackendState): ProxyStats['backends'][number] {
     failures: b.failures,
     weight: b.weight,
     health: b.health,
-    checks: { passed: b.checksPassed, failed: b.checksFailed, lastError: b.lastError },
+    checks: { passed: b.checksPassed, failed: b.checksFailed, lastError: b.lastError, ...(b.checksInconclusive > 0 ? { inconclusive: b.checksInconclusive } : {}) },
     ports: Object.fromEntries(b.ports),
     sourceErrors: Object.fromEntries(b.sourceErrors),
   };

@@ -30,6 +30,7 @@ function mergeBackend(a: Backend, b: Backend): Backend {
       passed: (a.checks?.passed ?? 0) + (b.checks?.passed ?? 0),
       failed: (a.checks?.failed ?? 0) + (b.checks?.failed ?? 0),
       lastError: b.checks?.lastError ?? a.checks?.lastError ?? null,
+      ...(a.checks?.inconclusive === undefined && b.checks?.inconclusive === undefined ? {} : { inconclusive: (a.checks?.inconclusive ?? 0) + (b.checks?.inconclusive ?? 0) }),
     },
     ports,
     sourceErrors,

@@ -10,6 +10,7 @@ import type { SessionSummary } from '../analysis/sessions.js';
 import type { Cliff } from '../analysis/cliff.js';
 import type { ProbeSeries } from '../probes/sampler.js';
 import type { Attribution } from '../analysis/forensics.js';
+import type { PopulationResult } from '../analysis/population.js';
 
 export const RESULTS_FORMAT = 'wsherd-results';
 export const RESULTS_VERSION = 1;
@@ -119,7 +120,8 @@ export interface Results {
     sessions?: SessionSummary;
   };
   histograms: Partial<Record<HistogramName, string>>;
-  backends: { perBackend: BackendResult[]; unattributed: number; skew: SkewStats | null };
+  /** population: with a scenario population, each group's connections per backend and who drove the hottest one. */
+  backends: { perBackend: BackendResult[]; unattributed: number; skew: SkewStats | null; population?: PopulationResult };
   series: SeriesPoint[];
   thresholds: ThresholdResult[];
   generator: { workers: WorkerInfo[] };

@@ -118,6 +118,9 @@ const skewStats = obj({ peakToAverage: num(1), cv: num(0), jain: num(0, 1), minS
 
 const backendResult = obj({ id: str, connections: count, share: num(0, 1) }, { sessionsSeenByBackend: count });
 
+const groupResult = obj({ name: str, share: num(0, 1), addresses: count, clients: count, connections: count, perBackend: record(count), backendsReached: count });
+const populationResult = obj({ groups: arr(groupResult), diagnosis: str }, { hottest: obj({ backend: str, group: str, connections: count, shareOfBackend: num(0, 1) }) });
+
 const seriesPoint = obj({
   t: count, open: count, opened: count, failed: count, dropped: count, closed: count, errors: record(count),
   messagesSent: count, messagesReceived: count, rttP50: nullable(num()), rttP99: nullable(num()), connectP99: nullable(num()),
@@ -178,7 +181,7 @@ const results = obj(
       latency: obj({ connect: latencyStats, handshake: latencyStats, rtt: latencyStats }, { upgrade: latencyStats, ack: latencyStats, lookup: latencyStats }),
     }, { sessions: obj({ attempted: count, established: count, broken: count, verdict: str, counts: record(count) }) }),
     histograms: obj({}, { connect: str, handshake: str, rtt: str, upgrade: str, ack: str, lookup: str }),
-    backends: obj({ perBackend: arr(backendResult), unattributed: count, skew: nullable(skewStats) }),
+    backends: obj({ perBackend: arr(backendResult), unattributed: count, skew: nullable(skewStats) }, { population: populationResult }),
     series: arr(seriesPoint),
     thresholds: arr(thresholdResult),
     generator: obj({ workers: arr(workerInfo) }),

@@ -10,9 +10,11 @@ import { RESULTS_FORMAT, RESULTS_VERSION, type BackendResult, type Environment, 
 import { skewStats } from '../analysis/skew.js';
 import { evaluateThresholds } from '../analysis/thresholds.js';
 import { summarizeSessions } from '../analysis/sessions.js';
-import { findCliff, proxyFdPrediction } from '../analysis/cliff.js';
+import { findCliff, proxyFdPrediction, withPorts } from '../analysis/cliff.js';
+import { findPortCliff } from '../analysis/port-cliff.js';
 import type { ProbeSeries } from '../probes/sampler.js';
 import { attributeFailures } from '../analysis/forensics.js';
+import { populationResult } from '../analysis/population.js';
 
 export interface BuildInput {
   scenario: Scenario;
@@ -69,13 +71,25 @@ export function buildResults(input: BuildInput): Results {
     ...(input.lab === undefined ? {} : { lab: input.lab }),
     ...(input.probes === undefined ? {} : { probes: input.probes }),
   };
+  const population = input.scenario.population;
+  if (population !== undefined) results.backends.population = populationResult(population, input.scenario.clients, agg.groupBackends(), results.backends.perBackend);
   if (input.lab !== undefined) {
     const prediction = input.proxyIdle === undefined ? undefined : proxyFdPrediction(input.proxyIdle.fdLimit, input.proxyIdle.fds);
-    results.analysis = { cliff: findCliff(results.series, prediction) };
+    let cliff = findCliff(results.series, prediction);
+    const backendAddrs = input.lab.stats?.proxy?.backends.map((b) => `${b.host}:${b.port}`) ?? [];
+    const ports = input.probes === undefined ? undefined : findPortCliff(input.scenario, input.probes, backendAddrs, cliff.atSecond);
+    if (ports !== undefined) cliff = withPorts(cliff, ports, proxyOutOfPorts(input.lab.stats));
+    results.analysis = { cliff };
   }
   if (errorsTotal > 0) results.analysis = { ...results.analysis, forensics: attributeFailures(results) };
   results.thresholds = evaluateThresholds(results, input.scenario.thresholds);
   return results;
+}
+
+/** True when the proxy counted upstream connects that failed for lack of a local port. */
+function proxyOutOfPorts(stats: LabStats | undefined): boolean {
+  const e = stats?.proxy?.errors ?? {};
+  return (e['upstream_connect_EADDRNOTAVAIL'] ?? 0) + (e['upstream_connect_EADDRINUSE'] ?? 0) > 0;
 }
 
 /**

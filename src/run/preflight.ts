@@ -3,8 +3,10 @@
  * generator's own fd limit, or run out of local ports towards one destination, measures wsherd rather than the
  * target; so it is stopped with what to change, instead of producing failures that look like the target's.
  */
+import os from 'node:os';
 import { WsherdError } from '../errors.js';
 import { clientsPerWorker } from '../load/worker-count.js';
+import { assignPopulation } from '../load/population.js';
 import type { Scenario } from '../scenario/types.js';
 
 export interface Machine {
@@ -12,7 +14,14 @@ export interface Machine {
   fdLimit: number;
   /** net.ipv4.ip_local_port_range. */
   portRange: [number, number];
+  /** net.ipv4.tcp_tw_reuse: 0 off, 1 on, 2 loopback only (the default). Default 2. */
+  twReuse?: 0 | 1 | 2;
+  /** The machine's own IPv4 addresses (os.networkInterfaces); default: read them. */
+  localAddresses?: ReadonlySet<string>;
 }
+
+/** How long Linux holds a socket in TIME_WAIT (TCP_TIMEWAIT_LEN, fixed at 60 s). */
+export const TIME_WAIT_S = 60;
 
 export interface Budget {
   /** Peak concurrent clients. */
@@ -23,21 +32,47 @@ export interface Budget {
   perWorker: number;
   /** Local ports one source address has towards one destination address and port. */
   portsPerSource: number;
+  /** Most client slots on one source address (all of them without a population). */
+  clientsPerSource: number;
+  /** Ports the busiest source address may hold towards the target at once: its clients, plus TIME_WAIT from churn. */
+  portsNeeded: number;
 }
 
 export function budgetOf(scenario: Scenario, machine: Machine): Budget {
   const fdsPerClient = (scenario.behavior.engine ?? 'ws') === 'ws' ? 1 : 2;
   const perWorker = Math.max(1, Math.floor(clientsPerWorker(machine.fdLimit > 0 ? machine.fdLimit : 1024) / fdsPerClient));
   const portsPerSource = machine.portRange[1] - machine.portRange[0] + 1;
-  return { clients: scenario.clients, fdsPerClient, perWorker, portsPerSource };
+  const clientsPerSource = busiestSource(scenario);
+  return { clients: scenario.clients, fdsPerClient, perWorker, portsPerSource, clientsPerSource, portsNeeded: clientsPerSource + timeWaitPorts(scenario, machine, clientsPerSource) };
+}
+
+function busiestSource(scenario: Scenario): number {
+  if (scenario.population === undefined) return scenario.clients;
+  const perAddress = new Map<string, number>();
+  for (const a of assignPopulation(scenario.population, scenario.clients).address) perAddress.set(a, (perAddress.get(a) ?? 0) + 1);
+  return Math.max(0, ...perAddress.values());
+}
+
+/**
+ * TIME_WAIT the generator itself holds: only when it sends the first FIN (close: client-fin; with a closing
+ * handshake the server closes TCP first, RFC 6455 §7.1.1), and only when the kernel may not reuse those ports
+ * (tcp_tw_reuse 0, or 2 towards a target off loopback). Each slot churns once per lifetime + think time.
+ */
+function timeWaitPorts(scenario: Scenario, machine: Machine, slots: number): number {
+  const b = scenario.behavior;
+  if (b.close !== 'client-fin' || b.lifetimeMs === undefined) return 0;
+  const reuse = machine.twReuse ?? 2;
+  const loopback = scenario.lab !== undefined || /^wss?:\/\/(127\.|\[::1\]|localhost)/.test(scenario.target?.url ?? '');
+  if (reuse === 1 || (reuse === 2 && loopback)) return 0;
+  const perSecond = slots / ((b.lifetimeMs + (b.thinkTimeMs ?? 0)) / 1000);
+  return Math.ceil(perSecond * TIME_WAIT_S);
 }
 
 /**
  * Throws WSH_ERR_INVALID_INPUT when the scenario cannot fit. Only what wsherd controls is checked: an explicit
- * `workers:` too small for the clients (the default count always fits), and local ports from one source address
- * to one destination, the generator's to its target (the lab proxy's towards each backend need no more: each
- * backend gets a share of the same clients). TIME_WAIT from churn is not counted here: a run that churns faster
- * than the range allows shows EADDRNOTAVAIL, attributed to its side.
+ * `workers:` too small for the clients (the default count always fits), population addresses this machine does not
+ * have, and local ports from one source address to one destination, the generator's to its target (the lab proxy's
+ * towards each backend are what a port-depletion run measures, so they are left to happen and be attributed).
  */
 export function checkBudget(scenario: Scenario, machine: Machine): Budget {
   const b = budgetOf(scenario, machine);
@@ -50,12 +85,30 @@ export function checkBudget(scenario: Scenario, machine: Machine): Budget {
       { hint: `Set workers: ${need} or more, or remove workers: to let wsherd choose.` },
     );
   }
-  if (b.clients > b.portsPerSource) {
+  checkLocalAddresses(scenario, machine);
+  if (b.portsNeeded > b.portsPerSource) {
+    const tw = b.portsNeeded - b.clientsPerSource;
+    const what = tw > 0 ? `${fmt(b.clientsPerSource)} concurrent clients plus about ${fmt(tw)} ports in TIME_WAIT from churn (close: client-fin, ${TIME_WAIT_S} s each)` : `${fmt(b.clientsPerSource)} concurrent clients`;
+    const factor = Math.ceil(b.portsNeeded / b.portsPerSource);
+    const where = scenario.population === undefined ? 'one source address' : 'the busiest source address of the population';
     throw new WsherdError(
       'WSH_ERR_INVALID_INPUT',
-      `${fmt(b.clients)} concurrent clients need ${fmt(b.clients)} local ports towards one destination, but one source address has ${fmt(b.portsPerSource)} (ip_local_port_range ${machine.portRange[0]}-${machine.portRange[1]}).`,
-      { hint: `Lower clients to ${fmt(b.portsPerSource)} or fewer, or widen net.ipv4.ip_local_port_range.` },
+      `${what} need ${fmt(b.portsNeeded)} local ports from ${where} towards the target, but one source address has ${fmt(b.portsPerSource)} (ip_local_port_range ${machine.portRange[0]}-${machine.portRange[1]}).`,
+      { hint: `Spread clients over more source addresses (${scenario.population === undefined ? `population: {addresses: ${factor}}` : `${factor}× as many in the busiest group`}), lower clients, or widen the port range (network: {namespace: true, port_range: …}).` },
     );
   }
   return b;
+}
+
+/** Source addresses outside 127.0.0.0/8 must be this machine's: binding anything else fails on every connect. */
+function checkLocalAddresses(scenario: Scenario, machine: Machine): void {
+  if (scenario.population === undefined) return;
+  const local = machine.localAddresses ?? new Set(Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address)));
+  const missing = new Set<string>();
+  for (const a of assignPopulation(scenario.population, scenario.clients).address) if (!a.startsWith('127.') && !local.has(a)) missing.add(a);
+  if (missing.size === 0) return;
+  const list = [...missing].slice(0, 5).join(', ');
+  throw new WsherdError('WSH_ERR_INVALID_INPUT', `The population uses ${missing.size} address${missing.size === 1 ? '' : 'es'} this machine does not have (${list}${missing.size > 5 ? ', …' : ''}).`, {
+    hint: 'Clients can only come from addresses on a local interface; add them (ip addr add … dev …) or name addresses this machine has.',
+  });
 }

@@ -18,7 +18,7 @@ import { WsherdError, isWsherdError } from '../errors.js';
 import { buildResults } from './build-results.js';
 import { describeEnvironment } from './environment.js';
 import { checkBudget } from './preflight.js';
-import { fdLimit, portRange } from '../probes/proc.js';
+import { fdLimit, portRange, twReuse } from '../probes/proc.js';
 import { startProbeSampler, type ProbeSampler, type ProbeSeries } from '../probes/sampler.js';
 
 export interface RunOptions {
@@ -47,7 +47,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const scenario = opts.workers === undefined ? opts.scenario : { ...opts.scenario, workers: opts.workers };
   const events = opts.events ?? new RunEvents();
   // Before anything opens a socket: a scenario that does not fit the generator would measure wsherd, not the target.
-  checkBudget(scenario, { fdLimit: fdLimit(), portRange: portRange() });
+  checkBudget(scenario, { fdLimit: fdLimit(), portRange: portRange(), twReuse: twReuse() });
   const startedAt = now();
   const outDir = path.resolve(opts.outDir ?? scenario.out ?? defaultOutDir(scenario.name, startedAt));
   // Before the first socket opens: a run whose results cannot be written is not worth starting.
@@ -68,6 +68,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   let proxyIdle: { fds: number; fdLimit: number } | undefined;
   let sampler: ProbeSampler | undefined;
   let probes: ProbeSeries | undefined;
+  let loadOrigin: number | undefined;
   try {
     let url: string;
     if (scenario.lab) {
@@ -83,6 +84,8 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       });
     } else if (scenario.target) {
       url = scenario.target.url;
+      // Against a target only the client side can be seen: the generator's own sockets towards it, by state.
+      sampler = startProbeSampler({ components: [], ports: [targetPort(url)] });
     } else {
       throw new WsherdError('WSH_ERR_INVALID_INPUT', 'The scenario has neither `lab` nor `target`.');
     }
@@ -95,6 +98,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       events,
     });
     aggregator = outcome.aggregator;
+    loadOrigin = outcome.startedAt.getTime();
     workers = outcome.workers;
     ({ status, statusReason } = finalStatus(outcome.status, outcome.reason, stop.signal, labFailure));
     if (lab && labFailure === undefined) labStats = await lab.stats().catch(() => undefined);
@@ -108,7 +112,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     // Before lab.stop(): the teardown's closing sockets are not part of the run.
-    probes = sampler?.stop();
+    probes = sampler?.stop(loadOrigin);
     await lab?.stop();
   }
 
@@ -160,6 +164,11 @@ function failureReason(err: unknown, labFailure: string | undefined): string {
 function abortReason(signal: AbortSignal): string {
   const r: unknown = signal.reason;
   return typeof r === 'string' ? `stopped by ${r}` : 'stopped';
+}
+
+function targetPort(url: string): number {
+  const u = new URL(url);
+  return u.port !== '' ? Number(u.port) : u.protocol === 'wss:' || u.protocol === 'https:' ? 443 : 80;
 }
 
 /**

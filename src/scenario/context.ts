@@ -178,8 +178,8 @@ export function readNumber(ctx: Context, field: Field, range: Range): number | u
   return checkRange(ctx, field, v, range);
 }
 
-/** A duration with a unit (`5s`), in ms; must be greater than zero. */
-export function readDuration(ctx: Context, field: Field): number | undefined {
+/** A duration with a unit (`5s`), in ms; greater than zero unless `allowZero`, and at least `minMs` when given. */
+export function readDuration(ctx: Context, field: Field, opts: { minMs?: number; allowZero?: boolean } = {}): number | undefined {
   const v = scalarValue(field);
   if (typeof v === 'number') {
     ctx.report(field.at, field.path, `${field.path} has no unit (${v})`, BARE_NUMBER_HINT);
@@ -191,8 +191,12 @@ export function readDuration(ctx: Context, field: Field): number | undefined {
     ctx.report(field.at, field.path, `${field.path} ${parsed.error}`, parsed.hint);
     return undefined;
   }
-  if (parsed.ms <= 0) {
+  if (parsed.ms < 0 || (parsed.ms === 0 && opts.allowZero !== true)) {
     ctx.report(field.at, field.path, `${field.path} must be longer than 0 ("${v}")`);
+    return undefined;
+  }
+  if (opts.minMs !== undefined && parsed.ms < opts.minMs) {
+    ctx.report(field.at, field.path, `${field.path} must be at least ${opts.minMs} ms ("${v}")`, `e.g. ${field.path.split('.').pop() ?? 'it'}: ${Math.max(1, opts.minMs / 1000)}s`);
     return undefined;
   }
   return parsed.ms;

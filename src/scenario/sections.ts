@@ -16,11 +16,14 @@ import { readLimits } from './limits.js';
 export const LAB_KEYS = ['backends', 'proxy'] as const;
 export const BACKENDS_KEYS = ['count', 'kind', 'host', 'socketio', 'limits'] as const;
 export const PROXY_KEYS = ['strategy', 'mode', 'host', 'options', 'tls', 'store', 'sources', 'maxconn', 'workers', 'limits'] as const;
-export const BEHAVIOR_KEYS = ['engine', 'session', 'messages_per_second', 'payload_bytes', 'close', 'connect_timeout', 'handshake_timeout', 'message_timeout'] as const;
+export const BEHAVIOR_KEYS = ['engine', 'session', 'messages_per_second', 'payload_bytes', 'close', 'connect_timeout', 'handshake_timeout', 'message_timeout', 'lifetime', 'think_time'] as const;
+
+/** A connection shorter than this measures the connect path, not a WebSocket; it also bounds the events a worker plans. */
+export const MIN_LIFETIME_MS = 100;
 
 export const BACKEND_KINDS: readonly BackendKind[] = ['ws', 'socketio'];
 export const PROXY_MODES: readonly ProxyMode[] = ['l4', 'l7'];
-export const CLOSERS: readonly Closer[] = ['client', 'server'];
+export const CLOSERS: readonly Closer[] = ['client', 'server', 'client-fin'];
 
 /** Each backend is its own process on this machine; beyond this the lab measures the scheduler, not the balancer. */
 export const MAX_BACKENDS = 256;
@@ -180,9 +183,23 @@ export function readBehavior(ctx: Context, field: Field | undefined): Behavior |
     handshakeTimeoutMs: read('handshake_timeout', d.handshakeTimeoutMs, (v) => readDuration(ctx, v)),
     messageTimeoutMs: read('message_timeout', d.messageTimeoutMs, (v) => readDuration(ctx, v)),
   };
+  const lifetimeField = f.get('lifetime');
+  const thinkField = f.get('think_time');
+  const lifetimeMs = lifetimeField === undefined ? null : readDuration(ctx, lifetimeField, { minMs: MIN_LIFETIME_MS });
+  const thinkTimeMs = thinkField === undefined ? null : readDuration(ctx, thinkField, { allowZero: true });
+  if (thinkField !== undefined && lifetimeField === undefined) {
+    ctx.report(thinkField.at, thinkField.path, `${thinkField.path} applies between connections of a slot, which needs behavior.lifetime`, 'add behavior.lifetime (e.g. lifetime: 2s), or remove think_time');
+  }
   const engine = readEngine(ctx, f.get('engine'));
   const sessionField = f.get('session');
   const session = engine === 'ws' && sessionField === undefined ? null : readSessionOptions(ctx, sessionField, engine);
-  if (engine === undefined || session === undefined || Object.values(behavior).some((v) => v === undefined)) return undefined;
-  return { ...(behavior as Behavior), ...(engine === 'ws' ? {} : { engine }), ...(session === null ? {} : { session }) };
+  if (engine === undefined || session === undefined || lifetimeMs === undefined || thinkTimeMs === undefined) return undefined;
+  if (Object.values(behavior).some((v) => v === undefined) || (thinkField !== undefined && lifetimeField === undefined)) return undefined;
+  return {
+    ...(behavior as Behavior),
+    ...(engine === 'ws' ? {} : { engine }),
+    ...(session === null ? {} : { session }),
+    ...(lifetimeMs === null ? {} : { lifetimeMs }),
+    ...(thinkTimeMs === null ? {} : { thinkTimeMs }),
+  };
 }

@@ -76,6 +76,30 @@ export interface NetworkSpec {
   tcpTwReuse?: 0 | 1 | 2;
 }
 
+/**
+ * A set of IPv4 source addresses, kept compact (a /10 would be millions of strings): `count` addresses starting at
+ * `first` (a 32-bit address), `stride` apart; or an explicit list.
+ */
+export type AddressSet = { first: number; count: number; stride: number } | { list: string[] };
+
+/** One group of a client population: a share of the clients and the addresses they come from. */
+export interface PopulationGroup {
+  /** Shown in reports; default `g1`, `g2`, … in file order. */
+  name: string;
+  /** Fraction of the clients, 0 < share ≤ 1; the shares of all groups add up to 1. */
+  share: number;
+  addresses: AddressSet;
+  /** How the group's clients spread over its addresses: evenly (uniform) or by Zipf's law (a few addresses carry most). */
+  distribution: 'uniform' | 'zipf';
+  /** Zipf exponent s (P(rank r) ∝ 1/r^s). Default 1. */
+  zipfS: number;
+}
+
+/** `population:` — where clients come from. Each client keeps its address across reconnects. */
+export interface PopulationSpec {
+  groups: PopulationGroup[];
+}
+
 /** One approach of a comparison: a name and the lab proxy to run it with. */
 export interface CompareEntry {
   name: string;
@@ -107,7 +131,14 @@ export interface PhaseSegment {
   rate?: number;
 }
 
-export type Closer = 'client' | 'server';
+/**
+ * How a planned end goes. `client`: the client starts the WebSocket closing handshake; per RFC 6455 the server then
+ * closes TCP first, so the server side holds TIME_WAIT. `server`: the client asks a reference backend to close.
+ * `client-fin`: the client closes TCP without a closing handshake (a tab or app going away), so the client sends the
+ * first FIN and holds TIME_WAIT — and a proxy relaying it closes its upstream connection first, holding TIME_WAIT on
+ * its own ephemeral ports: the churn that depletes a balancer's upstream ports.
+ */
+export type Closer = 'client' | 'server' | 'client-fin';
 
 /**
  * How a client talks: `ws` (a plain WebSocket, the default), `socketio` (socket.io-client as an application uses
@@ -143,8 +174,12 @@ export interface Behavior {
   messagesPerSecond: number;
   /** Bytes per message (UTF-8 text frame including wsherd's small header). */
   payloadBytes: number;
-  /** Who closes first when a client's time is up; the side that closes first holds TIME_WAIT. */
+  /** How a connection's planned end goes (see Closer). */
   close: Closer;
+  /** Churn: each connection of a slot lives this long, then the slot connects again (after thinkTimeMs). Absent: one connection per open period. */
+  lifetimeMs?: number;
+  /** With lifetimeMs: the pause between a connection's end and the slot's next connect. Default 0. */
+  thinkTimeMs?: number;
   /** TCP connect timeout. Default 5000 ms. */
   connectTimeoutMs: number;
   /** WebSocket handshake timeout (from TCP connected to 101). Default 5000 ms. */
@@ -179,6 +214,8 @@ export interface Scenario {
   network?: NetworkSpec;
   /** Peak number of concurrent clients (client slots). */
   clients: number;
+  /** Source addresses of the clients, by group. Absent: the OS picks (one address). */
+  population?: PopulationSpec;
   phases: PhaseSegment[];
   behavior: Behavior;
   thresholds: ThresholdSpec[];

@@ -4,15 +4,16 @@
  * file has no problem at all.
  */
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
-import type { CompareEntry, LabSpec, NetworkSpec, PhaseSegment, Scenario, TargetSpec, ThresholdSpec } from './types.js';
+import type { CompareEntry, LabSpec, NetworkSpec, PhaseSegment, PopulationSpec, Scenario, TargetSpec, ThresholdSpec } from './types.js';
 import { readNetwork } from './network.js';
 import { readCompare } from './compare.js';
+import { readPopulation } from './population.js';
 import { type Context, type Field, childPath, describe, readInteger, readSection, readString, reportMissing } from './context.js';
 import { readBehavior, readLab, readTarget } from './sections.js';
 import { readPhases } from './phases.js';
 import { parseThreshold } from './thresholds.js';
 
-export const ROOT_KEYS = ['name', 'lab', 'target', 'clients', 'workers', 'phases', 'behavior', 'thresholds', 'out', 'compare', 'network'] as const;
+export const ROOT_KEYS = ['name', 'lab', 'target', 'clients', 'workers', 'phases', 'behavior', 'thresholds', 'out', 'compare', 'network', 'population'] as const;
 
 /** Worker processes beyond this are a typo, not a plan (each is a Node process with its own heap). */
 export const MAX_WORKERS = 256;
@@ -46,11 +47,13 @@ export function validateRoot(ctx: Context, root: Node | null): Scenario | undefi
   const compareField = f.get('compare');
   const networkField = f.get('network');
   const network = networkField === undefined ? undefined : readNetwork(ctx, networkField, f.has('target'));
+  const populationField = f.get('population');
+  const population = populationField === undefined ? undefined : readPopulation(ctx, populationField, !f.has('target'));
   const compare = compareField === undefined ? undefined : readCompare(ctx, compareField, where !== undefined && 'lab' in where ? where.lab : undefined, f.has('target'));
 
   if (ctx.problems.length > 0 || name === undefined || where === undefined || clients === undefined) return undefined;
   if (phases === undefined || behavior === undefined || thresholds === undefined) return undefined;
-  return assemble({ name, ...where, clients, workers, phases, behavior, thresholds, out, compare, network });
+  return assemble({ name, ...where, clients, workers, phases, behavior, thresholds, out, compare, network, population });
 }
 
 interface Parts {
@@ -65,6 +68,7 @@ interface Parts {
   out: string | undefined;
   compare: CompareEntry[] | undefined;
   network: NetworkSpec | undefined;
+  population: PopulationSpec | undefined;
 }
 
 /** Builds the Scenario without `undefined`-valued optional keys, so it serializes and compares cleanly. */
@@ -76,6 +80,7 @@ function assemble(p: Parts): Scenario {
   if (p.out !== undefined) scenario.out = p.out;
   if (p.compare !== undefined) scenario.compare = p.compare;
   if (p.network !== undefined) scenario.network = p.network;
+  if (p.population !== undefined) scenario.population = p.population;
   return scenario;
 }
 

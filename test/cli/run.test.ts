@@ -65,6 +65,25 @@ describe('wsherd run (the real binary)', () => {
     assert.match(res.stdout, /^Limits\nFailures began at \d+ open connections/m);
   });
 
+  test('port depletion: clients churn through one upstream source; the proxy runs out of ports when the schedule says', { timeout: 60_000 }, async () => {
+    const out = tmp();
+    const res = await runCli(['run', fixture('tiny-port-depletion.yaml'), '--out', out]);
+    assert.equal(res.code, 0, res.stderr + res.stdout);
+    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
+    const proxy = results.lab.stats.proxy;
+    const noPorts = (proxy.errors.upstream_connect_EADDRNOTAVAIL ?? 0) + (proxy.errors.upstream_connect_EADDRINUSE ?? 0);
+    assert.ok(noPorts > 0, JSON.stringify(proxy.errors));
+    assert.equal(proxy.backends[0].health, 'up', 'the proxy\'s own port exhaustion never takes the backend down');
+    const ports = results.analysis.cliff.ports;
+    assert.equal(ports.local, '127.0.0.2');
+    assert.equal(ports.range, 200);
+    assert.ok(Math.abs(results.analysis.cliff.deviation) <= 0.05, results.analysis.cliff.diagnosis);
+    assert.ok(Math.abs(results.analysis.cliff.atSecond - ports.predictedSecond) <= 1, results.analysis.cliff.diagnosis);
+    assert.equal(results.analysis.forensics[0].side, 'proxy');
+    assert.equal(results.backends.population.groups[0].addresses, 20);
+    assert.match(res.stdout, /^Limits\nThe proxy ran out of local ports towards 127\.0\.0\.1:\d+ at second \d+ on 127\.0\.0\.2/m);
+  });
+
   test('network.namespace: the run re-executes inside unshare --net with its own port range; nothing outlives it', { timeout: 60_000 }, async () => {
     const out = tmp();
     const res = await runCli(['run', fixture('tiny-netns.yaml'), '--out', out, '--quiet']);

@@ -333,7 +333,7 @@ describe('HTML report in headless Chromium (file://, offline)', { skip: SKIP, ti
     assert.deepEqual(log.problems, [], 'the page logged no error, warning or issue');
   });
 
-  test('a lab run with probes: the limits charts (fds per component, sockets by state) are drawn, with no console error', { timeout: 25_000 }, async () => {
+  test('a lab run with probes: the limits charts (fds per component, sockets by state, ports per pair) are drawn, with no console error', { timeout: 25_000 }, async () => {
     const withProbes = sampleResults();
     const t = withProbes.series.map((p) => p.t);
     withProbes.probes = {
@@ -342,14 +342,21 @@ describe('HTML report in headless Chromium (file://, offline)', { skip: SKIP, ti
       series: t.map((s, i) => ({
         t: s,
         components: { proxy: { fds: 20 + i * 30, fdLimit: 1024, rssBytes: 50e6 }, b1: { fds: 15 + i * 15, fdLimit: 20000, rssBytes: 40e6 } },
-        pairs: [{ local: '127.0.0.1', remote: '127.0.0.1:9001', established: i * 15, timeWait: i * 3, other: 0 }],
+        pairs: [
+          { local: '127.0.0.1', remote: '127.0.0.1:9001', established: i * 15, timeWait: i * 3, other: 0 },
+          // The accepting side's view of the same connections: not a pair that holds ports, so not charted per pair.
+          { local: '127.0.0.1:9001', remote: '127.0.0.1', established: i * 15, timeWait: 0, other: 0 },
+        ],
       })),
     };
+    const cliff = withProbes.analysis?.cliff;
+    if (cliff !== undefined) cliff.ports = { local: '127.0.0.1', remote: '127.0.0.1:9001', range: 1000, pairs: 1, proxyHoldsTimeWait: true, predictedPeak: 1000, predictedSecond: 3, sustainable: 0, formula: 'f', heldAtFailure: 990, peakHeld: 990, deviation: -0.01 };
     const file = await writeHtmlReport(path.join(root, 'probes'), withProbes);
     const b = browser as Browser;
     const log = await b.open(pathToFileURL(file).href);
     const facts = await b.evaluate<PageFacts>(log.sessionId, INSPECT);
-    assert.equal(facts.rendered, 'connections latency backends generator fds ports');
+    assert.equal(facts.rendered, 'connections latency backends generator fds ports pairs');
+    assert.deepEqual(facts.charts['pairs']?.series.map((x) => x.label), ['127.0.0.1 → 127.0.0.1:9001', 'TIME_WAIT 127.0.0.1 → 127.0.0.1:9001']);
     assert.deepEqual(facts.charts['fds']?.series.map((x) => x.label), ['proxy fds', 'b1 fds']);
     assert.ok((facts.charts['ports']?.series[0]?.pixels ?? 0) > 50, JSON.stringify(facts.charts['ports']));
     assert.deepEqual(log.problems, []);

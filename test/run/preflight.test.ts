@@ -1,12 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WsherdError } from '../../src/errors.js';
-import { budgetOf, checkBudget } from '../../src/run/preflight.js';
+import { budgetOf, checkBudget, type Machine } from '../../src/run/preflight.js';
 import { parseScenario } from '../../src/scenario/load.js';
 
-const machine = { fdLimit: 20_000, portRange: [32768, 60999] as [number, number] };
+const machine: Machine = { fdLimit: 20_000, portRange: [32768, 60999] };
 const lab = (clients: number): string => `name: b\nclients: ${clients}\nlab:\n  backends: {count: 2}\n`;
-const rejects = (yaml: string, message: RegExp, hint: RegExp, m = machine): void => {
+const rejects = (yaml: string, message: RegExp, hint: RegExp, m: Machine = machine): void => {
   assert.throws(() => checkBudget(parseScenario(yaml, 'b.yaml'), m), (err: unknown) => {
     assert.ok(err instanceof WsherdError);
     assert.equal(err.code, 'WSH_ERR_INVALID_INPUT');
@@ -32,8 +32,31 @@ describe('pre-flight budget', () => {
   });
 
   test('more clients than local ports towards one destination', () => {
-    rejects(lab(30_000), /^30,000 concurrent clients need 30,000 local ports towards one destination, but one source address has 28,232 \(ip_local_port_range 32768-60999\)/, /Lower clients to 28,232/);
-    rejects(lab(1000), /^1,000 concurrent clients need 1,000 local ports/, /widen/, { fdLimit: 20_000, portRange: [40000, 40899] });
+    rejects(lab(30_000), /^30,000 concurrent clients need 30,000 local ports from one source address towards the target, but one source address has 28,232 \(ip_local_port_range 32768-60999\)/, /population: \{addresses: 2\}/);
+    rejects(lab(1000), /^1,000 concurrent clients need 1,000 local ports/, /widen the port range/, { fdLimit: 20_000, portRange: [40000, 40899] });
     assert.equal(checkBudget(parseScenario(lab(900), 'b.yaml'), { fdLimit: 20_000, portRange: [40000, 40999] }).portsPerSource, 1000);
+  });
+
+  test('a population spreads the clients over its addresses: the busiest address is what must fit', () => {
+    const small = { fdLimit: 20_000, portRange: [40000, 40999] as [number, number] };
+    const b = checkBudget(parseScenario(`${lab(3000)}population: {addresses: 4}\n`, 'b.yaml'), small);
+    assert.equal(b.clientsPerSource, 750);
+    rejects(`${lab(3000)}population: [{share: 0.5, addresses: 1}, {share: 0.5, addresses: 100}]\n`, /^1,500 concurrent clients need 1,500 local ports from the busiest source address of the population/, /2× as many in the busiest group/, small);
+  });
+
+  test('churn with client-fin holds TIME_WAIT on the generator unless the kernel may reuse it', () => {
+    const churn = `${lab(100)}behavior: {lifetime: 1s, close: client-fin}\n`;
+    const range = { fdLimit: 20_000, portRange: [40000, 40999] as [number, number] };
+    // 100 slots × 1 connection/s × 60 s = 6,000 ports in TIME_WAIT from one address.
+    rejects(churn, /^100 concurrent clients plus about 6,000 ports in TIME_WAIT from churn \(close: client-fin, 60 s each\) need 6,100 local ports/, /population: \{addresses: 7\}/, { ...range, twReuse: 0 });
+    assert.equal(checkBudget(parseScenario(churn, 'b.yaml'), { ...range, twReuse: 2 }).portsNeeded, 100, 'tcp_tw_reuse 2 reuses loopback TIME_WAIT');
+    assert.equal(checkBudget(parseScenario(`${lab(100)}behavior: {lifetime: 1s}\n`, 'b.yaml'), { ...range, twReuse: 0 }).portsNeeded, 100, 'with a closing handshake the server closes first');
+    assert.equal(checkBudget(parseScenario(`${churn}population: {addresses: 10}\n`, 'b.yaml'), { ...range, twReuse: 0 }).portsNeeded, 610);
+  });
+
+  test('population addresses this machine does not have are refused before the run', () => {
+    const yaml = 'name: b\nclients: 10\ntarget: ws://127.0.0.1:9/\npopulation: {addresses: [192.0.2.7, 127.0.0.2]}\n';
+    rejects(yaml, /^The population uses 1 address this machine does not have \(192\.0\.2\.7\)/, /local interface/, { ...machine, localAddresses: new Set(['10.0.0.1']) });
+    assert.equal(checkBudget(parseScenario(yaml, 'b.yaml'), { ...machine, localAddresses: new Set(['192.0.2.7']) }).clients, 10);
   });
 });
