@@ -27,7 +27,7 @@ const fmt = (n: number): string => n.toLocaleString('en-US');
 export function attributeFailures(r: Results): Attribution[] {
   const left = new Map(Object.entries(r.summary.errors.byCode).filter(([, n]) => n > 0));
   const out: Attribution[] = [];
-  const take = (pred: (code: string) => boolean, side: Side, cause: string, evidence?: string, limit = Infinity): void => {
+  const take = (pred: (code: string) => boolean, side: Side, cause: string, evidence?: string, limit = Infinity): number => {
     const codes: string[] = [];
     let count = 0;
     for (const [code, n] of [...left]) {
@@ -39,6 +39,7 @@ export function attributeFailures(r: Results): Attribution[] {
       else left.set(code, n - used);
     }
     if (count > 0) out.push({ side, cause, count, codes, ...(evidence === undefined ? {} : { evidence }) });
+    return count;
   };
 
   const workers = r.generator.workers;
@@ -55,8 +56,16 @@ export function attributeFailures(r: Results): Attribution[] {
     const noPorts = sum(['upstream_connect_EADDRNOTAVAIL', 'upstream_connect_EADDRINUSE']);
     const backendRefused = sum(['upstream_connect_failed', 'no_backend', 'no_backend_after_retry']);
     const clientSide = (c: string): boolean => !STICKY.test(c) && !c.startsWith('disconnect_') && c !== 'cancelled';
+    // An L7 proxy that refuses says why (x-wsherd-reason); that answer is the proxy's verdict on itself.
+    let portsExplained = 0;
+    for (const code of ['http_502', 'http_503']) {
+      const reason = /x-wsherd-reason: ([\w-]+)/.exec(r.summary.errors.samples?.[code] ?? '')?.[1];
+      if (reason === undefined) continue;
+      const n = take((c) => c === code, 'proxy', `answered ${code.slice(5)} (${reason})`, `x-wsherd-reason: ${reason}`);
+      if (reason === 'upstream-ports-exhausted') portsExplained += n;
+    }
     take(clientSide, 'proxy', 'out of file descriptors: it refused accepts at its limit', `proxy accept refusals ${fmt(fdRefused)}; fds ${fmt(proxy.process.fds)} of ${fmt(proxy.process.fdLimit)} at the end`, fdRefused);
-    take(clientSide, 'proxy', 'no free local port towards a backend (upstream ports exhausted)', `proxy upstream_connect_EADDRNOTAVAIL/EADDRINUSE ${fmt(noPorts)}`, noPorts);
+    take(clientSide, 'proxy', 'no free local port towards a backend (upstream ports exhausted)', `proxy upstream_connect_EADDRNOTAVAIL/EADDRINUSE ${fmt(noPorts)}`, noPorts - portsExplained);
     take(clientSide, 'backend', 'refused or did not answer the proxy\'s connect', `proxy upstream_connect_failed/no_backend ${fmt(backendRefused)}`, backendRefused);
     take((c) => STICKY.test(c), 'proxy', 'not sticky: a session\'s request reached a backend that did not issue its id');
   } else {

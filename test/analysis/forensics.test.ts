@@ -24,6 +24,15 @@ describe('attributeFailures', () => {
     ]);
   });
 
+  test('an L7 proxy\'s 503 with its reason header is the proxy\'s own verdict, named', () => {
+    const r = sampleResults();
+    r.summary.errors.byCode = { http_503: 6, ECONNRESET: 1 };
+    r.summary.errors.samples = { http_503: 'HTTP 503 instead of 101 (x-wsherd-reason: upstream-ports-exhausted)' };
+    r.lab = { components: [], stats: { backends: [], proxy: proxyStats({ upstream_connect_EADDRNOTAVAIL: 6 }) } };
+    const got = attributeFailures(r).map((a) => [a.side, a.count, a.codes.join('+'), a.cause]);
+    assert.deepEqual(got, [['proxy', 6, 'http_503', 'answered 503 (upstream-ports-exhausted)'], ['target', 1, 'ECONNRESET', 'not explained by the lab\'s own counters']]);
+  });
+
   test('an external target: what the client saw, nothing blamed on a lab', () => {
     const r = sampleResults();
     delete r.lab;
