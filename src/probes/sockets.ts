@@ -206,7 +206,7 @@ export function decodeAddress(hex: string): string {
 }
 
 /** RFC 5952: lowercase, no leading zeros, the longest run of two or more zero groups (first if tied) as `::`. */
-function formatIpv6(groups: number[]): string {
+export function formatIpv6(groups: readonly number[]): string {
   let bestStart = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {
