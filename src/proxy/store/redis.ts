@@ -6,48 +6,34 @@
  * Failure policy: the proxy must never wait on Redis. When the connection is down, commands reject at once
  * with code UNAVAILABLE (the strategy falls back to its hash), a command unanswered within
  * commandTimeoutMs rejects with TIMEOUT, and the connection is re-established in the background with
- * back-off from 100 ms doubling to 2 s.
+ * back-off from 100 ms doubling to 2 s (all of which is RedisLink's, in redis-link.ts).
  */
 import { WsherdError } from '../../errors.js';
-import { RespConnection, RespReplyError, type RespValue } from './resp.js';
+import { RedisLink, type RedisTarget } from './redis-link.js';
+import { RespReplyError, type RespValue } from './resp.js';
 import { StoreError, type OpenStoreOptions, type StickyStore } from './types.js';
 
-/** Where and how to reach Redis, parsed from a redis:// URL. */
-export interface RedisTarget {
-  host: string;
-  port: number;
-  db: number;
-  username?: string;
-  password?: string;
-  /** The URL without its password, for messages. */
-  display: string;
-}
-
-const BACKOFF_MIN_MS = 100;
-const BACKOFF_MAX_MS = 2000;
+export type { RedisTarget } from './redis-link.js';
 
 export class RedisStore implements StickyStore {
   readonly kind = 'redis' as const;
-  private conn: RespConnection | undefined;
+  private readonly link: RedisLink;
   private readonly prefix: string;
   private readonly connectTimeoutMs: number;
-  private readonly commandTimeoutMs: number;
   private readonly seen = new Set<string>();
   private counts: Record<string, number> = {};
   private readonly errorCounts: Record<string, number> = {};
   private refreshTimer: NodeJS.Timeout | undefined;
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private backoffMs = BACKOFF_MIN_MS;
   private refreshing: Promise<void> | undefined;
-  private closed = false;
 
-  private constructor(
-    private readonly target: RedisTarget,
-    opts: OpenStoreOptions,
-  ) {
+  private constructor(target: RedisTarget, opts: OpenStoreOptions) {
     this.prefix = opts.prefix ?? 'wsherd:';
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 2000;
-    this.commandTimeoutMs = opts.commandTimeoutMs ?? 1000;
+    this.link = new RedisLink(target, {
+      connectTimeoutMs: this.connectTimeoutMs,
+      commandTimeoutMs: opts.commandTimeoutMs ?? 1000,
+      onError: (code) => this.count(code),
+    });
     for (const t of opts.tables ?? []) this.seen.add(t);
   }
 
@@ -55,7 +41,7 @@ export class RedisStore implements StickyStore {
   static async open(target: RedisTarget, opts: OpenStoreOptions = {}): Promise<RedisStore> {
     const store = new RedisStore(target, opts);
     try {
-      store.attach(await store.handshake());
+      await store.link.connect();
     } catch (err) {
       throw startupError(target, store.connectTimeoutMs, err);
     }
@@ -73,7 +59,7 @@ export class RedisStore implements StickyStore {
 
   set(table: string, key: string, value: string, ttlMs: number): Promise<void> {
     this.seen.add(table);
-    if (this.conn === undefined) return this.unavailable();
+    if (!this.link.connected) return this.link.notConnected();
     const ttl = Math.max(1, Math.ceil(ttlMs));
     const a = this.cmd(['SET', this.key(table, key), value, 'PX', String(ttl)]);
     const b = this.cmd(['ZADD', this.index(table), String(Date.now() + ttl), key]);
@@ -82,7 +68,7 @@ export class RedisStore implements StickyStore {
 
   delete(table: string, key: string): Promise<void> {
     this.seen.add(table);
-    if (this.conn === undefined) return this.unavailable();
+    if (!this.link.connected) return this.link.notConnected();
     const a = this.cmd(['DEL', this.key(table, key)]);
     const b = this.cmd(['ZREM', this.index(table), key]);
     return Promise.all([a, b]).then(() => undefined);
@@ -99,7 +85,7 @@ export class RedisStore implements StickyStore {
   /** Drops expired members from each known table's index and caches its cardinality (runs about once a second). */
   refreshSizes(): Promise<void> {
     if (this.refreshing !== undefined) return this.refreshing;
-    if (this.conn === undefined || this.seen.size === 0) return Promise.resolve();
+    if (!this.link.connected || this.seen.size === 0) return Promise.resolve();
     const tables = [...this.seen];
     const now = String(Date.now());
     const cards = tables.map((t) => {
@@ -118,11 +104,8 @@ export class RedisStore implements StickyStore {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
     if (this.refreshTimer !== undefined) clearInterval(this.refreshTimer);
-    if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
-    this.conn?.close();
-    this.conn = undefined;
+    this.link.close();
   }
 
   private key(table: string, key: string): string {
@@ -137,64 +120,8 @@ export class RedisStore implements StickyStore {
     this.errorCounts[code] = (this.errorCounts[code] ?? 0) + 1;
   }
 
-  private unavailable(): Promise<never> {
-    const code = this.closed ? 'CLOSED' : 'UNAVAILABLE';
-    this.count(code);
-    return Promise.reject(new StoreError(code, `Redis at ${this.target.display} is not connected`));
-  }
-
   private cmd(args: string[]): Promise<RespValue> {
-    return this.conn === undefined ? this.unavailable() : this.conn.send(args);
-  }
-
-  /** connect → AUTH → SELECT → PING, all within connectTimeoutMs (a port that accepts but never answers must not hang us). */
-  private async handshake(): Promise<RespConnection> {
-    const deadline = Date.now() + this.connectTimeoutMs;
-    const { host, port, db, username, password } = this.target;
-    const conn = await RespConnection.open(host, port, this.connectTimeoutMs, this.commandTimeoutMs);
-    const left = Math.max(1, deadline - Date.now());
-    const steps: Promise<RespValue>[] = [];
-    if (password !== undefined) steps.push(conn.send(username ? ['AUTH', username, password] : ['AUTH', password], left));
-    if (db !== 0) steps.push(conn.send(['SELECT', String(db)], left));
-    steps.push(conn.send(['PING'], left));
-    try {
-      await Promise.all(steps);
-    } catch (err) {
-      conn.close();
-      throw err;
-    }
-    return conn;
-  }
-
-  private attach(conn: RespConnection): void {
-    this.conn = conn;
-    this.backoffMs = BACKOFF_MIN_MS;
-    conn.onReplyError = (code) => this.count(code);
-    conn.onClose = (code) => {
-      this.conn = undefined;
-      this.count(code);
-      this.scheduleReconnect();
-    };
-  }
-
-  private scheduleReconnect(): void {
-    if (this.closed || this.reconnectTimer !== undefined) return;
-    this.reconnectTimer = setTimeout(() => {
-      this.handshake().then(
-        (conn) => {
-          this.reconnectTimer = undefined;
-          if (this.closed) conn.close();
-          else this.attach(conn);
-        },
-        (err: unknown) => {
-          this.reconnectTimer = undefined;
-          this.count(err instanceof StoreError ? err.code : 'ERROR');
-          this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
-          this.scheduleReconnect();
-        },
-      );
-    }, this.backoffMs);
-    this.reconnectTimer.unref();
+    return this.link.send(args);
   }
 }
 

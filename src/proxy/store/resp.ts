@@ -1,7 +1,7 @@
 /**
  * A minimal RESP2 client over node:net (no dependency): an incremental reply parser and one pipelined
  * connection. Commands are written immediately and replies are matched in FIFO order, which is exactly
- * what Redis guarantees per connection. Reconnecting is the caller's job (see redis.ts).
+ * what Redis guarantees per connection. Reconnecting is the caller's job (see redis-link.ts).
  */
 import net from 'node:net';
 import { StoreError } from './types.js';
