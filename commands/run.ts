@@ -45,7 +45,7 @@ Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5
       return undefined;
     }
     if (scenario.compare !== undefined && !this.jsonEnabled()) {
-      process.stderr.write(`Note: this scenario lists ${scenario.compare.length} approaches under compare:; run runs lab.proxy only (${scenario.lab?.proxy.strategy ?? '?'}). All of them: wsherd compare ${args.scenario}\n`);
+      process.stderr.write(`Note: this scenario lists ${scenario.compare.length} approaches under compare:; run runs the lab as written (${scenario.lab?.approach === undefined || scenario.lab.approach === 'proxy' ? `proxy: ${scenario.lab?.proxy.strategy ?? '?'}` : scenario.lab.approach}). All of them: wsherd compare ${args.scenario}\n`);
     }
     const events = new RunEvents();
     const color = useColor(process.stderr);

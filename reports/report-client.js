@@ -122,6 +122,9 @@
   }
   if (cliff && cliff.measured != null) cliffMarks.push({ y: cliff.measured, scale: 'open', color: '#dc2626', label: 'measured cliff ' + num(cliff.measured, 0) });
   if (cliff && cliff.atSecond != null) cliffMarks.push({ x: cliff.atSecond, color: '#dc2626', label: 'first failure' });
+  (data.results.faults || []).forEach(function (f) {
+    if (f.ok && f.appliedAt != null) cliffMarks.push({ x: f.appliedAt, color: '#ea580c', dash: true, label: f.action + ' ' + (f.backend || '') });
+  });
   draw('connections', [
     line('open', PALETTE[0], 'open', count, { fill: 'rgba(37,99,235,0.08)' }),
     line('new/s', PALETTE[1], 'rate', rate),
@@ -140,6 +143,13 @@
   if (c.backendIds.length > 0) {
     draw('backends', c.backendIds.map(function (id, i) { return line(id, PALETTE[i % PALETTE.length], 'open', count); }),
       c.backendsOpen, [xAxis(), yAxis('open', 'open connections', 3, count)]);
+  }
+
+  if (c.peakToAverage && hasValues(c.peakToAverage)) {
+    draw('skew', [
+      line('busiest / average', PALETTE[2], 'ratio', function (v) { return num(v, 2); }, { spanGaps: false }),
+      line('Jain fairness', PALETTE[1], 'jain', function (v) { return num(v, 3); }, { spanGaps: false }),
+    ], [c.peakToAverage, c.jain], [xAxis(), yAxis('ratio', 'busiest / average', 3, function (v) { return num(v, 1); }), yAxis('jain', 'Jain (1 = even)', 1, function (v) { return num(v, 2); })]);
   }
 
   draw('generator', [

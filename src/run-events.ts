@@ -25,12 +25,14 @@ export interface Progress {
 export interface RunEventMap {
   /** The lab is up (lab runs only). */
   lab: [components: LabComponent[]];
-  /** Workers are forked and ready; load starts. */
-  start: [info: { workers: number; clients: number; url: string; plannedMs: number }];
+  /** Workers are forked and ready; load starts. startAt: epoch ms of the run's second 0 (a moment after this event). */
+  start: [info: { workers: number; clients: number; url: string; plannedMs: number; startAt: number }];
   /** Once per second of the run, after the workers' buckets for that second are merged. */
   progress: [progress: Progress];
   /** Something the user should know that is not an error (e.g. worker count adjusted). */
   warning: [message: string];
+  /** Something that happened as planned and is worth a line in the progress (a fault applied). */
+  notice: [message: string];
   /** The run is over (complete, aborted or failed); results are final. */
   done: [results: Results];
 }

@@ -23,6 +23,8 @@ const GENERATOR_PORTS = new Set(['EADDRNOTAVAIL', 'EADDRINUSE']);
 const STICKY = /^(unknown_sid|misroute)/;
 const SETUP = new Set(['not_socketio', 'polling_refused', 'tls_self_signed', 'invalid_url']);
 const fmt = (n: number): string => n.toLocaleString('en-US');
+/** What clients see of a backend that dies or hangs: resets, refusals, abnormal closes, timeouts. */
+const FAULT_CODES = /^(ECONNRESET|ECONNREFUSED|EPIPE|close_100[16]|connect_timeout|handshake_timeout|http_50[234])$/;
 
 export function attributeFailures(r: Results): Attribution[] {
   const left = new Map(Object.entries(r.summary.errors.byCode).filter(([, n]) => n > 0));
@@ -47,6 +49,16 @@ export function attributeFailures(r: Results): Attribution[] {
   take((c) => GENERATOR_FDS.has(c), 'generator', 'out of file descriptors: its own limit, not the target\'s', worst ? `a worker reached ${fmt(worst.maxFds)} of ${fmt(worst.fdLimit)} fds` : undefined);
   take((c) => GENERATOR_PORTS.has(c), 'generator', 'no free local port towards the target (ephemeral ports, TIME_WAIT)', `port range ${r.environment.portRange.join('-')}`);
   take((c) => SETUP.has(c), 'target', 'not what the scenario expects (URL, path, transports or certificate)');
+
+  // What the scenario did on purpose: failures after a backend was killed or stopped are that fault's doing.
+  for (const fault of r.faults ?? []) {
+    if (!fault.ok || (fault.action !== 'kill' && fault.action !== 'stop') || fault.appliedAt === null) continue;
+    const from = Math.floor(fault.appliedAt);
+    const after: Record<string, number> = {};
+    for (const p of r.series) if (p.t >= from) for (const [code, n] of Object.entries(p.errors)) after[code] = (after[code] ?? 0) + n;
+    const total = Object.entries(after).filter(([c]) => FAULT_CODES.test(c)).reduce((n, [, v]) => n + v, 0);
+    take((c) => FAULT_CODES.test(c) && (after[c] ?? 0) > 0, 'backend', `${fault.action === 'kill' ? 'killed' : 'stopped'} by the scenario at ${fault.atSecond}s (${fault.backend ?? '?'})`, `fault: ${fault.detail}`, total);
+  }
 
   const proxy = r.lab?.stats?.proxy;
   if (proxy !== undefined) {

@@ -13,7 +13,7 @@ export type MetricKind = 'ms' | 'fraction' | 'count' | 'ratio';
 const LATENCY_STATS = ['p50', 'p90', 'p95', 'p99', 'p999', 'min', 'max', 'mean'] as const;
 type LatencyStatName = (typeof LATENCY_STATS)[number];
 const HISTOGRAMS: readonly HistogramName[] = ['connect', 'handshake', 'rtt', 'upgrade', 'ack', 'lookup'];
-const LATENCY_RE = /^(p50|p90|p95|p99|p999|min|max|mean)\((connect|handshake|rtt|upgrade|ack)\)$/;
+const LATENCY_RE = new RegExp(`^(p50|p90|p95|p99|p999|min|max|mean)\\((${HISTOGRAMS.join('|')})\\)$`);
 
 type Resolver = (r: Results) => number | null;
 

@@ -14,13 +14,25 @@ const COLUMNS: ReadonlyArray<[keyof ApproachMetrics, string, (v: number) => stri
   ['upgradeRate', 'upgrades done', (v) => fmtPct(v)],
   ['affinityRate', 'reconnect affinity', (v) => fmtPct(v)],
   ['peakToAverage', 'peak / average', (v) => fmtRatio(v)],
+  ['jain', 'Jain fairness', (v) => v.toFixed(3)],
   ['connectP99', 'p99 connect', (v) => fmtMs(v)],
+  ['lookupP99', 'p99 lookup', (v) => fmtMs(v)],
+  ['remap', 'came back elsewhere', (v) => fmtPct(v, 1)],
+  ['recoverySeconds', 'all back after', (v) => `${v} s`],
+  ['stormPeak', 'reconnect peak /s', (v) => v.toLocaleString('en-US')],
 ];
+
+/** What stands between clients and backends, e.g. `proxy: least-connections (l4)`, `dns`, `orchestrator`. */
+export function describeApproach(a: CompareResults['approaches'][number]): string {
+  const approach = a.approach ?? 'proxy';
+  if (approach === 'dns' || approach === 'orchestrator') return approach;
+  return `${approach === 'dns-proxies' ? 'dns → proxies' : 'proxy'}: ${a.proxy.strategy} (${a.proxy.mode})`;
+}
 
 export function renderCompareHtml(c: CompareResults): string {
   // Only columns some approach has data for: a ws comparison has no session columns.
   const cols = COLUMNS.filter(([key]) => c.approaches.some((a) => a.metrics?.[key] !== null && a.metrics?.[key] !== undefined));
-  const head = `<tr><th>approach</th><th>proxy</th>${cols.map(([, label]) => `<th class="num">${esc(label)}</th>`).join('')}<th>thresholds</th></tr>`;
+  const head = `<tr><th>approach</th><th>clients reach backends by</th>${cols.map(([, label]) => `<th class="num">${esc(label)}</th>`).join('')}<th>thresholds</th></tr>`;
   const body = c.approaches.map((a) => {
     const cells = cols.map(([key, , fmt]) => {
       const v = a.metrics?.[key];
@@ -29,7 +41,7 @@ export function renderCompareHtml(c: CompareResults): string {
     }).join('');
     const name = a.results === undefined ? esc(a.name) : `<a href="${esc(a.results.replace(/results\.json$/, 'index.html'))}">${esc(a.name)}</a>`;
     const th = a.status === 'skipped' ? 'skipped' : `${a.thresholdsPassed} passed${a.thresholdsFailed > 0 ? `, <span class="bad">${a.thresholdsFailed} failed</span>` : ''}`;
-    return `<tr class="${a.status}"><th>${name}</th><td>${esc(`${a.proxy.strategy} (${a.proxy.mode})`)}</td>${cells}<td>${th}</td></tr>`;
+    return `<tr class="${a.status}"><th>${name}</th><td>${esc(describeApproach(a))}</td>${cells}<td>${th}</td></tr>`;
   }).join('\n');
   const sentences = c.approaches.map((a) => `<li><strong>${esc(a.name)}</strong>: ${esc(a.sentence)}</li>`).join('\n');
   return `<!doctype html>

@@ -56,7 +56,12 @@ export async function runCompare(opts: CompareOptions): Promise<CompareOutcome> 
     const dir = path.join(outDir, `${String(i + 1).padStart(2, '0')}-${entry.name.replace(/[^A-Za-z0-9._-]/g, '_')}`);
     await mkdir(dir, { recursive: true });
     const { compare: _compare, out: _out, ...base } = scenario;
-    const one: Scenario = { ...base, name: `${scenario.name}-${entry.name}`.replace(/[^A-Za-z0-9._-]/g, '_'), lab: { ...scenario.lab, proxy: entry.proxy } };
+    const { dns: _dns, orchestrator: _orch, approach: _approach, ...lab } = scenario.lab;
+    const approachParts = { approach: entry.approach ?? 'proxy', ...(entry.dns === undefined ? {} : { dns: entry.dns }), ...(entry.orchestrator === undefined ? {} : { orchestrator: entry.orchestrator }) };
+    const { reconnect: _reconnect, ...behavior } = base.behavior;
+    // An entry's own reconnect policy (null: none) replaces the scenario's.
+    const withReconnect = entry.reconnect === undefined ? base.behavior : entry.reconnect === null ? behavior : { ...behavior, reconnect: entry.reconnect };
+    const one: Scenario = { ...base, behavior: withReconnect, name: `${scenario.name}-${entry.name}`.replace(/[^A-Za-z0-9._-]/g, '_'), lab: { ...lab, proxy: entry.proxy, ...approachParts } };
     const outcome = await runScenario({ scenario: one, outDir: dir, events, ...(opts.insecure === undefined ? {} : { insecure: opts.insecure }), ...(opts.signal ? { signal: opts.signal } : {}) });
     runs.push(outcome.results);
     rows.push(rowOf(entry, outcome.results, path.relative(outDir, outcome.files.results)));
@@ -83,6 +88,17 @@ function proxyOf(entry: CompareEntry): ApproachRow['proxy'] {
   return { strategy: entry.proxy.strategy, mode: entry.proxy.mode, ...(entry.proxy.options === undefined ? {} : { options: entry.proxy.options }) };
 }
 
+function faultMetrics(r: Results): Pick<ApproachMetrics, 'remap' | 'recoverySeconds' | 'stormPeak'> {
+  const faults = r.analysis?.faults ?? [];
+  if (faults.length === 0) return {};
+  const losing = faults.filter((f) => f.action === 'kill' || f.action === 'stop');
+  return {
+    remap: faults.find((f) => f.remapFraction !== null)?.remapFraction ?? null,
+    recoverySeconds: losing.length === 0 || losing.some((f) => f.secondsToRecover === null) ? null : Math.max(...losing.map((f) => f.secondsToRecover ?? 0)),
+    stormPeak: Math.max(0, ...faults.map((f) => f.stormPeakPerSecond)),
+  };
+}
+
 export function metricsOf(r: Results): ApproachMetrics {
   const s = r.summary.sessions;
   return {
@@ -90,6 +106,9 @@ export function metricsOf(r: Results): ApproachMetrics {
     errorsRate: r.summary.counters.attempted > 0 ? r.summary.errors.rate : null,
     connectP99: r.summary.latency.connect.count > 0 ? r.summary.latency.connect.p99 : null,
     peakToAverage: r.backends.skew?.peakToAverage ?? null,
+    jain: r.backends.skew?.jain ?? null,
+    lookupP99: r.summary.latency.lookup === undefined || r.summary.latency.lookup.count === 0 ? null : r.summary.latency.lookup.p99,
+    ...faultMetrics(r),
     misrouteRate: s?.misrouteRate ?? null,
     brokenRate: s?.brokenRate ?? null,
     upgradeRate: s?.upgradeRate ?? null,
@@ -102,6 +121,7 @@ function rowOf(entry: CompareEntry, r: Results, results: string): ApproachRow {
   return {
     name: entry.name,
     proxy: proxyOf(entry),
+    approach: entry.approach ?? 'proxy',
     status: r.status,
     ...(r.statusReason === undefined ? {} : { statusReason: r.statusReason }),
     results,
@@ -119,12 +139,13 @@ function sentenceOf(r: Results): string {
   const k = r.summary.counters;
   const skew = r.backends.skew;
   const spread = skew ? `; busiest backend ${skew.peakToAverage.toFixed(2)}× the average` : '';
-  return `${prefix}${k.established.toLocaleString('en-US')} of ${k.attempted.toLocaleString('en-US')} connections established, error rate ${(r.summary.errors.rate * 100).toFixed(2)}%${spread}.`;
+  const faults = (r.analysis?.faults ?? []).map((f) => ` ${f.sentence}`).join('');
+  return `${prefix}${k.established.toLocaleString('en-US')} of ${k.attempted.toLocaleString('en-US')} connections established, error rate ${(r.summary.errors.rate * 100).toFixed(2)}%${spread}.${faults}`;
 }
 
 /** Lower is better for rates, latency and skew; higher for established, upgrade and affinity rates. */
 const DIRECTION: Record<keyof ApproachMetrics, 'low' | 'high'> = {
-  established: 'high', errorsRate: 'low', connectP99: 'low', peakToAverage: 'low', misrouteRate: 'low', brokenRate: 'low', upgradeRate: 'high', affinityRate: 'high',
+  established: 'high', errorsRate: 'low', connectP99: 'low', peakToAverage: 'low', jain: 'high', lookupP99: 'low', remap: 'low', recoverySeconds: 'low', stormPeak: 'low', misrouteRate: 'low', brokenRate: 'low', upgradeRate: 'high', affinityRate: 'high',
 };
 
 function bestOf(rows: readonly ApproachRow[]): CompareResults['best'] {

@@ -8,18 +8,29 @@ export function renderCompareSummary(c: CompareResults, opts: { color: boolean }
   const k = new Chalk({ level: opts.color ? 1 : 0 });
   // Session columns only when some approach measured sessions (socketio/engineio engines).
   const sessions = c.approaches.some((a) => a.metrics !== undefined && (a.metrics.misrouteRate !== null || a.metrics.brokenRate !== null));
-  const head = ['approach', 'established', 'errors', ...(sessions ? ['misroutes', 'broken', 'upgraded'] : []), 'peak/avg', 'p99 connect', 'thresholds'];
+  const lookups = c.approaches.some((a) => a.metrics?.lookupP99 !== null && a.metrics?.lookupP99 !== undefined);
+  // A storm column only when some approach had one; an all-zero column says nothing.
+  const has = (k: 'remap' | 'recoverySeconds' | 'stormPeak'): boolean => c.approaches.some((a) => { const v = a.metrics?.[k]; return v !== null && v !== undefined && (k !== 'stormPeak' || v > 0); });
+  const extra: Array<['remap' | 'recoverySeconds' | 'stormPeak', string, (v: number) => string]> = ([
+    ['remap', 'remapped', (v: number) => fmtPct(v)],
+    ['recoverySeconds', 'back after', (v: number) => `${v} s`],
+    ['stormPeak', 'storm/s', (v: number) => v.toLocaleString('en-US')],
+  ] as const).filter(([k]) => has(k)).map((x) => [...x]);
+  const head = ['approach', 'established', 'errors', ...(sessions ? ['misroutes', 'broken', 'upgraded'] : []), 'peak/avg', 'jain', 'p99 connect', ...(lookups ? ['p99 lookup'] : []), ...extra.map(([, h]) => h), 'thresholds'];
   const mark = (key: keyof CompareResults['best'], name: string, text: string): string => (c.best[key]?.includes(name) === true ? k.green(`${text} ★`) : text);
   const rows = c.approaches.map((a) => {
     const m = a.metrics;
     const cells = m === undefined
-      ? ['–', '–', ...(sessions ? ['–', '–', '–'] : []), '–', '–']
+      ? ['–', '–', ...(sessions ? ['–', '–', '–'] : []), '–', '–', '–', ...(lookups ? ['–'] : []), ...extra.map(() => '–')]
       : [
           mark('established', a.name, m.established.toLocaleString('en-US')),
           mark('errorsRate', a.name, fmtPct(m.errorsRate)),
           ...(sessions ? [mark('misrouteRate', a.name, fmtPct(m.misrouteRate)), mark('brokenRate', a.name, fmtPct(m.brokenRate)), mark('upgradeRate', a.name, fmtPct(m.upgradeRate))] : []),
           mark('peakToAverage', a.name, fmtRatio(m.peakToAverage)),
+          mark('jain', a.name, m.jain === null || m.jain === undefined ? '–' : m.jain.toFixed(3)),
           mark('connectP99', a.name, fmtMs(m.connectP99)),
+          ...(lookups ? [mark('lookupP99', a.name, fmtMs(m.lookupP99 ?? null))] : []),
+          ...extra.map(([k, , f]) => { const v = m[k]; return v === null || v === undefined ? '–' : mark(k, a.name, f(v)); }),
         ];
     const th = a.status === 'skipped' ? k.yellow('skipped') : a.thresholdsFailed > 0 ? k.red(`${a.thresholdsFailed} failed`) : `${a.thresholdsPassed} passed`;
     return [a.name, ...cells, th];

@@ -1,5 +1,5 @@
 /** compare.json: one row per approach of a `wsherd compare` run (docs/results.md#comparisons). */
-import type { ProxySpec } from '../scenario/types.js';
+import type { Approach, ProxySpec } from '../scenario/types.js';
 
 export const COMPARE_FORMAT = 'wsherd-compare';
 export const COMPARE_VERSION = 1;
@@ -10,6 +10,16 @@ export interface ApproachMetrics {
   errorsRate: number | null;
   connectP99: number | null;
   peakToAverage: number | null;
+  /** Jain's fairness index of connections over backends (1 = even). */
+  jain: number | null;
+  /** dns/orchestrator approaches: p99 of the name lookup or endpoint request, ms. */
+  lookupP99: number | null;
+  /** With faults and churn: the share of clients that came back on another backend after the first fault with a remap. */
+  remap?: number | null;
+  /** With a kill or stop fault: the longest time until every client was connected again, s (null: never). */
+  recoverySeconds?: number | null;
+  /** With faults: the highest reconnect storm, reconnects per second. */
+  stormPeak?: number | null;
   misrouteRate: number | null;
   brokenRate: number | null;
   upgradeRate: number | null;
@@ -19,6 +29,8 @@ export interface ApproachMetrics {
 export interface ApproachRow {
   name: string;
   proxy: Pick<ProxySpec, 'strategy' | 'mode'> & { options?: ProxySpec['options'] };
+  /** How clients reached the backends (absent in files from before approaches: proxy). */
+  approach?: Approach;
   status: 'complete' | 'aborted' | 'failed' | 'skipped';
   statusReason?: string;
   /** results.json of this approach, relative to compare.json's folder. */

@@ -3,6 +3,11 @@ import http from 'node:http';
 import { WsherdError } from '../errors.js';
 
 export function getJson<T>(url: string, timeoutMs = 3000): Promise<T> {
+  return getJsonWith<T>(url, {}, timeoutMs);
+}
+
+/** getJson with request headers (an admin API's bearer token). */
+export function getJsonWith<T>(url: string, headers: Record<string, string>, timeoutMs = 3000): Promise<T> {
   return new Promise((resolve, reject) => {
     const fail = (why: string): void =>
       reject(new WsherdError('WSH_ERR_LAB_DIED', `Cannot read lab stats from ${url}: ${why}`, { hint: 'The component may have died; see the lab output.' }));
@@ -10,7 +15,7 @@ export function getJson<T>(url: string, timeoutMs = 3000): Promise<T> {
     // a proxy's bind()-before-connect upstream sockets (lab.proxy.sources) hold every port of the range, which is
     // exactly when a port-depletion run needs the lab's counters; a bound socket only needs its own 4-tuple free.
     const loopback = /^http:\/\/127\./.test(url);
-    const req = http.get(url, { agent: false, timeout: timeoutMs, ...(loopback ? { localAddress: '127.0.0.1' } : {}) }, (res) => {
+    const req = http.get(url, { agent: false, timeout: timeoutMs, headers, ...(loopback ? { localAddress: '127.0.0.1' } : {}) }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
@@ -26,5 +31,39 @@ export function getJson<T>(url: string, timeoutMs = 3000): Promise<T> {
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', (err: NodeJS.ErrnoException) => fail(err.code ?? err.message));
+  });
+}
+
+/** POST (or another method) a JSON body to a lab component's admin endpoint; resolves with the parsed answer. */
+export function sendJson<T>(method: string, url: string, body: unknown, headers: Record<string, string> = {}, timeoutMs = 3000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? '' : JSON.stringify(body);
+    const fail = (why: string): void => reject(new WsherdError('WSH_ERR_LAB_DIED', `${method} ${url} failed: ${why}`, { hint: 'The component may have died; see the lab output.' }));
+    // Bound to 127.0.0.1 for the same reason as getJson: it must work while a port-depletion run holds every port.
+    const loopback = /^http:\/\/127\./.test(url);
+    const req = http.request(url, {
+      method,
+      agent: false,
+      timeout: timeoutMs,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), ...headers },
+      ...(loopback ? { localAddress: '127.0.0.1' } : {}),
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('error', (err) => fail(err.message));
+      res.on('end', () => {
+        const status = res.statusCode ?? 0;
+        if (status < 200 || status >= 300) return fail(`HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}`);
+        try {
+          resolve((text === '' ? undefined : JSON.parse(text)) as T);
+        } catch {
+          fail('the answer is not JSON');
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', (err: NodeJS.ErrnoException) => fail(err.code ?? err.message));
+    req.end(data);
   });
 }

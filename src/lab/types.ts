@@ -1,6 +1,13 @@
 /** The running reference lab, as the rest of wsherd sees it. */
 
-export type ComponentKind = 'backend' | 'proxy';
+export type ComponentKind = 'backend' | 'proxy' | 'dns' | 'orchestrator';
+
+/** What a fault did to the lab (src/lab/faults.ts). */
+export interface FaultOutcome {
+  action: 'kill' | 'stop' | 'drain' | 'add';
+  backend: string;
+  detail: string;
+}
 
 export interface LabComponent {
   /** Stable id, e.g. `b1`, `b2`, `proxy`. Backends identify themselves by this id. */
@@ -74,13 +81,26 @@ export interface ProxyStats {
 
 export interface LabStats {
   backends: BackendStats[];
+  /** The proxy (the first one with approach dns-proxies). */
   proxy?: ProxyStats;
+  /** dns-proxies: every proxy. */
+  proxies?: ProxyStats[];
+  /** approach dns / dns-proxies: the DNS server's stats (src/dns/server.ts DnsServerStats). */
+  dns?: Record<string, unknown>;
+  /** approach orchestrator: each instance's stats (src/orchestrator/server.ts OrchestratorStats). */
+  orchestrators?: Array<Record<string, unknown>>;
 }
 
 export interface Lab {
   components: LabComponent[];
-  /** Where clients connect: the proxy's URL (wss:// when the proxy terminates TLS). */
+  /** Where clients connect: the proxy's URL (wss:// when the proxy terminates TLS), the DNS name's ws:// URL, or the orchestrator's http:// URL. */
   entryUrl: string;
+  /** Every entry point; client slot s uses entryUrls[s % length] (several orchestrator instances). */
+  entryUrls: string[];
+  /** approach dns / dns-proxies: where the dns engine sends its queries. */
+  dnsServer?: { host: string; port: number };
+  /** Kill, stop, drain or add a backend through whatever the approach routes with. */
+  fault(action: FaultOutcome['action'], backend?: string): Promise<FaultOutcome>;
   /** With TLS: the proxy's certificate (PEM), for clients to trust. */
   ca?: string;
   stats(): Promise<LabStats>;

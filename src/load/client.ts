@@ -1,10 +1,15 @@
 /**
  * What a worker drives in each slot, whatever the engine: a client that connects, lives on the schedule and ends
- * exactly once (telling ClientContext.onEnd). One engine per run, chosen by `behavior.engine`.
+ * exactly once (telling ClientContext.onEnd). One engine per run, chosen by `behavior.engine` (or, in a lab, by
+ * its approach: dns round robin → dns, orchestrator → orchestrated).
  */
 import { EngineIoClient } from './engineio-client.js';
 import { SocketIoClient } from './socketio-engine.js';
+import { DnsClient } from './dns-client.js';
+import { OrchestratedClient } from './orchestrated-client.js';
 import { WsClient, type ClientContext, type ClientState } from './ws-client.js';
+import type { DnsCacheSet } from '../dns/cache.js';
+import { DEFAULT_DNS_CLIENT } from '../scenario/approach.js';
 
 export interface LoadClient {
   /** The slot this client serves (the worker's bookkeeping). */
@@ -21,12 +26,26 @@ export interface LoadClient {
   terminate(): void;
 }
 
-export function createClient(ctx: ClientContext, slot: number): LoadClient {
+/** What the dns engine adds to a worker's context: one resolver cache per population group. */
+export interface DnsContext {
+  caches: DnsCacheSet;
+  /** The population group of a slot ('all' without a population): clients of one group share a cache. */
+  groupOf(slot: number): string;
+}
+
+export function createClient(ctx: ClientContext, slot: number, dns?: DnsContext): LoadClient {
   switch (ctx.behavior.engine ?? 'ws') {
     case 'socketio':
       return new SocketIoClient(ctx, slot);
     case 'engineio':
       return new EngineIoClient(ctx, slot);
+    case 'orchestrated':
+      return new OrchestratedClient(ctx, slot);
+    case 'dns': {
+      if (dns === undefined) throw new Error('the dns engine needs a DnsContext (a wsherd bug)');
+      const o = ctx.behavior.dns ?? DEFAULT_DNS_CLIENT;
+      return new DnsClient(ctx, slot, dns.caches.get(dns.groupOf(slot)), { pick: o.pick, failover: o.failover });
+    }
     default:
       return new WsClient(ctx, slot);
   }

@@ -29,6 +29,8 @@ export interface LoadOptions {
   events?: RunEvents;
   /** Local source addresses for the clients (slot s binds sourceAddresses[s % n]); default: the OS picks. */
   sourceAddresses?: string[];
+  /** The dns engine's server (the lab's DNS server). */
+  dnsServer?: { host: string; port: number };
 }
 
 export interface LoadOutcome {
@@ -174,6 +176,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
         behavior: scenario.behavior,
         sourceAddresses: opts.sourceAddresses ?? [],
         ...(scenario.population === undefined ? {} : { population: scenario.population }),
+        ...(opts.dnsServer === undefined ? {} : { dnsServer: opts.dnsServer }),
         startAt,
         deadlineAt,
         insecure: opts.insecure,
@@ -181,7 +184,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
       };
       w.child.send({ type: 'start', plan } satisfies CoordinatorMessage);
     }
-    opts.events?.emit('start', { workers: count, clients: scenario.clients, url: opts.urls[0] ?? '', plannedMs });
+    opts.events?.emit('start', { workers: count, clients: scenario.clients, url: opts.urls[0] ?? '', plannedMs, startAt });
     // The coordinator's own bound, in case a worker stops answering: stop, then kill.
     const guard = setTimeout(() => {
       if (status === 'complete') {

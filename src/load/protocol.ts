@@ -17,6 +17,8 @@ export interface WorkerPlan {
   behavior: Behavior;
   /** Local source addresses to bind; slot s uses sourceAddresses[s % length]. Empty = OS default. */
   sourceAddresses: string[];
+  /** The dns engine's server (the lab's DNS, or behavior.dns.server against a target). */
+  dnsServer?: { host: string; port: number };
   /** Where clients come from (src/load/population.ts); when set it decides every slot's source address. */
   population?: PopulationSpec;
   /** Epoch ms at which second 0 begins (the same for every worker). */

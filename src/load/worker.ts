@@ -15,10 +15,14 @@ import type { SecondBucket } from '../metrics/types.js';
 import { Recorder } from '../metrics/recorder.js';
 import { TimerWheel } from './wheel.js';
 import type { ClientContext } from './ws-client.js';
-import { createClient, type LoadClient } from './client.js';
+import { createClient, type DnsContext, type LoadClient } from './client.js';
+import { DnsCacheSet } from '../dns/cache.js';
+import { queryA } from '../dns/resolver.js';
+import { DEFAULT_DNS_CLIENT } from '../scenario/approach.js';
 import { plannedDurationMs, slotIntervals, withChurn } from './schedule.js';
 import { fdLimit, openFds } from '../probes/proc.js';
 import { assignPopulation, type SlotAssignment } from './population.js';
+import { SlotReconnects } from './reconnect.js';
 
 const TICK_MS = 10;
 
@@ -27,6 +31,8 @@ interface SlotEvent {
   at: number;
   slot: number;
   open: boolean;
+  /** Opens only: when this interval closes (a reconnect never starts past it). */
+  until?: number;
 }
 
 export type WorkerEnd = 'finished' | 'aborted' | 'deadline';
@@ -61,9 +67,16 @@ export class LoadWorker {
   /** Resident memory before the first connection: the baseline for memory per connection. */
   private readonly startRss = process.memoryUsage.rss();
   private readonly fdLimit = fdLimit();
+  private readonly dns: DnsContext | undefined;
+  /** Backend of each slot's last connection that reached one: what the next is compared with (rehomed counts). */
+  private readonly lastBackend = new Map<number, string>();
   /** Each slot's source address and group, when the scenario has a population. */
   private readonly population: SlotAssignment | undefined;
   private readonly groupNames: string[];
+  /** With behavior.reconnect (policy immediate or backoff): reopens slots after unplanned ends. */
+  private readonly reconnects: SlotReconnects | undefined;
+  /** Set by stop(): the ends it causes are planned, whatever the schedule says. */
+  private stopping = false;
 
   constructor(
     private readonly plan: WorkerPlan,
@@ -81,7 +94,10 @@ export class LoadWorker {
       insecure: plan.insecure,
       ...(plan.ca === undefined ? {} : { ca: plan.ca }),
       onEnd: (c) => {
-        if (this.active.get(c.slot) === c) this.active.delete(c.slot);
+        const current = this.active.get(c.slot) === c;
+        if (current) this.active.delete(c.slot);
+        this.reconnects?.ended(c, current && !this.stopping);
+        this.rehome(c);
         // Which group's clients each backend got: what tells a NAT's weight from the strategy's arithmetic.
         if (this.population !== undefined && c.backend !== undefined) {
           this.recorder.groupBackend(this.groupNames[this.population.group[c.slot] as number] as string, c.backend);
@@ -90,6 +106,14 @@ export class LoadWorker {
     };
     this.population = plan.population === undefined ? undefined : assignPopulation(plan.population, plan.clients);
     this.groupNames = plan.population?.groups.map((g) => g.name) ?? [];
+    const policy = plan.behavior.reconnect;
+    this.reconnects = policy === undefined || policy.policy === 'none' ? undefined : new SlotReconnects(policy, {
+      recorder: this.recorder,
+      wheel: this.wheel,
+      runMs: () => this.runMs(),
+      reopen: (slot) => this.open(slot, true),
+    });
+    this.dns = plan.behavior.engine === 'dns' ? this.dnsContext() : undefined;
     this.events = ownEvents(plan);
     this.lag = monitorEventLoopDelay({ resolution: TICK_MS });
   }
@@ -102,6 +126,8 @@ export class LoadWorker {
   /** Stop now (abort or the coordinator's deadline): established connections end as planned ends. */
   stop(reason: 'aborted' | 'deadline'): void {
     if (this.ended) return;
+    this.stopping = true;
+    this.reconnects?.stop();
     for (const c of [...this.active.values()]) c.terminate();
     this.finish(reason);
   }
@@ -119,6 +145,7 @@ export class LoadWorker {
       this.apply(this.events[this.next] as SlotEvent);
       this.next++;
     }
+    this.reconnects?.poll();
     this.wheel.advance(now);
     if (t >= this.deadlineMs) {
       this.stop('deadline');
@@ -128,21 +155,66 @@ export class LoadWorker {
   }
 
   private apply(ev: SlotEvent): void {
-    const current = this.active.get(ev.slot);
     if (!ev.open) {
-      current?.close();
+      this.reconnects?.closed(ev.slot);
+      this.active.get(ev.slot)?.close();
       return;
     }
-    // A slot reopening while its previous connection is still closing: that one is ended first.
-    current?.terminate();
-    const client = createClient(this.ctx, ev.slot);
-    this.active.set(ev.slot, client);
+    this.open(ev.slot, false, ev.until);
+  }
+
+  /** One connection of `slot`: a planned opening (with the interval's end) or a reconnect. */
+  private open(slot: number, isReconnect: boolean, until?: number): void {
+    // A slot reopening while its previous connection is still closing: that one is ended first (no longer the
+    // slot's client, so its end is not taken for an unplanned one).
+    const previous = this.active.get(slot);
+    if (previous !== undefined) {
+      this.active.delete(slot);
+      previous.terminate();
+    }
+    if (until !== undefined) this.reconnects?.opened(slot, until);
+    const client = createClient(this.ctx, slot, this.dns);
+    this.active.set(slot, client);
+    this.reconnects?.track(client, isReconnect);
     const { urls, sourceAddresses } = this.plan;
-    const url = urls[ev.slot % urls.length] as string;
+    const url = urls[slot % urls.length] as string;
     const local = this.population !== undefined
-      ? this.population.address[ev.slot]
-      : sourceAddresses.length > 0 ? sourceAddresses[ev.slot % sourceAddresses.length] : undefined;
+      ? this.population.address[slot]
+      : sourceAddresses.length > 0 ? sourceAddresses[slot % sourceAddresses.length] : undefined;
     client.start(url, local);
+  }
+
+  /** A connection that reached a backend ends: same backend as its slot's previous one, or moved. */
+  private rehome(c: LoadClient): void {
+    if (c.backend === undefined || c.backend === 'unknown') return;
+    const previous = this.lastBackend.get(c.slot);
+    if (previous !== undefined) this.recorder.rehome(previous === c.backend ? 'same' : 'moved');
+    this.lastBackend.set(c.slot, c.backend);
+  }
+
+  /**
+   * One resolver cache per population group, as clients behind one NAT share a resolver: a group's lookups are
+   * one query per TTL, so the group lands where that answer points. Queries leave from the group's first address.
+   */
+  private dnsContext(): DnsContext {
+    const o = this.plan.behavior.dns ?? DEFAULT_DNS_CLIENT;
+    const server = this.plan.dnsServer ?? parseServer(o.server);
+    const groupAddress = new Map<string, string>();
+    const groupOf = (slot: number): string => {
+      if (this.population === undefined) return 'all';
+      const name = this.groupNames[this.population.group[slot] as number] as string;
+      if (!groupAddress.has(name)) groupAddress.set(name, this.population.address[slot] as string);
+      return name;
+    };
+    const caches = new DnsCacheSet({
+      mode: o.cache,
+      staleMs: o.staleMs,
+      query: (name, group) => {
+        const localAddress = groupAddress.get(group);
+        return queryA(name, { server, timeoutMs: o.timeoutMs, retries: 1, ...(localAddress === undefined ? {} : { localAddress }) });
+      },
+    });
+    return { caches, groupOf };
   }
 
   /** Ship every second that has ended before run time `t`. */
@@ -203,6 +275,11 @@ export class LoadWorker {
   }
 }
 
+function parseServer(text: string | undefined): { host: string; port: number } {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(text ?? '');
+  return m ? { host: m[1] as string, port: Number(m[2]) } : { host: '127.0.0.1', port: 53 };
+}
+
 /** This worker's open/close events in time order; at the same ms a close goes first, so a slot can reopen. */
 function ownEvents(plan: WorkerPlan): SlotEvent[] {
   const intervals = slotIntervals(plan.phases, plan.clients);
@@ -211,7 +288,7 @@ function ownEvents(plan: WorkerPlan): SlotEvent[] {
   for (let slot = plan.workerId; slot < intervals.length; slot += plan.workerCount) {
     const own = intervals[slot] ?? [];
     for (const iv of lifetimeMs === undefined ? own : withChurn(own, lifetimeMs, thinkTimeMs ?? 0)) {
-      out.push({ at: iv.openAt, slot, open: true }, { at: iv.closeAt, slot, open: false });
+      out.push({ at: iv.openAt, slot, open: true, until: iv.closeAt }, { at: iv.closeAt, slot, open: false });
     }
   }
   return out.sort((a, b) => a.at - b.at || Number(a.open) - Number(b.open) || a.slot - b.slot);

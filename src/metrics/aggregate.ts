@@ -78,6 +78,17 @@ export class Aggregator {
     s.fds += Math.max(0, b.fds);
     addRecord(s.backendsOpen, b.backendsOpen);
     s.lagMaxMs = Math.max(s.lagMaxMs, b.lagMaxMs);
+    if (b.rehomed !== undefined) {
+      const r = (s.rehomed ??= { same: 0, moved: 0 });
+      r.same += b.rehomed.same;
+      r.moved += b.rehomed.moved;
+    }
+    if (b.reconnects !== undefined) {
+      const r = (s.reconnects ??= { started: 0, moved: 0, returned: 0 });
+      r.started += b.reconnects.started;
+      r.moved += b.reconnects.moved;
+      r.returned += b.reconnects.returned;
+    }
     for (const name of HISTOGRAM_NAMES) {
       const enc = b.hist[name];
       if (enc === undefined) continue;
@@ -129,6 +140,8 @@ export class Aggregator {
       backendsOpen: { ...s.backendsOpen },
       lagMaxMs: s.lagMaxMs,
       fds: s.fds,
+      ...(s.reconnects === undefined ? {} : { reconnects: { ...s.reconnects } }),
+      ...(s.rehomed === undefined ? {} : { rehomed: { ...s.rehomed } }),
     };
   }
 

@@ -3,7 +3,7 @@
  * `SecondBucket` by `flush`. Recording is allocation-free on the hot path (counters are plain fields,
  * histograms are preallocated and reset after each flush).
  */
-import { HISTOGRAM_NAMES, emptyCounters, type Counters, type HistogramName, type SecondBucket, type SessionEvent } from './types.js';
+import { HISTOGRAM_NAMES, emptyCounters, type Counters, type HistogramName, type ReconnectCounts, type RehomeCounts, type SecondBucket, type SessionEvent } from './types.js';
 import { clampMicros, encodeHistogram, newHistogram, type Histogram } from './hdr.js';
 
 /** Gauges sampled at the end of a second (see SecondBucket). */
@@ -66,6 +66,19 @@ export class Recorder {
     g[id] = (g[id] ?? 0) + 1;
   }
 
+  private reconnects: ReconnectCounts | undefined;
+  private rehomed: RehomeCounts | undefined;
+
+  /** A connection that ended on its slot's previous backend (same) or another (moved). */
+  rehome(event: keyof RehomeCounts): void {
+    (this.rehomed ??= { same: 0, moved: 0 })[event]++;
+  }
+
+  /** One reconnect begun, or one established on another backend than the slot's last (moved) or the same (returned). */
+  reconnect(event: keyof ReconnectCounts): void {
+    (this.reconnects ??= { started: 0, moved: 0, returned: 0 })[event]++;
+  }
+
   /** The delta bucket for second `t`; everything recorded since the previous flush goes into it. */
   flush(t: number, gauges: BucketGauges): SecondBucket {
     const hist: SecondBucket['hist'] = {};
@@ -89,8 +102,12 @@ export class Recorder {
       ...(this.sessions === undefined ? {} : { sessions: this.sessions }),
       ...(this.samples === undefined ? {} : { errorSamples: this.samples }),
       ...(this.groups === undefined ? {} : { groupBackends: this.groups }),
+      ...(this.reconnects === undefined ? {} : { reconnects: this.reconnects }),
+      ...(this.rehomed === undefined ? {} : { rehomed: this.rehomed }),
     };
     this.groups = undefined;
+    this.reconnects = undefined;
+    this.rehomed = undefined;
     this.sessions = undefined;
     this.samples = undefined;
     this.counters = emptyCounters();

@@ -32,6 +32,29 @@ export type SessionEvent =
   | 'misroute_handshake' | 'misroute_poll' | 'misroute_post' | 'misroute_upgrade'
   | 'reconnect' | 'reconnect_same_backend';
 
+/**
+ * Reconnects of slots after an unplanned end (behavior.reconnect), counted per second like errors:
+ * - started: reopens begun this second;
+ * - moved / returned: reconnects that were established (and attributed) this second on another backend than the
+ *   slot's previous established connection, or on the same one. Neither is counted when the slot had no previous
+ *   established connection or either backend is 'unknown'.
+ */
+/**
+ * Each connection of a slot that reached a backend, set beside the slot's previous one (planned churn and
+ * reconnects alike), counted when it ends: on the same backend or another. What a scale-out remaps (the ideal on
+ * adding one of N+1 backends is 1/(N+1) moved) and what session affinity keeps.
+ */
+export interface RehomeCounts {
+  same: number;
+  moved: number;
+}
+
+export interface ReconnectCounts {
+  started: number;
+  moved: number;
+  returned: number;
+}
+
 /** Counters, summed across workers and seconds. */
 export interface Counters {
   /** Connection attempts started (TCP connect begun). */
@@ -81,6 +104,10 @@ export interface SecondBucket {
   errorSamples?: Record<string, string>;
   /** With a population: connections per group and backend that ended this second (group name → backend id → n). */
   groupBackends?: Record<string, Record<string, number>>;
+  /** With behavior.reconnect: this second's reconnects (absent when there were none). */
+  reconnects?: ReconnectCounts;
+  /** Connections that ended this second, on their slot's previous backend or another (absent when none). */
+  rehomed?: RehomeCounts;
 }
 
 /** Per-worker facts the coordinator keeps for the report (the generator's own limits). */

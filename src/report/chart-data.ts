@@ -5,6 +5,7 @@
  * counts their mean, so peaks and rates read the same as in a short run.
  */
 import type { SeriesPoint } from '../results/types.js';
+import { skewStats } from '../analysis/skew.js';
 
 /** Most points per chart line. */
 export const MAX_POINTS = 2000;
@@ -27,6 +28,9 @@ export interface ChartData {
   backendIds: string[];
   /** backendsOpen[i][k]: open connections on backendIds[i] at point k. */
   backendsOpen: number[][];
+  /** Skew of the open connections at each point: busiest / average and Jain's index; null with nothing open. */
+  peakToAverage: (number | null)[];
+  jain: (number | null)[];
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -38,6 +42,7 @@ export function chartData(series: readonly SeriesPoint[], backendIds: readonly s
   const d: ChartData = {
     step, t: [], open: [], opened: [], failed: [], dropped: [], closed: [], messagesSent: [],
     rttP50: [], rttP99: [], connectP99: [], lagMaxMs: [], fds: [], backendIds: ids, backendsOpen: ids.map(() => []),
+    peakToAverage: [], jain: [],
   };
   for (let i = 0; i < series.length; i += step) {
     const chunk = series.slice(i, i + step);
@@ -62,6 +67,11 @@ export function chartData(series: readonly SeriesPoint[], backendIds: readonly s
     d.lagMaxMs.push(max((p) => p.lagMaxMs));
     d.fds.push(max((p) => p.fds));
     ids.forEach((id, k) => d.backendsOpen[k]?.push(max((p) => p.backendsOpen[id] ?? 0)));
+    // Over every backend of the run ('unknown' is not one): a backend left with nothing open counts as 0.
+    const last = chunk[chunk.length - 1] as SeriesPoint;
+    const s = skewStats(ids.filter((id) => id !== 'unknown').map((id) => last.backendsOpen[id] ?? 0));
+    d.peakToAverage.push(s === null ? null : round3(s.peakToAverage));
+    d.jain.push(s === null ? null : round3(s.jain));
   }
   return d;
 }

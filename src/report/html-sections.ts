@@ -116,9 +116,42 @@ export function backendsSection(r: Results, cd: ChartData): string {
     : '';
   const chart = cd.backendIds.length > 0 && cd.backendsOpen.some((col) => hasValues(col))
     ? chartBox('backends', 'Open connections per backend', stepNote(cd)) : '';
+  const skewChart = cd.backendIds.length > 1 && cd.peakToAverage.some((v) => v !== null)
+    ? chartBox('skew', 'Skew over time: busiest backend / average, and Jain\'s fairness', '(of open connections, each second)') : '';
   return `<section id="backends"><h2>Backends</h2>
 <div class="bars" aria-label="connections per backend">${bars}</div>
-<p class="muted small">Connections each backend received; the thin mark is the even share.</p>${un}${skew}${chart}</section>`;
+<p class="muted small">Connections each backend received; the thin mark is the even share.</p>${un}${skew}${populationHtml(r)}${chart}${skewChart}</section>`;
+}
+
+/** The scenario's faults, each with what the clients did after it (also marked on the connections chart). */
+export function faultsSection(r: Results): string {
+  const list = r.faults ?? [];
+  if (list.length === 0) return '';
+  const analysis = r.analysis?.faults ?? [];
+  const rows = list.map((f) => {
+    const a = analysis.find((x) => x.atSecond === f.atSecond && x.action === f.action);
+    const fmt = (v: number | null | undefined, f2: (x: number) => string): string => (v === null || v === undefined ? '–' : f2(v));
+    return `<tr><td class="num">${esc(String(f.atSecond))} s</td><th>${esc(f.action)} ${esc(f.backend ?? '')}</th><td>${f.ok ? esc(f.detail) : `<span class="bad">failed: ${esc(f.detail)}</span>`}</td>` +
+      `<td class="num">${fmt(a?.reconnectsTotal, fmtInt)}</td><td class="num">${fmt(a?.stormPeakPerSecond, fmtInt)}</td><td class="num">${fmt(a?.secondsToRecover, (x) => `${x} s`)}</td>` +
+      `<td class="num">${fmt(a?.movedFraction, (x) => fmtPct(x, 1))}</td><td class="num">${fmt(a?.remapFraction, (x) => fmtPct(x, 1))}${a?.idealRemap === null || a?.idealRemap === undefined ? '' : ` <span class="muted">(least needed ${fmtPct(a.idealRemap, 1)})</span>`}</td></tr>`;
+  }).join('\n');
+  const sentences = analysis.map((a) => `<li>${esc(a.sentence)}</li>`).join('');
+  return `<section id="faults"><h2>Faults</h2><table class="data"><thead><tr><th class="num">at</th><th>fault</th><th>what happened</th><th class="num">reconnects</th><th class="num">peak /s</th><th class="num">back after</th><th class="num">reconnects moved</th><th class="num">came back elsewhere</th></tr></thead><tbody>\n${rows}\n</tbody></table>${sentences ? `<ul>${sentences}</ul>` : ''}</section>`;
+}
+
+/** Which population group sent its connections where, and which drove the hottest backend. */
+function populationHtml(r: Results): string {
+  const pop = r.backends.population;
+  if (pop === undefined) return '';
+  const ids = r.backends.perBackend.map((b) => b.id);
+  const head = `<tr><th>group</th><th class="num">share</th><th class="num">addresses</th><th class="num">connections</th>${ids.map((id) => `<th class="num">${esc(id)}</th>`).join('')}</tr>`;
+  const rows = pop.groups.map((g) => `<tr><th>${esc(g.name)}</th><td class="num">${fmtPct(g.share, 1)}</td><td class="num">${fmtInt(g.addresses)}</td><td class="num">${fmtInt(g.connections)}</td>` +
+    ids.map((id) => {
+      const n = g.perBackend[id] ?? 0;
+      const hot = pop.hottest?.backend === id && pop.hottest.group === g.name;
+      return `<td class="num${hot ? ' bad' : ''}">${n === 0 ? '<span class="muted">0</span>' : fmtInt(n)}</td>`;
+    }).join('') + '</tr>').join('\n');
+  return `<h3>Population</h3><p class="diagnosis">${esc(pop.diagnosis)}</p><table class="data"><thead>${head}</thead><tbody>\n${rows}\n</tbody></table>`;
 }
 
 export function errorsSection(r: Results): string {

@@ -8,7 +8,7 @@ import type { Results } from '../results/types.js';
 import { writeFileAtomic } from '../results/write.js';
 import { loadAssets } from './assets.js';
 import { chartData, type ChartData } from './chart-data.js';
-import { backendsSection, connectionsSection, errorsSection, headerSection, latencySection } from './html-sections.js';
+import { backendsSection, connectionsSection, errorsSection, faultsSection, headerSection, latencySection } from './html-sections.js';
 import { environmentSection, generatorSection, scenarioSection } from './html-run-sections.js';
 import { esc, jsonForScript, scriptSafe, styleSafe } from './html-util.js';
 import { verdictOf } from './verdict.js';
@@ -27,7 +27,7 @@ export interface ReportData {
 }
 
 const NAV: [string, string][] = [
-  ['connections', 'Connections'], ['latency', 'Latency'], ['sessions', 'Sessions'], ['limits', 'Limits'], ['backends', 'Backends'], ['errors', 'Errors'],
+  ['connections', 'Connections'], ['faults', 'Faults'], ['latency', 'Latency'], ['sessions', 'Sessions'], ['limits', 'Limits'], ['backends', 'Backends'], ['errors', 'Errors'],
   ['generator', 'Generator'], ['scenario', 'Scenario'], ['environment', 'Environment'],
 ];
 
@@ -38,6 +38,7 @@ export function renderHtml(results: Results): string {
   const sections = [
     connectionsSection(results, cd),
     latencySection(results, cd),
+    faultsSection(results),
     sessionsHtml(results),
     limitsSection(results, pc),
     backendsSection(results, cd),

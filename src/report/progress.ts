@@ -53,6 +53,7 @@ export function attachProgress(events: RunEvents, out: ProgressStream, opts: Pro
       `(planned ${fmtClock(info.plannedMs)})`);
   };
   const onWarning = (message: string): void => say(`${c.yellow('warning')} ${message}`);
+  const onNotice = (message: string): void => say(`${c.cyan('·')} ${message}`);
   const onProgress = (p: Progress): void => {
     for (const [code, n] of Object.entries(p.second.errors)) errorsSoFar[code] = (errorsSoFar[code] ?? 0) + n;
     last = p;
@@ -70,11 +71,13 @@ export function attachProgress(events: RunEvents, out: ProgressStream, opts: Pro
   events.on('lab', onLab);
   events.on('start', onStart);
   events.on('warning', onWarning);
+  events.on('notice', onNotice);
   events.on('progress', onProgress);
   return () => {
     events.off('lab', onLab);
     events.off('start', onStart);
     events.off('warning', onWarning);
+    events.off('notice', onNotice);
     events.off('progress', onProgress);
   };
 }

@@ -28,6 +28,7 @@ export function renderSummary(results: Results, opts: SummaryOptions): string {
     sessionsSummary(results, c),
     cliff(results, c),
     forensics(results, c),
+    faults(results, c),
     backends(results, c),
     generator(results, c),
     thresholds(results, c),
@@ -129,6 +130,17 @@ function backends(r: Results, c: ChalkInstance): string[] {
     lines.push(`  ${c.dim('skew')}  peak/avg ${fmtRatio(s.peakToAverage)}  cv ${fmtRatio(s.cv)}  jain ${fmtRatio(s.jain)}  ` +
       `min share ${fmtPct(s.minShare, 1)}  max share ${fmtPct(s.maxShare, 1)}`);
   }
+  const pop = r.backends.population;
+  if (pop !== undefined) lines.push(`  ${c.dim('population')}  ${pop.diagnosis}`);
+  return lines;
+}
+
+/** The scenario's faults, one line each: when, what, and what it did. */
+function faults(r: Results, c: ChalkInstance): string[] {
+  const list = r.faults ?? [];
+  if (list.length === 0) return [];
+  const lines = [c.bold('Faults'), ...list.map((f) => `  ${String(f.atSecond).padStart(5)}s  ${f.action.padEnd(5)} ${(f.backend ?? '').padEnd(4)} ${f.ok ? f.detail : c.red(`failed: ${f.detail}`)}`)];
+  for (const a of r.analysis?.faults ?? []) lines.push(`  ${c.dim('→')} ${a.sentence}`);
   return lines;
 }
 

@@ -4,13 +4,15 @@
  * fields are only added; a change of meaning or unit bumps RESULTS_VERSION.
  */
 import type { Scenario } from '../scenario/types.js';
-import type { Counters, HistogramName, WorkerInfo } from '../metrics/types.js';
+import type { Counters, HistogramName, ReconnectCounts, RehomeCounts, WorkerInfo } from '../metrics/types.js';
 import type { LabComponent, LabStats } from '../lab/types.js';
 import type { SessionSummary } from '../analysis/sessions.js';
 import type { Cliff } from '../analysis/cliff.js';
 import type { ProbeSeries } from '../probes/sampler.js';
 import type { Attribution } from '../analysis/forensics.js';
 import type { PopulationResult } from '../analysis/population.js';
+import type { FaultRecord } from '../run/faults.js';
+import type { FaultAnalysis } from '../analysis/faults.js';
 
 export const RESULTS_FORMAT = 'wsherd-results';
 export const RESULTS_VERSION = 1;
@@ -67,6 +69,10 @@ export interface SeriesPoint {
   backendsOpen: Record<string, number>;
   lagMaxMs: number;
   fds: number;
+  /** With behavior.reconnect: reconnects started this second, and those established on another backend or the same. */
+  reconnects?: ReconnectCounts;
+  /** Connections that ended this second on their slot's previous backend (same) or another (moved). */
+  rehomed?: RehomeCounts;
 }
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
@@ -126,8 +132,10 @@ export interface Results {
   thresholds: ThresholdResult[];
   generator: { workers: WorkerInfo[] };
   /** Analyses of where the run hit a limit (lab runs): the cliff, measured and predicted (src/analysis/cliff.ts). */
-  analysis?: { cliff?: Cliff; forensics?: Attribution[] };
+  analysis?: { cliff?: Cliff; forensics?: Attribution[]; faults?: FaultAnalysis[] };
   lab?: { components: LabComponent[]; stats?: LabStats };
   /** Lab runs: per-interval /proc samples of the components' fds and RSS and of sockets per pair (src/probes/sampler.ts). */
   probes?: ProbeSeries;
+  /** The scenario's faults as applied (src/run/faults.ts), each with what the clients did after it. */
+  faults?: FaultRecord[];
 }

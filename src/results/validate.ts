@@ -125,7 +125,7 @@ const seriesPoint = obj({
   t: count, open: count, opened: count, failed: count, dropped: count, closed: count, errors: record(count),
   messagesSent: count, messagesReceived: count, rttP50: nullable(num()), rttP99: nullable(num()), connectP99: nullable(num()),
   backendsOpen: record(count), lagMaxMs: num(0), fds: count,
-});
+}, { reconnects: obj({ started: count, moved: count, returned: count }), rehomed: obj({ same: count, moved: count }) });
 
 const thresholdResult = obj(
   { source: str, metric: str, op: oneOf(['<', '<=', '>', '>=', '==', '!=']), value: num(), measured: nullable(num()), pass: bool },
@@ -142,7 +142,7 @@ const workerInfo = obj({
   maxRssBytes: count, exit: oneOf(['ok', 'crashed', 'killed']),
 });
 
-const labComponent = obj({ id: str, kind: oneOf(['backend', 'proxy']), pid: int(), host: str, port: int(), url: str, adminUrl: str });
+const labComponent = obj({ id: str, kind: oneOf(['backend', 'proxy', 'dns', 'orchestrator']), pid: int(), host: str, port: int(), url: str, adminUrl: str });
 
 // Loosely: readers only chart it, so the point's inner maps are not checked field by field.
 const probes = obj({
@@ -186,7 +186,7 @@ const results = obj(
     thresholds: arr(thresholdResult),
     generator: obj({ workers: arr(workerInfo) }),
   },
-  { statusReason: str, lab: obj({ components: arr(labComponent) }, { stats: anyObject }), analysis: anyObject, probes },
+  { statusReason: str, lab: obj({ components: arr(labComponent) }, { stats: anyObject }), analysis: anyObject, probes, faults: arr(obj({ atSecond: num(0), action: oneOf(['kill', 'stop', 'drain', 'add']), detail: str, ok: bool }, { appliedAt: nullable(num(0)), backend: nullable(str) })) },
 );
 
 /** Every structural problem of a parsed results document (empty when it is a valid Results). */

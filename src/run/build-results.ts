@@ -13,8 +13,11 @@ import { summarizeSessions } from '../analysis/sessions.js';
 import { findCliff, proxyFdPrediction, withPorts } from '../analysis/cliff.js';
 import { findPortCliff } from '../analysis/port-cliff.js';
 import type { ProbeSeries } from '../probes/sampler.js';
+import type { FaultRecord } from './faults.js';
 import { attributeFailures } from '../analysis/forensics.js';
 import { populationResult } from '../analysis/population.js';
+import { analyzeFaults } from '../analysis/faults.js';
+import { plannedDurationMs, targetAt } from '../load/schedule.js';
 
 export interface BuildInput {
   scenario: Scenario;
@@ -31,6 +34,8 @@ export interface BuildInput {
   proxyIdle?: { fds: number; fdLimit: number };
   /** Lab runs: what the probe sampler recorded during the load. */
   probes?: ProbeSeries;
+  /** The scenario's faults as applied. */
+  faults?: FaultRecord[];
 }
 
 export function buildResults(input: BuildInput): Results {
@@ -70,6 +75,7 @@ export function buildResults(input: BuildInput): Results {
     generator: { workers: input.workers },
     ...(input.lab === undefined ? {} : { lab: input.lab }),
     ...(input.probes === undefined ? {} : { probes: input.probes }),
+    ...(input.faults === undefined ? {} : { faults: input.faults }),
   };
   const population = input.scenario.population;
   if (population !== undefined) results.backends.population = populationResult(population, input.scenario.clients, agg.groupBackends(), results.backends.perBackend);
@@ -80,6 +86,20 @@ export function buildResults(input: BuildInput): Results {
     const ports = input.probes === undefined ? undefined : findPortCliff(input.scenario, input.probes, backendAddrs, cliff.atSecond);
     if (ports !== undefined) cliff = withPorts(cliff, ports, proxyOutOfPorts(input.lab.stats));
     results.analysis = { cliff };
+  }
+  if (input.faults !== undefined && input.faults.length > 0) {
+    const backends = input.scenario.lab?.backends.count ?? 0;
+    const b = input.scenario.behavior;
+    const cycle = b.lifetimeMs === undefined ? 0 : Math.ceil((b.lifetimeMs + (b.thinkTimeMs ?? 0)) / 1000);
+    const phases = input.scenario.phases;
+    const planDropAfter = (at: number): number | undefined => {
+      // The open gauge is sampled at the end of each second: compare the plan's level there.
+      const end = plannedDurationMs(phases);
+      const level = targetAt(phases, Math.min(end - 1, at * 1000 + 999));
+      for (let s = at; s * 1000 < end; s++) if (targetAt(phases, Math.min(end - 1, s * 1000 + 999)) < level - 0.5) return s;
+      return Math.ceil(end / 1000);
+    };
+    results.analysis = { ...results.analysis, faults: analyzeFaults(input.faults, results.series, backends, cycle, planDropAfter) };
   }
   if (errorsTotal > 0) results.analysis = { ...results.analysis, forensics: attributeFailures(results) };
   results.thresholds = evaluateThresholds(results, input.scenario.thresholds);

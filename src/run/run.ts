@@ -20,6 +20,8 @@ import { describeEnvironment } from './environment.js';
 import { checkBudget } from './preflight.js';
 import { fdLimit, portRange, twReuse } from '../probes/proc.js';
 import { startProbeSampler, type ProbeSampler, type ProbeSeries } from '../probes/sampler.js';
+import { engineFor } from '../scenario/approach.js';
+import { scheduleFaults, type FaultTimeline } from './faults.js';
 
 export interface RunOptions {
   scenario: Scenario;
@@ -44,7 +46,7 @@ export interface RunOutcome {
 
 export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const now = opts.now ?? (() => new Date());
-  const scenario = opts.workers === undefined ? opts.scenario : { ...opts.scenario, workers: opts.workers };
+  const scenario = withApproachEngine(opts.workers === undefined ? opts.scenario : { ...opts.scenario, workers: opts.workers });
   const events = opts.events ?? new RunEvents();
   // Before anything opens a socket: a scenario that does not fit the generator would measure wsherd, not the target.
   checkBudget(scenario, { fdLimit: fdLimit(), portRange: portRange(), twReuse: twReuse() });
@@ -69,28 +71,31 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   let sampler: ProbeSampler | undefined;
   let probes: ProbeSeries | undefined;
   let loadOrigin: number | undefined;
+  let faults: FaultTimeline | undefined;
   try {
-    let url: string;
+    let urls: string[];
     if (scenario.lab) {
       lab = await startLab(scenario.lab, { signal: stop.signal });
       sampler = startProbeSampler({ components: lab.components, ports: lab.components.map((c) => c.port) });
       // The proxy's fds before any client: the baseline of its fd-cliff prediction.
       proxyIdle = relayingFds((await lab.stats().catch(() => undefined))?.proxy);
       events.emit('lab', lab.components);
-      url = lab.entryUrl;
+      urls = lab.entryUrls;
+      if (scenario.faults !== undefined) faults = scheduleFaults(lab, scenario.faults, events, stop.signal);
       void lab.died.then((reason) => {
         labFailure = reason;
         stop.abort('lab');
       });
     } else if (scenario.target) {
-      url = scenario.target.url;
+      urls = [scenario.target.url];
       // Against a target only the client side can be seen: the generator's own sockets towards it, by state.
-      sampler = startProbeSampler({ components: [], ports: [targetPort(url)] });
+      sampler = startProbeSampler({ components: [], ports: [targetPort(scenario.target.url)] });
     } else {
       throw new WsherdError('WSH_ERR_INVALID_INPUT', 'The scenario has neither `lab` nor `target`.');
     }
     const outcome = await runLoad({
-      urls: [url],
+      urls,
+      ...(lab?.dnsServer === undefined ? {} : { dnsServer: lab.dnsServer }),
       scenario,
       insecure: opts.insecure ?? false,
       ...(lab?.ca === undefined ? {} : { ca: lab.ca }),
@@ -113,6 +118,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     opts.signal?.removeEventListener('abort', onAbort);
     // Before lab.stop(): the teardown's closing sockets are not part of the run.
     probes = sampler?.stop(loadOrigin);
+    faults?.cancel();
     await lab?.stop();
   }
 
@@ -128,6 +134,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     workers,
     ...(lab === undefined ? {} : { lab: { components: lab.components, ...(labStats ? { stats: labStats } : {}) } }),
     ...(probes === undefined ? {} : { probes }),
+    ...(faults === undefined ? {} : { faults: faults.outcomes() }),
     ...(proxyIdle === undefined || proxyIdle.fds < 0 || proxyIdle.fdLimit <= 0 ? {} : { proxyIdle: { fds: proxyIdle.fds, fdLimit: proxyIdle.fdLimit } }),
   });
   const files = await writeOutputs(outDir, results);
@@ -164,6 +171,12 @@ function failureReason(err: unknown, labFailure: string | undefined): string {
 function abortReason(signal: AbortSignal): string {
   const r: unknown = signal.reason;
   return typeof r === 'string' ? `stopped by ${r}` : 'stopped';
+}
+
+/** The engine follows from the lab's approach: a dns lab's clients resolve, an orchestrator lab's clients ask first. */
+function withApproachEngine(scenario: Scenario): Scenario {
+  const engine = engineFor(scenario.lab?.approach, scenario.behavior.engine ?? 'ws');
+  return engine === (scenario.behavior.engine ?? 'ws') ? scenario : { ...scenario, behavior: { ...scenario.behavior, engine } };
 }
 
 function targetPort(url: string): number {

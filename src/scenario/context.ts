@@ -202,6 +202,33 @@ export function readDuration(ctx: Context, field: Field, opts: { minMs?: number;
   return parsed.ms;
 }
 
+/**
+ * A list of 1..max items, each read by `read` with its own path (`faults[2]`); undefined when the list is not one,
+ * is empty or too long (reported with `what` and `hint`), or when any item had a problem (reported by `read`).
+ */
+export function readList<T>(ctx: Context, field: Field, max: number, what: string, hint: string, read: (item: Field) => T | undefined): T[] | undefined {
+  if (!isSeq(field.value) || field.value.items.length === 0 || field.value.items.length > max) {
+    ctx.report(field.at, field.path, `${field.path} must be a list of 1 to ${max} ${what}`, hint);
+    return undefined;
+  }
+  const out: T[] = [];
+  let ok = true;
+  field.value.items.forEach((item, i) => {
+    const node = ctx.deref(item);
+    const value = read({ path: childPath(field.path, i), value: node, at: node ?? field.at });
+    if (value === undefined) ok = false;
+    else out.push(value);
+  });
+  return ok ? out : undefined;
+}
+
+export function readBool(ctx: Context, field: Field): boolean | undefined {
+  const v = scalarValue(field);
+  if (typeof v === 'boolean') return v;
+  ctx.report(field.at, field.path, `${field.path} must be true or false`, 'write true or false, without quotes');
+  return undefined;
+}
+
 /** One of a fixed set of words; anything else gets the closest word or the list. */
 export function readChoice<T extends string>(ctx: Context, field: Field, choices: readonly T[]): T | undefined {
   const v = scalarValue(field);

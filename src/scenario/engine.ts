@@ -4,7 +4,7 @@
  */
 import { isSeq } from 'yaml';
 import { DEFAULT_SESSION, ENGINE_NAMES, type EngineName, type SessionOptions, type TransportName } from './types.js';
-import { type Context, type Field, readChoice, readInteger, readSection, readString } from './context.js';
+import { type Context, type Field, readBool, readChoice, readInteger, readSection, readString } from './context.js';
 
 export const SESSION_KEYS = ['path', 'transports', 'polls_before_upgrade', 'upgrade', 'reconnect_check'] as const;
 const TRANSPORTS: readonly TransportName[] = ['polling', 'websocket'];
@@ -50,12 +50,6 @@ export function readSessionOptions(ctx: Context, field: Field | undefined, engin
   return ok ? { path, transports, pollsBeforeUpgrade: polls, upgrade, reconnectCheck } : undefined;
 }
 
-function readBool(ctx: Context, field: Field): boolean | undefined {
-  const v = (field.value as { value?: unknown } | null | undefined)?.value;
-  if (typeof v === 'boolean') return v;
-  ctx.report(field.at, field.path, `${field.path} must be true or false`, 'write true or false, without quotes');
-  return undefined;
-}
 
 /** A non-empty list of polling/websocket without repeats (behavior.session.transports, lab.backends.socketio.transports). */
 export function readTransports(ctx: Context, field: Field): TransportName[] | undefined {

@@ -1,6 +1,6 @@
 /** `network:` — run the whole scenario in a private network namespace (src/run/netns.ts). */
 import { isScalar } from 'yaml';
-import { type Context, type Field, readSection, readString } from './context.js';
+import { type Context, type Field, readBool, readSection, readString } from './context.js';
 import type { NetworkSpec } from './types.js';
 
 export const NETWORK_KEYS = ['namespace', 'port_range', 'tcp_tw_reuse'] as const;
@@ -37,12 +37,6 @@ function readTwReuse(ctx: Context, field: Field): 0 | 1 | 2 | undefined {
   return undefined;
 }
 
-function readBool(ctx: Context, field: Field): boolean | undefined {
-  const v = isScalar(field.value) ? field.value.value : undefined;
-  if (typeof v === 'boolean') return v;
-  ctx.report(field.at, field.path, `${field.path} must be true or false`, 'write true or false, without quotes');
-  return undefined;
-}
 
 function readRange(ctx: Context, field: Field): [number, number] | undefined {
   const text = isScalar(field.value) && typeof field.value.value === 'number' ? String(field.value.value) : readString(ctx, field);

@@ -6,17 +6,19 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { isMap, isScalar } from 'yaml';
 import type { BackendKind, BackendsSpec, Behavior, Closer, LabSpec, ProxyMode, ProxySpec, TargetSpec } from './types.js';
-import { type Context, type Field, type Section, describe, readChoice, readDuration, readInteger, readNumber, readSection, readString, reportMissing } from './context.js';
+import { type Context, type Field, type Section, childPath, describe, readChoice, readDuration, readInteger, readNumber, readSection, readString, reportMissing } from './context.js';
 import { checkStrategyMode, readStrategy } from './strategies.js';
 import { readProxyExtras } from './proxy-options.js';
 import { readEngine, readSessionOptions } from './engine.js';
 import { readSocketIoBackend } from './socketio-backend.js';
 import { readLimits } from './limits.js';
+import { DEFAULT_DNS_LAB, DEFAULT_ORCHESTRATOR, readApproach, readDnsClient, readDnsLab, readOrchestrator } from './approach.js';
+import { readReconnect } from './reconnect.js';
 
-export const LAB_KEYS = ['backends', 'proxy'] as const;
+export const LAB_KEYS = ['backends', 'proxy', 'approach', 'dns', 'orchestrator'] as const;
 export const BACKENDS_KEYS = ['count', 'kind', 'host', 'socketio', 'limits'] as const;
 export const PROXY_KEYS = ['strategy', 'mode', 'host', 'options', 'tls', 'store', 'sources', 'maxconn', 'workers', 'limits'] as const;
-export const BEHAVIOR_KEYS = ['engine', 'session', 'messages_per_second', 'payload_bytes', 'close', 'connect_timeout', 'handshake_timeout', 'message_timeout', 'lifetime', 'think_time'] as const;
+export const BEHAVIOR_KEYS = ['engine', 'session', 'messages_per_second', 'payload_bytes', 'close', 'connect_timeout', 'handshake_timeout', 'message_timeout', 'lifetime', 'think_time', 'reconnect', 'dns'] as const;
 
 /** A connection shorter than this measures the connect path, not a WebSocket; it also bounds the events a worker plans. */
 export const MIN_LIFETIME_MS = 100;
@@ -56,7 +58,36 @@ export function readLab(ctx: Context, field: Field): LabSpec | undefined {
   if (backendsField === undefined) reportMissing(ctx, lab, 'backends', 'e.g. backends: {count: 3}');
   else backends = readBackends(ctx, backendsField);
   const proxy = readProxy(ctx, lab.fields.get('proxy'));
-  return backends && proxy ? { backends, proxy } : undefined;
+  const parts = readApproachParts(ctx, lab.fields, field.path);
+  if (parts === undefined || backends === undefined || proxy === undefined) return undefined;
+  if (parts.approach !== undefined && parts.approach !== 'proxy' && backends.kind !== 'ws') {
+    ctx.report(lab.fields.get('approach')?.at, childPath(field.path, 'approach'), `approach: ${parts.approach} needs ws backends (its clients connect with plain WebSockets)`, 'use backends.kind: ws, or the proxy approach for socket.io');
+    return undefined;
+  }
+  return { backends, proxy, ...parts };
+}
+
+/** `approach`, `dns`, `orchestrator` of a lab (or of a compare entry): each section only with an approach that uses it. */
+export function readApproachParts(ctx: Context, fields: ReadonlyMap<string, Field>, path: string): Pick<LabSpec, 'approach' | 'dns' | 'orchestrator'> | undefined {
+  const approachField = fields.get('approach');
+  const approach = approachField === undefined ? undefined : readApproach(ctx, approachField);
+  if (approachField !== undefined && approach === undefined) return undefined;
+  const dnsField = fields.get('dns');
+  const orchField = fields.get('orchestrator');
+  const usesDns = approach === 'dns' || approach === 'dns-proxies';
+  if (dnsField !== undefined && !usesDns) {
+    ctx.report(dnsField.key ?? dnsField.at, childPath(path, 'dns'), `${childPath(path, 'dns')} applies with approach: dns or dns-proxies`, 'add approach: dns, or remove dns');
+    return undefined;
+  }
+  const usesOrch = approach === 'orchestrator' || approach === 'proxy-orchestrator';
+  if (orchField !== undefined && !usesOrch) {
+    ctx.report(orchField.key ?? orchField.at, childPath(path, 'orchestrator'), `${childPath(path, 'orchestrator')} applies with approach: orchestrator or proxy-orchestrator`, 'add approach: orchestrator, or remove orchestrator');
+    return undefined;
+  }
+  const dns = usesDns ? (dnsField === undefined ? { ...DEFAULT_DNS_LAB } : readDnsLab(ctx, dnsField)) : undefined;
+  const orchestrator = usesOrch ? (orchField === undefined ? { ...DEFAULT_ORCHESTRATOR } : readOrchestrator(ctx, orchField)) : undefined;
+  if ((usesDns && dns === undefined) || (usesOrch && orchestrator === undefined)) return undefined;
+  return { ...(approach === undefined ? {} : { approach }), ...(dns === undefined ? {} : { dns }), ...(orchestrator === undefined ? {} : { orchestrator }) };
 }
 
 function readBackends(ctx: Context, field: Field): BackendsSpec | undefined {
@@ -183,6 +214,8 @@ export function readBehavior(ctx: Context, field: Field | undefined): Behavior |
     handshakeTimeoutMs: read('handshake_timeout', d.handshakeTimeoutMs, (v) => readDuration(ctx, v)),
     messageTimeoutMs: read('message_timeout', d.messageTimeoutMs, (v) => readDuration(ctx, v)),
   };
+  const dnsField = f.get('dns');
+  const dns = dnsField === undefined ? null : readDnsClient(ctx, dnsField);
   const lifetimeField = f.get('lifetime');
   const thinkField = f.get('think_time');
   const lifetimeMs = lifetimeField === undefined ? null : readDuration(ctx, lifetimeField, { minMs: MIN_LIFETIME_MS });
@@ -190,10 +223,11 @@ export function readBehavior(ctx: Context, field: Field | undefined): Behavior |
   if (thinkField !== undefined && lifetimeField === undefined) {
     ctx.report(thinkField.at, thinkField.path, `${thinkField.path} applies between connections of a slot, which needs behavior.lifetime`, 'add behavior.lifetime (e.g. lifetime: 2s), or remove think_time');
   }
+  const reconnect = readReconnect(ctx, f.get('reconnect'));
   const engine = readEngine(ctx, f.get('engine'));
   const sessionField = f.get('session');
   const session = engine === 'ws' && sessionField === undefined ? null : readSessionOptions(ctx, sessionField, engine);
-  if (engine === undefined || session === undefined || lifetimeMs === undefined || thinkTimeMs === undefined) return undefined;
+  if (engine === undefined || session === undefined || lifetimeMs === undefined || thinkTimeMs === undefined || dns === undefined || reconnect === undefined) return undefined;
   if (Object.values(behavior).some((v) => v === undefined) || (thinkField !== undefined && lifetimeField === undefined)) return undefined;
   return {
     ...(behavior as Behavior),
@@ -201,5 +235,7 @@ export function readBehavior(ctx: Context, field: Field | undefined): Behavior |
     ...(session === null ? {} : { session }),
     ...(lifetimeMs === null ? {} : { lifetimeMs }),
     ...(thinkTimeMs === null ? {} : { thinkTimeMs }),
+    ...(dns === null ? {} : { dns }),
+    ...(reconnect === null ? {} : { reconnect }),
   };
 }

@@ -67,6 +67,18 @@ export interface ProxySpec {
   workers?: number;
 }
 
+export type FaultAction = 'kill' | 'stop' | 'drain' | 'add';
+export const FAULT_ACTIONS: readonly FaultAction[] = ['kill', 'stop', 'drain', 'add'];
+
+/** One entry of `faults:`: at a second of the run, do something to a backend of the lab. */
+export interface FaultSpec {
+  atMs: number;
+  action: FaultAction;
+  /** The backend's id (b1…); absent for add, which starts the next one. */
+  backend?: string;
+  location: SourceLocation;
+}
+
 /** `network:` — a private network namespace for the whole run (src/run/netns.ts). */
 export interface NetworkSpec {
   namespace: boolean;
@@ -104,12 +116,76 @@ export interface PopulationSpec {
 export interface CompareEntry {
   name: string;
   proxy: ProxySpec;
+  /** The approach of this entry; default the lab's. */
+  approach?: Approach;
+  dns?: DnsLabSpec;
+  orchestrator?: OrchestratorLabSpec;
+  /** The clients' reconnect policy for this entry (null: none); absent: behavior.reconnect. */
+  reconnect?: ReconnectPolicy | null;
+}
+
+/**
+ * How clients reach the backends in a lab (the article's approaches):
+ * - `proxy`: through the reference balancer (the default);
+ * - `dns`: DNS round robin — the lab's DNS server answers a name with every backend's address (each backend on its
+ *   own 127.0.1.x, one port) and clients connect directly;
+ * - `orchestrator`: clients ask the reference orchestrator for a backend URL, then connect directly;
+ * - `dns-proxies`: the hybrid of DNS in front of several proxies, each in front of every backend;
+ * - `proxy-orchestrator`: the hybrid of a proxy in front of an orchestrator-aware tier — backends register with the
+ *   orchestrator and the proxy's pool follows its registry.
+ */
+export type Approach = 'proxy' | 'dns' | 'orchestrator' | 'dns-proxies' | 'proxy-orchestrator';
+export const APPROACHES: readonly Approach[] = ['proxy', 'dns', 'orchestrator', 'dns-proxies', 'proxy-orchestrator'];
+
+/** `lab.dns`: the reference DNS server (src/dns/server.ts). */
+export interface DnsLabSpec {
+  /** The name clients resolve. Default `app.wsherd.test`. */
+  name: string;
+  /** TTL of every answer, s. Default 30. */
+  ttlSeconds: number;
+  /** Health-checked DNS (an address whose port stops accepting leaves the answer). Default false, like plain DNS. */
+  health: boolean;
+  /** dns-proxies: how many proxies the name answers with. Default 2. */
+  proxies: number;
+}
+
+export type OrchestratorStrategyName = 'least-loaded' | 'consistent-hash' | 'power-of-two-choices';
+
+/** `lab.orchestrator`: the reference orchestrator (src/orchestrator/server.ts). */
+export interface OrchestratorLabSpec {
+  strategy: OrchestratorStrategyName;
+  /** `memory` (default), or `redis://host:port[/db]` so that several instances share one registry. */
+  store: string;
+  /** Orchestrator instances; clients spread over them by slot. Several need a redis store. Default 1. */
+  instances: number;
 }
 
 export interface LabSpec {
   backends: BackendsSpec;
   /** The reference balancer in front of the backends. Always present in the resolved scenario. */
   proxy: ProxySpec;
+  /** How clients reach the backends. Absent: proxy. */
+  approach?: Approach;
+  /** With approach dns or dns-proxies. */
+  dns?: DnsLabSpec;
+  /** With approach orchestrator or proxy-orchestrator. */
+  orchestrator?: OrchestratorLabSpec;
+}
+
+/** `behavior.dns`: how clients of the dns engine resolve and cache (per population group). */
+export interface DnsClientSpec {
+  /** `ttl` honours each answer's TTL; `none` asks every time; `forever` keeps the first answer (clients that ignore TTLs). */
+  cache: 'ttl' | 'none' | 'forever';
+  /** With `ttl`: keep using an answer this long past its TTL. Default 0. */
+  staleMs: number;
+  /** The answered address a client connects to: `first` (getaddrinfo + connect) or `random`. */
+  pick: 'first' | 'random';
+  /** On a failed connect, try the answer's next address. Default false. */
+  failover: boolean;
+  /** A lookup not answered within this long fails (dns_timeout). Default 2000 ms. */
+  timeoutMs: number;
+  /** The DNS server, host:port, against a target; in a lab run the lab's own. */
+  server?: string;
 }
 
 export interface TargetSpec {
@@ -144,8 +220,9 @@ export type Closer = 'client' | 'server' | 'client-fin';
  * How a client talks: `ws` (a plain WebSocket, the default), `socketio` (socket.io-client as an application uses
  * it: polling, then the upgrade), `engineio` (wsherd's own Engine.IO v4 probe, attributing every request).
  */
-export type EngineName = 'ws' | 'socketio' | 'engineio';
-export const ENGINE_NAMES: readonly EngineName[] = ['ws', 'socketio', 'engineio'];
+export type EngineName = 'ws' | 'socketio' | 'engineio' | 'dns' | 'orchestrated';
+/** Engines a scenario may name; `dns` and `orchestrated` follow from the lab's approach (or behavior.dns against a target). */
+export const ENGINE_NAMES: readonly EngineName[] = ['ws', 'socketio', 'engineio', 'dns', 'orchestrated'];
 
 export type TransportName = 'polling' | 'websocket';
 
@@ -165,11 +242,34 @@ export interface SessionOptions {
 
 export const DEFAULT_SESSION: Readonly<SessionOptions> = { path: '/socket.io/', transports: ['polling', 'websocket'], pollsBeforeUpgrade: 3, upgrade: true, reconnectCheck: false };
 
+/**
+ * `behavior.reconnect`: what a slot does when its connection fails or drops before its planned end while the
+ * schedule still has it open. `none` (the default) waits for the next planned opening; `immediate` reopens at the
+ * worker's next tick; `backoff` waits min(maxMs, baseMs × 2^attempt) with AWS-style jitter (`full`: uniform in
+ * [0, d]; `equal`: d/2 + uniform in [0, d/2]; `none`: d). Never past the end of the slot's open interval.
+ */
+export type ReconnectPolicyName = 'none' | 'immediate' | 'backoff';
+export type ReconnectJitter = 'full' | 'equal' | 'none';
+
+export interface ReconnectPolicy {
+  policy: ReconnectPolicyName;
+  /** backoff: the first delay before jitter, ms. Default 100. */
+  baseMs: number;
+  /** backoff: the cap on the delay before jitter, ms. Default 10000. */
+  maxMs: number;
+  /** backoff: how the delay is randomised. Default full. */
+  jitter: ReconnectJitter;
+  /** Reconnects per outage (the count resets once a connection is established). Absent: until the interval ends. */
+  maxAttempts?: number;
+}
+
 export interface Behavior {
   /** Client engine. Default ws. */
   engine?: EngineName;
   /** Session engines' options (socketio, engineio). */
   session?: SessionOptions;
+  /** The dns engine's resolving and caching. */
+  dns?: DnsClientSpec;
   /** Messages per second each client sends while open (0 = idle connections). */
   messagesPerSecond: number;
   /** Bytes per message (UTF-8 text frame including wsherd's small header). */
@@ -186,6 +286,8 @@ export interface Behavior {
   handshakeTimeoutMs: number;
   /** A message not echoed within this time is counted lost. Default 5000 ms. */
   messageTimeoutMs: number;
+  /** Reopening a slot after an unplanned end. Absent: policy none (wait for the next planned opening). */
+  reconnect?: ReconnectPolicy;
 }
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
@@ -214,6 +316,8 @@ export interface Scenario {
   network?: NetworkSpec;
   /** Peak number of concurrent clients (client slots). */
   clients: number;
+  /** `faults:` — kills, stops, drains and additions of backends at given seconds (lab runs). */
+  faults?: FaultSpec[];
   /** Source addresses of the clients, by group. Absent: the OS picks (one address). */
   population?: PopulationSpec;
   phases: PhaseSegment[];

@@ -4,16 +4,18 @@
  * file has no problem at all.
  */
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
-import type { CompareEntry, LabSpec, NetworkSpec, PhaseSegment, PopulationSpec, Scenario, TargetSpec, ThresholdSpec } from './types.js';
+import type { Behavior, CompareEntry, FaultSpec, LabSpec, NetworkSpec, PhaseSegment, PopulationSpec, Scenario, TargetSpec, ThresholdSpec } from './types.js';
+import { engineFor } from './approach.js';
 import { readNetwork } from './network.js';
 import { readCompare } from './compare.js';
 import { readPopulation } from './population.js';
+import { readFaults } from './faults.js';
 import { type Context, type Field, childPath, describe, readInteger, readSection, readString, reportMissing } from './context.js';
 import { readBehavior, readLab, readTarget } from './sections.js';
 import { readPhases } from './phases.js';
 import { parseThreshold } from './thresholds.js';
 
-export const ROOT_KEYS = ['name', 'lab', 'target', 'clients', 'workers', 'phases', 'behavior', 'thresholds', 'out', 'compare', 'network', 'population'] as const;
+export const ROOT_KEYS = ['name', 'lab', 'target', 'clients', 'workers', 'phases', 'behavior', 'thresholds', 'out', 'compare', 'network', 'population', 'faults'] as const;
 
 /** Worker processes beyond this are a typo, not a plan (each is a Node process with its own heap). */
 export const MAX_WORKERS = 256;
@@ -47,13 +49,17 @@ export function validateRoot(ctx: Context, root: Node | null): Scenario | undefi
   const compareField = f.get('compare');
   const networkField = f.get('network');
   const network = networkField === undefined ? undefined : readNetwork(ctx, networkField, f.has('target'));
+  const faultsField = f.get('faults');
+  const plannedMs = phases?.reduce((n, p) => n + p.durationMs, 0);
+  const faults = faultsField === undefined ? undefined : readFaults(ctx, faultsField, where !== undefined && 'lab' in where ? where.lab : undefined, f.has('target'), plannedMs);
   const populationField = f.get('population');
   const population = populationField === undefined ? undefined : readPopulation(ctx, populationField, !f.has('target'));
   const compare = compareField === undefined ? undefined : readCompare(ctx, compareField, where !== undefined && 'lab' in where ? where.lab : undefined, f.has('target'));
 
   if (ctx.problems.length > 0 || name === undefined || where === undefined || clients === undefined) return undefined;
   if (phases === undefined || behavior === undefined || thresholds === undefined) return undefined;
-  return assemble({ name, ...where, clients, workers, phases, behavior, thresholds, out, compare, network, population });
+  if (!checkEngine(ctx, f.get('behavior'), behavior, 'lab' in where ? where.lab : undefined, compare)) return undefined;
+  return assemble({ name, ...where, clients, workers, phases, behavior, thresholds, out, compare, network, population, faults });
 }
 
 interface Parts {
@@ -69,6 +75,7 @@ interface Parts {
   compare: CompareEntry[] | undefined;
   network: NetworkSpec | undefined;
   population: PopulationSpec | undefined;
+  faults: FaultSpec[] | undefined;
 }
 
 /** Builds the Scenario without `undefined`-valued optional keys, so it serializes and compares cleanly. */
@@ -81,6 +88,7 @@ function assemble(p: Parts): Scenario {
   if (p.compare !== undefined) scenario.compare = p.compare;
   if (p.network !== undefined) scenario.network = p.network;
   if (p.population !== undefined) scenario.population = p.population;
+  if (p.faults !== undefined) scenario.faults = p.faults;
   return scenario;
 }
 
@@ -93,10 +101,41 @@ function readName(ctx: Context, field: Field): string | undefined {
 
 /** Exactly one of `lab` and `target`; both sections are still checked when both are given. */
 /** True when behavior.engine names a session engine, whose targets may be http(s):// URLs (checked fully later). */
+/**
+ * The engine follows from the lab's approach (dns → dns, orchestrator → orchestrated); a scenario that names another
+ * engine with such an approach, or dns/orchestrated with the proxy approach, is contradicting itself. Against a target
+ * `dns` needs behavior.dns.server (whose name to ask) and `orchestrated` an http(s) URL of the orchestrator.
+ */
+function checkEngine(ctx: Context, field: Field | undefined, behavior: Behavior, lab: LabSpec | undefined, compare: CompareEntry[] | undefined): boolean {
+  const engine = behavior.engine ?? 'ws';
+  const engineField = isMap(field?.value) ? field.value.items.find((p) => isScalar(p.key) && p.key.value === 'engine') : undefined;
+  const at = (engineField?.value ?? field?.value ?? undefined) as Node | undefined;
+  const approaches = lab === undefined ? [] : [lab.approach ?? 'proxy', ...(compare ?? []).map((e) => e.approach ?? 'proxy')];
+  if (lab !== undefined) {
+    const derived = approaches.some((a) => a !== 'proxy');
+    if ((engine === 'dns' || engine === 'orchestrated') && approaches.every((a) => engineFor(a, 'ws') !== engine)) {
+      ctx.report(at, 'behavior.engine', `behavior.engine: ${engine} follows from lab.approach, which is ${lab.approach ?? 'proxy'}`, `set lab.approach: ${engine === 'dns' ? 'dns' : 'orchestrator'} and leave behavior.engine out`);
+      return false;
+    }
+    if (derived && (engine === 'socketio' || engine === 'engineio')) {
+      ctx.report(at, 'behavior.engine', `behavior.engine: ${engine} cannot be used with the ${approaches.find((a) => a !== 'proxy')} approach (its clients are plain WebSockets)`, 'use the proxy approach for socket.io sessions');
+      return false;
+    }
+  } else if (engine === 'dns' && behavior.dns?.server === undefined) {
+    ctx.report(at, 'behavior.dns.server', 'behavior.engine: dns against a target needs behavior.dns.server', 'name the DNS server to ask, e.g. dns: {server: 127.0.0.53:53}');
+    return false;
+  }
+  if (behavior.dns !== undefined && engine !== 'dns' && !approaches.some((a) => engineFor(a, 'ws') === 'dns')) {
+    ctx.report(at, 'behavior.dns', 'behavior.dns applies to dns clients', 'use lab.approach: dns (or dns-proxies), or behavior.engine: dns against a target; or remove behavior.dns');
+    return false;
+  }
+  return true;
+}
+
 function usesSessionEngine(behavior: Field | undefined): boolean {
   if (!isMap(behavior?.value)) return false;
   const engine = behavior.value.items.find((p) => isScalar(p.key) && p.key.value === 'engine')?.value;
-  return isScalar(engine) && (engine.value === 'socketio' || engine.value === 'engineio');
+  return isScalar(engine) && (engine.value === 'socketio' || engine.value === 'engineio' || engine.value === 'orchestrated');
 }
 
 function readWhere(ctx: Context, labField: Field | undefined, targetField: Field | undefined, root: Node, httpAllowed: boolean): { lab: LabSpec } | { target: TargetSpec } | undefined {

@@ -45,11 +45,11 @@ describe('metricValue', () => {
   });
 
   test('every listed name is known and resolves on the fixture (a session run for the session metrics)', () => {
-    // 8 statistics × 5 latency subjects, 17 connection/message/backend metrics, 10 session metrics, 2 limits.
-    assert.equal(METRIC_NAMES.length, 40 + 17 + 10 + 2);
+    // 8 statistics × 6 latency subjects, 17 connection/message/backend metrics, 10 session metrics, 2 limits.
+    assert.equal(METRIC_NAMES.length, 48 + 17 + 10 + 2);
     const withSessions = sampleResults();
     const stats = withSessions.summary.latency.rtt;
-    withSessions.summary.latency = { ...withSessions.summary.latency, upgrade: stats, ack: stats };
+    withSessions.summary.latency = { ...withSessions.summary.latency, upgrade: stats, ack: stats, lookup: stats };
     withSessions.analysis = { cliff: findCliff([], undefined) };
     withSessions.analysis.cliff = { ...withSessions.analysis.cliff!, measured: 116, deviation: -0.02 };
     withSessions.summary.sessions = summarizeSessions({ attempted: 4, established: 4, broken: 1, req_poll: 8, misroute_poll: 1, req_post: 8, req_upgrade: 3, upgrade_attempted: 3, upgraded: 3, reconnect: 2, reconnect_same_backend: 1 });

@@ -9,7 +9,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { freePort } from '../helpers/free-port.js';
+import { startBackend, type RunningBackend } from '../../src/backend/server.js';
 
 /** test/interop in the source tree (the configs are not compiled; dist/test/interop → ../../../test/interop). */
 export const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/interop');
@@ -79,4 +81,19 @@ export async function startBalancer(kind: BalancerKind, configFile: string, back
     throw e;
   }
   return { kind, port, url: `http://127.0.0.1:${port}/`, stop };
+}
+
+/**
+ * Two reference ws backends (b1, b2) for a describe block: started before its tests, closed after. Returns their
+ * `127.0.0.1:port` addresses as a balancer config wants them (valid once the tests run).
+ */
+export function twoWsBackends(): () => string[] {
+  let backends: RunningBackend[] = [];
+  before(async () => {
+    backends = await Promise.all(['b1', 'b2'].map((id) => startBackend({ id })));
+  });
+  after(async () => {
+    await Promise.all(backends.map((b) => b.close()));
+  });
+  return () => backends.map((b) => `127.0.0.1:${b.port}`);
 }

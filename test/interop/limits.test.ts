@@ -3,14 +3,13 @@
  * `maxconn 200`, in front of two reference ws backends, driven past their limit. wsherd's measured cliff (where
  * failures began) must match each balancer's documented arithmetic within 5%.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBackend, type RunningBackend } from '../../src/backend/server.js';
 import { findCliff, type CliffPrediction } from '../../src/analysis/cliff.js';
 import { runLoad } from '../../src/load/coordinator.js';
 import { DEFAULT_BEHAVIOR } from '../../src/scenario/sections.js';
 import type { Scenario } from '../../src/scenario/types.js';
-import { startBalancer, unavailable, type BalancerKind } from './balancers.js';
+import { startBalancer, twoWsBackends, unavailable, type BalancerKind } from './balancers.js';
 
 function scenario(url: string, clients: number): Scenario {
   return {
@@ -30,19 +29,13 @@ const CASES: ReadonlyArray<{ kind: BalancerKind; config: string; clients: number
 ];
 
 describe('interop: real balancers driven past their connection limits', () => {
-  let backends: RunningBackend[] = [];
-  before(async () => {
-    backends = await Promise.all(['b1', 'b2'].map((id) => startBackend({ id })));
-  });
-  after(async () => {
-    await Promise.all(backends.map((b) => b.close()));
-  });
+  const backends = twoWsBackends();
 
   for (const c of CASES) {
     test(`${c.config}: failures begin at ${c.prediction.formula} = ${c.prediction.at}`, { timeout: 60_000 }, async (t) => {
       const missing = unavailable(c.kind);
       if (missing !== undefined) return t.skip(missing);
-      const balancer = await startBalancer(c.kind, c.config, backends.map((b) => `127.0.0.1:${b.port}`));
+      const balancer = await startBalancer(c.kind, c.config, backends());
       try {
         const url = balancer.url.replace(/^http/, 'ws');
         const out = await runLoad({ urls: [url], scenario: scenario(url, c.clients), insecure: false });

@@ -305,8 +305,8 @@ describe('HTML report in headless Chromium (file://, offline)', { skip: SKIP, ti
 
   test('the client script drew every chart, with the data it was given', { timeout: 25_000 }, async () => {
     const { facts } = await loadReport();
-    assert.equal(facts.rendered, 'connections latency backends generator', 'data-rendered marker set by report-client.js');
-    assert.deepEqual(Object.keys(facts.charts), ['connections', 'latency', 'backends', 'generator']);
+    assert.equal(facts.rendered, 'connections latency backends skew generator', 'data-rendered marker set by report-client.js');
+    assert.deepEqual(Object.keys(facts.charts), ['connections', 'latency', 'backends', 'skew', 'generator']);
     for (const [id, chart] of Object.entries(facts.charts)) {
       assert.ok(chart.canvas && chart.canvas[0] >= 300 && chart.canvas[1] >= 200, `${id}: uPlot canvas ${JSON.stringify(chart.canvas)}`);
       const first = chart.series[0];
@@ -355,7 +355,7 @@ describe('HTML report in headless Chromium (file://, offline)', { skip: SKIP, ti
     const b = browser as Browser;
     const log = await b.open(pathToFileURL(file).href);
     const facts = await b.evaluate<PageFacts>(log.sessionId, INSPECT);
-    assert.equal(facts.rendered, 'connections latency backends generator fds ports pairs');
+    assert.equal(facts.rendered, 'connections latency backends skew generator fds ports pairs');
     assert.deepEqual(facts.charts['pairs']?.series.map((x) => x.label), ['127.0.0.1 → 127.0.0.1:9001', 'TIME_WAIT 127.0.0.1 → 127.0.0.1:9001']);
     assert.deepEqual(facts.charts['fds']?.series.map((x) => x.label), ['proxy fds', 'b1 fds']);
     assert.ok((facts.charts['ports']?.series[0]?.pixels ?? 0) > 50, JSON.stringify(facts.charts['ports']));

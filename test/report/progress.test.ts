@@ -39,7 +39,7 @@ describe('attachProgress', () => {
     const events = new RunEvents();
     const out = new Capture(false);
     const detach = attachProgress(events, out, { color: false });
-    events.emit('start', { workers: 2, clients: 1000, url: 'ws://127.0.0.1:9000/', plannedMs: 60_000 });
+    events.emit('start', { workers: 2, clients: 1000, url: 'ws://127.0.0.1:9000/', plannedMs: 60_000, startAt: Date.now() });
     for (let s = 1; s <= 12; s++) events.emit('progress', progress(s * 1000, s === 3 ? { ECONNREFUSED: 4, http_503: 1 } : {}));
     detach();
     events.emit('progress', progress(15_000));

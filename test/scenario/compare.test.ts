@@ -11,9 +11,9 @@ describe('compare:', () => {
   test('strategy names take the lab proxy (l7 when the strategy needs it); maps are full proxy sections', () => {
     const s = parseScenario(withCompare('  - round-robin\n  - cookie\n  - {name: hash, strategy: consistent-hash, options: {points_per_backend: 40}}\n', '{strategy: maglev, options: {table_size: 101}, maxconn: 50}'), 'c.yaml');
     assert.deepEqual(s.compare, [
-      { name: 'round-robin', proxy: { strategy: 'round-robin', mode: 'l4', host: '127.0.0.1', maxconn: 50 } },
-      { name: 'cookie', proxy: { strategy: 'cookie', mode: 'l7', host: '127.0.0.1', maxconn: 50 } },
-      { name: 'hash', proxy: { strategy: 'consistent-hash', mode: 'l4', host: '127.0.0.1', options: { pointsPerBackend: 40 } } },
+      { name: 'round-robin', proxy: { strategy: 'round-robin', mode: 'l4', host: '127.0.0.1', maxconn: 50 }, approach: 'proxy' },
+      { name: 'cookie', proxy: { strategy: 'cookie', mode: 'l7', host: '127.0.0.1', maxconn: 50 }, approach: 'proxy' },
+      { name: 'hash', proxy: { strategy: 'consistent-hash', mode: 'l4', host: '127.0.0.1', options: { pointsPerBackend: 40 } }, approach: 'proxy' },
     ]);
   });
 

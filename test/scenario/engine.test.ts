@@ -23,7 +23,7 @@ describe('behavior.engine and behavior.session', () => {
   });
 
   test('bad values are reported at their position with the fix', () => {
-    assert.deepEqual(lines(behavior('  engine: socket.io\n')), ['5:11 behavior.engine must be one of ws, socketio, engineio, got "socket.io"']);
+    assert.deepEqual(lines(behavior('  engine: socket.io\n')), ['5:11 behavior.engine must be one of ws, socketio, engineio, dns, orchestrated, got "socket.io"']);
     assert.deepEqual(lines(behavior('  session: {path: /x}\n')), ['5:12 behavior.session applies to the socketio and engineio engines, but the engine is ws']);
     assert.deepEqual(lines(behavior('  engine: engineio\n  session:\n    path: io\n    transports: [polling, polling]\n    polls_before_upgrade: 101\n    upgrade: "yes"\n    colour: red\n')), [
       '7:11 behavior.session.path must start with "/", got "io"',

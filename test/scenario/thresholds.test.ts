@@ -57,11 +57,11 @@ describe('parseThreshold', () => {
 });
 
 describe('KNOWN_METRICS', () => {
-  test('holds every latency statistic of connect, handshake, rtt, upgrade and ack, and the named metrics, once each', () => {
+  test('holds every latency statistic of connect, handshake, rtt, upgrade, ack and lookup, and the named metrics, once each', () => {
     const names = KNOWN_METRICS.map((m) => m.name);
     assert.equal(new Set(names).size, names.length);
     for (const stat of ['p50', 'p90', 'p95', 'p99', 'p999', 'min', 'max', 'mean']) {
-      for (const subject of ['connect', 'handshake', 'rtt', 'upgrade', 'ack']) assert.equal(metricDoc(`${stat}(${subject})`)?.kind, 'latency');
+      for (const subject of ['connect', 'handshake', 'rtt', 'upgrade', 'ack', 'lookup']) assert.equal(metricDoc(`${stat}(${subject})`)?.kind, 'latency');
     }
     for (const name of [
       'errors.rate', 'errors.count', 'connections.attempted', 'connections.established', 'connections.failed', 'connections.dropped',
@@ -71,7 +71,7 @@ describe('KNOWN_METRICS', () => {
     ]) {
       assert.ok(metricDoc(name), name);
     }
-    assert.equal(names.length, 40 + 17 + 10 + 2);
+    assert.equal(names.length, 48 + 17 + 10 + 2);
     assert.ok(KNOWN_METRICS.every((m) => m.description.length > 10));
   });
 });

@@ -14,8 +14,8 @@ describe('document-level problems', () => {
     const empty = '1:1 the scenario file is empty (start from scenarios/quickstart.yaml; see docs/scenario.md)';
     assert.deepEqual(lines(''), [empty]);
     assert.deepEqual(lines('# nothing here\n'), [empty]);
-    assert.deepEqual(lines('- a\n'), ['1:1 the scenario must be a map, got a list (valid keys: name, lab, target, clients, workers, phases, behavior, thresholds, out, compare, network)']);
-    assert.deepEqual(lines('just text\n'), ['1:1 the scenario must be a map, got a string ("just text") (valid keys: name, lab, target, clients, workers, phases, behavior, thresholds, out, compare, network)']);
+    assert.deepEqual(lines('- a\n'), ['1:1 the scenario must be a map, got a list (valid keys: name, lab, target, clients, workers, phases, behavior, thresholds, out, compare, network, population, faults)']);
+    assert.deepEqual(lines('just text\n'), ['1:1 the scenario must be a map, got a string ("just text") (valid keys: name, lab, target, clients, workers, phases, behavior, thresholds, out, compare, network, population, faults)']);
   });
 
   test('required keys; a typo of a required key is reported once, as the typo', () => {
@@ -56,7 +56,7 @@ describe('lab', () => {
   });
 
   test('lab must be a map; backend count has a ceiling', () => {
-    assert.deepEqual(lines(labScenario('  - backends\n')), ['4:3 lab must be a map, got a list (valid keys: backends, proxy)']);
+    assert.deepEqual(lines(labScenario('  - backends\n')), ['4:3 lab must be a map, got a list (valid keys: backends, proxy, approach, dns, orchestrator)']);
     assert.deepEqual(lines(labScenario('  backends: {count: 257}\n')), ['4:21 lab.backends.count must be at most 256, got 257']);
   });
 
@@ -115,7 +115,7 @@ describe('behavior', () => {
       '5:18 behavior.payload_bytes must be at most 16777216, got 16777217 (a payload holds the wsherd:m:<seq>: header, so at least 16 bytes; at most 16 MiB = 16777216)',
       '6:24 behavior.messages_per_second must be at least 0, got -1',
       '7:20 behavior.message_timeout must be longer than 0 ("0ms")',
-      '8:10 behavior.close must be one of client, server, got "both"',
+      '8:10 behavior.close must be one of client, server, client-fin, got "both"',
     ]);
     const s = parseScenario(targetScenario('behavior:\n  payload_bytes: 16\n  messages_per_second: 0.25\n'), 'b.yaml');
     assert.equal(s.behavior.payloadBytes, 16);
@@ -124,7 +124,7 @@ describe('behavior', () => {
 
   test('behavior must be a map; an empty one means defaults', () => {
     assert.deepEqual(lines(targetScenario('behavior: fast\n')), [
-      '4:11 behavior must be a map, got a string ("fast") (valid keys: engine, session, messages_per_second, payload_bytes, close, connect_timeout, handshake_timeout, message_timeout)',
+      '4:11 behavior must be a map, got a string ("fast") (valid keys: engine, session, messages_per_second, payload_bytes, close, connect_timeout, handshake_timeout, message_timeout, lifetime, think_time, reconnect, dns)',
     ]);
     assert.equal(parseScenario(targetScenario('behavior:\n'), 'b.yaml').behavior.connectTimeoutMs, 5000);
   });
