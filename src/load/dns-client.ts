@@ -12,8 +12,7 @@
  */
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { BucketGauges, CounterName, Recorder } from '../metrics/recorder.js';
-import type { HistogramName, SecondBucket, SessionEvent } from '../metrics/types.js';
+import { AttemptRecorder } from './attempt-recorder.js';
 import type { DnsCache } from '../dns/cache.js';
 import { DnsLookupError } from '../dns/resolver.js';
 import type { LoadClient } from './client.js';
@@ -39,12 +38,10 @@ export class DnsClient implements LoadClient {
   private localAddress: string | undefined = undefined;
   private order: string[] = [];
   private nextIndex = 0;
-  /** @internal bookkeeping of the AttemptRecorder. */
-  attemptCounted = false;
-  /** @internal the current attempt completed its TCP connect (no failover past that point). */
-  tcpConnected = false;
-  /** @internal the current attempt's failure was held back because another address will be tried. */
-  failoverPending = false;
+  /** The current attempt completed its TCP connect (no failover past that point). */
+  private tcpConnected = false;
+  /** The current attempt's failure was held back because another address will be tried. */
+  private failoverPending = false;
   private readonly innerCtx: ClientContext;
 
   constructor(
@@ -53,7 +50,13 @@ export class DnsClient implements LoadClient {
     private readonly cache: DnsCache,
     private readonly opts: DnsEngineOptions,
   ) {
-    this.innerCtx = { ...ctx, recorder: new AttemptRecorder(ctx.recorder, this) as unknown as Recorder, onEnd: () => this.innerEnded() };
+    // A failure that moves on to the answer's next address is not the client's failure: hold it back, drop its error.
+    const attempts = new AttemptRecorder(ctx.recorder, {
+      holdFailure: () => (this.failoverPending = this.canFailover()),
+      heldError: () => {},
+      connected: () => (this.tcpConnected = true),
+    });
+    this.innerCtx = { ...ctx, recorder: attempts.asRecorder(), onEnd: () => this.innerEnded() };
   }
 
   get state(): ClientState {
@@ -110,8 +113,8 @@ export class DnsClient implements LoadClient {
     else this.finish();
   }
 
-  /** @internal whether a failure of the current attempt should move on to the next address. */
-  canFailover(): boolean {
+  /** Whether a failure of the current attempt should move on to the next address. */
+  private canFailover(): boolean {
     return this.opts.failover && !this.stopping && !this.tcpConnected && this.nextIndex < this.order.length;
   }
 
@@ -148,54 +151,5 @@ export class DnsClient implements LoadClient {
     this.ended = true;
     this.ownState = 'closed';
     this.ctx.onEnd(this);
-  }
-}
-
-/**
- * The recorder the inner WsClients see: everything goes to the worker's recorder, except a second
- * `attempted` (one client, however many addresses it tries) and the failure of an attempt that fails over.
- * A class rather than closures so the per-client cost is one small object. WsClient only uses the methods
- * below; Recorder's private fields rule out a structural type, hence the cast where it is created.
- */
-class AttemptRecorder implements Pick<Recorder, 'count' | 'error' | 'record' | 'backendOpened' | 'session' | 'groupBackend' | 'flush'> {
-  constructor(
-    private readonly real: Recorder,
-    private readonly owner: DnsClient,
-  ) {}
-
-  count(name: CounterName, n?: number): void {
-    if (name === 'attempted') {
-      if (this.owner.attemptCounted) return;
-      this.owner.attemptCounted = true;
-    } else if (name === 'failed' && this.owner.canFailover()) {
-      this.owner.failoverPending = true;
-      return;
-    }
-    this.real.count(name, n);
-  }
-
-  error(code: string, sample?: string): void {
-    if (!this.owner.failoverPending) this.real.error(code, sample);
-  }
-
-  record(name: HistogramName, micros: number): void {
-    if (name === 'connect') this.owner.tcpConnected = true;
-    this.real.record(name, micros);
-  }
-
-  backendOpened(id: string): void {
-    this.real.backendOpened(id);
-  }
-
-  session(event: SessionEvent, n?: number): void {
-    this.real.session(event, n);
-  }
-
-  groupBackend(group: string, id: string): void {
-    this.real.groupBackend(group, id);
-  }
-
-  flush(t: number, gauges: BucketGauges): SecondBucket {
-    return this.real.flush(t, gauges);
   }
 }

@@ -16,7 +16,7 @@
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Recorder } from '../metrics/recorder.js';
+import { AttemptRecorder } from './attempt-recorder.js';
 import { CANCELLED, classifyError } from './classify.js';
 import type { LoadClient } from './client.js';
 import type { Wakeable } from './wheel.js';
@@ -51,17 +51,20 @@ export class OrchestratedClient implements LoadClient, Wakeable {
   private remaining: string[] = [];
   private localAddress: string | undefined;
   private stopping = false;
-  private attemptCounted = false;
   /** The current inner attempt's failure, held back until we know whether a fallback follows. */
   private held: Failure | undefined;
-  private holding = false;
   private readonly innerCtx: ClientContext;
 
   constructor(
     private readonly ctx: ClientContext,
     readonly slot: number,
   ) {
-    this.innerCtx = { ...ctx, recorder: this.innerRecorder(ctx.recorder), onEnd: () => this.onInnerEnd() };
+    // Every inner failure is held back: onInnerEnd decides whether a fallback follows or the client failed.
+    const attempts = new AttemptRecorder(ctx.recorder, {
+      holdFailure: () => true,
+      heldError: (code, sample) => (this.held = { code, ...(sample === undefined ? {} : { sample }) }),
+    });
+    this.innerCtx = { ...ctx, recorder: attempts.asRecorder(), onEnd: () => this.onInnerEnd() };
   }
 
   get state(): ClientState {
@@ -189,40 +192,6 @@ export class OrchestratedClient implements LoadClient, Wakeable {
     }
     this.held = undefined;
     this.ctx.onEnd(this);
-  }
-
-  /**
-   * The recorder the inner WsClients see: the worker's, except that `attempted` passes once per client, and a
-   * failure before establishment (WsClient counts `failed`, then its error) is held back for onInnerEnd to decide.
-   * A WsClient calls error() right after count('failed') only in that case; a dropped connection's error passes.
-   */
-  private innerRecorder(recorder: Recorder): Recorder {
-    const r = Object.create(recorder) as Recorder;
-    r.count = (name, n) => {
-      if (name === 'attempted') {
-        if (this.attemptCounted) return;
-        this.attemptCounted = true;
-      }
-      if (name === 'failed') {
-        this.holding = true;
-        return;
-      }
-      recorder.count(name, n);
-    };
-    r.error = (code, sample) => {
-      if (this.holding) {
-        this.holding = false;
-        this.held = { code, ...(sample === undefined ? {} : { sample }) };
-        return;
-      }
-      recorder.error(code, sample);
-    };
-    // Everything else goes straight to the worker's recorder (bound: its fields live there).
-    r.record = recorder.record.bind(recorder);
-    r.backendOpened = recorder.backendOpened.bind(recorder);
-    r.session = recorder.session.bind(recorder);
-    r.groupBackend = recorder.groupBackend.bind(recorder);
-    return r;
   }
 }
 
