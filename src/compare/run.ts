@@ -117,11 +117,16 @@ export function metricsOf(r: Results): ApproachMetrics {
 }
 
 function rowOf(entry: CompareEntry, r: Results, results: string): ApproachRow {
+  return rowOfResults(entry.name, proxyOf(entry), entry.approach ?? 'proxy', r, results);
+}
+
+/** One row from a run's results (also used by `wsherd report` with several results files). */
+export function rowOfResults(name: string, proxy: ApproachRow['proxy'], approach: NonNullable<ApproachRow['approach']>, r: Results, results: string): ApproachRow {
   const passed = r.thresholds.filter((t) => t.pass).length;
   return {
-    name: entry.name,
-    proxy: proxyOf(entry),
-    approach: entry.approach ?? 'proxy',
+    name,
+    proxy,
+    approach,
     status: r.status,
     ...(r.statusReason === undefined ? {} : { statusReason: r.statusReason }),
     results,
@@ -140,7 +145,9 @@ function sentenceOf(r: Results): string {
   const skew = r.backends.skew;
   const spread = skew ? `; busiest backend ${skew.peakToAverage.toFixed(2)}× the average` : '';
   const faults = (r.analysis?.faults ?? []).map((f) => ` ${f.sentence}`).join('');
-  return `${prefix}${k.established.toLocaleString('en-US')} of ${k.attempted.toLocaleString('en-US')} connections established, error rate ${(r.summary.errors.rate * 100).toFixed(2)}%${spread}.${faults}`;
+  // The population says why a backend was hot, when skew is the story (a NAT group, a /24).
+  const pop = r.backends.population !== undefined && (skew?.peakToAverage ?? 1) > 1.1 ? ` ${r.backends.population.diagnosis}` : '';
+  return `${prefix}${k.established.toLocaleString('en-US')} of ${k.attempted.toLocaleString('en-US')} connections established, error rate ${(r.summary.errors.rate * 100).toFixed(2)}%${spread}.${pop}${faults}`;
 }
 
 /** Lower is better for rates, latency and skew; higher for established, upgrade and affinity rates. */
@@ -148,7 +155,7 @@ const DIRECTION: Record<keyof ApproachMetrics, 'low' | 'high'> = {
   established: 'high', errorsRate: 'low', connectP99: 'low', peakToAverage: 'low', jain: 'high', lookupP99: 'low', remap: 'low', recoverySeconds: 'low', stormPeak: 'low', misrouteRate: 'low', brokenRate: 'low', upgradeRate: 'high', affinityRate: 'high',
 };
 
-function bestOf(rows: readonly ApproachRow[]): CompareResults['best'] {
+export function bestOf(rows: readonly ApproachRow[]): CompareResults['best'] {
   const best: CompareResults['best'] = {};
   for (const key of Object.keys(DIRECTION) as (keyof ApproachMetrics)[]) {
     const values = rows.flatMap((row) => {
