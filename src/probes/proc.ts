@@ -35,6 +35,50 @@ function nofile(pid: number | 'self', column: 0 | 1): number {
   }
 }
 
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ): 100 on every Linux build Node runs on. */
+const USER_HZ = 100;
+
+/**
+ * CPU time (user + system) of `pid` and all its descendants (a proxy's worker processes), seconds; -1 when unreadable.
+ * Descendants are found through /proc/<pid>/task/<tid>/children, so exited ones are not counted: sample while they run.
+ */
+export function cpuSeconds(pid: number): number {
+  const own = cpuOf(pid);
+  if (own < 0) return -1;
+  let total = own;
+  for (const child of childrenOf(pid)) {
+    const c = cpuSeconds(child);
+    if (c > 0) total += c;
+  }
+  return total;
+}
+
+function cpuOf(pid: number): number {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count fields after its closing parenthesis.
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / USER_HZ : -1;
+  } catch {
+    return -1;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    const out: number[] = [];
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      if (text !== '') for (const c of text.split(/\s+/)) out.push(Number(c));
+    }
+    return out;
+  } catch {
+    return [];
+  }
+}
+
 /** Resident set size of `pid` in bytes, or -1. */
 export function rssBytes(pid: number | 'self' = 'self'): number {
   try {

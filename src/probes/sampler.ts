@@ -4,7 +4,7 @@
  * depletion are seen in. Runs on the coordinator's timer; each sample reads a few /proc files synchronously
  * (a few ms even with tens of thousands of sockets), so the interval should stay at a second or so.
  */
-import { fdLimit, openFds, portRange, rssBytes } from './proc.js';
+import { cpuSeconds, fdLimit, openFds, portRange, rssBytes } from './proc.js';
 import { socketsByPair } from './sockets.js';
 
 /** At most this many pairs per point (the busiest): a machine can hold thousands of them. */
@@ -17,6 +17,8 @@ export interface ProbeComponentPoint {
   fdLimit: number;
   /** Resident set size, bytes; -1 when unknown. */
   rssBytes: number;
+  /** CPU time used so far (user + system) by the process and its worker processes, s; -1 when unknown. Absent in older files. */
+  cpuSeconds?: number;
 }
 
 export interface ProbePair {
@@ -95,7 +97,7 @@ export function startProbeSampler(opts: ProbeSamplerOptions): ProbeSampler {
 function samplePoint(opts: ProbeSamplerOptions, t: number): ProbePoint {
   const components: Record<string, ProbeComponentPoint> = {};
   for (const c of opts.components) {
-    components[c.id] = { fds: openFds(c.pid), fdLimit: fdLimit(c.pid), rssBytes: rssBytes(c.pid) };
+    components[c.id] = { fds: openFds(c.pid), fdLimit: fdLimit(c.pid), rssBytes: rssBytes(c.pid), cpuSeconds: cpuSeconds(c.pid) };
   }
   const pairs = socketsByPair({ ports: opts.ports }).pairs.slice(0, MAX_PAIRS_PER_POINT).map((p) => {
     const established = p.states.ESTABLISHED ?? 0;

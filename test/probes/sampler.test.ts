@@ -28,6 +28,9 @@ test('samples the process fds and its sockets every interval', async (t) => {
   assert.equal(probes.portRange.length, 2);
   assert.ok(count >= 5, `${count} points`);
   assert.equal(probes.series[0]?.t, 0);
+  // CPU only grows; this test process has used some.
+  const cpu = probes.series.map((p) => p.components['me']?.cpuSeconds ?? -1);
+  assert.ok(cpu.every((c, i) => c > 0 && (i === 0 || c >= (cpu[i - 1] ?? 0))), JSON.stringify(cpu));
   for (const p of probes.series) {
     const me = p.components['me'];
     assert.ok(me !== undefined && me.fds > 0 && me.fdLimit > 0 && me.rssBytes > 0, JSON.stringify(p));
@@ -38,6 +41,21 @@ test('samples the process fds and its sockets every interval', async (t) => {
 test('a component whose process is gone yields -1, not an exception', () => {
   const sampler = startProbeSampler({ components: [{ id: 'gone', pid: 2 ** 22 + 1 }], ports: [1], intervalMs: 1000 });
   const probes = sampler.stop();
-  assert.deepEqual(probes.series[0]?.components['gone'], { fds: -1, fdLimit: -1, rssBytes: -1 });
+  assert.deepEqual(probes.series[0]?.components['gone'], { fds: -1, fdLimit: -1, rssBytes: -1, cpuSeconds: -1 });
   assert.deepEqual(probes.series[0]?.pairs, []);
+});
+
+test('cpuSeconds counts a process\'s children too (a proxy\'s workers)', async () => {
+  const { spawn } = await import('node:child_process');
+  const { cpuSeconds } = await import('../../src/probes/proc.js');
+  // A child that burns CPU for a moment, then idles until killed.
+  const child = spawn(process.execPath, ['-e', 'const t = Date.now(); while (Date.now() - t < 400); setInterval(() => {}, 1000);'], { stdio: 'ignore' });
+  try {
+    await sleep(900);
+    const own = cpuSeconds(child.pid as number);
+    assert.ok(own >= 0.2, `child used ${own} s`);
+    assert.ok(cpuSeconds(process.pid) >= own, 'the parent\'s total includes the child');
+  } finally {
+    child.kill('SIGKILL');
+  }
 });
