@@ -9,6 +9,7 @@ import { ExitCode } from '../src/exit-codes.js';
 import { attachProgress } from '../src/report/terminal.js';
 import { loadScenario } from '../src/scenario/load.js';
 import { insideNetns, rerunInNetns } from '../src/run/netns.js';
+import { checkCiOutputs, writeCiOutputs } from '../src/report/ci-outputs.js';
 
 export default class Compare extends WsherdCommand {
   static override summary = 'Run one workload against each approach listed under `compare:` and put them side by side.';
@@ -23,6 +24,7 @@ Exit codes: 0 every approach ran, 2 invalid input, 4 output not writable, 5 a la
   static override examples = [
     { description: 'Which strategies keep socket.io sessions together?', command: '<%= config.bin %> <%= command.id %> scenarios/sticky-sessions.yaml' },
     { description: 'Into a chosen folder, as JSON for CI', command: '<%= config.bin %> <%= command.id %> scenarios/sticky-sessions.yaml --out results/sticky --json' },
+    { description: 'One JUnit testsuite per approach, and the table as Markdown (also appended to $GITHUB_STEP_SUMMARY when set)', command: '<%= config.bin %> <%= command.id %> scenarios/sticky-sessions.yaml --junit reports/compare.xml --markdown reports/compare.md' },
   ];
 
   static override enableJsonFlag = true;
@@ -35,6 +37,8 @@ Exit codes: 0 every approach ran, 2 invalid input, 4 output not writable, 5 a la
     out: Flags.string({ char: 'o', description: 'Output folder (default: wsherd-results/<name>-compare-<timestamp>).' }),
     insecure: Flags.boolean({ description: 'Accept self-signed TLS certificates on wss:// targets.', default: false }),
     quiet: Flags.boolean({ char: 'q', description: 'No live progress; print only the comparison.', default: false }),
+    junit: Flags.string({ description: 'Also write JUnit XML to this file: one testsuite per approach, one testcase per threshold.' }),
+    markdown: Flags.string({ description: 'Also write the comparison as Markdown to this file. With $GITHUB_STEP_SUMMARY set it is appended there too, flag or not.' }),
   };
 
   public async run(): Promise<CompareResults | undefined> {
@@ -44,6 +48,8 @@ Exit codes: 0 every approach ran, 2 invalid input, 4 output not writable, 5 a la
       process.exitCode = await rerunInNetns(scenario.network, process.argv.slice(1));
       return undefined;
     }
+    const ci = { ...(flags.junit === undefined ? {} : { junit: flags.junit }), ...(flags.markdown === undefined ? {} : { markdown: flags.markdown }) };
+    await checkCiOutputs(ci);
     const color = useColor(process.stderr);
     const abort = new AbortController();
     let signalName: string | undefined;
@@ -76,6 +82,9 @@ Exit codes: 0 every approach ran, 2 invalid input, 4 output not writable, 5 a la
         this.log(`Comparison: ${relativeToCwd(outcome.files.json)}`);
         this.log(`Report:     ${relativeToCwd(outcome.files.html)}`);
       }
+      // After the summary, so an unwritable CI file is reported below what the run found.
+      const ciFiles = await writeCiOutputs({ compare: outcome.compare, runs: outcome.runs }, ci);
+      if (!this.jsonEnabled()) for (const f of ciFiles) this.log(`CI:         ${relativeToCwd(f)}`);
       const c = outcome.compare;
       process.exitCode =
         signalName !== undefined || c.status === 'aborted'

@@ -9,6 +9,7 @@ import { useColor } from '../src/cli/color.js';
 import { relativeToCwd } from '../src/cli/paths.js';
 import type { Results } from '../src/results/types.js';
 import { insideNetns, rerunInNetns } from '../src/run/netns.js';
+import { checkCiOutputs, writeCiOutputs } from '../src/report/ci-outputs.js';
 
 export default class Run extends WsherdCommand {
   static override summary = 'Run a load scenario against the built-in lab or a target, and write results and a report.';
@@ -21,6 +22,7 @@ Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5
     { description: 'Run the quickstart on the built-in lab', command: '<%= config.bin %> <%= command.id %> scenarios/quickstart.yaml' },
     { description: 'Write into a chosen folder, with 4 generator workers', command: '<%= config.bin %> <%= command.id %> scenarios/idle-8000.yaml --out results/idle --workers 4' },
     { description: 'Machine-readable summary for CI', command: '<%= config.bin %> <%= command.id %> scenarios/quickstart.yaml --json > summary.json' },
+    { description: 'JUnit XML for the CI test view and a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)', command: '<%= config.bin %> <%= command.id %> scenarios/quickstart.yaml --junit reports/wsherd.xml --markdown reports/wsherd.md' },
   ];
 
   static override enableJsonFlag = true;
@@ -34,6 +36,8 @@ Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5
     workers: Flags.integer({ char: 'w', description: 'Generator worker processes (default: enough for the fd limit, at least one per core).', min: 1 }),
     insecure: Flags.boolean({ description: 'Accept self-signed TLS certificates on wss:// targets.', default: false }),
     quiet: Flags.boolean({ char: 'q', description: 'No live progress; print only the summary.', default: false }),
+    junit: Flags.string({ description: 'Also write the thresholds as JUnit XML to this file (written even when they fail or the run is aborted).' }),
+    markdown: Flags.string({ description: 'Also write a Markdown summary to this file. With $GITHUB_STEP_SUMMARY set it is appended there too, flag or not.' }),
   };
 
   public async run(): Promise<Results | undefined> {
@@ -47,6 +51,8 @@ Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5
     if (scenario.compare !== undefined && !this.jsonEnabled()) {
       process.stderr.write(`Note: this scenario lists ${scenario.compare.length} approaches under compare:; run runs the lab as written (${scenario.lab?.approach === undefined || scenario.lab.approach === 'proxy' ? `proxy: ${scenario.lab?.proxy.strategy ?? '?'}` : scenario.lab.approach}). All of them: wsherd compare ${args.scenario}\n`);
     }
+    const ci = { ...(flags.junit === undefined ? {} : { junit: flags.junit }), ...(flags.markdown === undefined ? {} : { markdown: flags.markdown }) };
+    await checkCiOutputs(ci);
     const events = new RunEvents();
     const color = useColor(process.stderr);
     const detach = flags.quiet || this.jsonEnabled() ? () => {} : attachProgress(events, process.stderr, { color });
@@ -73,6 +79,9 @@ Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5
         this.log(`Results: ${relativeToCwd(outcome.files.results)}`);
         this.log(`Report:  ${relativeToCwd(outcome.files.html)}`);
       }
+      // After the summary, so an unwritable CI file is reported below what the run found.
+      const ciFiles = await writeCiOutputs({ results: outcome.results }, ci);
+      if (!this.jsonEnabled()) for (const f of ciFiles) this.log(`CI:      ${relativeToCwd(f)}`);
       process.exitCode = exitCodeFor(outcome.results, signalName);
       return outcome.results;
     } finally {
