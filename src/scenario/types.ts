@@ -327,4 +327,14 @@ export interface Scenario {
   out?: string;
   /** Generator worker processes; default derived from fd limit and cores. */
   workers?: number;
+  /** `baseline:` — tolerances for `wsherd report --baseline` when this run is the new one. */
+  baseline?: BaselineSpec;
+}
+
+/** Relative tolerances (fractions: 0.1 = 10%) before a change in the worse direction counts as a regression. */
+export interface BaselineSpec {
+  /** Every metric; default 10%. */
+  tolerance?: number;
+  /** Per metric name (threshold spelling, e.g. `p99(connect)`), overriding `tolerance`. */
+  metrics?: Record<string, number>;
 }

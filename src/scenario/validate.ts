@@ -4,18 +4,19 @@
  * file has no problem at all.
  */
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
-import type { Behavior, CompareEntry, FaultSpec, LabSpec, NetworkSpec, PhaseSegment, PopulationSpec, Scenario, TargetSpec, ThresholdSpec } from './types.js';
+import type { BaselineSpec, Behavior, CompareEntry, FaultSpec, LabSpec, NetworkSpec, PhaseSegment, PopulationSpec, Scenario, TargetSpec, ThresholdSpec } from './types.js';
 import { engineFor } from './approach.js';
 import { readNetwork } from './network.js';
 import { readCompare } from './compare.js';
 import { readPopulation } from './population.js';
 import { readFaults } from './faults.js';
+import { readBaseline } from './baseline.js';
 import { type Context, type Field, childPath, describe, readInteger, readSection, readString, reportMissing } from './context.js';
 import { readBehavior, readLab, readTarget } from './sections.js';
 import { readPhases } from './phases.js';
 import { parseThreshold } from './thresholds.js';
 
-export const ROOT_KEYS = ['name', 'lab', 'target', 'clients', 'workers', 'phases', 'behavior', 'thresholds', 'out', 'compare', 'network', 'population', 'faults'] as const;
+export const ROOT_KEYS = ['name', 'lab', 'target', 'clients', 'workers', 'phases', 'behavior', 'thresholds', 'out', 'compare', 'network', 'population', 'faults', 'baseline'] as const;
 
 /** Worker processes beyond this are a typo, not a plan (each is a Node process with its own heap). */
 export const MAX_WORKERS = 256;
@@ -55,11 +56,13 @@ export function validateRoot(ctx: Context, root: Node | null): Scenario | undefi
   const populationField = f.get('population');
   const population = populationField === undefined ? undefined : readPopulation(ctx, populationField, !f.has('target'));
   const compare = compareField === undefined ? undefined : readCompare(ctx, compareField, where !== undefined && 'lab' in where ? where.lab : undefined, f.has('target'));
+  const baselineField = f.get('baseline');
+  const baseline = baselineField === undefined ? undefined : readBaseline(ctx, baselineField);
 
   if (ctx.problems.length > 0 || name === undefined || where === undefined || clients === undefined) return undefined;
   if (phases === undefined || behavior === undefined || thresholds === undefined) return undefined;
   if (!checkEngine(ctx, f.get('behavior'), behavior, 'lab' in where ? where.lab : undefined, compare)) return undefined;
-  return assemble({ name, ...where, clients, workers, phases, behavior, thresholds, out, compare, network, population, faults });
+  return assemble({ name, ...where, clients, workers, phases, behavior, thresholds, out, compare, network, population, faults, baseline });
 }
 
 interface Parts {
@@ -76,6 +79,7 @@ interface Parts {
   network: NetworkSpec | undefined;
   population: PopulationSpec | undefined;
   faults: FaultSpec[] | undefined;
+  baseline: BaselineSpec | undefined;
 }
 
 /** Builds the Scenario without `undefined`-valued optional keys, so it serializes and compares cleanly. */
@@ -89,6 +93,7 @@ function assemble(p: Parts): Scenario {
   if (p.network !== undefined) scenario.network = p.network;
   if (p.population !== undefined) scenario.population = p.population;
   if (p.faults !== undefined) scenario.faults = p.faults;
+  if (p.baseline !== undefined) scenario.baseline = p.baseline;
   return scenario;
 }
 

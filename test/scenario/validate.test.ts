@@ -14,8 +14,8 @@ describe('document-level problems', () => {
     const empty = '1:1 the scenario file is empty (start from scenarios/quickstart.yaml; see docs/scenario.md)';
     assert.deepEqual(lines(''), [empty]);
     assert.deepEqual(lines('# nothing here\n'), [empty]);
-    assert.deepEqual(lines('- a\n'), ['1:1 the scenario must be a map, got a list (valid keys: name, lab, target, clients, workers, phases, behavior, thresholds, out, compare, network, population, faults)']);
-    assert.deepEqual(lines('just text\n'), ['1:1 the scenario must be a map, got a string ("just text") (valid keys: name, lab, target, clients, workers, phases, behavior, thresholds, out, compare, network, population, faults)']);
+    assert.deepEqual(lines('- a\n'), ['1:1 the scenario must be a map, got a list (valid keys: name, lab, target, clients, workers, phases, behavior, thresholds, out, compare, network, population, faults, baseline)']);
+    assert.deepEqual(lines('just text\n'), ['1:1 the scenario must be a map, got a string ("just text") (valid keys: name, lab, target, clients, workers, phases, behavior, thresholds, out, compare, network, population, faults, baseline)']);
   });
 
   test('required keys; a typo of a required key is reported once, as the typo', () => {
