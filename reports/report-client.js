@@ -14,7 +14,9 @@
   var SYNC = 'wsherd';
   var HEIGHT = 260;
   var PALETTE = ['#2563eb', '#16a34a', '#dc2626', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777', '#4b5563', '#65a30d'];
+  /* charts: the time charts (one synced x axis); drawn: every chart, in the order drawn (the marker, resizes). */
   var charts = [];
+  var drawn = [];
   var syncing = false;
 
   function clock(s) {
@@ -105,15 +107,57 @@
     };
     var u = new uPlot(opts, [x || c.t].concat(columns), el);
     u.wsherdEl = el;
+    el.uplot = u; // for scripts and tests that read a chart's scales or legend in the page
     el.addEventListener('dblclick', function () {
       charts.forEach(function (o) { o.setScale('x', { min: c.t[0], max: c.t[c.t.length - 1] }); });
     });
     charts.push(u);
+    drawn.push(u);
+  }
+  function tint(hex, alpha) {
+    var n = parseInt(hex.slice(1), 16);
+    return 'rgba(' + (n >> 16) + ',' + ((n >> 8) & 255) + ',' + (n & 255) + ',' + alpha + ')';
   }
   function sumCols(a, b) { return a.map(function (v, i) { return v + (b[i] || 0); }); }
   function hasValues(col) { return col.some(function (v) { return v != null && v !== 0; }); }
   function count(v) { return num(v, 0); }
   function rate(v) { return v == null ? '–' : num(v, v % 1 === 0 ? 0 : 1) + '/s'; }
+
+  /* x as percentile: 1/(1 − p) → "99.9%" (one more digit per decade). */
+  function nines(x) {
+    if (x == null || !(x >= 1)) return '–';
+    var digits = Math.max(0, Math.ceil(Math.log10(x) - 1e-9) - 1);
+    return num(100 * (1 - 1 / x), digits) + '%';
+  }
+  /* The percentile curves: their own x (not time), so neither synced with the time charts nor zoomed with them. */
+  function drawPercentiles(pc) {
+    var el = document.getElementById('chart-percentiles');
+    if (!el || !pc || !pc.x || pc.x.length === 0) return;
+    var COLORS = { connect: PALETTE[4], handshake: PALETTE[1], rtt: PALETTE[0], upgrade: PALETTE[3], ack: PALETTE[5], lookup: PALETTE[6] };
+    var u = new uPlot({
+      width: Math.max(300, el.clientWidth),
+      height: HEIGHT,
+      cursor: { drag: { x: true, y: false } },
+      scales: { x: { time: false, distr: 3, log: 10 } },
+      legend: { live: true },
+      series: [{ label: 'percentile', value: function (u, v) { return nines(v); } }].concat(pc.names.map(function (name, i) {
+        return line(name, COLORS[name] || PALETTE[i % PALETTE.length], 'ms', ms, { spanGaps: false });
+      })),
+      axes: [{
+        stroke: '#667085', grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e4e7ec' },
+        // One tick per decade: 0%, 90%, 99%, 99.9%…
+        splits: function (u, ai, min, max) {
+          var out = [];
+          for (var x = 1; x <= max * 1.0001; x *= 10) if (x >= min * 0.9999) out.push(x);
+          return out;
+        },
+        values: function (u, splits) { return splits.map(nines); },
+      }, yAxis('ms', 'ms', 3, function (v) { return num(v); })],
+    }, [pc.x].concat(pc.ms), el);
+    u.wsherdEl = el;
+    el.uplot = u; // for scripts and tests that read a chart's scales or legend in the page
+    drawn.push(u);
+  }
 
   var cliff = data.results && data.results.analysis && data.results.analysis.cliff;
   var cliffMarks = [];
@@ -133,12 +177,22 @@
     xAxis(), yAxis('open', 'open connections', 3, count), yAxis('rate', 'per second', 1, count),
   ], undefined, cliffMarks);
 
+  if (c.messagesSent && (hasValues(c.messagesSent) || hasValues(c.messagesReceived))) {
+    // Sent is drawn wide under received: where they agree (no loss) both stay visible.
+    draw('messages', [
+      line('sent/s', '#93c5fd', 'rate', rate, { width: 5 }),
+      line('received/s', PALETTE[0], 'rate', rate, { width: 1.5 }),
+    ], [c.messagesSent, c.messagesReceived], [xAxis(), yAxis('rate', 'messages per second', 3, count)]);
+  }
+
   var lat = [['rtt p50', c.rttP50, PALETTE[0]], ['rtt p99', c.rttP99, PALETTE[3]], ['connect p99', c.connectP99, PALETTE[4]]]
     .filter(function (x) { return hasValues(x[1]); });
   if (lat.length > 0) {
     draw('latency', lat.map(function (x) { return line(x[0], x[2], 'ms', ms, { spanGaps: false }); }),
       lat.map(function (x) { return x[1]; }), [xAxis(), yAxis('ms', 'ms', 3, function (v) { return num(v); })]);
   }
+
+  drawPercentiles(data.percentiles);
 
   if (c.backendIds.length > 0) {
     draw('backends', c.backendIds.map(function (id, i) { return line(id, PALETTE[i % PALETTE.length], 'open', count); }),
@@ -149,7 +203,29 @@
     draw('skew', [
       line('busiest / average', PALETTE[2], 'ratio', function (v) { return num(v, 2); }, { spanGaps: false }),
       line('Jain fairness', PALETTE[1], 'jain', function (v) { return num(v, 3); }, { spanGaps: false }),
-    ], [c.peakToAverage, c.jain], [xAxis(), yAxis('ratio', 'busiest / average', 3, function (v) { return num(v, 1); }), yAxis('jain', 'Jain (1 = even)', 1, function (v) { return num(v, 2); })]);
+    ], [c.peakToAverage, c.jain], [xAxis(), yAxis('ratio', 'busiest / average', 3, function (v) { return num(v, 3); }), yAxis('jain', 'Jain (1 = even)', 1, function (v) { return num(v, 2); })]);
+  }
+
+  if (c.errorCodes && c.errorsByCode.some(hasValues)) {
+    // Stacked: line i is the sum of codes i…last, so the most frequent code's line is the top edge (the total);
+    // the legend shows each code's own count.
+    var acc = c.t.map(function () { return 0; });
+    var stacked = [];
+    for (var i = c.errorCodes.length - 1; i >= 0; i--) {
+      acc = sumCols(c.errorsByCode[i], acc).map(function (v) { return Math.round(v * 1000) / 1000; });
+      stacked[i] = acc;
+    }
+    var ERRORS = ['#dc2626', '#ea580c', '#ca8a04', '#9333ea', '#db2777', '#0891b2'];
+    draw('errors', c.errorCodes.map(function (code, k) {
+      var color = code === 'other' && k === c.errorCodes.length - 1 ? '#4b5563' : ERRORS[k % ERRORS.length];
+      return line(code, color, 'rate', rate, {
+        fill: tint(color, 0.25),
+        // Each point counts one whole second (or step): a step, not a slope between seconds.
+        paths: uPlot.paths.stepped({ align: 1 }),
+        value: function (u, v, si, di) { return di == null ? '–' : rate(c.errorsByCode[si - 1][di]); },
+      });
+    }), stacked, [xAxis(), yAxis('rate', 'errors per second', 3, count)], undefined,
+    cliffMarks.filter(function (m) { return m.x != null; }));
   }
 
   draw('generator', [
@@ -194,13 +270,13 @@
   }
 
   // A marker that every chart was built (headless-browser tests and scripts wait for it): the ids drawn, in order.
-  document.body.setAttribute('data-rendered', charts.map(function (u) { return u.wsherdEl.getAttribute('data-chart'); }).join(' '));
+  document.body.setAttribute('data-rendered', drawn.map(function (u) { return u.wsherdEl.getAttribute('data-chart'); }).join(' '));
 
   var pending = 0;
   window.addEventListener('resize', function () {
     window.clearTimeout(pending);
     pending = window.setTimeout(function () {
-      charts.forEach(function (u) { u.setSize({ width: Math.max(300, u.wsherdEl.clientWidth), height: HEIGHT }); });
+      drawn.forEach(function (u) { u.setSize({ width: Math.max(300, u.wsherdEl.clientWidth), height: HEIGHT }); });
     }, 100);
   });
 })();

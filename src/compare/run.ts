@@ -80,7 +80,7 @@ export async function runCompare(opts: CompareOptions): Promise<CompareOutcome> 
   const json = path.join(outDir, 'compare.json');
   const html = path.join(outDir, 'compare.html');
   await writeFile(json, JSON.stringify(compare, null, 2) + '\n');
-  await writeFile(html, renderCompareHtml(compare));
+  await writeFile(html, renderCompareHtml(compare, runs));
   return { compare, outDir, files: { json, html }, runs };
 }
 

@@ -5,11 +5,10 @@
  */
 import type { Results } from '../results/types.js';
 import { HISTOGRAM_NAMES } from '../metrics/types.js';
-import type { ChartData } from './chart-data.js';
+import type { ChartData, PercentileCurves } from './chart-data.js';
 import { hasValues } from './chart-data.js';
 import { fmtDuration, fmtInt, fmtTimestamp, fmtLimit, fmtMetric, fmtMs, fmtPct, fmtRatio } from './format.js';
 import { esc } from './html-util.js';
-import { explainErrorCode } from './error-codes.js';
 import { oneLineSummary, verdictOf } from './verdict.js';
 
 export function chartBox(id: string, title: string, note = ''): string {
@@ -21,7 +20,7 @@ function stat(value: string, label: string, tone = ''): string {
   return `<div class="stat${tone ? ` stat-${tone}` : ''}"><div class="stat-v">${esc(value)}</div><div class="stat-k">${esc(label)}</div></div>`;
 }
 
-function stepNote(cd: ChartData): string {
+export function stepNote(cd: ChartData): string {
   return cd.step > 1 ? `(each point covers ${cd.step} s)` : '';
 }
 
@@ -74,16 +73,18 @@ export function connectionsSection(r: Results, cd: ChartData): string {
   ];
   if (k.messagesSent > 0) stats.push(stat(fmtInt(k.messagesSent), `messages sent (${fmtInt(k.messagesLost)} lost)`, k.messagesLost > 0 ? 'warn' : ''));
   const chart = cd.t.length > 0 ? chartBox('connections', 'Open connections, new and failed per second', stepNote(cd)) : '';
-  return `<section id="connections"><h2>Connections</h2><div class="stats">${stats.join('')}</div>${chart}</section>`;
+  const messages = hasValues(cd.messagesSent) || hasValues(cd.messagesReceived)
+    ? chartBox('messages', 'Messages per second, sent and received', stepNote(cd)) : '';
+  return `<section id="connections"><h2>Connections</h2><div class="stats">${stats.join('')}</div>${chart}${messages}</section>`;
 }
 
-export function latencySection(r: Results, cd: ChartData): string {
+export function latencySection(r: Results, cd: ChartData, curves?: PercentileCurves): string {
   const rows = HISTOGRAM_NAMES.flatMap((name) => {
     const s = r.summary.latency[name];
     return s !== undefined && s.count > 0 ? [{ name, s }] : [];
   });
   const chart = hasValues(cd.rttP50) || hasValues(cd.rttP99) || hasValues(cd.connectP99);
-  if (rows.length === 0 && !chart) return '';
+  if (rows.length === 0 && !chart && curves === undefined) return '';
   const head = ['', 'count', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max', 'mean', 'stddev'];
   const body = rows.map(({ name, s }) => `<tr><th>${esc(name)}</th><td class="num">${fmtInt(s.count)}</td>` +
     [s.p50, s.p90, s.p95, s.p99, s.p999, s.max, s.mean, s.stddev].map((x) => `<td class="num">${esc(fmtMs(x))}</td>`).join('') + '</tr>').join('\n');
@@ -92,7 +93,9 @@ export function latencySection(r: Results, cd: ChartData): string {
 <p class="muted small">Milliseconds. connect: TCP connect; handshake: TCP connected to 101; rtt: message echo round trip.</p>`
     : '';
   const chartHtml = chart ? chartBox('latency', 'Latency per second (ms)', stepNote(cd)) : '';
-  return `<section id="latency"><h2>Latency</h2>${table}${chartHtml}</section>`;
+  const curveHtml = curves === undefined ? ''
+    : chartBox('percentiles', 'Latency by percentile (ms)', '(the whole run; log axis: each step right is one more nine)');
+  return `<section id="latency"><h2>Latency</h2>${table}${chartHtml}${curveHtml}</section>`;
 }
 
 export function backendsSection(r: Results, cd: ChartData): string {
@@ -152,20 +155,4 @@ function populationHtml(r: Results): string {
       return `<td class="num${hot ? ' bad' : ''}">${n === 0 ? '<span class="muted">0</span>' : fmtInt(n)}</td>`;
     }).join('') + '</tr>').join('\n');
   return `<h3>Population</h3><p class="diagnosis">${esc(pop.diagnosis)}</p><table class="data"><thead>${head}</thead><tbody>\n${rows}\n</tbody></table>`;
-}
-
-export function errorsSection(r: Results): string {
-  const entries = Object.entries(r.summary.errors.byCode).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
-  if (entries.length === 0) return '';
-  const total = r.summary.errors.total;
-  const attempted = r.summary.counters.attempted;
-  const rows = entries.map(([code, n]) => `<tr><td><code>${esc(code)}</code></td><td class="num">${fmtInt(n)}</td>` +
-    `<td class="num">${total > 0 ? fmtPct(n / total, 1) : '–'}</td><td class="num">${attempted > 0 ? fmtPct(n / attempted) : '–'}</td>` +
-    `<td class="muted">${esc(explainErrorCode(code) ?? '')}${r.summary.errors.samples?.[code] === undefined ? '' : `<br><span class="small">e.g. <code>${esc(r.summary.errors.samples[code])}</code></span>`}</td></tr>`).join('\n');
-  return `<section id="errors"><h2>Errors by code</h2>
-<p>${fmtInt(total)} errors (${fmtInt(r.summary.counters.failed)} failed attempts, ${fmtInt(r.summary.counters.dropped)} dropped connections); error rate ${fmtPct(r.summary.errors.rate)}.</p>
-<table class="data"><thead><tr><th>code</th><th class="num">count</th><th class="num">of errors</th><th class="num">of attempts</th><th>meaning</th></tr></thead>
-<tbody>
-${rows}
-</tbody></table></section>`;
 }

@@ -3,12 +3,14 @@
  * data embedded as JSON) that opens offline. A Content-Security-Policy forbids every network fetch, so a
  * report can never call home or break when the machine that reads it has no network.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Results } from '../results/types.js';
 import { writeFileAtomic } from '../results/write.js';
 import { loadAssets } from './assets.js';
-import { chartData, type ChartData } from './chart-data.js';
-import { backendsSection, connectionsSection, errorsSection, faultsSection, headerSection, latencySection } from './html-sections.js';
+import { chartData, percentileCurves, type ChartData, type PercentileCurves } from './chart-data.js';
+import { errorsSection } from './errors-section.js';
+import { backendsSection, connectionsSection, faultsSection, headerSection, latencySection } from './html-sections.js';
 import { environmentSection, generatorSection, scenarioSection } from './html-run-sections.js';
 import { esc, jsonForScript, scriptSafe, styleSafe } from './html-util.js';
 import { verdictOf } from './verdict.js';
@@ -24,25 +26,37 @@ export interface ReportData {
   chart: ChartData;
   /** Lab runs: the per-second probes as chart columns (their own x axis). */
   probes?: ProbeChart;
+  /** Latency by percentile over the whole run, from the HDR histograms (absent when none recorded a sample). */
+  percentiles?: PercentileCurves;
 }
 
 const NAV: [string, string][] = [
-  ['connections', 'Connections'], ['faults', 'Faults'], ['latency', 'Latency'], ['sessions', 'Sessions'], ['limits', 'Limits'], ['backends', 'Backends'], ['errors', 'Errors'],
+  ['connections', 'Connections'], ['latency', 'Latency'], ['faults', 'Faults'], ['sessions', 'Sessions'], ['limits', 'Limits'], ['backends', 'Backends'], ['errors', 'Errors'],
   ['generator', 'Generator'], ['scenario', 'Scenario'], ['environment', 'Environment'],
 ];
+
+/**
+ * The CSP `script-src` sources for a page's inline scripts: one hash each, so only the scripts wsherd wrote can
+ * run — markup injected through some unescaped value could not execute, unlike with 'unsafe-inline'.
+ * Give each script's text exactly as it stands between its tags.
+ */
+export function scriptSrc(scripts: readonly string[]): string {
+  return scripts.map((js) => `'sha256-${createHash('sha256').update(js, 'utf8').digest('base64')}'`).join(' ');
+}
 
 export function renderHtml(results: Results): string {
   const assets = loadAssets();
   const cd = chartData(results.series, results.backends.perBackend.map((b) => b.id));
   const pc = results.probes === undefined ? undefined : probeChart(results.probes);
+  const curves = percentileCurves(results.histograms ?? {});
   const sections = [
     connectionsSection(results, cd),
-    latencySection(results, cd),
+    latencySection(results, cd, curves),
     faultsSection(results),
     sessionsHtml(results),
     limitsSection(results, pc),
     backendsSection(results, cd),
-    errorsSection(results),
+    errorsSection(results, cd),
     generatorSection(results, cd),
     scenarioSection(results),
     environmentSection(results),
@@ -53,16 +67,19 @@ export function renderHtml(results: Results): string {
     `Self-contained: charts by uPlot ${esc(assets.uplotVersion)} (MIT), inlined; opens offline.</footer>`;
   // The per-second probes are for results.json (and later report panels); embedding them would grow the page ~1 MB per 10 min.
   const { series: _series, histograms: _histograms, probes: _probes, ...rest } = results;
-  const data: ReportData = { results: rest, chart: cd, ...(pc === undefined ? {} : { probes: pc }) };
+  const data: ReportData = { results: rest, chart: cd, ...(pc === undefined ? {} : { probes: pc }), ...(curves === undefined ? {} : { percentiles: curves }) };
+  const uplotJs = scriptSafe(assets.uplotJs);
+  const clientJs = scriptSafe(assets.clientJs);
   const vars: Record<string, string> = {
+    scriptSrc: scriptSrc([uplotJs, clientJs]),
     title: esc(`${verdictOf(results).label} · ${results.scenario.name} · wsherd`),
     wsherdVersion: esc(results.environment.wsherdVersion),
     uplotCss: styleSafe(assets.uplotCss),
     css: styleSafe(assets.css),
     body: [headerSection(results), nav, ...sections, footer].join('\n'),
     data: jsonForScript(data),
-    uplotJs: scriptSafe(assets.uplotJs),
-    clientJs: scriptSafe(assets.clientJs),
+    uplotJs,
+    clientJs,
   };
   // One pass over the template only: inlined code is never scanned for placeholders.
   return assets.template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => vars[key] ?? whole);

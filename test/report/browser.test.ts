@@ -8,219 +8,17 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Readable, Writable } from 'node:stream';
 import { writeHtmlReport } from '../../src/report/html.js';
+import { renderCompareHtml } from '../../src/compare/html.js';
+import { metricsOf } from '../../src/compare/run.js';
+import type { CompareResults } from '../../src/compare/types.js';
 import { sampleResults } from '../results/fixture.js';
-
-/** WSHERD_CHROMIUM only exists to exercise the skip/fail branches by hand. */
-const CHROMIUM = process.env.WSHERD_CHROMIUM ?? '/usr/bin/chromium';
-const IN_CI = (process.env.CI ?? '') !== '';
-const SKIP = !existsSync(CHROMIUM) && !IN_CI
-  ? `${CHROMIUM} not found: install Debian's chromium package to run this test (CI installs it and never skips)`
-  : false;
-/** Every wait on the browser gives up after this; the node:test timeouts below are the outer bound. */
-const STEP_MS = 15_000;
-
-interface CdpMessage {
-  id?: number;
-  method?: string;
-  params?: Record<string, unknown>;
-  result?: Record<string, unknown>;
-  error?: { message: string };
-  sessionId?: string;
-}
-
-/** A minimal DevTools-protocol client on Chromium's pipe transport: NUL-terminated JSON messages, fd 3 in, fd 4 out. */
-class Cdp {
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (r: Record<string, unknown>) => void; reject: (e: Error) => void }>();
-  private readonly listeners = new Set<(m: CdpMessage) => void>();
-  private buf = '';
-  private closed: Error | undefined;
-
-  constructor(private readonly out: Writable, input: Readable) {
-    input.setEncoding('utf8');
-    input.on('data', (chunk: string) => {
-      this.buf += chunk;
-      for (let i = this.buf.indexOf('\0'); i >= 0; i = this.buf.indexOf('\0')) {
-        const msg = JSON.parse(this.buf.slice(0, i)) as CdpMessage;
-        this.buf = this.buf.slice(i + 1);
-        this.dispatch(msg);
-      }
-    });
-    out.on('error', () => undefined); // a write after Chromium died: the exit handler already failed the waits
-  }
-
-  private dispatch(msg: CdpMessage): void {
-    if (msg.id !== undefined) {
-      const p = this.pending.get(msg.id);
-      this.pending.delete(msg.id);
-      if (msg.error) p?.reject(new Error(`CDP: ${msg.error.message}`));
-      else p?.resolve(msg.result ?? {});
-      return;
-    }
-    for (const l of this.listeners) l(msg);
-  }
-
-  /** Fails every pending and later call: Chromium is gone. */
-  fail(err: Error): void {
-    this.closed = err;
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
-  }
-
-  send(method: string, params: Record<string, unknown> = {}, sessionId?: string): Promise<Record<string, unknown>> {
-    if (this.closed) return Promise.reject(this.closed);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error(`CDP ${method}: no answer in ${STEP_MS} ms`));
-      }, STEP_MS);
-      const done = <T>(f: (v: T) => void) => (v: T): void => { clearTimeout(timer); f(v); };
-      this.pending.set(id, { resolve: done(resolve), reject: done(reject) });
-      this.out.write(`${JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) })}\0`);
-    });
-  }
-
-  on(listener: (m: CdpMessage) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-}
-
-/** What one page did while it loaded: requests other than the page itself, and every complaint. */
-interface PageLog {
-  sessionId: string;
-  requests: string[];
-  problems: string[];
-}
-
-class Browser {
-  readonly cdp: Cdp;
-  private stderr = '';
-  private readonly exited: Promise<void>;
-
-  private constructor(private readonly child: ChildProcess, private readonly root: string) {
-    this.cdp = new Cdp(child.stdio[3] as Writable, child.stdio[4] as Readable);
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (d: string) => { this.stderr = (this.stderr + d).slice(-8000); });
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
-      this.cdp.fail(new Error(`chromium exited (${signal ?? code}); stderr tail:\n${this.stderr}`));
-      resolve();
-    }));
-  }
-
-  /** Everything Chromium writes goes under `root`: the profile, and (through HOME/XDG) its crash database. */
-  static launch(root: string): Browser {
-    const home = path.join(root, 'home');
-    const child = spawn(CHROMIUM, [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-default-apps', '--mute-audio', '--window-size=1280,1600',
-      `--user-data-dir=${path.join(root, 'profile')}`, '--remote-debugging-pipe', 'about:blank',
-    ], {
-      env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache') },
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
-      detached: true, // its own process group: one kill ends the renderers and helpers too
-    });
-    const b = new Browser(child, root);
-    child.once('error', (err) => b.cdp.fail(err));
-    return b;
-  }
-
-  /** Opens `url` in a fresh tab, watching it from before the navigation, and waits for its load event. */
-  async open(url: string): Promise<PageLog> {
-    const { targetId } = await this.cdp.send('Target.createTarget', { url: 'about:blank' });
-    const { sessionId } = await this.cdp.send('Target.attachToTarget', { targetId, flatten: true }) as { sessionId: string };
-    const log: PageLog = { sessionId, requests: [], problems: [] };
-    const loaders = new Set<string>();
-    let onLoad: (loaderId: string) => void = () => undefined;
-    this.cdp.on((m) => {
-      if (m.sessionId !== sessionId || !m.method) return;
-      const p = m.params ?? {};
-      switch (m.method) {
-        case 'Network.requestWillBeSent': {
-          const u = (p.request as { url: string }).url;
-          if (u !== url) log.requests.push(u);
-          break;
-        }
-        case 'Network.webSocketCreated': log.requests.push(String(p.url)); break;
-        case 'Runtime.consoleAPICalled':
-          if (['error', 'warning', 'assert'].includes(String(p.type))) {
-            log.problems.push(`console.${String(p.type)}: ${JSON.stringify(p.args)}`);
-          }
-          break;
-        case 'Runtime.exceptionThrown': log.problems.push(`exception: ${JSON.stringify(p.exceptionDetails)}`); break;
-        case 'Log.entryAdded': {
-          const e = p.entry as { level: string; source: string; text: string; url?: string };
-          if (e.level === 'error' || e.level === 'warning') log.problems.push(`log ${e.level} (${e.source}): ${e.text}`);
-          break;
-        }
-        case 'Audits.issueAdded': {
-          const issue = p.issue as { code: string; details: unknown };
-          log.problems.push(`issue ${issue.code}: ${JSON.stringify(issue.details)}`);
-          break;
-        }
-        case 'Page.lifecycleEvent':
-          if (p.name === 'load') { loaders.add(String(p.loaderId)); onLoad(String(p.loaderId)); }
-          break;
-      }
-    });
-    for (const domain of ['Runtime', 'Log', 'Network', 'Page', 'Audits']) await this.cdp.send(`${domain}.enable`, {}, sessionId);
-    await this.cdp.send('Page.setLifecycleEventsEnabled', { enabled: true }, sessionId);
-    const nav = await this.cdp.send('Page.navigate', { url }, sessionId) as { loaderId: string; errorText?: string };
-    assert.equal(nav.errorText, undefined, `navigation to ${url} failed`);
-    // The about:blank tab may report its own load first: wait for the load of this navigation's loader.
-    await new Promise<void>((resolve, reject) => {
-      if (loaders.has(nav.loaderId)) return resolve();
-      const timer = setTimeout(() => reject(new Error(`no load event for ${url} in ${STEP_MS} ms`)), STEP_MS);
-      onLoad = (loaderId) => { if (loaderId === nav.loaderId) { clearTimeout(timer); resolve(); } };
-    });
-    return log;
-  }
-
-  async evaluate<T>(sessionId: string, expression: string): Promise<T> {
-    const r = await this.cdp.send('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true }, sessionId) as
-      { result: { value: T }; exceptionDetails?: unknown };
-    assert.equal(r.exceptionDetails, undefined, `evaluation failed: ${JSON.stringify(r.exceptionDetails)}`);
-    return r.result.value;
-  }
-
-  /**
-   * Kills the whole process group (even if the browser process died first: a pid is not reused while it names
-   * a live group), then the crash handlers, which leave the group (they name our temp root in their command
-   * line), and waits, bounded, until none is left, so the temp dir can be removed.
-   */
-  async kill(): Promise<void> {
-    if (this.child.pid !== undefined) {
-      try { process.kill(-this.child.pid, 'SIGKILL'); } catch { /* the group is gone already */ }
-    }
-    const deadline = Date.now() + 5000;
-    await Promise.race([this.exited, new Promise((r) => setTimeout(r, 5000).unref())]);
-    for (let left = this.strays(); left.length > 0 && Date.now() < deadline; left = this.strays()) {
-      for (const pid of left) try { process.kill(pid, 'SIGKILL'); } catch { /* ended meanwhile */ }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
-  /** Live processes whose command line names this browser's temp root (a zombie's command line is empty). */
-  private strays(): number[] {
-    const out: number[] = [];
-    for (const name of readdirSync('/proc')) {
-      if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-      try {
-        if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(this.root)) out.push(Number(name));
-      } catch { /* ended while we looked */ }
-    }
-    return out;
-  }
-}
+import { Browser, CHROMIUM, SKIP, type PageLog } from '../helpers/chromium.js';
 
 /**
  * Read in the page: the marker report-client.js sets, each chart's canvas size and, per series in uPlot's
@@ -305,8 +103,8 @@ describe('HTML report in headless Chromium (file://, offline)', { skip: SKIP, ti
 
   test('the client script drew every chart, with the data it was given', { timeout: 25_000 }, async () => {
     const { facts } = await loadReport();
-    assert.equal(facts.rendered, 'connections latency backends skew generator', 'data-rendered marker set by report-client.js');
-    assert.deepEqual(Object.keys(facts.charts), ['connections', 'latency', 'backends', 'skew', 'generator']);
+    assert.equal(facts.rendered, 'connections messages latency percentiles backends skew errors generator', 'data-rendered marker set by report-client.js');
+    assert.deepEqual(Object.keys(facts.charts), ['connections', 'messages', 'latency', 'percentiles', 'backends', 'skew', 'errors', 'generator']);
     for (const [id, chart] of Object.entries(facts.charts)) {
       assert.ok(chart.canvas && chart.canvas[0] >= 300 && chart.canvas[1] >= 200, `${id}: uPlot canvas ${JSON.stringify(chart.canvas)}`);
       const first = chart.series[0];
@@ -316,6 +114,28 @@ describe('HTML report in headless Chromium (file://, offline)', { skip: SKIP, ti
     assert.deepEqual(labels('connections'), ['open', 'new/s', 'failures/s']);
     assert.equal(labels('latency')[0], 'rtt p50');
     assert.deepEqual(labels('backends'), ['b1', 'b2', 'b3'], 'one line per backend');
+    assert.deepEqual(labels('messages'), ['sent/s', 'received/s']);
+    assert.deepEqual(labels('percentiles'), ['connect', 'handshake', 'rtt'], 'one curve per histogram');
+    assert.deepEqual(labels('errors'), ['ECONNREFUSED', 'ECONNRESET', 'connect_timeout'], 'most frequent code first');
+    // Every line of the new charts is drawn, not only the first (sent lies under received where nothing was lost).
+    for (const id of ['messages', 'percentiles', 'errors']) {
+      for (const s of facts.charts[id]?.series ?? []) assert.ok(s.pixels > 20, `${id}: ${s.label} drawn: ${JSON.stringify(facts.charts[id])}`);
+    }
+  });
+
+  test('the percentile axis reads in nines, the time charts in clock time', { timeout: 25_000 }, async () => {
+    const { log } = await loadReport();
+    // uPlot draws axes on the canvas: the x values are read in the legend, with the cursor put on given points.
+    const xAt = await (browser as Browser).evaluate<{ percentiles: string[]; latency: string[] }>(log.sessionId, `(() => {
+      const at = (id, idxs) => idxs.map((idx) => {
+        const el = document.getElementById('chart-' + id);
+        el.uplot.setLegend({ idx });
+        return el.querySelector('.u-legend .u-series .u-value').textContent;
+      });
+      return { percentiles: at('percentiles', [0, 8, 16, 24]), latency: at('latency', [0, 5, 20]) };
+    })()`);
+    assert.deepEqual(xAt.percentiles, ['0%', '90%', '99%', '99.9%']);
+    assert.deepEqual(xAt.latency, ['0:00', '0:05', '0:20']);
   });
 
   test('the verdict, latency percentiles and backends read in the page', { timeout: 25_000 }, async () => {
@@ -355,7 +175,7 @@ describe('HTML report in headless Chromium (file://, offline)', { skip: SKIP, ti
     const b = browser as Browser;
     const log = await b.open(pathToFileURL(file).href);
     const facts = await b.evaluate<PageFacts>(log.sessionId, INSPECT);
-    assert.equal(facts.rendered, 'connections latency backends skew generator fds ports pairs');
+    assert.equal(facts.rendered, 'connections messages latency percentiles backends skew errors generator fds ports pairs');
     assert.deepEqual(facts.charts['pairs']?.series.map((x) => x.label), ['127.0.0.1 → 127.0.0.1:9001', 'TIME_WAIT 127.0.0.1 → 127.0.0.1:9001']);
     assert.deepEqual(facts.charts['fds']?.series.map((x) => x.label), ['proxy fds', 'b1 fds']);
     assert.ok((facts.charts['ports']?.series[0]?.pixels ?? 0) > 50, JSON.stringify(facts.charts['ports']));
@@ -367,11 +187,57 @@ describe('HTML report in headless Chromium (file://, offline)', { skip: SKIP, ti
     const planted = path.join(root, 'report', 'planted.html');
     const probe = 'http://127.0.0.1:9/wsherd-probe.png'; // loopback discard port: nothing could answer even if sent
     const html = await readFile(reportFile, 'utf8');
-    await writeFile(planted, html.replace('</main>', `<img src="${probe}" alt=""><script>console.error('wsherd-planted')</script></main>`));
-    const log = await (browser as Browser).open(pathToFileURL(planted).href);
-    assert.ok(log.problems.some((p) => p.startsWith('console.error') && p.includes('wsherd-planted')), JSON.stringify(log.problems));
+    // The planted script is not one the CSP hashes: it must not run (and its refusal is itself a violation).
+    await writeFile(planted, html.replace('</main>', `<img src="${probe}" alt=""><script>document.title = 'wsherd-planted-ran'</script></main>`));
+    const b = browser as Browser;
+    const log = await b.open(pathToFileURL(planted).href);
+    assert.notEqual(await b.evaluate<string>(log.sessionId, 'document.title'), 'wsherd-planted-ran', 'an injected inline script does not run');
     assert.ok(log.problems.some((p) => /Content Security Policy|ContentSecurityPolicy/i.test(p) && p.includes('127.0.0.1:9')),
       `CSP violation reported: ${JSON.stringify(log.problems)}`);
+    assert.ok(log.problems.some((p) => /script-src|inline script|InlineViolation/i.test(p)), `the blocked script is reported: ${JSON.stringify(log.problems)}`);
     assert.ok(log.requests.includes(probe), `the attempt is recorded: ${JSON.stringify(log.requests)}`);
+    // The console watcher, through the page's own console (DevTools evaluation is not subject to the page's CSP).
+    await b.evaluate(log.sessionId, "console.error('wsherd-planted')");
+    for (let i = 0; i < 50 && !log.problems.some((p) => p.includes('wsherd-planted')); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(log.problems.some((p) => p.startsWith('console.error') && p.includes('wsherd-planted')), JSON.stringify(log.problems));
+  });
+
+  test('compare.html with the runs: one small chart per approach on shared scales, share bars, no console error', { timeout: 25_000 }, async () => {
+    const a = sampleResults();
+    const b = sampleResults();
+    // The second approach: half the connections, all rtt doubled, and one backend taking most of them.
+    b.series = b.series.map((p) => ({ ...p, open: Math.round(p.open / 2), rttP99: p.rttP99 === null ? null : p.rttP99 * 2 }));
+    b.backends.perBackend = [{ id: 'b1', connections: 800, share: 0.8 }, { id: 'b2', connections: 100, share: 0.1 }, { id: 'b3', connections: 100, share: 0.1 }];
+    const row = (name: string, r: typeof a): CompareResults['approaches'][number] => ({
+      name, proxy: { strategy: 'round-robin', mode: 'l4' }, approach: 'proxy', status: 'complete', results: `${name}/results.json`,
+      thresholdsPassed: 1, thresholdsFailed: 0, metrics: metricsOf(r), sentence: `${name} ran.`,
+    });
+    const compare: CompareResults = {
+      format: 'wsherd-compare', version: 1, scenario: 'cmp', startedAt: a.startedAt, endedAt: a.endedAt, status: 'complete',
+      approaches: [row('even', a), row('skewed', b)], best: {},
+    };
+    const file = path.join(root, 'compare.html');
+    await writeFile(file, renderCompareHtml(compare, [a, b]));
+    const br = browser as Browser;
+    const log = await br.open(pathToFileURL(file).href);
+    const facts = await br.evaluate<PageFacts>(log.sessionId, INSPECT);
+    assert.equal(facts.rendered, 'open-1 open-2 rtt-1 rtt-2');
+    for (const [id, chart] of Object.entries(facts.charts)) {
+      assert.ok(chart.canvas && chart.canvas[0] >= 260 && chart.canvas[1] >= 150, `${id}: canvas ${JSON.stringify(chart.canvas)}`);
+      assert.ok((chart.series[0]?.pixels ?? 0) > 50, `${id}: drawn: ${JSON.stringify(chart.series)}`);
+    }
+    // Same scales whatever each approach's own peak: the larger run's, on every small chart of a kind.
+    const scales = await br.evaluate<Record<string, number[]>>(log.sessionId, `Object.fromEntries([...document.querySelectorAll('.chart[data-chart]')]
+      .map((el) => { const s = el.uplot.scales; const y = s.open || s.ms; return [el.dataset.chart, [s.x.min, s.x.max, y.min, y.max]]; }))`);
+    const peak = Math.max(...a.series.map((p) => p.open));
+    const rttPeak = Math.max(...b.series.map((p) => p.rttP99 ?? 0));
+    assert.deepEqual(scales['open-1'], [0, 20, 0, peak]);
+    assert.deepEqual(scales['open-2'], scales['open-1']);
+    assert.deepEqual(scales['rtt-1'], [0, 20, 0, rttPeak]);
+    assert.deepEqual(scales['rtt-2'], scales['rtt-1']);
+    const bars = await br.evaluate<number[]>(log.sessionId, `[...document.querySelectorAll('svg.shares')].map((s) => s.querySelectorAll('rect').length)`);
+    assert.deepEqual(bars, [3, 3]);
+    assert.deepEqual(log.requests, []);
+    assert.deepEqual(log.problems, []);
   });
 });

@@ -1,5 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { renderHtml, type ReportData } from '../../src/report/html.js';
 import type { Results, SeriesPoint } from '../../src/results/types.js';
 import { sampleResults } from '../results/fixture.js';
@@ -25,7 +26,12 @@ describe('renderHtml', () => {
     assert.doesNotMatch(markup, /@import/i);
     assert.doesNotMatch(markup, /url\(\s*['"]?(?!data:)[a-z]+:/i);
     for (const m of markup.matchAll(/\shref\s*=\s*"([^"]*)"/gi)) assert.ok(m[1]?.startsWith('#'), `local anchor only: ${m[1]}`);
-    assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">/);
+    const csp = /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src ('sha256-[A-Za-z0-9+/=]+' 'sha256-[A-Za-z0-9+/=]+'); style-src 'unsafe-inline'; img-src data:">/.exec(html);
+    assert.ok(csp, 'a CSP that allows only the page\'s own scripts, by hash');
+    // The hashes are those of the two executable scripts as they stand in the page (the JSON block never runs).
+    const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => `'sha256-${createHash('sha256').update(m[1] as string, 'utf8').digest('base64')}'`);
+    assert.equal(scripts.length, 2);
+    assert.equal(csp[1], scripts.join(' '));
   });
 
   test('inlines uPlot (code, css, licence notice) and the client script', () => {
@@ -62,12 +68,16 @@ describe('renderHtml', () => {
     assert.ok(Buffer.byteLength(html) < 3 * 1024 * 1024);
     const long = sampleResults();
     const base = long.series[20] as SeriesPoint;
-    long.series = Array.from({ length: 86_400 }, (_, t) => ({ ...base, t, errors: { ECONNRESET: t % 7 } }));
+    // Ten codes, every second: the errors chart at its widest (six codes and other).
+    const codes = ['ECONNRESET', 'ECONNREFUSED', 'EMFILE', 'EADDRNOTAVAIL', 'connect_timeout', 'handshake_timeout', 'http_502', 'http_503', 'close_1006', 'close_1011'];
+    long.series = Array.from({ length: 86_400 }, (_, t) => ({ ...base, t, errors: Object.fromEntries(codes.map((c, k) => [c, (t + k) % 7])) }));
     const big = renderHtml(long);
     assert.ok(Buffer.byteLength(big) < 3 * 1024 * 1024, `${Buffer.byteLength(big)} bytes`);
     const data = embedded(big);
     assert.equal(data.chart.step, 44);
     assert.ok(data.chart.t.length <= 2000);
+    assert.equal(data.chart.errorCodes.length, 7);
+    assert.ok(data.chart.errorsByCode.every((col) => col.length === data.chart.t.length));
     assert.match(big, /each point covers 44 s/);
   });
 
@@ -86,10 +96,69 @@ describe('renderHtml', () => {
     r.backends = { perBackend: [], unattributed: 0, skew: null };
     r.generator.workers = [];
     const out = renderHtml(r);
-    assert.doesNotMatch(out, /id="chart-/);
+    assert.deepEqual([...out.matchAll(/id="chart-([\w-]+)"/g)].map((m) => m[1]), ['percentiles'], 'only the charts of the histograms are left');
     assert.doesNotMatch(out, /id="backends"/);
     assert.doesNotMatch(out, /id="generator"/);
-    assert.match(out, /id="latency"/, 'the latency table stands without the chart');
+    assert.match(out, /id="latency"/, 'the latency table stands without the time chart');
+    r.histograms = {};
+    const bare = renderHtml(r);
+    assert.doesNotMatch(bare, /id="chart-/);
+    assert.equal(embedded(bare).percentiles, undefined);
+  });
+
+  test('new panels only with their data: messages, percentiles, errors per second', () => {
+    const r = sampleResults();
+    for (const p of r.series) { p.messagesSent = 0; p.messagesReceived = 0; p.errors = {}; }
+    r.histograms = {};
+    const out = renderHtml(r);
+    for (const id of ['messages', 'percentiles', 'errors']) assert.doesNotMatch(out, new RegExp(`id="chart-${id}"`), id);
+    assert.match(out, /<section id="errors">/, 'the table of summary errors stays');
+    for (const id of ['messages', 'percentiles', 'errors']) assert.match(html, new RegExp(`id="chart-${id}"`), id);
+    assert.ok(html.indexOf('id="chart-messages"') < html.indexOf('id="latency"'), 'messages in the connections section');
+    assert.ok(html.indexOf('id="chart-errors"') > html.indexOf('<section id="errors"'), 'errors chart in the errors section');
+  });
+
+  test('sections of analyses the run did not do stay out, with their nav links', () => {
+    const r = sampleResults();
+    r.analysis = {};
+    r.faults = [];
+    delete r.probes;
+    delete r.summary.sessions;
+    const out = renderHtml(r);
+    for (const id of ['faults', 'sessions', 'limits']) {
+      assert.doesNotMatch(out, new RegExp(`<section id="${id}"`), id);
+      assert.doesNotMatch(out, new RegExp(`href="#${id}"`), id);
+    }
+    assert.doesNotMatch(out, /class="diagnosis"/, 'no cliff, no population');
+    assert.doesNotMatch(out, /<h3>Population<\/h3>/);
+    // Every section shown has its nav link and every link its section, in the page's order.
+    const navMatches = (page: string): void => {
+      const sections = [...page.matchAll(/<section id="(\w+)"/g)].map((m) => m[1]);
+      const links = [...page.matchAll(/<nav class="toc">(.*?)<\/nav>/g)].flatMap((m) => [...(m[1] ?? '').matchAll(/href="#(\w+)"/g)].map((x) => x[1]));
+      assert.deepEqual(links, sections);
+    };
+    navMatches(out);
+    r.faults = [{ atSecond: 6, appliedAt: 6.1, action: 'kill', backend: 'b2', ok: true, detail: 'killed' }];
+    const withFault = renderHtml(r);
+    assert.match(withFault, /<section id="faults"/);
+    navMatches(withFault);
+  });
+
+  test('the embedded percentile curves and errors per second match the run', () => {
+    const data = embedded(html);
+    assert.deepEqual(data.percentiles?.names, ['connect', 'handshake', 'rtt']);
+    assert.equal(data.percentiles?.x[0], 1);
+    for (const line of data.percentiles?.ms ?? []) {
+      const v = line.filter((x): x is number => x !== null);
+      assert.ok(v.every((x, k) => k === 0 || x >= (v[k - 1] ?? Infinity)), 'monotone');
+    }
+    assert.equal(data.percentiles?.ms[2]?.find((x) => x !== null), results.summary.latency.rtt.min, 'rtt starts at its minimum');
+    assert.deepEqual(data.chart.errorCodes, ['ECONNREFUSED', 'ECONNRESET', 'connect_timeout']);
+    data.chart.t.forEach((_, k) => {
+      const sum = data.chart.errorsByCode.reduce((a, col) => a + (col[k] ?? 0), 0);
+      assert.equal(sum, (data.chart.failed[k] ?? 0) + (data.chart.dropped[k] ?? 0), `second ${k}`);
+    });
+    assert.deepEqual(data.chart.messagesReceived, results.series.map((p) => p.messagesReceived));
   });
 
   test('aborted and failed runs carry a partial-results banner with the reason', () => {
