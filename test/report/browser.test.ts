@@ -19,6 +19,8 @@ import { metricsOf } from '../../src/compare/run.js';
 import type { CompareResults } from '../../src/compare/types.js';
 import { sampleResults } from '../results/fixture.js';
 import { Browser, CHROMIUM, SKIP, type PageLog } from '../helpers/chromium.js';
+import { compareToBaseline } from '../../src/report/baseline.js';
+import { renderBaselineHtml } from '../../src/report/baseline-html.js';
 
 /**
  * Read in the page: the marker report-client.js sets, each chart's canvas size and, per series in uPlot's
@@ -83,7 +85,7 @@ describe('HTML report in headless Chromium (file://, offline)', { skip: SKIP, ti
     await mkdir(path.join(root, 'probes'));
     reportFile = await writeHtmlReport(path.join(root, 'report'), sampleResults());
     reportUrl = pathToFileURL(reportFile).href;
-    browser = Browser.launch(root);
+    browser = await Browser.launch(root);
   }, { timeout: 10_000 });
 
   after(async () => {
@@ -95,7 +97,7 @@ describe('HTML report in headless Chromium (file://, offline)', { skip: SKIP, ti
   function loadReport(): Promise<{ log: PageLog; facts: PageFacts }> {
     report ??= (async () => {
       const b = browser as Browser;
-      const log = await b.open(reportUrl);
+      const log = await b.open(reportUrl, 'report-run');
       return { log, facts: await b.evaluate<PageFacts>(log.sessionId, INSPECT) };
     })();
     return report;
@@ -173,7 +175,7 @@ describe('HTML report in headless Chromium (file://, offline)', { skip: SKIP, ti
     if (cliff !== undefined) cliff.ports = { local: '127.0.0.1', remote: '127.0.0.1:9001', range: 1000, pairs: 1, proxyHoldsTimeWait: true, predictedPeak: 1000, predictedSecond: 3, sustainable: 0, formula: 'f', heldAtFailure: 990, peakHeld: 990, deviation: -0.01 };
     const file = await writeHtmlReport(path.join(root, 'probes'), withProbes);
     const b = browser as Browser;
-    const log = await b.open(pathToFileURL(file).href);
+    const log = await b.open(pathToFileURL(file).href, 'report-lab-probes');
     const facts = await b.evaluate<PageFacts>(log.sessionId, INSPECT);
     assert.equal(facts.rendered, 'connections messages latency percentiles backends skew errors generator fds ports pairs');
     assert.deepEqual(facts.charts['pairs']?.series.map((x) => x.label), ['127.0.0.1 → 127.0.0.1:9001', 'TIME_WAIT 127.0.0.1 → 127.0.0.1:9001']);
@@ -219,7 +221,7 @@ describe('HTML report in headless Chromium (file://, offline)', { skip: SKIP, ti
     const file = path.join(root, 'compare.html');
     await writeFile(file, renderCompareHtml(compare, [a, b]));
     const br = browser as Browser;
-    const log = await br.open(pathToFileURL(file).href);
+    const log = await br.open(pathToFileURL(file).href, 'report-compare');
     const facts = await br.evaluate<PageFacts>(log.sessionId, INSPECT);
     assert.equal(facts.rendered, 'open-1 open-2 rtt-1 rtt-2');
     for (const [id, chart] of Object.entries(facts.charts)) {
@@ -237,6 +239,20 @@ describe('HTML report in headless Chromium (file://, offline)', { skip: SKIP, ti
     assert.deepEqual(scales['rtt-2'], scales['rtt-1']);
     const bars = await br.evaluate<number[]>(log.sessionId, `[...document.querySelectorAll('svg.shares')].map((s) => s.querySelectorAll('rect').length)`);
     assert.deepEqual(bars, [3, 3]);
+    assert.deepEqual(log.requests, []);
+    assert.deepEqual(log.problems, []);
+  });
+
+  test('baseline.html: the deltas table with the regression marked, no request, no console error', { timeout: 25_000 }, async () => {
+    const old = sampleResults();
+    const next = sampleResults();
+    next.summary.latency.connect = { ...next.summary.latency.connect, p99: next.summary.latency.connect.p99 * 3 };
+    const file = path.join(root, 'baseline.html');
+    await writeFile(file, renderBaselineHtml(compareToBaseline(old, next, { oldFile: 'old/results.json', newFile: 'new/results.json' })));
+    const br = browser as Browser;
+    const log = await br.open(pathToFileURL(file).href, 'report-baseline');
+    const regressed = await br.evaluate<string[]>(log.sessionId, `[...document.querySelectorAll('tr.regressed th')].map((th) => th.textContent.trim())`);
+    assert.ok(regressed.some((m) => m.startsWith('p99(connect)')), JSON.stringify(regressed));
     assert.deepEqual(log.requests, []);
     assert.deepEqual(log.problems, []);
   });
