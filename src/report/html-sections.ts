@@ -10,6 +10,7 @@ import { hasValues } from './chart-data.js';
 import { fmtDuration, fmtInt, fmtTimestamp, fmtLimit, fmtMetric, fmtMs, fmtPct, fmtRatio } from './format.js';
 import { esc } from './html-util.js';
 import { oneLineSummary, verdictOf } from './verdict.js';
+import { diagnose } from '../analysis/diagnosis.js';
 
 export function chartBox(id: string, title: string, note = ''): string {
   return `<figure class="chart-box"><figcaption>${esc(title)}${note ? ` <span class="muted">${esc(note)}</span>` : ''}</figcaption>` +
@@ -42,7 +43,7 @@ export function headerSection(r: Results): string {
 </div><div class="badge">${esc(v.label)}</div></div>
 ${reason}${banner}
 <p class="summary-line">${esc(oneLineSummary(r))}</p>
-${r.analysis?.cliff === undefined ? '' : `<p class="diagnosis"><strong>Limits.</strong> ${esc(r.analysis.cliff.diagnosis)}</p>`}
+<p class="diagnosis" data-diagnosis="${esc(diagnose(r).kind)}"><strong>Diagnosis.</strong> ${esc(diagnose(r).sentence)}</p>
 
 ${thresholdTable(r)}
 </header>`;

@@ -8,6 +8,7 @@ import type { Results } from '../results/types.js';
 import { describeAttribution } from '../analysis/forensics.js';
 import { fmtDuration, fmtInt, fmtLimit, fmtMetric, fmtMs, fmtPct, fmtRatio, fmtTimestamp } from './format.js';
 import { verdictOf, type VerdictKind } from './verdict.js';
+import { diagnose } from '../analysis/diagnosis.js';
 
 const TOP_CODES = 5;
 const ICON: Record<VerdictKind, string> = { 'pass': '✅', 'thresholds-failed': '❌', 'aborted': '⚠️', 'failed': '❌' };
@@ -54,7 +55,7 @@ function verdictLine(r: Results): string[] {
   if (v.kind === 'thresholds-failed') line += ` — ${v.thresholdsFailed} of ${r.thresholds.length} thresholds failed`;
   else if (v.kind === 'pass' && r.thresholds.length > 0) line += ` — all ${r.thresholds.length} thresholds passed`;
   if (v.reason !== undefined) line += ` (${mdText(v.reason)})`;
-  const lines = [line];
+  const lines = [line, '', mdText(diagnose(r).sentence)];
   if (v.partial) lines.push('', '> Partial results: the run did not finish its plan.');
   return lines;
 }

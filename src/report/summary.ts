@@ -10,6 +10,7 @@ import { table } from './table.js';
 import { verdictOf } from './verdict.js';
 import { sessionsSummary } from './sessions-section.js';
 import { describeAttribution } from '../analysis/forensics.js';
+import { diagnose } from '../analysis/diagnosis.js';
 
 export interface SummaryOptions {
   /** ANSI colours (the command decides: a TTY without NO_COLOR). */
@@ -164,6 +165,8 @@ function status(r: Results, c: ChalkInstance): string[] {
   if (v.reason) line += `  ${c.dim(`(${v.reason})`)}`;
   const lines = [line];
   if (v.partial) lines.push(c.yellow('  partial results: the run did not finish its plan'));
+  // The same one-sentence diagnosis as the report's header and the Markdown summary.
+  lines.push(`${c.bold('Diagnosis')}  ${diagnose(r).sentence}`);
   return lines;
 }
 

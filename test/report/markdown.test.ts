@@ -37,7 +37,7 @@ describe('renderMarkdown', () => {
     r.status = 'aborted';
     r.statusReason = 'SIGINT';
     const md = renderMarkdown(r);
-    assert.match(md, /\*\*⚠️ ABORTED\*\* \(SIGINT\)\n\n> Partial results: the run did not finish its plan\./);
+    assert.match(md, /\*\*⚠️ ABORTED\*\* \(SIGINT\)\n\n20 failures \(1\.0% of attempts\), most often ECONNREFUSED \(12\)\.\n\n> Partial results: the run did not finish its plan\./);
   });
 
   test('diagnoses: limits, failures by side, faults, population, each when present', () => {

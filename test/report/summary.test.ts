@@ -44,7 +44,8 @@ describe('renderSummary', () => {
     assert.ok(lines.includes('  connect_timeout      3      15.0%'));
     assert.match(plain, /\n {2}b1 {15}673 {2}33\.6% {2}█{20} {14}673\n/);
     assert.match(plain, /skew {2}peak\/avg 1\.007 {2}cv 0\.005 {2}jain 1\.000 {2}min share 33\.2% {2}max share 33\.6%/);
-    assert.equal(lines.at(-2), 'Status  THRESHOLDS FAILED  1 of 3 thresholds failed');
+    assert.equal(lines.at(-3), 'Status  THRESHOLDS FAILED  1 of 3 thresholds failed');
+    assert.equal(lines.at(-2), 'Diagnosis  20 failures (1.0% of attempts), most often ECONNREFUSED (12).');
   });
 
   test('a passing run, an aborted run, and a run without errors', () => {
@@ -52,11 +53,11 @@ describe('renderSummary', () => {
     ok.thresholds = ok.thresholds.map((t) => ({ ...t, pass: true }));
     ok.summary.errors = { total: 0, rate: 0, byCode: {} };
     const out = renderSummary(ok, { color: false });
-    assert.match(out, /Status {2}PASS {2}all 3 thresholds passed\n$/);
+    assert.match(out, /Status {2}PASS {2}all 3 thresholds passed\nDiagnosis {2}No limit hit: .*\n$/);
     assert.doesNotMatch(out, /Errors by code/);
     const ab = sampleResults();
     ab.status = 'aborted';
     ab.statusReason = 'SIGINT';
-    assert.match(renderSummary(ab, { color: false }), /Status {2}ABORTED {2}\(SIGINT\)\n {2}partial results: the run did not finish its plan\n$/);
+    assert.match(renderSummary(ab, { color: false }), /Status {2}ABORTED {2}\(SIGINT\)\n {2}partial results: the run did not finish its plan\nDiagnosis {2}.*\n$/);
   });
 });

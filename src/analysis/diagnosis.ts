@@ -1,0 +1,54 @@
+/**
+ * The run's first limit, in one sentence and in the article's terms — generator saturated, fd exhaustion, port
+ * depletion, broken stickiness, NAT skew, a backend lost — shared by the HTML header, the terminal summary and the
+ * Markdown summary so all three say the same thing. The generator comes first: when wsherd itself was the
+ * bottleneck, nothing else it measured can be blamed on the target.
+ */
+import type { Results } from '../results/types.js';
+
+export type DiagnosisKind = 'generator-saturated' | 'fd-exhaustion' | 'port-depletion' | 'broken-stickiness' | 'nat-skew' | 'backend-lost' | 'target-errors' | 'none';
+
+export interface Diagnosis {
+  kind: DiagnosisKind;
+  sentence: string;
+}
+
+/** A generator event loop this late (ms) delays sends and timestamps: its latencies include its own delay. */
+export const GENERATOR_LAG_MS = 200;
+/** Skew above this (busiest / average) with a population is worth naming as the finding. */
+const SKEW = 1.2;
+
+const pct = (x: number): string => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
+const int = (n: number): string => n.toLocaleString('en-US');
+
+export function diagnose(r: Results): Diagnosis {
+  const codes = r.summary.errors.byCode;
+  const own = (codes['EMFILE'] ?? 0) + (codes['ENFILE'] ?? 0) + (codes['EADDRNOTAVAIL'] ?? 0);
+  const lag = Math.max(0, ...r.generator.workers.map((w) => w.maxLagMs));
+  if (own > 0) return { kind: 'generator-saturated', sentence: `Generator saturated: ${int(own)} failures were wsherd's own (out of fds or local ports), not the target's; spread the clients over more workers or source addresses.` };
+  if (lag > GENERATOR_LAG_MS) return { kind: 'generator-saturated', sentence: `Generator saturated: its event loop fell ${int(Math.round(lag))} ms behind, so latencies include its own delay; use fewer clients per worker or a bigger machine.` };
+
+  const cliff = r.analysis?.cliff;
+  if (cliff?.measured != null && cliff.prediction?.resource === 'ports') return { kind: 'port-depletion', sentence: `Port depletion: ${cliff.diagnosis}` };
+  if (cliff?.measured != null && cliff.prediction?.resource === 'fds' && cliff.deviation !== null && Math.abs(cliff.deviation) <= 0.1) return { kind: 'fd-exhaustion', sentence: `fd exhaustion: ${cliff.diagnosis}` };
+
+  const s = r.summary.sessions;
+  if (s !== undefined && ((s.misrouteRate ?? 0) > 0 || s.broken > 0)) return { kind: 'broken-stickiness', sentence: `Broken stickiness: ${s.verdict}` };
+
+  const pop = r.backends.population;
+  if (pop?.hottest !== undefined && (r.backends.skew?.peakToAverage ?? 1) > SKEW) {
+    return { kind: 'nat-skew', sentence: `NAT skew: the busiest backend took ${r.backends.skew?.peakToAverage.toFixed(2)}× the average. ${pop.diagnosis}` };
+  }
+
+  const lost = (r.analysis?.faults ?? []).find((f) => f.action === 'kill' || f.action === 'stop');
+  if (lost !== undefined) return { kind: 'backend-lost', sentence: `A backend was lost: ${lost.sentence}` };
+
+  if (r.summary.errors.total > 0) {
+    const [top, n] = Object.entries(codes).sort((a, b) => b[1] - a[1])[0] ?? ['?', 0];
+    const first = r.analysis?.forensics?.[0];
+    const where = first === undefined ? '' : ` Most were on the ${first.side}: ${first.cause}.`;
+    return { kind: 'target-errors', sentence: `${int(r.summary.errors.total)} failures (${pct(r.summary.errors.rate)} of attempts), most often ${top} (${int(n)}).${where}` };
+  }
+  const skew = r.backends.skew;
+  return { kind: 'none', sentence: `No limit hit: ${int(r.summary.peakOpen)} open at the peak, no failure${skew ? `, busiest backend ${skew.peakToAverage.toFixed(2)}× the average` : ''}.` };
+}
