@@ -15,6 +15,8 @@ export type WsherdErrorCode =
   | 'WSH_ERR_LAB_DIED'
   | 'WSH_ERR_WORKER_FAILED'
   | 'WSH_ERR_RESULTS_INVALID'
+  | 'WSH_ERR_PLAN_INVALID'
+  | 'WSH_ERR_PLAN_IMPOSSIBLE'
   | 'WSH_ERR_ABORTED';
 
 export interface WsherdErrorOptions {
@@ -44,6 +46,8 @@ function defaultExit(code: WsherdErrorCode): ExitCodeValue {
     case 'WSH_ERR_SCENARIO_NOT_FOUND':
     case 'WSH_ERR_SCENARIO_INVALID':
     case 'WSH_ERR_RESULTS_INVALID':
+    case 'WSH_ERR_PLAN_INVALID':
+    case 'WSH_ERR_PLAN_IMPOSSIBLE':
       return ExitCode.INVALID_INPUT;
     case 'WSH_ERR_OUTPUT_UNWRITABLE':
       return ExitCode.OUTPUT_UNWRITABLE;

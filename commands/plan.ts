@@ -1,0 +1,122 @@
+import { Args, Flags } from '@oclif/core';
+import { WsherdCommand } from '../src/cli/base-command.js';
+import { useColor } from '../src/cli/color.js';
+import { relativeToCwd } from '../src/cli/paths.js';
+import { renderPlanTerminal } from '../src/plan/render.js';
+import { runPlan } from '../src/plan/run.js';
+import type { Plan } from '../src/plan/types.js';
+import path from 'node:path';
+import { loadScenario } from '../src/scenario/load.js';
+import { renderSearch, searchCapacity, sloFromFlags, type SearchResult } from '../src/plan/search.js';
+import { MIN_CONNECTIONS } from '../src/plan/costs.js';
+
+const HOST = 'key=value list: ram=8GiB,cores=4,fds=65536,port_range=1024-65535,sources=4,listen_ports=1,count=N';
+
+export default class PlanCommand extends WsherdCommand {
+  static override summary = 'Size balancer and backend hosts for N connections from measured costs, with the arithmetic shown.';
+  static override description = [
+    'Hosts per tier = the max over memory, fds, ephemeral ports and CPU of ceil(load / (capacity × (1 − headroom))), the binding constraint named; then the settings to apply (LimitNOFILE, ip_local_port_range, source addresses, somaxconn, HAProxy maxconn, nginx worker_connections), the TIME_WAIT budget and a what-if table (×2, ×10, one host lost).',
+    'Costs per connection come from --results (lab runs of `wsherd run`, calibrated from their probes) or, without it, from bundled reference costs measured on wsherd\'s own machine — not your hosts.',
+    'Inputs come from flags, or from a plan file (see scenarios/plan-example.yaml) with flags overriding it.',
+    'Exit codes: 0 done, 2 invalid input or a plan that cannot be met (the message says what to change), 4 --out not writable. See docs/plan.md.',
+  ].join('\n\n');
+
+  static override examples = [
+    { description: '100,000 connections, 500 new/s, through a balancer tier', command: '<%= config.bin %> <%= command.id %> --connections 100000 --churn 500 --balancer-host ram=8GiB,cores=4,fds=65536' },
+    { description: 'From a plan file, calibrated from a lab run, with HTML and Markdown', command: '<%= config.bin %> <%= command.id %> scenarios/plan-example.yaml --results wsherd-results/idle-8000-20250614-093000 --out plan' },
+    { description: 'How many connections this host holds before p99 connect passes 50 ms or 1% fail, then size for 200,000', command: '<%= config.bin %> <%= command.id %> --search scenarios/quickstart.yaml --slo-p99-connect 50ms --slo-error-rate 1% --connections 200000' },
+    { description: 'DNS straight to backends, as JSON', command: '<%= config.bin %> <%= command.id %> --connections 50000 --topology dns --backend-host ram=16GiB,cores=8 --json' },
+  ];
+
+  static override enableJsonFlag = true;
+
+  static override args = {
+    file: Args.string({ description: 'Plan file (YAML); see docs/plan.md and scenarios/plan-example.yaml.', required: false }),
+  };
+
+  static override flags = {
+    connections: Flags.string({ char: 'c', description: 'Peak concurrent connections.' }),
+    churn: Flags.string({ description: 'New connections per second at peak, reconnects included (default 0).' }),
+    messages: Flags.string({ description: 'Messages per second per connection, both directions counted (default 0).' }),
+    'message-bytes': Flags.string({ description: 'Bytes per message (default 64).' }),
+    topology: Flags.string({ char: 't', description: 'balancer | dns | orchestrator | dns-balancers (default balancer).' }),
+    'balancer-host': Flags.string({ description: `One balancer host: ${HOST}.` }),
+    'backend-host': Flags.string({ description: `One backend host: ${HOST}.` }),
+    'orchestrator-host': Flags.string({ description: 'One orchestrator host: cores=2,ram=2GiB,count=N.' }),
+    headroom: Flags.string({ description: 'Fraction of every capacity kept free (default 0.3).' }),
+    'closes-first': Flags.string({ description: 'Who closes TCP first and holds TIME_WAIT: balancer (default, the worst case) | backend.' }),
+    results: Flags.string({ char: 'r', multiple: true, description: 'results.json files (or run folders) to calibrate the costs from (repeatable).' }),
+    out: Flags.string({ char: 'o', description: 'Folder to write plan.html and plan.md into (and, with --search, each step\'s run).' }),
+    search: Flags.string({ description: 'Capacity search: run this scenario at growing concurrency until the SLO breaks; the sustainable step calibrates the plan.' }),
+    'slo-p99-connect': Flags.string({ description: 'With --search: the SLO on p99 connect time, e.g. 50ms.' }),
+    'slo-p99-rtt': Flags.string({ description: 'With --search: the SLO on p99 round trip, e.g. 100ms.' }),
+    'slo-error-rate': Flags.string({ description: 'With --search: the SLO on the error rate, e.g. 1% or 0.01.' }),
+    'search-start': Flags.integer({ description: 'With --search: the first level (default 100).', min: 1 }),
+    'search-max': Flags.integer({ description: 'With --search: the highest level tried (default 20 × the first).', min: 1 }),
+  };
+
+  public async run(): Promise<(Plan & { files?: { html: string; markdown: string } }) | { search: SearchResult; plan?: Plan }> {
+    const { args, flags } = await this.parse(PlanCommand);
+    let results = flags.results;
+    let search: SearchResult | undefined;
+    if (flags.search !== undefined) {
+      search = await this.search(flags.search, flags);
+      if (search.sustainable === null || (flags.connections === undefined && args.file === undefined)) return { search };
+      // The plan uses what the search measured on this host: the sustainable step calibrates the costs.
+      const step = search.steps.find((s) => s.connections === search?.sustainable);
+      if (step !== undefined && step.connections >= MIN_CONNECTIONS) results = [...(results ?? []), step.results];
+      else if (!this.jsonEnabled()) process.stderr.write(`The sustainable step held fewer than ${MIN_CONNECTIONS} connections, too few to measure one connection's cost: the plan below uses ${results === undefined ? 'the reference costs' : 'the --results given'}.\n`);
+    }
+    const outcome = await runPlan({
+      ...(args.file === undefined ? {} : { file: args.file }),
+      ...(results === undefined ? {} : { results }),
+      ...(flags.out === undefined ? {} : { outDir: flags.out }),
+      flags: {
+        connections: flags.connections,
+        churn: flags.churn,
+        messages: flags.messages,
+        messageBytes: flags['message-bytes'],
+        topology: flags.topology,
+        headroom: flags.headroom,
+        closesFirst: flags['closes-first'],
+        balancerHost: flags['balancer-host'],
+        backendHost: flags['backend-host'],
+        orchestratorHost: flags['orchestrator-host'],
+      },
+    });
+    this.log(renderPlanTerminal(outcome.plan, { color: useColor(process.stdout) }));
+    if (outcome.files !== undefined) {
+      this.log(`Plan:     ${relativeToCwd(outcome.files.html)}`);
+      this.log(`Markdown: ${relativeToCwd(outcome.files.markdown)}`);
+    }
+    if (search !== undefined) return { search, plan: outcome.plan };
+    return outcome.files === undefined ? outcome.plan : { ...outcome.plan, files: outcome.files };
+  }
+
+  private async search(file: string, flags: { out?: string; 'slo-p99-connect'?: string; 'slo-p99-rtt'?: string; 'slo-error-rate'?: string; 'search-start'?: number; 'search-max'?: number }): Promise<SearchResult> {
+    const scenario = await loadScenario(file);
+    const slo = sloFromFlags({ p99Connect: flags['slo-p99-connect'], p99Rtt: flags['slo-p99-rtt'], errorRate: flags['slo-error-rate'] });
+    const outDir = path.resolve(flags.out ?? `wsherd-results/${scenario.name}-search`);
+    const controller = new AbortController();
+    // Ctrl-C ends the step in progress (its partial results are written) and the search with what it found.
+    const onSignal = (name: NodeJS.Signals): void => controller.abort(name);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      const result = await searchCapacity({
+        scenario, slo, outDir, signal: controller.signal,
+        ...(flags['search-start'] === undefined ? {} : { start: flags['search-start'] }),
+        ...(flags['search-max'] === undefined ? {} : { max: flags['search-max'] }),
+        onStep: (n, _events, done) => {
+          if (this.jsonEnabled()) return;
+          process.stderr.write(done === undefined ? `search: ${n.toLocaleString('en-US')} connections…\n` : `search: ${n.toLocaleString('en-US')} ${done.pass ? 'holds' : `breaks (${done.broke.join('; ')})`}\n`);
+        },
+      });
+      this.log(renderSearch(result, useColor(process.stdout)));
+      return result;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+}

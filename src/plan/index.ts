@@ -1,0 +1,10 @@
+/** `wsherd plan` as a library: inputs, calibration, the model and its outputs (docs/plan.md). */
+export type * from './types.js';
+export { calibrate, referenceCosts, MIN_CONNECTIONS } from './costs.js';
+export { REFERENCE_COSTS, REFERENCE_LABEL } from './reference-costs.js';
+export { planInputsFromFlags, PlanInputError, parseSize, type PlanFlags, type PartialInputs } from './inputs.js';
+export { loadPlanFile, parsePlanFile } from './inputs-file.js';
+export { sizeTiers } from './model.js';
+export { planCapacity } from './plan.js';
+export { renderPlanTerminal, renderPlanMarkdown, renderPlanHtml } from './render.js';
+export { runPlan, type PlanOptions, type PlanOutcome } from './run.js';

@@ -1,0 +1,61 @@
+/**
+ * `wsherd plan` in one library call: inputs (file, then flags over it), costs (calibrated from results, or the
+ * bundled reference), the model, and — with an output folder — plan.html and plan.md written into it.
+ */
+import path from 'node:path';
+import { relativeToCwd } from '../cli/paths.js';
+import { readResults, resolveResultsFile } from '../results/read.js';
+import { prepareOutDir, writeFileAtomic } from '../results/write.js';
+import { calibrate, referenceCosts } from './costs.js';
+import { PlanInputError, inputsFromFlags, mergeInputs, resolveInputs, type PartialInputs, type PlanFlags } from './inputs.js';
+import { loadPlanFile } from './inputs-file.js';
+import { planCapacity } from './plan.js';
+import { renderPlanHtml } from './render-html.js';
+import { renderPlanMarkdown } from './render.js';
+import type { Plan } from './types.js';
+
+export interface PlanOptions {
+  /** A plan file (YAML); flags override its values key by key. */
+  file?: string;
+  flags: PlanFlags;
+  /** results.json files (or run folders) to calibrate the costs from. */
+  results?: string[];
+  /** Folder for plan.html and plan.md. */
+  outDir?: string;
+}
+
+export interface PlanOutcome {
+  plan: Plan;
+  files?: { html: string; markdown: string };
+}
+
+export async function runPlan(opts: PlanOptions): Promise<PlanOutcome> {
+  const problems: string[] = [];
+  const fromFlags = inputsFromFlags(opts.flags, problems);
+  let fromFile: PartialInputs = {};
+  if (opts.file !== undefined) {
+    try {
+      fromFile = await loadPlanFile(opts.file);
+    } catch (err) {
+      // File and flag problems together: fix everything in one go.
+      if (err instanceof PlanInputError && problems.length > 0) throw new PlanInputError([...err.problems, ...problems]);
+      throw err;
+    }
+  }
+  if (problems.length > 0) throw new PlanInputError(problems);
+  const inputs = resolveInputs(mergeInputs(fromFile, fromFlags), opts.file !== undefined);
+  let costs = referenceCosts();
+  if (opts.results !== undefined && opts.results.length > 0) {
+    const files = await Promise.all(opts.results.map(resolveResultsFile));
+    const runs = await Promise.all(files.map(readResults));
+    costs = calibrate(runs, inputs.topology, files.map((f) => relativeToCwd(f)));
+  }
+  const plan = planCapacity(inputs, costs);
+  if (opts.outDir === undefined) return { plan };
+  const dir = await prepareOutDir(opts.outDir);
+  const html = path.join(dir, 'plan.html');
+  const markdown = path.join(dir, 'plan.md');
+  await writeFileAtomic(html, renderPlanHtml(plan));
+  await writeFileAtomic(markdown, renderPlanMarkdown(plan));
+  return { plan, files: { html, markdown } };
+}

@@ -1,0 +1,156 @@
+/**
+ * The types of `wsherd plan`: what the user plans for (PlanInputs), what one connection costs (Costs), and what
+ * the model answers (Plan). Every number the user sees is a Figure: its value with the formula that produced it,
+ * because a capacity plan nobody can check is a guess.
+ */
+
+/**
+ * What stands between clients and backends:
+ * - `balancer`: one balancer tier (HAProxy, nginx, the reference proxy) in front of the backend tier;
+ * - `dns`: DNS round robin straight to the backends (backend tier only);
+ * - `orchestrator`: clients ask an orchestrator for a backend URL, then connect to the backend directly;
+ * - `dns-balancers`: DNS in front of a balancer tier, which is in front of the backends.
+ */
+export type Topology = 'balancer' | 'dns' | 'orchestrator' | 'dns-balancers';
+export const TOPOLOGIES: readonly Topology[] = ['balancer', 'dns', 'orchestrator', 'dns-balancers'];
+
+export type TierName = 'balancer' | 'backend' | 'orchestrator';
+
+/** Which side closes TCP first, and so holds the port in TIME_WAIT for 60 s (docs/limits.md). */
+export type ClosesFirst = 'balancer' | 'backend';
+
+/** One host of a tier, as the user can provision it. */
+export interface HostShape {
+  /** Memory, bytes. */
+  ramBytes: number;
+  /** CPU cores the balancer or backend may use. */
+  cores: number;
+  /** The per-process fd limit (`ulimit -n`, LimitNOFILE) the host will run with. */
+  fds: number;
+  /** `net.ipv4.ip_local_port_range` as [low, high]: each (source, destination) gets high − low + 1 ports. */
+  portRange: [number, number];
+  /** Balancer hosts: upstream source addresses (HAProxy `source`, nginx `proxy_bind`) each balancer connects from. */
+  sources: number;
+  /** Backend hosts: listening ports per host; each is its own destination for the balancer's ports. */
+  listenPorts: number;
+  /** A fixed number of hosts for this tier (the hosts you have): planning then checks they hold, instead of sizing. */
+  count?: number;
+}
+
+export interface PlanInputs {
+  /** Peak concurrent connections. */
+  connections: number;
+  /** New connections per second at peak (reconnects included). */
+  churn: number;
+  /** Messages per second per connection, both directions counted (a client message and its echo are 2). */
+  messagesPerSecond: number;
+  /** Bytes per message (payload). */
+  messageBytes: number;
+  topology: Topology;
+  /** Fraction of every capacity kept free (0.3: plan to 70%). */
+  headroom: number;
+  closesFirst: ClosesFirst;
+  hosts: Record<TierName, HostShape>;
+}
+
+/** A measured (or bundled) cost with its uncertainty. */
+export interface Cost {
+  value: number;
+  /** Standard deviation across the samples used (0 with one sample). */
+  spread: number;
+  /** How many samples (probe points, intervals) it rests on. */
+  samples: number;
+  /** Where it comes from, e.g. `reference` or the results files. */
+  source: string;
+}
+
+/** What one connection costs a component (a balancer process, a backend process). */
+export interface ComponentCosts {
+  /** Resident memory per open connection, bytes. */
+  memoryPerConnection: Cost;
+  /** fds per open connection (a proxy relays two sockets per client, a backend holds one). */
+  fdsPerConnection: Cost;
+  /** fds and memory the process holds before the first connection. */
+  idleFds: Cost;
+  idleMemoryBytes: Cost;
+  /** CPU core-seconds per second for every 1,000 messages/s (both directions counted). */
+  cpuPer1000Messages?: Cost;
+  /** CPU core-seconds per second for every 100 new connections/s. */
+  cpuPer100NewConnections?: Cost;
+}
+
+export interface Costs {
+  /** `reference`: bundled, measured on wsherd's own machine, not yours; `calibrated`: from your results. */
+  origin: 'reference' | 'calibrated';
+  /** One line saying where the costs come from (machine, date, command; or the results files). */
+  label: string;
+  balancer: ComponentCosts;
+  backend: ComponentCosts;
+  /** Orchestrator: CPU core-seconds per second for every 100 lookups/s (one lookup per new connection). */
+  orchestratorCpuPer100Lookups: Cost;
+  /** Why a run, or one of its costs, was not used; and costs that fell back to the reference. */
+  notes: string[];
+}
+
+/** A number and the arithmetic that produced it. */
+export interface Figure {
+  value: number;
+  unit: string;
+  formula: string;
+}
+
+export type ConstraintName = 'memory' | 'fds' | 'ports' | 'cpu';
+
+export interface Constraint {
+  name: ConstraintName;
+  /** What the whole tier must carry, in the constraint's unit. */
+  load: Figure;
+  /** What one host offers. */
+  capacityPerHost: Figure;
+  /** ceil(load / (capacity × (1 − headroom))). */
+  hosts: Figure;
+}
+
+export interface Setting {
+  /** e.g. `LimitNOFILE` (systemd), `ulimit -n`, `net.ipv4.ip_local_port_range`, HAProxy `maxconn`. */
+  name: string;
+  value: string;
+  formula: string;
+  /** Why or where, one sentence. */
+  note?: string;
+}
+
+export interface TierPlan {
+  tier: TierName;
+  /** Hosts to run: the max over constraints (or the fixed count given). */
+  hosts: number;
+  /** The constraint that needs the most hosts. */
+  binding: ConstraintName;
+  constraints: Constraint[];
+  /** Connections on each host at peak: connections / hosts. */
+  connectionsPerHost: Figure;
+  settings: Setting[];
+}
+
+export interface WhatIfRow {
+  /** e.g. `×2 growth`, `one balancer host lost`. */
+  case: string;
+  /** Hosts each tier needs under this case (growth), or has (host lost). */
+  hosts: Partial<Record<TierName, number>>;
+  /** Growth: what binds; host lost: the busiest constraint's use of the survivors' full capacity. */
+  binding: string;
+  /** Host lost: whether the survivors hold the load with no headroom left (use ≤ 100%). */
+  holds?: boolean;
+  note: string;
+}
+
+export interface Plan {
+  inputs: PlanInputs;
+  costs: Costs;
+  tiers: TierPlan[];
+  /** TIME_WAIT at this churn: sockets per balancer host and what they cost in ports. */
+  timeWait: Figure[];
+  whatIf: WhatIfRow[];
+  /** Things to know that change no number: warnings, assumptions. */
+  notes: string[];
+}

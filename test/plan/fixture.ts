@@ -1,0 +1,33 @@
+/** Probes with known costs over the sample run, for the calibration and CLI tests. */
+import type { ProbePoint } from '../../src/probes/sampler.js';
+import type { Results } from '../../src/results/types.js';
+import { sampleResults } from '../results/fixture.js';
+
+/**
+ * The sample run (2,000 clients, 3 backends, 3,667 messages each way per second at the hold) with probes whose
+ * costs are known exactly: the proxy holds 24 fds + 2 per open connection and 50 MB + 12,000 B per connection, and
+ * spends 0.05 cores per 1,000 messages/s; backend b1 holds 20 fds + 1 per connection and 40 MB + 30,000 B each.
+ */
+export function withProbes(): Results {
+  const r = sampleResults();
+  const series: ProbePoint[] = [];
+  let cpu = 1;
+  for (let t = 0; t <= r.series.length; t++) {
+    const open = t === 0 ? 0 : (r.series[t - 1]?.open ?? 0);
+    const idle = { fds: 20, fdLimit: 20000, rssBytes: 40e6, cpuSeconds: 0.5 };
+    series.push({
+      t,
+      pairs: [],
+      components: {
+        proxy: { fds: 24 + 2 * open, fdLimit: 20000, rssBytes: 50e6 + 12_000 * open, cpuSeconds: cpu },
+        b1: { fds: 20 + open, fdLimit: 20000, rssBytes: 40e6 + 30_000 * open, cpuSeconds: cpu },
+        b2: idle,
+        b3: idle,
+      },
+    });
+    const s = r.series[t];
+    if (s !== undefined) cpu += ((s.messagesSent + s.messagesReceived) / 1000) * 0.05;
+  }
+  r.probes = { intervalMs: 1000, portRange: [32768, 60999], series };
+  return r;
+}
