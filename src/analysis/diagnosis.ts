@@ -50,5 +50,6 @@ export function diagnose(r: Results): Diagnosis {
     return { kind: 'target-errors', sentence: `${int(r.summary.errors.total)} failures (${pct(r.summary.errors.rate)} of attempts), most often ${top} (${int(n)}).${where}` };
   }
   const skew = r.backends.skew;
-  return { kind: 'none', sentence: `No limit hit: ${int(r.summary.peakOpen)} open at the peak, no failure${skew ? `, busiest backend ${skew.peakToAverage.toFixed(2)}× the average` : ''}.` };
+  const when = r.status === 'complete' ? '' : ' before the run stopped';
+  return { kind: 'none', sentence: `No limit hit${when}: ${int(r.summary.peakOpen)} open at the peak, no failure${skew ? `, busiest backend ${skew.peakToAverage.toFixed(2)}× the average` : ''}.` };
 }

@@ -85,7 +85,7 @@ describe('CI outputs of the real binary (--junit, --markdown, $GITHUB_STEP_SUMMA
     assertWellFormedXml(xml);
     assert.match(xml, /<testsuite name="long-lab" tests="1" failures="0" errors="1"/);
     assert.match(xml, /<error message="aborted: [^"]*SIGINT[^"]*" type="aborted">/);
-    assert.match(read(markdown), /\*\*⚠️ ABORTED\*\*[^\n]*\n\n> Partial results: the run did not finish its plan\./);
+    assert.match(read(markdown), /\*\*⚠️ ABORTED\*\*[^\n]*\n\n[^\n]+\n\n> Partial results: the run did not finish its plan\./);
   });
 
   test('wsherd compare --junit --markdown: one testsuite per approach, the table with ★', { timeout: 90_000 }, async () => {
