@@ -13,7 +13,7 @@ export interface FaultAnalysis extends Recovery {
   atSecond: number;
   action: FaultRecord['action'];
   backend: string | null;
-  /** Connections ending in the window that reached another backend than their slot's previous one, or null. */
+  /** add and drain, with churn: connections ending in the window that reached another backend than their slot's previous one; else null. */
   remapFraction: number | null;
   /** The least remap the change needs: 1/(N+1) for add, 1/N for kill/stop/drain (N backends before the fault). */
   idealRemap: number | null;
@@ -43,8 +43,11 @@ export function analyzeFaults(
     const recovery = recoveryAfter(series, at, undefined, until);
     let same = 0;
     let moved = 0;
+    // A kill or a stop moves its clients through their reconnects (movedFraction); the remap window would then
+    // compare already-moved clients with themselves. The remap is for planned changes: add and drain.
+    const planned = f.action === 'add' || f.action === 'drain';
     for (const p of series) {
-      if (cycleSeconds <= 0 || p.t < at + cycleSeconds || p.t >= at + 2 * cycleSeconds) continue;
+      if (!planned || cycleSeconds <= 0 || p.t < at + cycleSeconds || p.t >= at + 2 * cycleSeconds) continue;
       same += p.rehomed?.same ?? 0;
       moved += p.rehomed?.moved ?? 0;
     }
