@@ -5,9 +5,7 @@ import { relativeToCwd } from '../src/cli/paths.js';
 import { renderPlanTerminal } from '../src/plan/render.js';
 import { runPlan } from '../src/plan/run.js';
 import type { Plan } from '../src/plan/types.js';
-import path from 'node:path';
-import { loadScenario } from '../src/scenario/load.js';
-import { renderSearch, searchCapacity, sloFromFlags, type SearchResult } from '../src/plan/search.js';
+import { renderSearch, searchScenarioFile, type SearchResult } from '../src/plan/search.js';
 import { MIN_CONNECTIONS } from '../src/plan/costs.js';
 
 const HOST = 'key=value list: ram=8GiB,cores=4,fds=65536,port_range=1024-65535,sources=4,listen_ports=1,count=N';
@@ -60,7 +58,15 @@ export default class PlanCommand extends WsherdCommand {
     let results = flags.results;
     let search: SearchResult | undefined;
     if (flags.search !== undefined) {
-      search = await this.search(flags.search, flags);
+      search = await searchScenarioFile({
+        file: flags.search,
+        slo: { p99Connect: flags['slo-p99-connect'], p99Rtt: flags['slo-p99-rtt'], errorRate: flags['slo-error-rate'] },
+        ...(flags['search-start'] === undefined ? {} : { start: flags['search-start'] }),
+        ...(flags['search-max'] === undefined ? {} : { max: flags['search-max'] }),
+        ...(flags.out === undefined ? {} : { outDir: flags.out }),
+        ...(this.jsonEnabled() ? {} : { progress: (line: string) => process.stderr.write(`${line}\n`) }),
+      });
+      this.log(renderSearch(search, useColor(process.stdout)));
       if (search.sustainable === null || (flags.connections === undefined && args.file === undefined)) return { search };
       // The plan uses what the search measured on this host: the sustainable step calibrates the costs.
       const step = search.steps.find((s) => s.connections === search?.sustainable);
@@ -91,32 +97,5 @@ export default class PlanCommand extends WsherdCommand {
     }
     if (search !== undefined) return { search, plan: outcome.plan };
     return outcome.files === undefined ? outcome.plan : { ...outcome.plan, files: outcome.files };
-  }
-
-  private async search(file: string, flags: { out?: string; 'slo-p99-connect'?: string; 'slo-p99-rtt'?: string; 'slo-error-rate'?: string; 'search-start'?: number; 'search-max'?: number }): Promise<SearchResult> {
-    const scenario = await loadScenario(file);
-    const slo = sloFromFlags({ p99Connect: flags['slo-p99-connect'], p99Rtt: flags['slo-p99-rtt'], errorRate: flags['slo-error-rate'] });
-    const outDir = path.resolve(flags.out ?? `wsherd-results/${scenario.name}-search`);
-    const controller = new AbortController();
-    // Ctrl-C ends the step in progress (its partial results are written) and the search with what it found.
-    const onSignal = (name: NodeJS.Signals): void => controller.abort(name);
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    try {
-      const result = await searchCapacity({
-        scenario, slo, outDir, signal: controller.signal,
-        ...(flags['search-start'] === undefined ? {} : { start: flags['search-start'] }),
-        ...(flags['search-max'] === undefined ? {} : { max: flags['search-max'] }),
-        onStep: (n, _events, done) => {
-          if (this.jsonEnabled()) return;
-          process.stderr.write(done === undefined ? `search: ${n.toLocaleString('en-US')} connections…\n` : `search: ${n.toLocaleString('en-US')} ${done.pass ? 'holds' : `breaks (${done.broke.join('; ')})`}\n`);
-        },
-      });
-      this.log(renderSearch(result, useColor(process.stdout)));
-      return result;
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
   }
 }

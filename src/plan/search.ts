@@ -17,6 +17,7 @@ import { Chalk } from 'chalk';
 import { parseDuration } from '../scenario/duration.js';
 import { table } from '../report/table.js';
 import { fmtLimit, fmtMetric } from '../report/format.js';
+import { loadScenario } from '../scenario/load.js';
 
 export interface Slo {
   /** p99 of the TCP connect, ms. */
@@ -214,4 +215,43 @@ export function renderSearch(r: SearchResult, color: boolean): string {
     ? c.red(`Even ${Math.min(...r.steps.map((s) => s.connections)).toLocaleString('en-US')} connections broke the SLO.`)
     : `Sustainable: ${c.bold(r.sustainable.toLocaleString('en-US'))} connections${r.breaking === null ? ' (nothing broke up to the search\'s maximum)' : `; ${r.breaking.toLocaleString('en-US')} broke the SLO`}.`;
   return [c.bold('Capacity search'), ...table(rows, ['r', 'l', 'r', 'r', 'r', 'l']), answer, ...(r.stopped === undefined ? [] : [c.yellow(`Stopped early (${r.stopped}): the answer covers the steps that ran.`)])].join('\n');
+}
+
+export interface SearchFileOptions {
+  /** The scenario file whose workload is searched. */
+  file: string;
+  slo: { p99Connect?: string; p99Rtt?: string; errorRate?: string };
+  start?: number;
+  max?: number;
+  /** Where each step's run goes; default wsherd-results/<name>-search. */
+  outDir?: string;
+  /** One line per step start and end, for a progress display. */
+  progress?: (line: string) => void;
+}
+
+/**
+ * `wsherd plan --search` as a library call: load the scenario, read the SLO, search, and let Ctrl-C (or SIGTERM)
+ * end the step in progress — its partial results are written — and the search with what it found.
+ */
+export async function searchScenarioFile(o: SearchFileOptions): Promise<SearchResult> {
+  const scenario = await loadScenario(o.file);
+  const slo = sloFromFlags(o.slo);
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals): void => controller.abort(name);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await searchCapacity({
+      scenario, slo, signal: controller.signal,
+      outDir: path.resolve(o.outDir ?? `wsherd-results/${scenario.name}-search`),
+      ...(o.start === undefined ? {} : { start: o.start }),
+      ...(o.max === undefined ? {} : { max: o.max }),
+      onStep: (n, _events, done) => o.progress?.(done === undefined
+        ? `search: ${n.toLocaleString('en-US')} connections…`
+        : `search: ${n.toLocaleString('en-US')} ${done.pass ? 'holds' : `breaks (${done.broke.join('; ')})`}`),
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
