@@ -11,11 +11,7 @@ export function getJsonWith<T>(url: string, headers: Record<string, string>, tim
   return new Promise((resolve, reject) => {
     const fail = (why: string): void =>
       reject(new WsherdError('WSH_ERR_LAB_DIED', `Cannot read lab stats from ${url}: ${why}`, { hint: 'The component may have died; see the lab output.' }));
-    // Bound to 127.0.0.1 on loopback URLs: a connect() the kernel must find a port for fails with EADDRNOTAVAIL once
-    // a proxy's bind()-before-connect upstream sockets (lab.proxy.sources) hold every port of the range, which is
-    // exactly when a port-depletion run needs the lab's counters; a bound socket only needs its own 4-tuple free.
-    const loopback = /^http:\/\/127\./.test(url);
-    const req = http.get(url, { agent: false, timeout: timeoutMs, headers, ...(loopback ? { localAddress: '127.0.0.1' } : {}) }, (res) => {
+    const req = http.get(url, { agent: false, timeout: timeoutMs, headers, ...boundIfLoopback(url) }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
@@ -39,14 +35,12 @@ export function sendJson<T>(method: string, url: string, body: unknown, headers:
   return new Promise((resolve, reject) => {
     const data = body === undefined ? '' : JSON.stringify(body);
     const fail = (why: string): void => reject(new WsherdError('WSH_ERR_LAB_DIED', `${method} ${url} failed: ${why}`, { hint: 'The component may have died; see the lab output.' }));
-    // Bound to 127.0.0.1 for the same reason as getJson: it must work while a port-depletion run holds every port.
-    const loopback = /^http:\/\/127\./.test(url);
     const req = http.request(url, {
       method,
       agent: false,
       timeout: timeoutMs,
       headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), ...headers },
-      ...(loopback ? { localAddress: '127.0.0.1' } : {}),
+      ...boundIfLoopback(url),
     }, (res) => {
       let text = '';
       res.setEncoding('utf8');
@@ -66,4 +60,14 @@ export function sendJson<T>(method: string, url: string, body: unknown, headers:
     req.on('error', (err: NodeJS.ErrnoException) => fail(err.code ?? err.message));
     req.end(data);
   });
+}
+
+/**
+ * Requests to loopback URLs are bound to 127.0.0.1: a connect() the kernel must find a port for fails with
+ * EADDRNOTAVAIL once a proxy's bind()-before-connect upstream sockets (lab.proxy.sources) hold every port of the
+ * range, which is exactly when a port-depletion run needs the lab's counters; a bound socket only needs its own
+ * 4-tuple free.
+ */
+function boundIfLoopback(url: string): { localAddress?: string } {
+  return /^http:\/\/127\./.test(url) ? { localAddress: '127.0.0.1' } : {};
 }

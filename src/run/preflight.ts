@@ -38,18 +38,23 @@ export interface Budget {
   portsNeeded: number;
 }
 
-export function budgetOf(scenario: Scenario, machine: Machine): Budget {
+/** `addresses`: each slot's source address when the scenario has a population (computed once by checkBudget). */
+export function budgetOf(scenario: Scenario, machine: Machine, addresses = slotAddresses(scenario)): Budget {
   const fdsPerClient = (scenario.behavior.engine ?? 'ws') === 'ws' ? 1 : 2;
   const perWorker = Math.max(1, Math.floor(clientsPerWorker(machine.fdLimit > 0 ? machine.fdLimit : 1024) / fdsPerClient));
   const portsPerSource = machine.portRange[1] - machine.portRange[0] + 1;
-  const clientsPerSource = busiestSource(scenario);
+  const clientsPerSource = busiestSource(scenario, addresses);
   return { clients: scenario.clients, fdsPerClient, perWorker, portsPerSource, clientsPerSource, portsNeeded: clientsPerSource + timeWaitPorts(scenario, machine, clientsPerSource) };
 }
 
-function busiestSource(scenario: Scenario): number {
-  if (scenario.population === undefined) return scenario.clients;
+function slotAddresses(scenario: Scenario): string[] | undefined {
+  return scenario.population === undefined ? undefined : assignPopulation(scenario.population, scenario.clients).address;
+}
+
+function busiestSource(scenario: Scenario, addresses: readonly string[] | undefined): number {
+  if (addresses === undefined) return scenario.clients;
   const perAddress = new Map<string, number>();
-  for (const a of assignPopulation(scenario.population, scenario.clients).address) perAddress.set(a, (perAddress.get(a) ?? 0) + 1);
+  for (const a of addresses) perAddress.set(a, (perAddress.get(a) ?? 0) + 1);
   return Math.max(0, ...perAddress.values());
 }
 
@@ -75,7 +80,8 @@ function timeWaitPorts(scenario: Scenario, machine: Machine, slots: number): num
  * towards each backend are what a port-depletion run measures, so they are left to happen and be attributed).
  */
 export function checkBudget(scenario: Scenario, machine: Machine): Budget {
-  const b = budgetOf(scenario, machine);
+  const addresses = slotAddresses(scenario);
+  const b = budgetOf(scenario, machine, addresses);
   const fmt = (n: number): string => n.toLocaleString('en-US');
   if (scenario.workers !== undefined && scenario.workers * b.perWorker < b.clients) {
     const need = Math.ceil(b.clients / b.perWorker);
@@ -85,7 +91,7 @@ export function checkBudget(scenario: Scenario, machine: Machine): Budget {
       { hint: `Set workers: ${need} or more, or remove workers: to let wsherd choose.` },
     );
   }
-  checkLocalAddresses(scenario, machine);
+  checkLocalAddresses(addresses, machine);
   if (b.portsNeeded > b.portsPerSource) {
     const tw = b.portsNeeded - b.clientsPerSource;
     const what = tw > 0 ? `${fmt(b.clientsPerSource)} concurrent clients plus about ${fmt(tw)} ports in TIME_WAIT from churn (close: client-fin, ${TIME_WAIT_S} s each)` : `${fmt(b.clientsPerSource)} concurrent clients`;
@@ -101,11 +107,11 @@ export function checkBudget(scenario: Scenario, machine: Machine): Budget {
 }
 
 /** Source addresses outside 127.0.0.0/8 must be this machine's: binding anything else fails on every connect. */
-function checkLocalAddresses(scenario: Scenario, machine: Machine): void {
-  if (scenario.population === undefined) return;
+function checkLocalAddresses(addresses: readonly string[] | undefined, machine: Machine): void {
+  if (addresses === undefined) return;
   const local = machine.localAddresses ?? new Set(Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address)));
   const missing = new Set<string>();
-  for (const a of assignPopulation(scenario.population, scenario.clients).address) if (!a.startsWith('127.') && !local.has(a)) missing.add(a);
+  for (const a of addresses) if (!a.startsWith('127.') && !local.has(a)) missing.add(a);
   if (missing.size === 0) return;
   const list = [...missing].slice(0, 5).join(', ');
   throw new WsherdError('WSH_ERR_INVALID_INPUT', `The population uses ${missing.size} address${missing.size === 1 ? '' : 'es'} this machine does not have (${list}${missing.size > 5 ? ', …' : ''}).`, {
