@@ -173,7 +173,10 @@ describe('loadTls', () => {
     const old = selfSignedCertificate(['localhost'], 1e-6);
     const oldCert = write('old.pem', old.cert);
     const oldKey = write('old-key.pem', old.key);
-    await new Promise((r) => setTimeout(r, 5)); // notAfter is truncated to whole seconds, so it is already past
+    // notAfter is now + 86 ms truncated to whole seconds: it may still lie up to a second ahead. Wait until it is
+    // really past (a fixed short sleep failed on CI whenever the 86 ms crossed a second boundary).
+    const notAfter = new Date(new X509Certificate(old.cert).validTo).getTime();
+    await new Promise((r) => setTimeout(r, Math.max(0, notAfter - Date.now()) + 20));
     assert.throws(() => loadTls({ certFile: oldCert, keyFile: oldKey }), invalidInput(oldCert, 'expired on'));
   });
 
