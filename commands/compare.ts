@@ -10,6 +10,7 @@ import { attachProgress } from '../src/report/terminal.js';
 import { loadScenario } from '../src/scenario/load.js';
 import { insideNetns, rerunInNetns } from '../src/run/netns.js';
 import { checkCiOutputs, writeCiOutputs } from '../src/report/ci-outputs.js';
+import { envFlag, scenarioEnv } from '../src/cli/env-flag.js';
 
 export default class Compare extends WsherdCommand {
   static override summary = 'Run one workload against each approach listed under `compare:` and put them side by side.';
@@ -39,11 +40,12 @@ Exit codes: 0 every approach ran, 2 invalid input, 4 output not writable, 5 a la
     quiet: Flags.boolean({ char: 'q', description: 'No live progress; print only the comparison.', default: false }),
     junit: Flags.string({ description: 'Also write JUnit XML to this file: one testsuite per approach, one testcase per threshold.' }),
     markdown: Flags.string({ description: 'Also write the comparison as Markdown to this file. With $GITHUB_STEP_SUMMARY set it is appended there too, flag or not.' }),
+    env: envFlag,
   };
 
   public async run(): Promise<CompareResults | undefined> {
     const { args, flags } = await this.parse(Compare);
-    const scenario = await loadScenario(args.scenario);
+    const scenario = await loadScenario(args.scenario, { env: scenarioEnv(flags.env) });
     if (scenario.network?.namespace === true && !insideNetns()) {
       process.exitCode = await rerunInNetns(scenario.network, process.argv.slice(1));
       return undefined;

@@ -7,6 +7,7 @@ import { runPlan } from '../src/plan/run.js';
 import type { Plan } from '../src/plan/types.js';
 import { renderSearch, searchScenarioFile, type SearchResult } from '../src/plan/search.js';
 import { MIN_CONNECTIONS } from '../src/plan/costs.js';
+import { envFlag, scenarioEnv } from '../src/cli/env-flag.js';
 
 const HOST = 'key=value list: ram=8GiB,cores=4,fds=65536,port_range=1024-65535,sources=4,listen_ports=1,count=N';
 
@@ -46,6 +47,7 @@ export default class PlanCommand extends WsherdCommand {
     results: Flags.string({ char: 'r', multiple: true, description: 'results.json files (or run folders) to calibrate the costs from (repeatable).' }),
     out: Flags.string({ char: 'o', description: 'Folder to write plan.html and plan.md into (and, with --search, each step\'s run).' }),
     search: Flags.string({ description: 'Capacity search: run this scenario at growing concurrency until the SLO breaks; the sustainable step calibrates the plan.' }),
+    env: envFlag,
     'slo-p99-connect': Flags.string({ description: 'With --search: the SLO on p99 connect time, e.g. 50ms.' }),
     'slo-p99-rtt': Flags.string({ description: 'With --search: the SLO on p99 round trip, e.g. 100ms.' }),
     'slo-error-rate': Flags.string({ description: 'With --search: the SLO on the error rate, e.g. 1% or 0.01.' }),
@@ -60,6 +62,7 @@ export default class PlanCommand extends WsherdCommand {
     if (flags.search !== undefined) {
       search = await searchScenarioFile({
         file: flags.search,
+        env: scenarioEnv(flags.env),
         slo: { p99Connect: flags['slo-p99-connect'], p99Rtt: flags['slo-p99-rtt'], errorRate: flags['slo-error-rate'] },
         ...(flags['search-start'] === undefined ? {} : { start: flags['search-start'] }),
         ...(flags['search-max'] === undefined ? {} : { max: flags['search-max'] }),

@@ -10,6 +10,7 @@ import { relativeToCwd } from '../src/cli/paths.js';
 import type { Results } from '../src/results/types.js';
 import { insideNetns, rerunInNetns } from '../src/run/netns.js';
 import { checkCiOutputs, writeCiOutputs } from '../src/report/ci-outputs.js';
+import { envFlag, scenarioEnv } from '../src/cli/env-flag.js';
 
 export default class Run extends WsherdCommand {
   static override summary = 'Run a load scenario against the built-in lab or a target, and write results and a report.';
@@ -38,11 +39,12 @@ Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5
     quiet: Flags.boolean({ char: 'q', description: 'No live progress; print only the summary.', default: false }),
     junit: Flags.string({ description: 'Also write the thresholds as JUnit XML to this file (written even when they fail or the run is aborted).' }),
     markdown: Flags.string({ description: 'Also write a Markdown summary to this file. With $GITHUB_STEP_SUMMARY set it is appended there too, flag or not.' }),
+    env: envFlag,
   };
 
   public async run(): Promise<Results | undefined> {
     const { args, flags } = await this.parse(Run);
-    const scenario = await loadScenario(args.scenario);
+    const scenario = await loadScenario(args.scenario, { env: scenarioEnv(flags.env) });
     if (scenario.network?.namespace === true && !insideNetns()) {
       // The same command again, inside a private network namespace; it writes the results and prints the summary.
       process.exitCode = await rerunInNetns(scenario.network, process.argv.slice(1));

@@ -4,6 +4,7 @@ import { watchStopSignals } from '../../src/cli/stop-signals.js';
 import { isWsherdError } from '../../src/errors.js';
 import { describeLab, holdLab, labSpecOf } from '../../src/lab/up.js';
 import { loadScenario } from '../../src/scenario/load.js';
+import { envFlag, scenarioEnv } from '../../src/cli/env-flag.js';
 
 export default class LabUp extends WsherdCommand {
   static override summary = 'Start the lab of a scenario (backends and proxy) and keep it up until Ctrl-C.';
@@ -21,9 +22,11 @@ export default class LabUp extends WsherdCommand {
     scenario: Args.string({ description: 'Scenario file (YAML) with a `lab` section; see docs/scenario.md.', required: true }),
   };
 
+  static override flags = { env: envFlag };
+
   public async run(): Promise<void> {
-    const { args } = await this.parse(LabUp);
-    const scenario = await loadScenario(args.scenario);
+    const { args, flags } = await this.parse(LabUp);
+    const scenario = await loadScenario(args.scenario, { env: scenarioEnv(flags.env) });
     const spec = labSpecOf(scenario, args.scenario);
     const stops = watchStopSignals((name) => process.stderr.write(`\n${name}: stopping the lab…\n`));
     try {

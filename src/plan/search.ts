@@ -18,6 +18,7 @@ import { parseDuration } from '../scenario/duration.js';
 import { table } from '../report/table.js';
 import { fmtLimit, fmtMetric } from '../report/format.js';
 import { loadScenario } from '../scenario/load.js';
+import type { Env } from '../scenario/interpolate.js';
 
 export interface Slo {
   /** p99 of the TCP connect, ms. */
@@ -220,6 +221,8 @@ export function renderSearch(r: SearchResult, color: boolean): string {
 export interface SearchFileOptions {
   /** The scenario file whose workload is searched. */
   file: string;
+  /** Variables for its `${NAME}` references (default process.env). */
+  env?: Env;
   slo: { p99Connect?: string; p99Rtt?: string; errorRate?: string };
   start?: number;
   max?: number;
@@ -234,7 +237,7 @@ export interface SearchFileOptions {
  * end the step in progress — its partial results are written — and the search with what it found.
  */
 export async function searchScenarioFile(o: SearchFileOptions): Promise<SearchResult> {
-  const scenario = await loadScenario(o.file);
+  const scenario = await loadScenario(o.file, o.env === undefined ? {} : { env: o.env });
   const slo = sloFromFlags(o.slo);
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals): void => controller.abort(name);

@@ -9,19 +9,25 @@ import { ScenarioError, WsherdError, type ScenarioProblem } from '../errors.js';
 import type { Scenario } from './types.js';
 import { Context } from './context.js';
 import { validateRoot } from './validate.js';
+import { interpolate, type Env } from './interpolate.js';
+
+export interface LoadOptions {
+  /** Variables for `${NAME}` references in values (docs/scenario.md, "Variables"); default: process.env. */
+  env?: Env;
+}
 
 /**
  * Reads and validates `file`. Problems name the file as given (relative paths stay relative, as the user typed
  * them); the returned Scenario's `file` is absolute.
  */
-export async function loadScenario(file: string): Promise<Scenario> {
+export async function loadScenario(file: string, options: LoadOptions = {}): Promise<Scenario> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
     throw notFound(file, err);
   }
-  return { ...parseScenario(text, file), file: path.resolve(file) };
+  return { ...parseScenario(text, file, options), file: path.resolve(file) };
 }
 
 function notFound(file: string, err: unknown): WsherdError {
@@ -37,14 +43,24 @@ function notFound(file: string, err: unknown): WsherdError {
 }
 
 /** Parses and validates scenario text; `file` is used only in problem locations. */
-export function parseScenario(text: string, file: string): Scenario {
+export function parseScenario(text: string, file: string, options: LoadOptions = {}): Scenario {
   const lineCounter = new LineCounter();
   // prettyErrors off: we print our own file:line:col, not yaml's multi-line excerpt.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ScenarioError(doc.errors.map((e) => syntaxProblem(file, lineCounter, e)));
+    // One misplaced character makes yaml report every token after it; the first few say where it went wrong.
+    const shown = doc.errors.slice(0, MAX_SYNTAX_PROBLEMS).map((e) => syntaxProblem(file, lineCounter, text, e));
+    const more = doc.errors.length - shown.length;
+    if (more > 0) {
+      const last = shown[shown.length - 1] as ScenarioProblem;
+      shown.push({ ...last, message: `…and ${more} more YAML syntax errors after these, most likely caused by the first`, hint: 'fix the first one and run again' });
+    }
+    throw new ScenarioError(shown);
   }
   const ctx = new Context(file, lineCounter, doc);
+  interpolate(ctx, doc, options.env ?? process.env);
+  // A value still holding ${…} would only earn a second, confusing problem from its section: stop here.
+  if (ctx.problems.length > 0) throw new ScenarioError(sortProblems(ctx.problems));
   const scenario = validateRoot(ctx, doc.contents);
   if (ctx.problems.length > 0) throw new ScenarioError(sortProblems(ctx.problems));
   if (scenario === undefined) {
@@ -60,9 +76,15 @@ const SYNTAX_HINTS: Readonly<Record<string, string>> = {
   BLOCK_AS_IMPLICIT_KEY: 'put a nested map on its own indented lines, or quote the value',
 };
 
-function syntaxProblem(file: string, lines: LineCounter, err: YAMLError): ScenarioProblem {
+const MAX_SYNTAX_PROBLEMS = 3;
+
+function syntaxProblem(file: string, lines: LineCounter, text: string, err: YAMLError): ScenarioProblem {
   const { line, col } = lines.linePos(err.pos[0]);
-  const hint = SYNTAX_HINTS[err.code] ?? 'check the indentation and quoting on this line and the one before';
+  const lineText = text.split('\n')[line - 1] ?? '';
+  // `{count: ${N}}`: inside a flow map the braces of ${…} are YAML's own; compose users hit this first.
+  const hint = SYNTAX_HINTS[err.code] ?? (lineText.includes('${')
+    ? 'inside {…} or […] the braces of ${…} are YAML\'s: write that map one key per line (count: ${N}), or quote the value ("${NAME}", then always a string)'
+    : 'check the indentation and quoting on this line and the one before');
   return { file, line, col, path: '', message: `YAML syntax error: ${err.message}`, hint };
 }
 
