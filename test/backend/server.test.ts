@@ -91,8 +91,10 @@ describe('reference backend', () => {
       await echoed;
       c2.ws.close();
       await once(c2.ws, 'close');
-      // The server sees the close a moment after the client does.
-      await new Promise((r) => setTimeout(r, 50));
+      // The server sees the close a moment after the client does: wait for it (a fixed 50 ms may not do on a
+      // slow machine).
+      const deadline = Date.now() + 5000;
+      while (b.stats().sessionsOpen !== 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       const res = await get(b.port, STATS_PATH);
       assert.equal(res.status, 200);
       assert.equal(res.headers[BACKEND_HEADER], 'counted');

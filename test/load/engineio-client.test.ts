@@ -61,7 +61,8 @@ describe('EngineIoClient', () => {
     await until('upgrade', () => c.transport === 'websocket');
     assert.equal(c.state, 'open');
     assert.equal(c.backend, 'b1');
-    await new Promise((r) => setTimeout(r, 300));
+    // Wait for the acks rather than a fixed 300 ms at 20/s: a slow machine may not have got that far.
+    await h.until('5 acks', () => (h.totals.counters.messagesReceived ?? 0) >= 5);
     c.close();
     await ended(h, c);
     const b = flush(h);
@@ -90,7 +91,7 @@ describe('EngineIoClient', () => {
     const h = harness({ upgrade: false, pollsBeforeUpgrade: 1 }, { messagesPerSecond: 20 });
     const c = start(h, b1.url);
     await until('open', () => c.state === 'open');
-    await new Promise((r) => setTimeout(r, 300));
+    await h.until('3 acks', () => (h.totals.counters.messagesReceived ?? 0) >= 3);
     c.close();
     await ended(h, c);
     const b = flush(h);
@@ -107,7 +108,10 @@ describe('EngineIoClient', () => {
     const h = harness({ upgrade: false, pollsBeforeUpgrade: 1 });
     const c = start(h, b1.url);
     await until('open', () => c.state === 'open');
-    await new Promise((r) => setTimeout(r, 700));
+    // At least 700 ms (several ping rounds) and 4 polls, however long a slow machine takes for the polls; a
+    // session that missed its pongs is closed by then and stops the wait early.
+    const opened = Date.now();
+    await h.until('4 polls and 700 ms', () => c.state !== 'open' || (Date.now() - opened >= 700 && (h.totals.sessions.req_poll ?? 0) >= 4));
     assert.equal(c.state, 'open');
     c.close();
     await ended(h, c);

@@ -102,7 +102,7 @@ describe('OrchestratedClient', () => {
     assert.equal(c.backend, 'b2');
     assert.equal(c.endpoint?.backendId, 'b2');
     assert.deepEqual(c.endpoint?.fallbacks, [b1.url]);
-    await new Promise((r) => setTimeout(r, 200));
+    await until('an echo', () => (h.totals.counters.messagesReceived ?? 0) > 0);
     c.close();
     await until('ended', () => ends.has(c));
     await new Promise((r) => setTimeout(r, 50));

@@ -65,7 +65,7 @@ describe('SocketIoClient (socket.io-client as an application uses it)', () => {
     const h = harness();
     const cs = clients(h, `http://127.0.0.1:${b1!.port}/`, 3);
     await until('open, attributed and upgraded', () => cs.every((c) => c.state === 'open' && c.backend === 'b1' && c.transport === 'websocket'));
-    await new Promise((r) => setTimeout(r, 300));
+    await until('an ack', () => (h.totals.counters.messagesReceived ?? 0) > 0);
     const b = await closeAll(h, cs);
     const seen = JSON.stringify(b);
     assert.equal(b.counters.established, 3, seen);
@@ -143,7 +143,7 @@ describe('SocketIoClient (socket.io-client as an application uses it)', () => {
     const h = harness();
     const cs = clients(h, `http://127.0.0.1:${sid.port}/`, 6);
     await until('open and upgraded', () => cs.every((c) => c.state === 'open' && c.backend !== undefined && c.transport === 'websocket'));
-    await new Promise((r) => setTimeout(r, 300));
+    await until('an ack', () => (h.totals.counters.messagesReceived ?? 0) > 0);
     const b = await closeAll(h, cs);
     assert.deepEqual(b.errors, {}, JSON.stringify(b));
     assert.equal(b.counters.closedClean, 6);

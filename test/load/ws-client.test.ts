@@ -37,7 +37,8 @@ describe('WsClient', () => {
       const c = h.client(s.url);
       await h.untilState(c, 'open');
       assert.equal(c.backend, 'b-header');
-      await new Promise((r) => setTimeout(r, 600));
+      // Wait for 8 echoes at 20/s rather than a fixed 600 ms a slow machine may not fill.
+      await h.until('8 echoes', () => (h.totals.counters.messagesReceived ?? 0) >= 8);
       c.close();
       await h.ended_(c);
       const b = h.recorder.flush(0, { open: 0, backendsOpen: {}, lagMaxMs: 0, fds: 0 });
@@ -118,7 +119,7 @@ describe('WsClient', () => {
     try {
       const c = h.client(`ws://127.0.0.1:${port}/`);
       await h.untilState(c, 'open');
-      await new Promise((r) => setTimeout(r, 700));
+      await h.until('5 messages lost', () => (h.totals.counters.messagesLost ?? 0) >= 5);
       const mid = h.recorder.flush(0, { open: 1, backendsOpen: {}, lagMaxMs: 0, fds: 0 });
       assert.ok(mid.counters.messagesLost >= 5, `lost ${mid.counters.messagesLost}`);
       assert.equal(mid.counters.messagesReceived, 0);

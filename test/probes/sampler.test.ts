@@ -45,13 +45,16 @@ test('a component whose process is gone yields -1, not an exception', () => {
   assert.deepEqual(probes.series[0]?.pairs, []);
 });
 
-test('cpuSeconds counts a process\'s children too (a proxy\'s workers)', async () => {
+test('cpuSeconds counts a process\'s children too (a proxy\'s workers)', { timeout: 30_000 }, async () => {
   const { spawn } = await import('node:child_process');
   const { cpuSeconds } = await import('../../src/probes/proc.js');
-  // A child that burns CPU for a moment, then idles until killed.
-  const child = spawn(process.execPath, ['-e', 'const t = Date.now(); while (Date.now() - t < 400); setInterval(() => {}, 1000);'], { stdio: 'ignore' });
+  // A child that burns 400 ms of CPU (its own measure, not wall time: on a busy machine 400 ms of wall time may
+  // hold much less CPU), says so, then idles until killed.
+  const burn = 'const c = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };'
+    + ' while (c() < 400); process.stdout.write("burnt\\n"); setInterval(() => {}, 1000);';
+  const child = spawn(process.execPath, ['-e', burn], { stdio: ['ignore', 'pipe', 'ignore'] });
   try {
-    await sleep(900);
+    await once(child.stdout!, 'data');
     const own = cpuSeconds(child.pid as number);
     assert.ok(own >= 0.2, `child used ${own} s`);
     assert.ok(cpuSeconds(process.pid) >= own, 'the parent\'s total includes the child');

@@ -1,7 +1,8 @@
 /** Drives WsClients outside a worker: one recorder, one wheel ticking every 10 ms, and a way to await ends. */
 import type { LoadClient } from '../../../src/load/client.js';
 import { performance } from 'node:perf_hooks';
-import { Recorder } from '../../../src/metrics/recorder.js';
+import { Recorder, type CounterName } from '../../../src/metrics/recorder.js';
+import type { SessionEvent } from '../../../src/metrics/types.js';
 import { TimerWheel } from '../../../src/load/wheel.js';
 import { WsClient, type ClientContext } from '../../../src/load/ws-client.js';
 import type { Behavior } from '../../../src/scenario/types.js';
@@ -22,8 +23,23 @@ export class Harness {
   private readonly waiters = new Map<LoadClient, () => void>();
   private readonly timer: NodeJS.Timeout;
   readonly ctx: ClientContext;
+  /**
+   * Running totals of what the clients counted, never reset by flush(): a test waits on these ("5 acks seen")
+   * instead of sleeping a fixed time and hoping a slow machine got that far.
+   */
+  readonly totals: { counters: Partial<Record<CounterName, number>>; sessions: Partial<Record<SessionEvent, number>> } = { counters: {}, sessions: {} };
 
   constructor(behavior: Partial<Behavior> = {}, insecure = false) {
+    const count = this.recorder.count.bind(this.recorder);
+    this.recorder.count = (name, n = 1) => {
+      this.totals.counters[name] = (this.totals.counters[name] ?? 0) + n;
+      count(name, n);
+    };
+    const session = this.recorder.session.bind(this.recorder);
+    this.recorder.session = (event, n = 1) => {
+      this.totals.sessions[event] = (this.totals.sessions[event] ?? 0) + n;
+      session(event, n);
+    };
     this.ctx = {
       behavior: { ...BEHAVIOR, ...behavior },
       recorder: this.recorder,
@@ -47,6 +63,15 @@ export class Harness {
     const until = Date.now() + timeoutMs;
     while (c.state !== state) {
       if (Date.now() > until) throw new Error(`client stuck in ${c.state}, wanted ${state}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /** Polls `check` every 5 ms; throws naming `what` after timeoutMs. */
+  async until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (!check()) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(this.totals)}`);
       await new Promise((r) => setTimeout(r, 5));
     }
   }
