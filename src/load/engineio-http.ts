@@ -28,6 +28,8 @@ export interface EioRequestOptions {
   method: 'GET' | 'POST';
   body?: string;
   cookie?: string;
+  /** The scenario's headers (behavior.headers without Cookie, which comes merged in `cookie`). */
+  headers?: Readonly<Record<string, string>>;
   localAddress?: string;
   /** Socket idle timeout, ms: no byte for this long ends the request with the error `timeout`. */
   timeoutMs: number;
@@ -43,7 +45,7 @@ export const TIMEOUT_ERROR = Object.assign(new Error('request timed out'), { cod
 /** Start one request; `cb` is called exactly once (unless the returned request is destroyed by the caller first). */
 export function eioRequest(o: EioRequestOptions, cb: EioCallback): http.ClientRequest {
   const secure = o.url.protocol === 'https:';
-  const headers: OutgoingHttpHeaders = {};
+  const headers: OutgoingHttpHeaders = { ...o.headers };
   if (o.cookie !== undefined) headers.cookie = o.cookie;
   if (o.body !== undefined) {
     headers['content-type'] = 'text/plain;charset=UTF-8';

@@ -12,6 +12,7 @@ import type { ClientContext, ClientState } from './ws-client.js';
 import { classifyClose } from './classify.js';
 import { DEFAULT_SESSION, type SessionOptions } from '../scenario/types.js';
 import { eioRequest, requestErrorCode, type EioResponse } from './engineio-http.js';
+import { mergeCookies, prepareHeaders, requestHeaders, type PreparedHeaders } from './request-headers.js';
 import {
   CookieJar, EIO_ERR_BAD_REQUEST, EIO_ERR_UNKNOWN_SID, EIO_UPGRADE, PROBE_PING, PROBE_PONG, decodePayload,
   encodePayload, errorCode, parseSio, websocketUrl, type OpenPacket,
@@ -27,6 +28,8 @@ export abstract class EngineIoTransports {
   backend: string | undefined = undefined;
   transport: EioTransport = 'polling';
   protected readonly opts: SessionOptions;
+  /** behavior.headers, sent on every request and on the upgrade (the Cookie merged with the jar's). */
+  protected readonly headers: PreparedHeaders;
   protected readonly jar = new CookieJar();
   protected base: URL | undefined;
   protected localAddress: string | undefined;
@@ -44,6 +47,7 @@ export abstract class EngineIoTransports {
 
   constructor(protected readonly ctx: ClientContext) {
     this.opts = ctx.behavior.session ?? DEFAULT_SESSION;
+    this.headers = prepareHeaders(ctx.behavior.headers);
   }
 
   protected abstract handlePacket(p: string): void;
@@ -59,9 +63,10 @@ export abstract class EngineIoTransports {
     url.search = `?EIO=4&transport=polling&t=${Math.random().toString(36).slice(2, 10)}${this.eio && kind !== 'handshake' ? `&sid=${encodeURIComponent(this.eio.sid)}` : ''}`;
     this.ctx.recorder.session(`req_${kind}`);
     if (body !== undefined) this.ctx.recorder.count('bytesSent', body.length);
-    const cookie = this.jar.header();
+    const cookie = mergeCookies(this.headers.cookie, this.jar.header());
     return eioRequest({
       url, method, timeoutMs, insecure: this.ctx.insecure,
+      ...(this.headers.none ? {} : { headers: this.headers.plain }),
       ...(body === undefined ? {} : { body }),
       ...(cookie === undefined ? {} : { cookie }),
       ...(this.localAddress === undefined ? {} : { localAddress: this.localAddress }),
@@ -162,16 +167,18 @@ export abstract class EngineIoTransports {
     recorder.session('upgrade_attempted');
     recorder.session('req_upgrade');
     this.probeDeadline = performance.now() + behavior.handshakeTimeoutMs;
-    const cookie = this.jar.header();
+    const headers = requestHeaders(this.headers, this.jar.header());
+    const secure = (this.base as URL).protocol === 'https:';
     let ws: WebSocket;
     try {
-      ws = new WebSocket(websocketUrl(this.base as URL, eio.sid), {
+      ws = new WebSocket(websocketUrl(this.base as URL, eio.sid), this.headers.protocols as string[], {
         perMessageDeflate: false,
         followRedirects: false,
         rejectUnauthorized: !this.ctx.insecure,
         ...(this.ctx.ca === undefined ? {} : { ca: this.ctx.ca }),
         ...(this.localAddress === undefined ? {} : { localAddress: this.localAddress }),
-        ...(cookie === undefined ? {} : { headers: { cookie } }),
+        ...(Object.keys(headers).length === 0 ? {} : { headers }),
+        ...(secure && this.headers.servername !== undefined ? { servername: this.headers.servername } : {}),
       });
     } catch {
       this.upgradeFailed('transport_mismatch');

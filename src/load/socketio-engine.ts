@@ -14,6 +14,7 @@ import { encodeMessageFast } from './messages.js';
 import type { Wakeable } from './wheel.js';
 import { ATTRIBUTION_WAIT_MS, CLOSE_WAIT_MS, type ClientContext, type ClientState } from './ws-client.js';
 import { CANCELLED } from './classify.js';
+import { applyToAgent, prepareHeaders } from './request-headers.js';
 
 /** At most this many emits per wake, so a stalled loop does not turn into a burst. */
 const MAX_SENDS_PER_WAKE = 10;
@@ -115,9 +116,12 @@ export class SocketIoClient implements LoadClient, Wakeable {
     // One agent per client: it binds the source address for every poll and the upgrade, and keepAlive off lets a
     // per-connection balancer place each request on its own, as browsers behind proxies often see it.
     const tlsOpts = secure ? { rejectUnauthorized: !insecure, ...(ca === undefined ? {} : { ca }) } : {};
-    this.agent ??= secure
+    // The agent also puts behavior.headers on every poll and on the upgrade (extraHeaders could not: the polling
+    // transport writes its own Host over them, and its cookie jar's Cookie replaces theirs).
+    const headers = prepareHeaders(behavior.headers);
+    this.agent ??= applyToAgent(secure
       ? new https.Agent({ keepAlive: false, ...tlsOpts, ...(this.localAddress === undefined ? {} : { localAddress: this.localAddress }) })
-      : new http.Agent({ keepAlive: false, ...(this.localAddress === undefined ? {} : { localAddress: this.localAddress }) });
+      : new http.Agent({ keepAlive: false, ...(this.localAddress === undefined ? {} : { localAddress: this.localAddress }) }), headers);
     const socket = io(this.url, {
       path: session?.path ?? '/socket.io/',
       transports: session?.transports ?? ['polling', 'websocket'],
@@ -131,6 +135,7 @@ export class SocketIoClient implements LoadClient, Wakeable {
       ...tlsOpts,
       ...(this.localAddress === undefined ? {} : { localAddress: this.localAddress }),
       ...(cookie === undefined ? {} : { extraHeaders: { cookie } }),
+      ...(headers.protocols.length === 0 ? {} : { protocols: [...headers.protocols] }),
     } as Parameters<typeof io>[1]);
     this.socket = socket;
     // The Engine.IO session exists once its handshake issued a sid: the same point the engineio probe counts.

@@ -22,6 +22,7 @@ import { CANCELLED, CONNECT_TIMEOUT, HANDSHAKE_TIMEOUT, classifyClose, classifyE
 import { encodeMessageFast, seqFromBuffer } from './messages.js';
 import type { LoadClient } from './client.js';
 import { REASON_HEADER } from '../proxy/http-util.js';
+import { prepareHeaders } from './request-headers.js';
 
 export type ClientState = 'idle' | 'connecting' | 'handshaking' | 'open' | 'closing' | 'closed';
 
@@ -84,7 +85,11 @@ export class WsClient implements Wakeable, LoadClient {
     this.startedAt = performance.now();
     this.deadline = this.startedAt + behavior.connectTimeoutMs;
     this.ctx.wheel.schedule(this, this.deadline);
+    const headers = prepareHeaders(behavior.headers);
     const options: WebSocket.ClientOptions & { [CLIENT]: WsClient } = {
+      // ws copies them into its own object before adding the handshake's, so one object serves every client.
+      ...(headers.none ? {} : { headers: headers.handshake as Record<string, string> }),
+      ...(this.secure && headers.servername !== undefined ? { servername: headers.servername } : {}),
       perMessageDeflate: false,
       skipUTF8Validation: true,
       followRedirects: false,
@@ -96,7 +101,7 @@ export class WsClient implements Wakeable, LoadClient {
     if (localAddress) options.localAddress = localAddress;
     let ws: TaggedSocket;
     try {
-      ws = new WebSocket(url, options) as TaggedSocket;
+      ws = new WebSocket(url, headers.protocols as string[], options) as TaggedSocket;
     } catch (err) {
       this.fail(classifyError(err));
       return;

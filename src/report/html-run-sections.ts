@@ -8,6 +8,7 @@ import { hasValues } from './chart-data.js';
 import { chartBox } from './html-sections.js';
 import { fmtBytes, fmtInt, fmtMs, fmtPct, fmtTimestamp } from './format.js';
 import { esc, yamlish } from './html-util.js';
+import { redactScenario } from '../results/redact.js';
 
 /** Above this share of its fd limit a worker is close to EMFILE: its own failures would pollute the results. */
 const FD_WARN = 0.8;
@@ -45,7 +46,8 @@ export function generatorSection(r: Results, cd: ChartData): string {
 
 export function scenarioSection(r: Results): string {
   // Threshold locations are for error messages at load time; the reader wants the thresholds as written.
-  const shown = { ...r.scenario, thresholds: r.scenario.thresholds.map((t) => t.source) };
+  const scenario = redactScenario(r.scenario);
+  const shown = { ...scenario, thresholds: scenario.thresholds.map((t) => t.source) };
   return `<section id="scenario"><h2>Scenario as run</h2><pre class="code">${esc(yamlish(shown).trimStart())}</pre></section>`;
 }
 

@@ -18,6 +18,7 @@ import { attributeFailures } from '../analysis/forensics.js';
 import { populationResult } from '../analysis/population.js';
 import { analyzeFaults } from '../analysis/faults.js';
 import { plannedDurationMs, targetAt } from '../load/schedule.js';
+import { redactScenario } from '../results/redact.js';
 
 export interface BuildInput {
   scenario: Scenario;
@@ -52,7 +53,8 @@ export function buildResults(input: BuildInput): Results {
     startedAt: input.startedAt.toISOString(),
     endedAt: input.endedAt.toISOString(),
     durationMs: input.endedAt.getTime() - input.startedAt.getTime(),
-    scenario: input.scenario,
+    // results.json is shared (CI artifacts, reports): credential header values stay out of it.
+    scenario: redactScenario(input.scenario),
     environment: input.environment,
     target: input.target,
     summary: {

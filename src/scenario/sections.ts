@@ -14,11 +14,12 @@ import { readSocketIoBackend } from './socketio-backend.js';
 import { readLimits } from './limits.js';
 import { DEFAULT_DNS_LAB, DEFAULT_ORCHESTRATOR, readApproach, readDnsClient, readDnsLab, readOrchestrator } from './approach.js';
 import { readReconnect } from './reconnect.js';
+import { readHeaders } from './headers.js';
 
 export const LAB_KEYS = ['backends', 'proxy', 'approach', 'dns', 'orchestrator'] as const;
 export const BACKENDS_KEYS = ['count', 'kind', 'host', 'socketio', 'limits'] as const;
 export const PROXY_KEYS = ['strategy', 'mode', 'host', 'options', 'tls', 'store', 'sources', 'maxconn', 'workers', 'limits'] as const;
-export const BEHAVIOR_KEYS = ['engine', 'session', 'messages_per_second', 'payload_bytes', 'close', 'connect_timeout', 'handshake_timeout', 'message_timeout', 'lifetime', 'think_time', 'reconnect', 'dns'] as const;
+export const BEHAVIOR_KEYS = ['engine', 'session', 'messages_per_second', 'payload_bytes', 'close', 'connect_timeout', 'handshake_timeout', 'message_timeout', 'lifetime', 'think_time', 'reconnect', 'dns', 'headers'] as const;
 
 /** A connection shorter than this measures the connect path, not a WebSocket; it also bounds the events a worker plans. */
 export const MIN_LIFETIME_MS = 100;
@@ -224,10 +225,11 @@ export function readBehavior(ctx: Context, field: Field | undefined): Behavior |
     ctx.report(thinkField.at, thinkField.path, `${thinkField.path} applies between connections of a slot, which needs behavior.lifetime`, 'add behavior.lifetime (e.g. lifetime: 2s), or remove think_time');
   }
   const reconnect = readReconnect(ctx, f.get('reconnect'));
+  const headers = readHeaders(ctx, f.get('headers'));
   const engine = readEngine(ctx, f.get('engine'));
   const sessionField = f.get('session');
   const session = engine === 'ws' && sessionField === undefined ? null : readSessionOptions(ctx, sessionField, engine);
-  if (engine === undefined || session === undefined || lifetimeMs === undefined || thinkTimeMs === undefined || dns === undefined || reconnect === undefined) return undefined;
+  if (engine === undefined || session === undefined || lifetimeMs === undefined || thinkTimeMs === undefined || dns === undefined || reconnect === undefined || headers === undefined) return undefined;
   if (Object.values(behavior).some((v) => v === undefined) || (thinkField !== undefined && lifetimeField === undefined)) return undefined;
   return {
     ...(behavior as Behavior),
@@ -237,5 +239,6 @@ export function readBehavior(ctx: Context, field: Field | undefined): Behavior |
     ...(thinkTimeMs === null ? {} : { thinkTimeMs }),
     ...(dns === null ? {} : { dns }),
     ...(reconnect === null ? {} : { reconnect }),
+    ...(headers === null ? {} : { headers }),
   };
 }

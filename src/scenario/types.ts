@@ -288,6 +288,13 @@ export interface Behavior {
   messageTimeoutMs: number;
   /** Reopening a slot after an unplanned end. Absent: policy none (wait for the next planned opening). */
   reconnect?: ReconnectPolicy;
+  /**
+   * `headers:` — extra HTTP headers every client sends: on its WebSocket handshake, and with the session engines
+   * on every long-polling request too (a Cookie is merged with the session's cookie jar; Sec-WebSocket-Protocol
+   * goes on handshakes only, as the subprotocols offered). Name as written → value. Absent: none. Values of
+   * Authorization, Proxy-Authorization and Cookie are written to results as `<redacted>`.
+   */
+  headers?: Record<string, string>;
 }
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';

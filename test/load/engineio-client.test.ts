@@ -6,6 +6,7 @@ import { EngineIoClient } from '../../src/load/engineio-client.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
 import { DEFAULT_SESSION, type Behavior, type SessionOptions } from '../../src/scenario/types.js';
 import type { SecondBucket } from '../../src/metrics/types.js';
+import { until } from '../helpers/until.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -40,13 +41,6 @@ function start(h: Harness, url: string): EngineIoClient {
   return c;
 }
 
-async function until(what: string, pred: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 const ended = (h: Harness, c: EngineIoClient): Promise<void> => until(`end (state ${c.state})`, () => h.ended.has(c));
 const flush = (h: Harness): SecondBucket => h.recorder.flush(0, { open: 0, backendsOpen: {}, lagMaxMs: 0, fds: 0 });

@@ -16,6 +16,7 @@ import { startOrchestrator, type RunningOrchestrator } from '../../src/orchestra
 import { freePort } from '../helpers/free-port.js';
 import { Harness } from './helpers/harness.js';
 import { startEchoServer, type EchoServer } from './helpers/echo-server.js';
+import { until } from '../helpers/until.js';
 
 const TOKEN = 't';
 const cleanups: (() => Promise<unknown> | void)[] = [];
@@ -38,13 +39,6 @@ function harness(behavior: Partial<Behavior> = {}): { h: Harness; ctx: ClientCon
   return { h, ctx, ends };
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 async function echo(id: string): Promise<EchoServer> {
   const s = await startEchoServer({ id });

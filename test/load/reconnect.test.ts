@@ -12,6 +12,7 @@ import type { SeriesPoint } from '../../src/results/types.js';
 import { BEHAVIOR } from './helpers/harness.js';
 import { validateResults } from '../../src/results/validate.js';
 import { sampleResults } from '../results/fixture.js';
+import { until } from '../helpers/until.js';
 
 const backoff = (over: Partial<ReconnectPolicy> = {}): ReconnectPolicy => ({ policy: 'backoff', baseMs: 100, maxMs: 1000, jitter: 'none', ...over });
 
@@ -93,13 +94,6 @@ async function roundRobin(ports: number[]): Promise<RoundRobin> {
   return rr;
 }
 
-async function until(what: string, ok: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 interface Run {
   done: Promise<{ reason: WorkerEnd; agg: Aggregator; series: SeriesPoint[] }>;

@@ -10,6 +10,7 @@ import { startSocketIoBackend, type RunningSocketIoBackend } from '../../src/bac
 import { startProxy, type ProxyOptions, type RunningProxy } from '../../src/proxy/server.js';
 import { DEFAULT_SESSION, type SessionOptions } from '../../src/scenario/types.js';
 import type { SecondBucket } from '../../src/metrics/types.js';
+import { until } from '../helpers/until.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => {
@@ -34,13 +35,6 @@ function harness(session: Partial<SessionOptions> = {}, insecure = false): Harne
   return h;
 }
 
-async function until(what: string, pred: () => boolean, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const flush = (h: Harness): SecondBucket => h.recorder.flush(0, { open: 0, backendsOpen: {}, lagMaxMs: 0, fds: 0 });
 

@@ -39,13 +39,7 @@ export async function memoryOrchestrator(opts: Partial<OrchestratorOptions> = {}
   return startOrchestrator({ token: TOKEN, strategy: 'least-loaded', registry: new MemoryRegistry(), ...opts });
 }
 
-/** Polls `check` every 20 ms until it returns true, or throws after timeoutMs. */
-export async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+
+export { until } from '../helpers/until.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
