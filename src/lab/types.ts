@@ -48,6 +48,11 @@ export interface ProxyStats {
   tables?: Record<string, number>;
   /** Sticky strategies: decisions by kind (hits, placed, learned, inserted, forged, stale, unknown_sid, store_errors). */
   sticky?: Record<string, number>;
+  /**
+   * Hash strategies keyed on the request (hash_key uri, path, query:NAME, header:NAME): picks that hashed the key
+   * (`hashed`) and picks that went round robin because the request lacked it (`fallbacks`).
+   */
+  hash?: Record<string, number>;
   /** Where the sticky tables live, when the strategy has any: memory or redis. */
   store?: 'memory' | 'redis';
   /** True when the proxy terminates TLS. */

@@ -52,6 +52,9 @@ export function toPrometheus(s: ProxyStats): string {
   if (s.sticky !== undefined) {
     metric('wsherd_proxy_sticky_decisions_total', 'counter', 'Sticky routing decisions by kind (hits, placed, learned, forged, stale…).', Object.entries(s.sticky).map(([kind, n]) => [{ kind }, n]));
   }
+  if (s.hash !== undefined) {
+    metric('wsherd_proxy_hash_picks_total', 'counter', 'Request-keyed hashing: picks that hashed the key, and fallbacks to round robin (key absent).', Object.entries(s.hash).map(([kind, n]) => [{ kind }, n]));
+  }
   metric('wsherd_proxy_errors_total', 'counter', 'Failures by reason.', Object.entries(s.errors).map(([reason, n]) => [{ reason }, n]));
   metric('wsherd_proxy_backend_healthy', 'gauge', '1 when the backend is in rotation.', per((b) => (b.healthy ? 1 : 0)));
   metric('wsherd_proxy_backend_active', 'gauge', 'Open connections to the backend.', per((b) => b.active));

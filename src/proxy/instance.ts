@@ -73,6 +73,7 @@ export async function startInstance(opts: ProxyOptions, parts: InstanceParts): P
     ...(mode === 'l7' ? { requestsTotal: counters.requestsTotal, upgradesTotal: counters.upgradesTotal } : {}),
     errors: { ...counters.errors, ...prefixed('store_', store?.errors()) },
     ...(sticky === undefined ? {} : { tables: sticky.tableSizes(), sticky: sticky.counters() }),
+    ...withHash(strategy.hashCounters?.()),
     ...(store === undefined ? {} : { store: store.kind }),
     ...(tlsMaterial === undefined ? {} : { tls: true }),
     backends: pool.snapshot(),
@@ -120,6 +121,11 @@ export async function startInstance(opts: ProxyOptions, parts: InstanceParts): P
   return { port, adminPort, close, stats, pool, ...(tlsMaterial === undefined ? {} : { tls: tlsMaterial }) };
 }
 
+
+/** Request-keyed hash strategies' picks and fallbacks; absent for every other strategy. */
+function withHash(hash: Record<string, number> | undefined): { hash?: Record<string, number> } {
+  return hash === undefined ? {} : { hash };
+}
 
 /** Store errors under their own prefix in the proxy's error counts. */
 function prefixed(prefix: string, counts: Record<string, number> | undefined): Record<string, number> {

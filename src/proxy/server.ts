@@ -12,6 +12,7 @@ import type { BackendTarget } from './pool.js';
 import { openStore } from './store/index.js';
 import { createStrategy, strategyInfo, type Layer, type StrategyOptions } from './strategies/index.js';
 import { STORE_STRATEGIES } from './strategies/metadata.js';
+import { assertHashKeyMode } from './strategies/options.js';
 import { loadTls, type TlsMaterial, type TlsOptions } from './tls.js';
 import { assertLocalSources } from './upstream.js';
 
@@ -125,6 +126,7 @@ function validate(opts: ProxyOptions, mode: string): void {
   assertProxyMode(mode);
   if (strategyInfo(opts.strategy) === undefined) createStrategy(opts.strategy); // throws the unknown-name error
   assertStrategyMode(opts.strategy, mode);
+  if (strategyInfo(opts.strategy)?.options.includes('hashKey') === true) assertHashKeyMode(opts.strategy, opts.strategyOptions, mode);
   if (opts.backends.length === 0) {
     throw new WsherdError('WSH_ERR_INVALID_INPUT', 'The proxy needs at least one backend.', { hint: 'Give one or more backends (--backend host:port).' });
   }

@@ -54,10 +54,12 @@ export function mergeStats(workers: readonly ProxyStats[], primary: PrimaryFigur
   if (first === undefined) throw new Error('mergeStats needs at least one worker');
   const errors: Record<string, number> = { ...primary.errors };
   const sticky: Record<string, number> = {};
+  const hash: Record<string, number> = {};
   const byId = new Map<string, Backend>();
   for (const w of workers) {
     addCounts(errors, w.errors);
     addCounts(sticky, w.sticky);
+    addCounts(hash, w.hash);
     for (const b of w.backends) {
       const seen = byId.get(b.id);
       byId.set(b.id, seen === undefined ? b : mergeBackend(seen, b));
@@ -81,6 +83,7 @@ export function mergeStats(workers: readonly ProxyStats[], primary: PrimaryFigur
     ...(first.requestsTotal === undefined ? {} : { requestsTotal: sum(workers, (s) => s.requestsTotal), upgradesTotal: sum(workers, (s) => s.upgradesTotal) }),
     errors,
     ...(first.sticky === undefined ? {} : { sticky }),
+    ...(first.hash === undefined ? {} : { hash }),
     ...(tables === undefined ? {} : { tables }),
     backends: [...byId.values()],
     process: {

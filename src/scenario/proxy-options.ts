@@ -9,10 +9,11 @@ import { isScalar, isSeq } from 'yaml';
 import { WsherdError } from '../errors.js';
 import { STRATEGIES, strategyInfo, type StrategyOptionName } from '../proxy/strategies/metadata.js';
 import { validateOptions } from '../proxy/strategies/options.js';
+import { isRequestKey } from '../proxy/strategies/request-key.js';
 import type { StrategyOptions } from '../proxy/strategies/types.js';
 import type { TlsOptions } from '../proxy/tls.js';
 import { parseSourceArgs } from '../proxy/upstream.js';
-import { type Context, type Field, childPath, describe, readChoice, readInteger, readNumber, readSection, readString, reportMissing } from './context.js';
+import { type Context, type Field, childPath, describe, readInteger, readNumber, readSection, readString, reportMissing } from './context.js';
 import { closest } from './suggest.js';
 import type { ProxySpec } from './types.js';
 
@@ -30,7 +31,6 @@ export const STRATEGY_OPTION_KEYS: Readonly<Record<string, StrategyOptionName>> 
 };
 const OPTION_NAMES = Object.keys(STRATEGY_OPTION_KEYS);
 const NUMERIC: ReadonlySet<StrategyOptionName> = new Set(['pointsPerBackend', 'balanceFactor', 'tableSize', 'seed', 'expireSeconds']);
-const HASH_KEYS = ['source-ip', 'source-ip-port'] as const;
 /** What a sticky strategy may fall back to: the strategies that place a client by address alone. */
 const FALLBACKS: readonly string[] = Object.values(STRATEGIES)
   .filter((s) => s.layers.includes('l4'))
@@ -78,7 +78,7 @@ export function readProxyExtras(ctx: Context, fields: ReadonlyMap<string, Field>
     if (value === undefined) ok = false;
     else extras[name] = value;
   };
-  take('options', 'options', (f) => readOptions(ctx, f, strategy, strategyGiven));
+  take('options', 'options', (f) => readOptions(ctx, f, strategy, strategyGiven, fields.get('mode')));
   take('tls', 'tls', (f) => readTls(ctx, f));
   take('store', 'store', (f) => readStore(ctx, f));
   take('sources', 'sourceAddresses', (f) => readSources(ctx, f));
@@ -93,7 +93,11 @@ function isBlank(field: Field): boolean {
   return field.value === null || (isScalar(field.value) && field.value.value === null);
 }
 
-function readOptions(ctx: Context, field: Field, strategy: string | undefined, strategyGiven: boolean): StrategyOptions | undefined {
+/**
+ * `modeField`: the section's `mode`, read here only to refuse request hash keys at L4 (the section reader reports a
+ * bad mode itself; an unreadable one is not judged here).
+ */
+function readOptions(ctx: Context, field: Field, strategy: string | undefined, strategyGiven: boolean, modeField: Field | undefined): StrategyOptions | undefined {
   if (isBlank(field)) return {};
   const section = readSection(ctx, field, OPTION_NAMES);
   if (section === undefined) return undefined;
@@ -123,14 +127,28 @@ function readOptions(ctx: Context, field: Field, strategy: string | undefined, s
         continue;
       }
     }
+    if (name === 'hashKey' && !checkHashKeyMode(ctx, f, String(value), modeField)) {
+      ok = false;
+      continue;
+    }
     Object.assign(options, { [name]: value });
   }
   return ok ? options : undefined;
 }
 
+/** uri, path, query:NAME and header:NAME need the L7 proxy: at L4 it never reads the request. */
+function checkHashKeyMode(ctx: Context, field: Field, hashKey: string, modeField: Field | undefined): boolean {
+  if (!isRequestKey(hashKey)) return true;
+  const mode = modeField === undefined ? 'l4' : isScalar(modeField.value) ? modeField.value.value : undefined;
+  if (mode !== 'l4') return true;
+  const modePath = field.path.replace(/options\.hash_key$/, 'mode');
+  const why = modeField === undefined ? `${modePath} defaults to l4` : `${modePath} is l4`;
+  ctx.report(field.at, field.path, `${field.path} ${hashKey} needs mode: l7, the proxy must read the HTTP request, but ${why}`, `set ${modePath}: l7, or use hash_key: source-ip or source-ip-port at L4`);
+  return false;
+}
+
 function readOptionValue(ctx: Context, field: Field, name: StrategyOptionName): string | number | undefined {
   if (NUMERIC.has(name)) return readNumber(ctx, field, { min: -Infinity });
-  if (name === 'hashKey') return readChoice(ctx, field, HASH_KEYS);
   return readString(ctx, field);
 }
 

@@ -50,7 +50,7 @@ describe('lab.proxy.options', () => {
   test('values are checked by the proxy validator and reported at the key, in snake_case', () => {
     assert.deepEqual(lines(proxy('    strategy: maglev\n    options:\n      table_size: 100\n      hash_key: source\n')), [
       '8:19 lab.proxy.options.table_size must be a prime, got 100 (the nearest larger prime is 101; the default is 65537)',
-      '9:17 lab.proxy.options.hash_key must be one of source-ip, source-ip-port, got "source"',
+      '9:17 lab.proxy.options.hash_key must be source-ip, source-ip-port, uri, path, query:NAME or header:NAME, got "source" (use source-ip to keep a client on one backend; in mode l7, e.g. query:room to keep each room on one)',
     ]);
     assert.deepEqual(lines(proxy('    strategy: consistent-hash\n    options: {balance_factor: 50, points_per_backend: "160"}\n')), [
       '7:31 lab.proxy.options.balance_factor must be 0 (off) or an integer >= 100, got 50 (it is a percentage of the average load, as HAProxy hash-balance-factor: e.g. 125 lets a backend reach 1.25 × average)',
@@ -64,6 +64,25 @@ describe('lab.proxy.options', () => {
       '8:30 lab.proxy.options.cookie_secret must be a string of at least 16 characters (give every proxy that must accept the same cookies the same long random secret)',
     ]);
     assert.deepEqual(lines(proxy('    strategy: maglev\n    options: [table_size]\n')), ['7:14 lab.proxy.options must be a map, got a list (valid keys: ' + Object.keys(STRATEGY_OPTION_KEYS).join(', ') + ')']);
+  });
+
+  test('hash_key on the request (uri, path, query:NAME, header:NAME) needs mode l7; bad forms are refused', () => {
+    for (const key of ['uri', 'path', 'query:room', 'header:X-User-Id']) {
+      assert.deepEqual(resolved(`    mode: l7\n    strategy: maglev\n    options: {hash_key: "${key}"}\n`)?.options, { hashKey: key });
+    }
+    assert.deepEqual(lines(proxy('    strategy: maglev\n    options: {hash_key: uri}\n')), [
+      '7:25 lab.proxy.options.hash_key uri needs mode: l7, the proxy must read the HTTP request, but lab.proxy.mode defaults to l4 (set lab.proxy.mode: l7, or use hash_key: source-ip or source-ip-port at L4)',
+    ]);
+    assert.deepEqual(lines(proxy('    mode: l4\n    strategy: rendezvous\n    options: {hash_key: "query:room"}\n')), [
+      '8:25 lab.proxy.options.hash_key query:room needs mode: l7, the proxy must read the HTTP request, but lab.proxy.mode is l4 (set lab.proxy.mode: l7, or use hash_key: source-ip or source-ip-port at L4)',
+    ]);
+    const hint = '(use source-ip to keep a client on one backend; in mode l7, e.g. query:room to keep each room on one)';
+    assert.deepEqual(lines(proxy('    mode: l7\n    strategy: maglev\n    options: {hash_key: "query:"}\n')), [`8:25 lab.proxy.options.hash_key "query:" needs a parameter name, e.g. query:room ${hint}`]);
+    assert.match(lines(proxy('    mode: l7\n    strategy: maglev\n    options: {hash_key: "header:bad name"}\n'))[0] ?? '', /8:25 lab.proxy.options.hash_key "header:bad name": the header name must be an HTTP token/);
+    const compare = 'name: lab\nclients: 10\nlab:\n  backends: {count: 2}\n  proxy: {strategy: maglev}\ncompare:\n  - {strategy: maglev, options: {hash_key: path}}\n  - {name: p7, strategy: maglev, mode: l7, options: {hash_key: path}}\n';
+    assert.deepEqual(lines(compare), [
+      '7:44 compare[0].options.hash_key path needs mode: l7, the proxy must read the HTTP request, but compare[0].mode defaults to l4 (set compare[0].mode: l7, or use hash_key: source-ip or source-ip-port at L4)',
+    ]);
   });
 
   test('the strategy/mode check still runs next to the options', () => {

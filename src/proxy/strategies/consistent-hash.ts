@@ -15,8 +15,8 @@
  */
 import { compareIds, eligible } from './common.js';
 import { hashString } from './hash.js';
-import { hashKeyOf } from './key.js';
 import { DEFAULT_POINTS_PER_BACKEND } from './options.js';
+import { HashKeySource } from './request-key.js';
 import type { BackendRef, HashKey, PickContext, Strategy } from './types.js';
 
 export interface ConsistentHashOptions {
@@ -31,7 +31,7 @@ export class ConsistentHash implements Strategy {
   readonly layers = ['l4', 'l7'] as const;
   private readonly pointsPerBackend: number;
   private readonly balanceFactor: number;
-  private readonly key: HashKey;
+  private readonly key: HashKeySource;
   private backends: readonly BackendRef[] = [];
   /** Ring point hashes, ascending. */
   private points = new Uint32Array(0);
@@ -41,11 +41,12 @@ export class ConsistentHash implements Strategy {
   constructor(options: ConsistentHashOptions = {}) {
     this.pointsPerBackend = options.pointsPerBackend ?? DEFAULT_POINTS_PER_BACKEND;
     this.balanceFactor = options.balanceFactor ?? 0;
-    this.key = options.hashKey ?? 'source-ip';
+    this.key = new HashKeySource(options.hashKey);
   }
 
   setBackends(backends: readonly BackendRef[]): void {
     this.backends = backends;
+    this.key.setBackends(backends);
     const ring: { hash: number; owner: number }[] = [];
     backends.forEach((b, owner) => {
       if (!(b.weight > 0)) return;
@@ -61,13 +62,19 @@ export class ConsistentHash implements Strategy {
   pick(ctx: PickContext): BackendRef | undefined {
     const size = this.points.length;
     if (size === 0) return undefined;
+    const key = this.key.keyOf(ctx);
+    if (key === undefined) return this.key.fallbackPick(ctx);
     const fits = this.balanceFactor > 0 ? this.capCheck(ctx) : undefined;
-    const start = this.firstPointAtOrAfter(hashString(hashKeyOf(ctx.remoteAddress, ctx.remotePort, this.key)));
+    const start = this.firstPointAtOrAfter(hashString(key));
     for (let step = 0; step < size; step++) {
       const b = this.backends[this.owners[(start + step) % size] ?? 0];
       if (b && eligible(b, ctx.exclude) && (fits === undefined || fits(b))) return b;
     }
     return undefined;
+  }
+
+  hashCounters(): Record<string, number> | undefined {
+    return this.key.counters();
   }
 
   /** Binary search: the first point with hash >= h, wrapping to 0 past the last. */

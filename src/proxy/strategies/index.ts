@@ -23,7 +23,8 @@ import { WeightedRoundRobin } from './weighted-round-robin.js';
 export type { BackendRef, HashKey, Layer, PickContext, PickRequest, ResponseInfo, StickyStrategy, Strategy, StrategyOptions } from './types.js';
 export { isSticky } from './types.js';
 export { ALL_STRATEGY_NAMES, STRATEGIES, strategyInfo, type StrategyInfo, type StrategyName, type StrategyOptionName } from './metadata.js';
-export { DEFAULT_POINTS_PER_BACKEND, DEFAULT_TABLE_SIZE } from './options.js';
+export { DEFAULT_POINTS_PER_BACKEND, DEFAULT_TABLE_SIZE, assertHashKeyMode } from './options.js';
+export { HASH_KEY_FORMS, isRequestKey, parseHashKey, type ParsedHashKey } from './request-key.js';
 
 /** What a strategy may need besides its options: the table store of the sticky ones (memory when absent). */
 export interface StrategyDeps {

@@ -16,8 +16,8 @@
  */
 import { eligible, sortById } from './common.js';
 import { SEED_OFFSET, SEED_SKIP, hashString } from './hash.js';
-import { hashKeyOf } from './key.js';
 import { DEFAULT_TABLE_SIZE, nextPrime } from './options.js';
+import { HashKeySource } from './request-key.js';
 import type { BackendRef, HashKey, PickContext, Strategy } from './types.js';
 
 export interface MaglevOptions {
@@ -39,14 +39,14 @@ export class Maglev implements Strategy {
   readonly name = 'maglev';
   readonly layers = ['l4', 'l7'] as const;
   private readonly requestedSize: number;
-  private readonly key: HashKey;
+  private readonly key: HashKeySource;
   private size = 0;
   private full: Table = { backends: [], slots: new Uint32Array(0) };
   private readonly reduced = new Map<string, Table>();
 
   constructor(options: MaglevOptions = {}) {
     this.requestedSize = options.tableSize ?? DEFAULT_TABLE_SIZE;
-    this.key = options.hashKey ?? 'source-ip';
+    this.key = new HashKeySource(options.hashKey);
   }
 
   /** The table size in use: the requested prime, or the next prime >= 100 × backends when that is larger. */
@@ -59,16 +59,23 @@ export class Maglev implements Strategy {
     this.size = members.length * 100 > this.requestedSize ? nextPrime(members.length * 100) : this.requestedSize;
     this.full = buildTable(members, this.size);
     this.reduced.clear();
+    this.key.setBackends(backends);
   }
 
   pick(ctx: PickContext): BackendRef | undefined {
     if (this.full.backends.length === 0) return undefined;
-    const hash = hashString(hashKeyOf(ctx.remoteAddress, ctx.remotePort, this.key));
+    const key = this.key.keyOf(ctx);
+    if (key === undefined) return this.key.fallbackPick(ctx);
+    const hash = hashString(key);
     const slot = hash % this.size;
     const first = this.full.backends[this.full.slots[slot] ?? 0];
     if (first && eligible(first, ctx.exclude)) return first;
     const table = this.tableFor(this.full.backends.filter((b) => eligible(b, ctx.exclude)));
     return table?.backends[table.slots[slot] ?? 0];
+  }
+
+  hashCounters(): Record<string, number> | undefined {
+    return this.key.counters();
   }
 
   private tableFor(members: BackendRef[]): Table | undefined {

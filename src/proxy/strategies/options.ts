@@ -1,6 +1,7 @@
 /** Checks StrategyOptions before a strategy is built, so a bad value fails at start-up with the fix in the message. */
 import { WsherdError } from '../../errors.js';
 import type { StrategyInfo } from './metadata.js';
+import { HASH_KEY_FORMS, isRequestKey, parseHashKey } from './request-key.js';
 import type { StrategyOptions } from './types.js';
 
 export const DEFAULT_POINTS_PER_BACKEND = 160;
@@ -59,8 +60,11 @@ export function validateOptions(info: StrategyInfo, options: StrategyOptions, fa
     }
   }
   if (seed !== undefined && !Number.isSafeInteger(seed)) invalid(name, `seed must be an integer, got ${seed}.`, 'e.g. seed: 42');
-  if (hashKey !== undefined && hashKey !== 'source-ip' && hashKey !== 'source-ip-port') {
-    invalid(name, `hashKey must be source-ip or source-ip-port, got ${String(hashKey)}.`, 'Use source-ip to keep a client on one backend.');
+  if (hashKey !== undefined) {
+    const parsed = typeof hashKey === 'string' ? parseHashKey(hashKey) : { error: `must be ${HASH_KEY_FORMS}, got ${String(hashKey)}` };
+    if ('error' in parsed) {
+      invalid(name, `hashKey ${parsed.error}.`, 'Use source-ip to keep a client on one backend; in mode l7, e.g. query:room to keep each room on one.');
+    }
   }
   if (fallback !== undefined && !fallbacks.includes(fallback)) {
     invalid(name, `fallback must be a strategy that places clients by itself, got "${fallback}".`, `Use one of: ${fallbacks.join(', ')}.`);
@@ -72,4 +76,14 @@ export function validateOptions(info: StrategyInfo, options: StrategyOptions, fa
     invalid(name, 'cookieSecret must be a string of at least 16 characters.', 'Give every proxy that must accept the same cookies the same long random secret.');
   }
   if (expireSeconds !== undefined) checkInteger(name, 'expireSeconds', expireSeconds, 1, MAX_EXPIRE_SECONDS);
+}
+
+/**
+ * Throws WSH_ERR_INVALID_INPUT when `hashKey` reads the request (uri, path, query:NAME, header:NAME) but the proxy
+ * splices TCP: at L4 it never parses HTTP, so every connection would fall back to round robin.
+ */
+export function assertHashKeyMode(strategy: string, options: StrategyOptions | undefined, mode: string): void {
+  const hashKey = options?.hashKey;
+  if (mode !== 'l4' || hashKey === undefined || !isRequestKey(hashKey)) return;
+  invalid(strategy, `hashKey ${hashKey} needs mode: l7, the proxy must read the HTTP request (the mode is l4).`, 'Use --mode l7 (lab.proxy.mode: l7), or hashKey source-ip or source-ip-port at L4.');
 }

@@ -12,7 +12,7 @@
  */
 import { eligible, sortById } from './common.js';
 import { encodeKey, hashString, murmur3 } from './hash.js';
-import { hashKeyOf } from './key.js';
+import { HashKeySource } from './request-key.js';
 import type { BackendRef, HashKey, PickContext, Strategy } from './types.js';
 
 export interface RendezvousOptions {
@@ -22,22 +22,25 @@ export interface RendezvousOptions {
 export class Rendezvous implements Strategy {
   readonly name = 'rendezvous';
   readonly layers = ['l4', 'l7'] as const;
-  private readonly key: HashKey;
+  private readonly key: HashKeySource;
   private sorted: BackendRef[] = [];
   private seeds: number[] = [];
 
   constructor(options: RendezvousOptions = {}) {
-    this.key = options.hashKey ?? 'source-ip';
+    this.key = new HashKeySource(options.hashKey);
   }
 
   setBackends(backends: readonly BackendRef[]): void {
     // Sorted by id so equal scores (possible only at 32 bits) go to the same backend in every worker.
     this.sorted = sortById(backends);
     this.seeds = this.sorted.map((b) => hashString(b.id));
+    this.key.setBackends(backends);
   }
 
   pick(ctx: PickContext): BackendRef | undefined {
-    const { bytes, length } = encodeKey(hashKeyOf(ctx.remoteAddress, ctx.remotePort, this.key));
+    const key = this.key.keyOf(ctx);
+    if (key === undefined) return this.key.fallbackPick(ctx);
+    const { bytes, length } = encodeKey(key);
     let best: BackendRef | undefined;
     let bestScore = -Infinity;
     for (let i = 0; i < this.sorted.length; i++) {
@@ -50,6 +53,10 @@ export class Rendezvous implements Strategy {
       }
     }
     return best;
+  }
+
+  hashCounters(): Record<string, number> | undefined {
+    return this.key.counters();
   }
 }
 

@@ -7,8 +7,11 @@
 
 export type Layer = 'l4' | 'l7';
 
-/** What a hash strategy keys on: the source address alone, or address and port (one key per connection). */
-export type HashKey = 'source-ip' | 'source-ip-port';
+/**
+ * What a hash strategy keys on: the source address alone, or address and port (one key per connection); in mode
+ * l7 also the request: `uri` (path and query), `path`, `query:NAME` (a query parameter), `header:NAME`.
+ */
+export type HashKey = 'source-ip' | 'source-ip-port' | 'uri' | 'path' | `query:${string}` | `header:${string}`;
 
 /** A backend as a strategy sees it. The proxy flips `healthy`; strategies must skip unhealthy backends. */
 export interface BackendRef {
@@ -82,6 +85,11 @@ export interface Strategy {
   setBackends(backends: readonly BackendRef[]): void;
   /** The backend for a new connection/request, or undefined when no healthy, non-excluded backend remains. */
   pick(ctx: PickContext): BackendRef | undefined;
+  /**
+   * Hash strategies keyed on the request (`hashKey` uri, path, query:NAME, header:NAME): picks by kind, `hashed`
+   * and `fallbacks` (the request lacked the key and went round robin). Undefined for every other strategy.
+   */
+  hashCounters?(): Record<string, number> | undefined;
 }
 
 /**
@@ -113,6 +121,8 @@ export interface StrategyOptions {
   /**
    * consistent-hash, maglev, rendezvous: what to hash. `source-ip` (default) keeps a client on one backend across
    * reconnects; `source-ip-port` spreads one address's connections (a NAT'd office) but gives up that stickiness.
+   * Mode l7 only: `uri`, `path`, `query:NAME`, `header:NAME` hash the request (HAProxy `balance uri whole`, `uri`,
+   * `url_param`, `hdr()`); a request without the parameter or header goes round robin, as in HAProxy.
    */
   hashKey?: HashKey;
   /**

@@ -70,7 +70,7 @@ describe('strategy registry', () => {
     invalid(() => createStrategy('maglev', { tableSize: 65536 }), /tableSize must be a prime, got 65536/);
     invalid(() => createStrategy('maglev', { tableSize: 10_000_019 }), /tableSize must be an integer from 2 to 10000000/);
     invalid(() => createStrategy('random', { seed: 1.5 }), /seed must be an integer/);
-    invalid(() => createStrategy('rendezvous', { hashKey: 'cookie' as never }), /hashKey must be source-ip or source-ip-port/);
+    invalid(() => createStrategy('rendezvous', { hashKey: 'cookie' as never }), /hashKey must be source-ip, source-ip-port, uri, path, query:NAME or header:NAME, got "cookie"/);
     assert.equal(createStrategy('consistent-hash', { pointsPerBackend: 40, balanceFactor: 0, hashKey: 'source-ip-port' }).name, 'consistent-hash');
     assert.equal(createStrategy('round-robin', { seed: undefined }).name, 'round-robin');
   });
