@@ -23,6 +23,7 @@ import {
   decodePayload, describeAnswer, encodeEcho, errorCode, parseOpen, parseSio, pollingBase,
 } from './engineio-protocol.js';
 import { EngineIoTransports, backendOf } from './engineio-transports.js';
+import { clientQueryText } from './client-templates.js';
 
 export type { EioTransport } from './engineio-transports.js';
 const MAX_SENDS_PER_WAKE = 10;
@@ -46,7 +47,7 @@ export class EngineIoClient extends EngineIoTransports implements Wakeable, Load
     ctx: ClientContext,
     readonly slot: number,
   ) {
-    super(ctx);
+    super(ctx, slot);
   }
 
   start(url: string, localAddress?: string): void {
@@ -61,6 +62,8 @@ export class EngineIoClient extends EngineIoTransports implements Wakeable, Load
     this.localAddress = localAddress || undefined;
     try {
       this.base = pollingBase(url, this.opts.path);
+      // The target's own parameters stay (as socket.io-client keeps them), then the client's behavior.query.
+      this.query = [new URL(url).search.slice(1), clientQueryText(this.ctx, this.slot)].filter((q) => q !== '').join('&');
     } catch {
       this.fail('invalid_url');
       return;

@@ -12,7 +12,8 @@ import type { ClientContext, ClientState } from './ws-client.js';
 import { classifyClose } from './classify.js';
 import { DEFAULT_SESSION, type SessionOptions } from '../scenario/types.js';
 import { eioRequest, requestErrorCode, type EioResponse } from './engineio-http.js';
-import { mergeCookies, prepareHeaders, requestHeaders, type PreparedHeaders } from './request-headers.js';
+import { mergeCookies, requestHeaders, type PreparedHeaders } from './request-headers.js';
+import { appendQuery, clientHeaders } from './client-templates.js';
 import {
   CookieJar, EIO_ERR_BAD_REQUEST, EIO_ERR_UNKNOWN_SID, EIO_UPGRADE, PROBE_PING, PROBE_PONG, decodePayload,
   encodePayload, errorCode, parseSio, websocketUrl, type OpenPacket,
@@ -45,9 +46,15 @@ export abstract class EngineIoTransports {
   protected closeSent = false;
   protected closeDone = false;
 
-  constructor(protected readonly ctx: ClientContext) {
+  /**
+   * The target URL's own parameters and behavior.query, URL-encoded (`room=7&…`), after engine.io's on every poll,
+   * post and the upgrade; '' when none.
+   */
+  protected query = '';
+
+  constructor(protected readonly ctx: ClientContext, slot: number) {
     this.opts = ctx.behavior.session ?? DEFAULT_SESSION;
-    this.headers = prepareHeaders(ctx.behavior.headers);
+    this.headers = clientHeaders(ctx, slot);
   }
 
   protected abstract handlePacket(p: string): void;
@@ -60,7 +67,7 @@ export abstract class EngineIoTransports {
 
   protected request(kind: Kind, method: 'GET' | 'POST', body: string | undefined, timeoutMs: number, cb: (err: unknown, res: EioResponse | undefined) => void): ClientRequest {
     const url = new URL((this.base as URL).href);
-    url.search = `?EIO=4&transport=polling&t=${Math.random().toString(36).slice(2, 10)}${this.eio && kind !== 'handshake' ? `&sid=${encodeURIComponent(this.eio.sid)}` : ''}`;
+    url.search = `?EIO=4&transport=polling&t=${Math.random().toString(36).slice(2, 10)}${this.eio && kind !== 'handshake' ? `&sid=${encodeURIComponent(this.eio.sid)}` : ''}${this.query === '' ? '' : `&${this.query}`}`;
     this.ctx.recorder.session(`req_${kind}`);
     if (body !== undefined) this.ctx.recorder.count('bytesSent', body.length);
     const cookie = mergeCookies(this.headers.cookie, this.jar.header());
@@ -171,7 +178,7 @@ export abstract class EngineIoTransports {
     const secure = (this.base as URL).protocol === 'https:';
     let ws: WebSocket;
     try {
-      ws = new WebSocket(websocketUrl(this.base as URL, eio.sid), this.headers.protocols as string[], {
+      ws = new WebSocket(appendQuery(websocketUrl(this.base as URL, eio.sid), this.query), this.headers.protocols as string[], {
         perMessageDeflate: false,
         followRedirects: false,
         rejectUnauthorized: !this.ctx.insecure,

@@ -32,6 +32,13 @@ export function prepareHeaders(headers: Readonly<Record<string, string>> | undef
   if (headers === undefined) return NONE;
   const cached = cache.get(headers);
   if (cached !== undefined) return cached;
+  const prepared = prepareOnce(headers);
+  cache.set(headers, prepared);
+  return prepared;
+}
+
+/** prepareHeaders without the cache: for one client's own headers (behavior.headers with templates filled in). */
+export function prepareOnce(headers: Readonly<Record<string, string>>): PreparedHeaders {
   const plain: Record<string, string> = {};
   let cookie: string | undefined;
   let protocols: string[] = [];
@@ -44,9 +51,7 @@ export function prepareHeaders(headers: Readonly<Record<string, string>> | undef
     if (lower === 'host') servername = hostName(value);
   }
   const handshake = cookie === undefined ? plain : { ...plain, cookie };
-  const prepared: PreparedHeaders = { plain, cookie, handshake, protocols, servername, none: Object.keys(headers).length === 0 };
-  cache.set(headers, prepared);
-  return prepared;
+  return { plain, cookie, handshake, protocols, servername, none: Object.keys(headers).length === 0 };
 }
 
 /** `app.example:8443` → `app.example`; an IP literal (or nothing) → undefined: SNI carries names only (RFC 6066 §3). */

@@ -14,7 +14,8 @@ import { encodeMessageFast } from './messages.js';
 import type { Wakeable } from './wheel.js';
 import { ATTRIBUTION_WAIT_MS, CLOSE_WAIT_MS, type ClientContext, type ClientState } from './ws-client.js';
 import { CANCELLED } from './classify.js';
-import { applyToAgent, prepareHeaders } from './request-headers.js';
+import { applyToAgent } from './request-headers.js';
+import { clientHeaders, clientQuery, queryOption } from './client-templates.js';
 
 /** At most this many emits per wake, so a stalled loop does not turn into a burst. */
 const MAX_SENDS_PER_WAKE = 10;
@@ -79,6 +80,8 @@ export class SocketIoClient implements LoadClient, Wakeable {
   private seq = 0;
   private readonly outstanding = new Map<number, number>();
   private url = '';
+  /** The target URL's own parameters and behavior.query, for socket.io-client's `query` (undefined: none added). */
+  private query: Record<string, string> | undefined;
   private localAddress: string | undefined;
   /** The reconnect check: a second session with the same jar and address, compared with the first's backend. */
   private checking = false;
@@ -99,6 +102,10 @@ export class SocketIoClient implements LoadClient, Wakeable {
     const { recorder, behavior } = this.ctx;
     this.state = 'connecting';
     this.url = url.replace(/^ws/, 'http');
+    const query = clientQuery(this.ctx, this.slot);
+    // engine.io-client ignores the `query` option when the URL has a query: all of it goes in the option, which it
+    // encodes onto every poll and the upgrade.
+    if (query !== undefined) ({ url: this.url, query: this.query } = queryOption(this.url, query));
     this.localAddress = localAddress || undefined;
     recorder.count('attempted');
     recorder.session('attempted');
@@ -118,7 +125,7 @@ export class SocketIoClient implements LoadClient, Wakeable {
     const tlsOpts = secure ? { rejectUnauthorized: !insecure, ...(ca === undefined ? {} : { ca }) } : {};
     // The agent also puts behavior.headers on every poll and on the upgrade (extraHeaders could not: the polling
     // transport writes its own Host over them, and its cookie jar's Cookie replaces theirs).
-    const headers = prepareHeaders(behavior.headers);
+    const headers = clientHeaders(this.ctx, this.slot);
     this.agent ??= applyToAgent(secure
       ? new https.Agent({ keepAlive: false, ...tlsOpts, ...(this.localAddress === undefined ? {} : { localAddress: this.localAddress }) })
       : new http.Agent({ keepAlive: false, ...(this.localAddress === undefined ? {} : { localAddress: this.localAddress }) }), headers);
@@ -136,6 +143,7 @@ export class SocketIoClient implements LoadClient, Wakeable {
       ...(this.localAddress === undefined ? {} : { localAddress: this.localAddress }),
       ...(cookie === undefined ? {} : { extraHeaders: { cookie } }),
       ...(headers.protocols.length === 0 ? {} : { protocols: [...headers.protocols] }),
+      ...(this.query === undefined ? {} : { query: this.query }),
     } as Parameters<typeof io>[1]);
     this.socket = socket;
     // The Engine.IO session exists once its handshake issued a sid: the same point the engineio probe counts.

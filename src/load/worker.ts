@@ -93,6 +93,8 @@ export class LoadWorker {
       wheel: this.wheel,
       insecure: plan.insecure,
       ...(plan.ca === undefined ? {} : { ca: plan.ca }),
+      // `{{ group }}` in behavior.headers and behavior.query: the slot's population group.
+      ...(plan.population === undefined ? {} : { groupOf: (slot: number) => this.groupNames[this.population?.group[slot] ?? -1] }),
       onEnd: (c) => {
         const current = this.active.get(c.slot) === c;
         if (current) this.active.delete(c.slot);

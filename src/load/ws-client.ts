@@ -22,7 +22,7 @@ import { CANCELLED, CONNECT_TIMEOUT, HANDSHAKE_TIMEOUT, classifyClose, classifyE
 import { encodeMessageFast, seqFromBuffer } from './messages.js';
 import type { LoadClient } from './client.js';
 import { REASON_HEADER } from '../proxy/http-util.js';
-import { prepareHeaders } from './request-headers.js';
+import { clientHeaders, clientUrl } from './client-templates.js';
 
 export type ClientState = 'idle' | 'connecting' | 'handshaking' | 'open' | 'closing' | 'closed';
 
@@ -43,6 +43,8 @@ export interface ClientContext {
   readonly insecure: boolean;
   /** Extra trusted CA (PEM) for wss://, e.g. the lab proxy's own certificate. */
   readonly ca?: string;
+  /** With a population: each slot's group name, which `{{ group }}` in behavior.headers and behavior.query fills in. */
+  readonly groupOf?: (slot: number) => string | undefined;
   /** Called exactly once, when the client has ended and its final counts are recorded. */
   onEnd(client: LoadClient): void;
 }
@@ -75,9 +77,10 @@ export class WsClient implements Wakeable, LoadClient {
     readonly slot: number,
   ) {}
 
-  /** Begin connecting to `url`, optionally from a given local source address. */
-  start(url: string, localAddress?: string): void {
+  /** Begin connecting to `url` (behavior.query is appended here), optionally from a given local source address. */
+  start(target: string, localAddress?: string): void {
     if (this.state !== 'idle') return;
+    const url = clientUrl(this.ctx, this.slot, target);
     const { recorder, behavior } = this.ctx;
     this.state = 'connecting';
     this.secure = url.startsWith('wss:') || url.startsWith('https:');
@@ -85,7 +88,7 @@ export class WsClient implements Wakeable, LoadClient {
     this.startedAt = performance.now();
     this.deadline = this.startedAt + behavior.connectTimeoutMs;
     this.ctx.wheel.schedule(this, this.deadline);
-    const headers = prepareHeaders(behavior.headers);
+    const headers = clientHeaders(this.ctx, this.slot);
     const options: WebSocket.ClientOptions & { [CLIENT]: WsClient } = {
       // ws copies them into its own object before adding the handshake's, so one object serves every client.
       ...(headers.none ? {} : { headers: headers.handshake as Record<string, string> }),

@@ -1,7 +1,8 @@
 /**
  * Secrets kept out of what a run writes. results.json embeds the scenario as run and is meant to be shared (CI
  * artifacts, `wsherd compare`, the HTML report), so credential-bearing header values are replaced; the names stay,
- * so a reader still sees that the run authenticated. Other header values are recorded as given.
+ * so a reader still sees that the run authenticated. Other header values, and behavior.query, are recorded as given:
+ * per-client templates (`{{ client % 50 }}`) as the template text, never one client's value.
  */
 import type { Scenario } from '../scenario/types.js';
 

@@ -15,11 +15,12 @@ import { readLimits } from './limits.js';
 import { DEFAULT_DNS_LAB, DEFAULT_ORCHESTRATOR, readApproach, readDnsClient, readDnsLab, readOrchestrator } from './approach.js';
 import { readReconnect } from './reconnect.js';
 import { readHeaders } from './headers.js';
+import { readQuery } from './query.js';
 
 export const LAB_KEYS = ['backends', 'proxy', 'approach', 'dns', 'orchestrator'] as const;
 export const BACKENDS_KEYS = ['count', 'kind', 'host', 'socketio', 'limits'] as const;
 export const PROXY_KEYS = ['strategy', 'mode', 'host', 'options', 'tls', 'store', 'sources', 'maxconn', 'workers', 'limits'] as const;
-export const BEHAVIOR_KEYS = ['engine', 'session', 'messages_per_second', 'payload_bytes', 'close', 'connect_timeout', 'handshake_timeout', 'message_timeout', 'lifetime', 'think_time', 'reconnect', 'dns', 'headers'] as const;
+export const BEHAVIOR_KEYS = ['engine', 'session', 'messages_per_second', 'payload_bytes', 'close', 'connect_timeout', 'handshake_timeout', 'message_timeout', 'lifetime', 'think_time', 'reconnect', 'dns', 'headers', 'query'] as const;
 
 /** A connection shorter than this measures the connect path, not a WebSocket; it also bounds the events a worker plans. */
 export const MIN_LIFETIME_MS = 100;
@@ -191,7 +192,8 @@ function checkUrl(ctx: Context, field: Field, url: string, httpAllowed: boolean)
   return undefined;
 }
 
-export function readBehavior(ctx: Context, field: Field | undefined): Behavior | undefined {
+/** `where`: what behavior.query and the templates are checked against (the target's URL, whether a population exists). */
+export function readBehavior(ctx: Context, field: Field | undefined, where: { targetUrl?: string; population: boolean } = { population: false }): Behavior | undefined {
   const section = optionalSection(ctx, field, BEHAVIOR_KEYS);
   if (section === undefined) return undefined;
   if (section === 'absent') return { ...DEFAULT_BEHAVIOR };
@@ -225,11 +227,12 @@ export function readBehavior(ctx: Context, field: Field | undefined): Behavior |
     ctx.report(thinkField.at, thinkField.path, `${thinkField.path} applies between connections of a slot, which needs behavior.lifetime`, 'add behavior.lifetime (e.g. lifetime: 2s), or remove think_time');
   }
   const reconnect = readReconnect(ctx, f.get('reconnect'));
-  const headers = readHeaders(ctx, f.get('headers'));
+  const headers = readHeaders(ctx, f.get('headers'), where.population);
   const engine = readEngine(ctx, f.get('engine'));
+  const query = readQuery(ctx, f.get('query'), { ...where, session: engine === 'socketio' || engine === 'engineio' });
   const sessionField = f.get('session');
   const session = engine === 'ws' && sessionField === undefined ? null : readSessionOptions(ctx, sessionField, engine);
-  if (engine === undefined || session === undefined || lifetimeMs === undefined || thinkTimeMs === undefined || dns === undefined || reconnect === undefined || headers === undefined) return undefined;
+  if (engine === undefined || session === undefined || lifetimeMs === undefined || thinkTimeMs === undefined || dns === undefined || reconnect === undefined || headers === undefined || query === undefined) return undefined;
   if (Object.values(behavior).some((v) => v === undefined) || (thinkField !== undefined && lifetimeField === undefined)) return undefined;
   return {
     ...(behavior as Behavior),
@@ -240,5 +243,6 @@ export function readBehavior(ctx: Context, field: Field | undefined): Behavior |
     ...(dns === null ? {} : { dns }),
     ...(reconnect === null ? {} : { reconnect }),
     ...(headers === null ? {} : { headers }),
+    ...(query === null ? {} : { query }),
   };
 }

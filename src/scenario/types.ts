@@ -295,6 +295,13 @@ export interface Behavior {
    * Authorization, Proxy-Authorization and Cookie are written to results as `<redacted>`.
    */
   headers?: Record<string, string>;
+  /**
+   * `query:` — parameters appended (URL-encoded) to every connection URL: the ws handshake, every engine.io poll
+   * and upgrade, the URL a dns or orchestrated client connects to. Name → value as written. Absent: none.
+   * Header and query values may hold per-client templates, `{{ client }}`, `{{ client % N }}`, `{{ group }}`
+   * (src/scenario/templates.ts), kept here and in results as written; each client fills them in when it starts.
+   */
+  query?: Record<string, string>;
 }
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';

@@ -43,7 +43,7 @@ export function validateRoot(ctx: Context, root: Node | null): Scenario | undefi
   const workersField = f.get('workers');
   const workers = workersField && readInteger(ctx, workersField, { min: 1, max: MAX_WORKERS });
   const phases = readPhases(ctx, f.get('phases'), clients);
-  const behavior = readBehavior(ctx, f.get('behavior'));
+  const behavior = readBehavior(ctx, f.get('behavior'), { ...(where !== undefined && 'target' in where ? { targetUrl: where.target.url } : {}), population: f.has('population') });
   const thresholds = readThresholds(ctx, f.get('thresholds'));
   const outField = f.get('out');
   const out = outField && readString(ctx, outField);

@@ -5,83 +5,24 @@
  */
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { WebSocketServer } from 'ws';
-import { Server as EioServer } from 'engine.io';
-import { Server } from 'socket.io';
 import { Harness } from './helpers/harness.js';
+import { sioServer, wsServer, type Cleanup, type Seen } from './helpers/recording-servers.js';
 import { EngineIoClient } from '../../src/load/engineio-client.js';
 import { SocketIoClient } from '../../src/load/socketio-engine.js';
 import { mergeCookies, prepareHeaders } from '../../src/load/request-headers.js';
 import { DEFAULT_SESSION, type Behavior } from '../../src/scenario/types.js';
 import { until } from '../helpers/until.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
+const cleanups: Cleanup[] = [];
 after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
-
-interface Seen {
-  kind: 'request' | 'upgrade';
-  url: string;
-  headers: http.IncomingHttpHeaders;
-}
-
-async function listen(server: http.Server): Promise<number> {
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
-  });
-  return (server.address() as AddressInfo).port;
-}
-
-/** A plain ws server that records each upgrade request and picks the first subprotocol offered (ws's default). */
-async function wsServer(): Promise<{ url: string; seen: Seen[] }> {
-  const seen: Seen[] = [];
-  const server = http.createServer((_req, res) => res.writeHead(404).end());
-  const wss = new WebSocketServer({ server });
-  wss.on('headers', (_h, req) => seen.push({ kind: 'upgrade', url: req.url ?? '', headers: req.headers }));
-  wss.on('connection', (ws) => ws.on('message', (d) => ws.send(d)));
-  cleanups.push(() => wss.close());
-  const port = await listen(server);
-  return { url: `ws://127.0.0.1:${port}/`, seen };
-}
-
-/** A socket.io server whose engine sets the `io` session cookie; every HTTP request and upgrade is recorded. */
-async function sioServer(): Promise<{ url: string; seen: Seen[] }> {
-  const seen: Seen[] = [];
-  const engine = new EioServer({ cookie: { name: 'io', path: '/', httpOnly: true } });
-  const io = new Server();
-  io.bind(engine as unknown as Parameters<Server['bind']>[0]);
-  io.on('connection', (socket) => {
-    socket.emit('hello', { backend: 'b1' });
-    socket.on('echo', (payload: unknown, ack?: (v: unknown) => void) => {
-      if (typeof ack === 'function') ack(payload);
-    });
-  });
-  const server = http.createServer((req, res) => {
-    seen.push({ kind: 'request', url: req.url ?? '', headers: req.headers });
-    engine.handleRequest(req, res);
-  });
-  server.on('upgrade', (req, socket, head) => {
-    seen.push({ kind: 'upgrade', url: req.url ?? '', headers: req.headers });
-    engine.handleUpgrade(req, socket, head);
-  });
-  const port = await listen(server);
-  // Before the server's close (cleanups run in reverse): io.close() ends the upgraded sockets, which the server
-  // no longer tracks but whose close it would wait for.
-  cleanups.push(() => new Promise<void>((r) => void io.close(() => r())));
-  return { url: `ws://127.0.0.1:${port}/`, seen };
-}
 
 function harness(behavior: Partial<Behavior>): Harness {
   const h = new Harness(behavior);
   cleanups.push(() => h.stop());
   return h;
 }
-
 
 const HEADERS = { Authorization: 'Bearer t0k3n', Origin: 'https://app.example', Host: 'app.example', 'X-Tenant': '42' };
 
@@ -116,7 +57,7 @@ describe('request headers', () => {
   });
 
   test('ws engine: the handshake carries Authorization, Origin, Host, Cookie and offers the subprotocols', async () => {
-    const s = await wsServer();
+    const s = await wsServer(cleanups);
     const h = harness({ headers: { ...HEADERS, Cookie: 'session=abc', 'Sec-WebSocket-Protocol': 'chat, v2' } });
     const c = h.client(s.url);
     await h.untilState(c, 'open');
@@ -131,7 +72,7 @@ describe('request headers', () => {
   });
 
   test('engineio probe: every poll, post and the upgrade carry the headers; the Cookie joins the session cookie', async () => {
-    const s = await sioServer();
+    const s = await sioServer(cleanups, { engine: { cookie: { name: 'io', path: '/', httpOnly: true } } });
     const h = harness({ engine: 'engineio', messagesPerSecond: 10, session: { ...DEFAULT_SESSION, pollsBeforeUpgrade: 2 }, headers: { ...HEADERS, Cookie: 'user=u1' } });
     const c = new EngineIoClient(h.ctx, 0);
     c.start(s.url);
@@ -150,7 +91,7 @@ describe('request headers', () => {
   });
 
   test('socketio engine: every poll and the upgrade carry the headers; the Cookie joins the session cookie', async () => {
-    const s = await sioServer();
+    const s = await sioServer(cleanups, { engine: { cookie: { name: 'io', path: '/', httpOnly: true } } });
     const h = harness({ engine: 'socketio', messagesPerSecond: 10, session: { ...DEFAULT_SESSION }, headers: { ...HEADERS, Cookie: 'user=u1' } });
     const c = new SocketIoClient(h.ctx, 0);
     c.start(s.url);
