@@ -11,6 +11,7 @@ import { reportBaseline, type BaselineOutcome } from '../src/report/baseline-fil
 import { renderBaselineSummary } from '../src/report/baseline-summary.js';
 import { reportFromFile, type ReportOutcome } from '../src/report/report-file.js';
 import { DEFAULT_SEVERAL_DIR, reportSeveral } from '../src/report/several.js';
+import { compareFileOf, reportCompareFile } from '../src/compare/report-file.js';
 
 type SeveralJson = CompareResults & { files: { json: string; html: string }; truncated: string[] };
 
@@ -19,6 +20,7 @@ export default class Report extends WsherdCommand {
   static override description = [
     'One results.json (or a run\'s output folder): validates it and (re)writes index.html next to it, or into --out. The report is one file that opens offline.',
     `Several: writes compare.html and compare.json with the runs side by side (into --out, default ./${DEFAULT_SEVERAL_DIR}/).`,
+    'A compare.json written by `wsherd compare` (or its folder): (re)writes compare.html next to it, or into --out.',
     '--baseline OLD NEW: every metric both runs measured, old against new, with the delta; a metric regressed when it moved in its worse direction by more than its tolerance (--tolerance, default 10%, or the new scenario\'s baseline: section). Writes baseline.html next to the new run\'s index.html (or into --out).',
     'A file cut short (an aborted copy) is rendered as far as it is complete, marked partial. A file written by a newer wsherd is refused with a message naming both versions.',
     'Exit codes: 0 done (no regression), 2 invalid input (not a results file, unreadable, unrepairable), 3 --baseline found a regression, 4 output not writable. See docs/report.md.',
@@ -27,6 +29,7 @@ export default class Report extends WsherdCommand {
   static override examples = [
     { description: 'Rewrite the report of a run', command: '<%= config.bin %> <%= command.id %> wsherd-results/quickstart-20250614-093000/results.json' },
     { description: 'Write the report into another folder', command: '<%= config.bin %> <%= command.id %> results.json --out /tmp/report' },
+    { description: 'Rewrite the page of a `wsherd compare` run', command: '<%= config.bin %> <%= command.id %> wsherd-results/nat-skew-compare-20250614-093000/compare.json' },
     { description: 'Put three runs side by side', command: '<%= config.bin %> <%= command.id %> monday/results.json tuesday/results.json wednesday/results.json --out week' },
     { description: 'Fail CI when p99 connect grew by more than 20% or anything else by more than 10%', command: '<%= config.bin %> <%= command.id %> --baseline main/results.json pr/results.json --tolerance "p99(connect)=20%"' },
     { description: 'Print the summary as JSON', command: '<%= config.bin %> <%= command.id %> results.json --json' },
@@ -70,6 +73,14 @@ export default class Report extends WsherdCommand {
       this.log(`Comparison: ${relativeToCwd(s.files.json)}`);
       this.log(`Report:     ${relativeToCwd(s.files.html)}`);
       return { ...s.compare, files: s.files, truncated: s.truncated };
+    }
+    const compareFile = await compareFileOf(files[0] as string);
+    if (compareFile !== undefined) {
+      const c = await reportCompareFile(compareFile, flags.out);
+      for (const w of c.warnings) process.stderr.write(`Warning: ${w}\n`);
+      this.log(renderCompareSummary(c.compare, { color }));
+      this.log(`Report: ${relativeToCwd(c.html)}`);
+      return { ...c.compare, files: { json: c.file, html: c.html }, truncated: [] };
     }
     const { data: _data, ...outcome } = await reportFromFile(files[0] as string, flags.out);
     if (outcome.truncated !== undefined) {
