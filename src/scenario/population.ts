@@ -19,6 +19,8 @@ import { type Context, type Field, childPath, readChoice, readInteger, readNumbe
 import type { AddressSet, PopulationGroup, PopulationSpec } from './types.js';
 import { addressCount, intToIpv4, ipv4ToInt } from '../load/population.js';
 
+const GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
 export const GROUP_KEYS = ['name', 'share', 'addresses', 'cidr', 'distribution', 'zipf_s'] as const;
 export const MAX_GROUPS = 64;
 /** Addresses one group may name: the pickers hold a table per address, and a larger pool changes nothing measurable. */
@@ -78,7 +80,12 @@ function readGroup(ctx: Context, field: Field, index: number, single: boolean, l
   const f = section.fields;
   let ok = section.node.items.length === f.size;
   const nameField = f.get('name');
-  const name = nameField === undefined ? `g${index + 1}` : readString(ctx, nameField);
+  let name = nameField === undefined ? `g${index + 1}` : readString(ctx, nameField);
+  // Group names go into result keys, charts, and ({{ group }}) into query strings and header values.
+  if (name !== undefined && nameField !== undefined && !GROUP_NAME.test(name)) {
+    ctx.report(nameField.at, childPath(field.path, 'name'), `${field.path}.name must be 1..64 letters, digits, ".", "_" or "-", got ${JSON.stringify(name)}`, 'e.g. name: office-nat');
+    name = undefined;
+  }
   const shareField = f.get('share');
   let share: number | undefined = 1;
   if (shareField !== undefined) share = readNumber(ctx, shareField, { min: 0, max: 1, hint: 'a fraction of the clients, e.g. share: 0.4' });

@@ -26,6 +26,12 @@ describe('scenario population', () => {
     assert.match(p[3] ?? '', /"share" is required in population\[3\]/);
   });
 
+  test('group names: letters, digits, ".", "_", "-" (they reach query strings and headers through {{ group }})', () => {
+    assert.deepEqual(problems(lab('[{name: "office NAT", share: 0.5, addresses: 1}, {name: ok-1, share: 0.5, addresses: 2}]')), [
+      '4:21 population[0].name must be 1..64 letters, digits, ".", "_" or "-", got "office NAT" (e.g. name: office-nat)',
+    ]);
+  });
+
   test('zipf_s needs zipf; a too-large block needs a count; a target population may use any address', () => {
     assert.match(problems(lab('{addresses: 4, zipf_s: 2}'))[0] ?? '', /population\.zipf_s applies only with distribution: zipf/);
     assert.match(problems(lab('{cidr: 127.0.0.0/8}'))[0] ?? '', /holds 16,777,214 addresses, more than 65,536 \(add addresses: N/);
