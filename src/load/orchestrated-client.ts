@@ -21,6 +21,8 @@ import { CANCELLED, classifyError } from './classify.js';
 import type { LoadClient } from './client.js';
 import type { Wakeable } from './wheel.js';
 import { WsClient, type ClientContext, type ClientState } from './ws-client.js';
+import { clientHeaders } from './client-templates.js';
+import { requestHeaders, type PreparedHeaders } from './request-headers.js';
 
 /** An endpoint answer larger than this is not one (the documented answer is a few hundred bytes). */
 const MAX_ANSWER_BYTES = 64 * 1024;
@@ -92,7 +94,7 @@ export class OrchestratedClient implements LoadClient, Wakeable {
       this.lookupFailed({ code: 'orchestrator_malformed', sample: `not an orchestrator URL: ${url}` });
       return;
     }
-    const req = http.get(target, { agent: false, ...(localAddress ? { localAddress } : {}) }, (res) => {
+    const req = http.get(target, { agent: false, headers: lookupHeaders(clientHeaders(this.ctx, this.slot)), ...(localAddress ? { localAddress } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
@@ -223,4 +225,15 @@ function isWsUrl(s: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * behavior.headers on the lookup too (an orchestrator behind the same auth as the app sees Authorization, Cookie,
+ * Origin…), but not Host: that one names the app the WebSocket connects to, not the orchestrator.
+ */
+function lookupHeaders(p: PreparedHeaders): Record<string, string> {
+  if (p.none) return {};
+  const headers = requestHeaders(p, undefined);
+  for (const name of Object.keys(headers)) if (name.toLowerCase() === 'host') delete headers[name];
+  return headers;
 }

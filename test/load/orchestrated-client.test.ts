@@ -206,6 +206,32 @@ describe('OrchestratedClient', () => {
     assert.deepEqual(b.errors, { cancelled: 2 });
   });
 
+  test('the lookup carries behavior.headers (templates filled in) except Host, which names the app', async () => {
+    const b1 = await echo('b-hdr');
+    const seen: http.IncomingHttpHeaders[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(req.headers);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ url: b1.url, fallbacks: [] }));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => {
+      server.closeAllConnections();
+      server.close();
+    });
+    const port = (server.address() as AddressInfo).port;
+    const { ctx, ends } = harness({ headers: { Authorization: 'Bearer x', Host: 'app.example', 'X-User': 'u{{ client }}' } });
+    const c = new OrchestratedClient(ctx, 3);
+    c.start(`http://127.0.0.1:${port}`);
+    await until('open', () => c.state === 'open');
+    c.close();
+    await until('ended', () => ends.has(c));
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0]?.authorization, 'Bearer x');
+    assert.equal(seen[0]?.['x-user'], 'u3');
+    assert.equal(seen[0]?.host, `127.0.0.1:${port}`);
+  });
+
   test('parseEndpoint accepts the documented answer only', () => {
     assert.deepEqual(parseEndpoint('{"url":"wss://a.example/x","backendId":"b","expiresAt":"2030-01-01T00:00:00.000Z","fallbacks":["ws://b/"]}'), {
       url: 'wss://a.example/x',
