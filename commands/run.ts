@@ -11,6 +11,7 @@ import type { Results } from '../src/results/types.js';
 import { insideNetns, rerunInNetns } from '../src/run/netns.js';
 import { checkCiOutputs, writeCiOutputs } from '../src/report/ci-outputs.js';
 import { envFlag, scenarioEnv } from '../src/cli/env-flag.js';
+import { attachStream } from '../src/report/stream.js';
 
 export default class Run extends WsherdCommand {
   static override summary = 'Run a load scenario against the built-in lab or a target, and write results and a report.';
@@ -23,6 +24,7 @@ Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5
     { description: 'Run the quickstart on the built-in lab', command: '<%= config.bin %> <%= command.id %> scenarios/quickstart.yaml' },
     { description: 'Write into a chosen folder, with 4 generator workers', command: '<%= config.bin %> <%= command.id %> scenarios/idle-8000.yaml --out results/idle --workers 4' },
     { description: 'Machine-readable summary for CI', command: '<%= config.bin %> <%= command.id %> scenarios/quickstart.yaml --json > summary.json' },
+    { description: 'Follow a long run from another terminal, one JSON line per second', command: '<%= config.bin %> <%= command.id %> scenarios/idle-8000.yaml --stream run.ndjson   # tail -f run.ndjson' },
     { description: 'JUnit XML for the CI test view and a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)', command: '<%= config.bin %> <%= command.id %> scenarios/quickstart.yaml --junit reports/wsherd.xml --markdown reports/wsherd.md' },
   ];
 
@@ -39,6 +41,7 @@ Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5
     quiet: Flags.boolean({ char: 'q', description: 'No live progress; print only the summary.', default: false }),
     junit: Flags.string({ description: 'Also write the thresholds as JUnit XML to this file (written even when they fail or the run is aborted).' }),
     markdown: Flags.string({ description: 'Also write a Markdown summary to this file. With $GITHUB_STEP_SUMMARY set it is appended there too, flag or not.' }),
+    stream: Flags.string({ description: 'Also write the run as it happens to this file: one JSON line per second (NDJSON), kept even if the process is killed. See docs/results.md.' }),
     env: envFlag,
   };
 
@@ -56,6 +59,7 @@ Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5
     const ci = { ...(flags.junit === undefined ? {} : { junit: flags.junit }), ...(flags.markdown === undefined ? {} : { markdown: flags.markdown }) };
     await checkCiOutputs(ci);
     const events = new RunEvents();
+    const detachStream = flags.stream === undefined ? () => {} : attachStream(events, flags.stream);
     const color = useColor(process.stderr);
     const detach = flags.quiet || this.jsonEnabled() ? () => {} : attachProgress(events, process.stderr, { color });
 
@@ -88,6 +92,7 @@ Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5
       return outcome.results;
     } finally {
       detach();
+      detachStream();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
