@@ -59,7 +59,7 @@ Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5
     const ci = { ...(flags.junit === undefined ? {} : { junit: flags.junit }), ...(flags.markdown === undefined ? {} : { markdown: flags.markdown }) };
     await checkCiOutputs(ci);
     const events = new RunEvents();
-    const detachStream = flags.stream === undefined ? () => {} : attachStream(events, flags.stream);
+    const detachStream = flags.stream === undefined ? () => {} : await attachStream(events, flags.stream);
     const color = useColor(process.stderr);
     const detach = flags.quiet || this.jsonEnabled() ? () => {} : attachProgress(events, process.stderr, { color });
 

@@ -8,19 +8,23 @@
  * `notice`, `warning`, `done` (status and summary). docs/results.md#stream.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
+import path from 'node:path';
 import { WsherdError } from '../errors.js';
 import type { Progress, RunEventMap, RunEvents } from '../run-events.js';
 import type { Results } from '../results/types.js';
+import { prepareOutDir } from '../results/write.js';
 
 export const STREAM_VERSION = 1;
 
-/** Opens `file` (replacing it) now, so an unwritable path fails before the run starts; returns the detach. */
-export function attachStream(events: RunEvents, file: string): () => void {
+/** Opens `file` (replacing it) now, so an unwritable path fails before the run starts; resolves to the detach. */
+export async function attachStream(events: RunEvents, file: string): Promise<() => void> {
   let fd: number | undefined;
   try {
+    // Missing folders are created, as for --junit and --markdown (not mkdirSync recursive: it spins on /proc).
+    await prepareOutDir(path.dirname(path.resolve(file)));
     fd = openSync(file, 'w');
   } catch (err) {
-    throw new WsherdError('WSH_ERR_OUTPUT_UNWRITABLE', `Could not write the stream file ${file}: ${(err as Error).message}`, {
+    throw new WsherdError('WSH_ERR_OUTPUT_UNWRITABLE', `Could not write the stream file ${file}: ${(err as Error).message.split('\n')[0]}`, {
       hint: 'Give --stream a path in a folder you can write to.',
       cause: err,
     });
@@ -30,10 +34,11 @@ export function attachStream(events: RunEvents, file: string): () => void {
     if (fd === undefined) return;
     try {
       writeSync(fd, `${JSON.stringify(o)}\n`);
-    } catch {
-      // A full disk must not stop the run: results.json is still written at the end.
+    } catch (err) {
+      // A full disk must not stop the run: results.json is still written at the end. Said once, not per second.
       closeSync(fd);
       fd = undefined;
+      events.emit('warning', `--stream ${file}: stopped writing (${(err as Error).message}); results.json is still written at the end.`);
     }
   };
   const handlers = {

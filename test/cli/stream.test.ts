@@ -48,6 +48,14 @@ describe('wsherd run --stream (the real binary)', () => {
     assert.equal(last?.status, 'aborted');
   });
 
+  test('a full disk (/dev/full): one warning, and the run goes on to its results', { timeout: 60_000 }, async () => {
+    const dir = tmp();
+    const res = await runCli(['run', fixture('tiny-lab.yaml'), '--out', path.join(dir, 'out'), '--stream', '/dev/full']);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal((res.stderr.match(/--stream \/dev\/full: stopped writing \(ENOSPC/g) ?? []).length, 1, res.stderr);
+    assert.ok(existsSync(path.join(dir, 'out', 'results.json')));
+  });
+
   test('an unwritable stream path: exit 4 before anything starts', async () => {
     const res = await runCli(['run', fixture('tiny-lab.yaml'), '--stream', '/proc/wsherd/nope.ndjson']);
     assert.equal(res.code, 4, res.stderr);
