@@ -21,6 +21,7 @@ import { runLoad } from '../src/load/coordinator.js';
 import { rssBytes } from '../src/probes/proc.js';
 import type { Scenario } from '../src/scenario/types.js';
 import type { Lab } from '../src/lab/types.js';
+import { freePort } from './net-util.js';
 
 interface Options { clients: number; rate: number; seconds: number; held: number }
 
@@ -32,14 +33,6 @@ function scenario(url: string, clients: number, rate: number, holdMs: number): S
     phases: [{ kind: 'ramp_up', durationMs: 2000, to: clients }, { kind: 'hold', durationMs: holdMs, to: clients }, { kind: 'ramp_down', durationMs: 500, to: 0 }],
     behavior: { ...BEHAVIOR, messagesPerSecond: rate },
   };
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 async function waitListening(port: number): Promise<void> {

@@ -1,7 +1,8 @@
 /** `npm run bench -- <name> [options]`: runs one benchmark and prints its ratios. */
+import { benchBalancerCosts } from './balancer-costs.js';
 import { benchProxy } from './proxy-vs-haproxy.js';
 
-const BENCHES: Record<string, (argv: string[]) => Promise<string>> = { proxy: benchProxy };
+const BENCHES: Record<string, (argv: string[]) => Promise<string>> = { proxy: benchProxy, costs: benchBalancerCosts };
 
 const [name = 'proxy', ...rest] = process.argv.slice(2);
 const bench = BENCHES[name];

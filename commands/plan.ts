@@ -15,7 +15,7 @@ export default class PlanCommand extends WsherdCommand {
   static override summary = 'Size balancer and backend hosts for N connections from measured costs, with the arithmetic shown.';
   static override description = [
     'Hosts per tier = the max over memory, fds, ephemeral ports and CPU of ceil(load / (capacity × (1 − headroom))), the binding constraint named; then the settings to apply (LimitNOFILE, ip_local_port_range, source addresses, somaxconn, HAProxy maxconn, nginx worker_connections), the TIME_WAIT budget and a what-if table (×2, ×10, one host lost).',
-    'Costs per connection come from --results (lab runs of `wsherd run`, calibrated from their probes) or, without it, from bundled reference costs measured on wsherd\'s own machine — not your hosts.',
+    'Costs per connection come from --results (lab runs of `wsherd run`, calibrated from their probes) or, without it, from bundled reference costs measured on wsherd\'s own machine — not your hosts — for wsherd\'s proxy, HAProxy or nginx as the balancer (--balancer-kind).',
     'Inputs come from flags, or from a plan file (see scenarios/plan-example.yaml) with flags overriding it.',
     'Exit codes: 0 done, 2 invalid input or a plan that cannot be met (the message says what to change), 4 --out not writable. See docs/plan.md.',
   ].join('\n\n');
@@ -24,6 +24,7 @@ export default class PlanCommand extends WsherdCommand {
     { description: '100,000 connections, 500 new/s, through a balancer tier', command: '<%= config.bin %> <%= command.id %> --connections 100000 --churn 500 --balancer-host ram=8GiB,cores=4,fds=65536' },
     { description: 'From a plan file, calibrated from a lab run, with HTML and Markdown', command: '<%= config.bin %> <%= command.id %> scenarios/plan-example.yaml --results wsherd-results/idle-8000-20250614-093000 --out plan' },
     { description: 'How many connections this host holds before p99 connect passes 50 ms or 1% fail, then size for 200,000', command: '<%= config.bin %> <%= command.id %> --search scenarios/quickstart.yaml --slo-p99-connect 50ms --slo-error-rate 1% --connections 200000' },
+    { description: '100,000 connections behind HAProxy: its measured reference costs instead of wsherd\'s proxy', command: '<%= config.bin %> <%= command.id %> --connections 100000 --churn 500 --balancer-kind haproxy' },
     { description: 'DNS straight to backends, as JSON', command: '<%= config.bin %> <%= command.id %> --connections 50000 --topology dns --backend-host ram=16GiB,cores=8 --json' },
   ];
 
@@ -39,6 +40,7 @@ export default class PlanCommand extends WsherdCommand {
     messages: Flags.string({ description: 'Messages per second per connection, both directions counted (default 0).' }),
     'message-bytes': Flags.string({ description: 'Bytes per message (default 64).' }),
     topology: Flags.string({ char: 't', description: 'balancer | dns | orchestrator | dns-balancers (default balancer).' }),
+    'balancer-kind': Flags.string({ description: 'Whose reference costs size the balancer tier without --results: wsherd (default, wsherd\'s own proxy) | haproxy | nginx.' }),
     'balancer-host': Flags.string({ description: `One balancer host: ${HOST}.` }),
     'backend-host': Flags.string({ description: `One backend host: ${HOST}.` }),
     'orchestrator-host': Flags.string({ description: 'One orchestrator host: cores=2,ram=2GiB,count=N.' }),
@@ -88,6 +90,7 @@ export default class PlanCommand extends WsherdCommand {
         topology: flags.topology,
         headroom: flags.headroom,
         closesFirst: flags['closes-first'],
+        balancerKind: flags['balancer-kind'],
         balancerHost: flags['balancer-host'],
         backendHost: flags['backend-host'],
         orchestratorHost: flags['orchestrator-host'],

@@ -8,8 +8,8 @@ import { WsherdError } from '../errors.js';
 import type { Results } from '../results/types.js';
 import type { ProbePoint } from '../probes/sampler.js';
 import type { Approach } from '../scenario/types.js';
-import { REFERENCE_COSTS } from './reference-costs.js';
-import type { ComponentCosts, Cost, Costs, Topology } from './types.js';
+import { REFERENCE_COSTS, referenceCostsFor } from './reference-costs.js';
+import type { BalancerKind, ComponentCosts, Cost, Costs, Topology } from './types.js';
 
 /** Below this many open connections, one connection's fds and bytes drown in the process's own noise (GC, buffers). */
 export const MIN_CONNECTIONS = 200;
@@ -169,7 +169,8 @@ function topologyNotes(runs: ReadonlyArray<{ r: Results; name: string }>, planne
  * Costs from lab runs. Costs no usable run measured fall back to the bundled reference, each said in `notes`.
  * Throws WSH_ERR_PLAN_INVALID when no run can be used at all, with every run's reason.
  */
-export function calibrate(results: readonly Results[], planned: Topology = 'balancer', names: readonly string[] = []): Costs {
+/** `balancerKind`: whose reference fills the balancer costs the runs did not measure. */
+export function calibrate(results: readonly Results[], planned: Topology = 'balancer', names: readonly string[] = [], balancerKind: BalancerKind = 'wsherd'): Costs {
   const s: Samples = { balancer: {}, backend: {}, orchestratorCpuPer100Lookups: [] };
   const notes: string[] = [];
   const runs: Array<{ r: Results; name: string }> = [];
@@ -188,12 +189,12 @@ export function calibrate(results: readonly Results[], planned: Topology = 'bala
   notes.push(...topologyNotes(runs, planned));
   const source = used.length === 1 ? (used[0] as string) : `${used.length} runs`;
   const component = (group: 'balancer' | 'backend'): ComponentCosts => {
-    const ref = REFERENCE_COSTS[group];
+    const ref = group === 'balancer' ? referenceCostsFor(balancerKind).balancer : REFERENCE_COSTS.backend;
     const pick = (key: Key, what: string): Cost | undefined => {
       const xs = s[group][key];
       if (xs !== undefined && xs.length > 0) return costOf(xs, source);
       const fallback = ref[key];
-      if (fallback !== undefined && (group === 'backend' || hasBalancer(planned))) notes.push(`${group} ${what}: no run measured it; using the reference (not your hosts).`);
+      if (fallback !== undefined && (group === 'backend' || hasBalancer(planned))) notes.push(`${group} ${what}: no run measured it; using the ${group === 'balancer' && balancerKind !== 'wsherd' ? `${balancerKind} ` : ''}reference (not your hosts).`);
       return fallback;
     };
     const out: ComponentCosts = {
@@ -213,7 +214,7 @@ export function calibrate(results: readonly Results[], planned: Topology = 'bala
   return { origin: 'calibrated', label: `calibrated from ${used.join(', ')}`, balancer: component('balancer'), backend: component('backend'), orchestratorCpuPer100Lookups: orch, notes };
 }
 
-/** The bundled reference costs, labelled as such. */
-export function referenceCosts(): Costs {
-  return { ...REFERENCE_COSTS, notes: [] };
+/** The bundled reference costs with `kind`'s balancer (default wsherd's proxy), labelled as such. */
+export function referenceCosts(kind: BalancerKind = 'wsherd'): Costs {
+  return { ...referenceCostsFor(kind), notes: [] };
 }

@@ -1,7 +1,8 @@
 /** `wsherd plan` as a library: inputs, calibration, the model and its outputs (docs/plan.md). */
 export type * from './types.js';
 export { calibrate, referenceCosts, MIN_CONNECTIONS } from './costs.js';
-export { REFERENCE_COSTS, REFERENCE_LABEL } from './reference-costs.js';
+export { BALANCER_REFERENCES, REFERENCE_COSTS, REFERENCE_LABEL, referenceCostsFor } from './reference-costs.js';
+export { BALANCER_KINDS } from './types.js';
 export { planInputsFromFlags, PlanInputError, parseSize, type PlanFlags, type PartialInputs } from './inputs.js';
 export { loadPlanFile, parsePlanFile } from './inputs-file.js';
 export { sizeTiers } from './model.js';

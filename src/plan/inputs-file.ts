@@ -7,9 +7,9 @@ import { LineCounter, isScalar, isSeq, parseDocument } from 'yaml';
 import { WsherdError, type ScenarioProblem } from '../errors.js';
 import { Context, readChoice, readInteger, readNumber, readSection, type Field } from '../scenario/context.js';
 import { HOST_KEYS, PlanInputError, RULES, checkPortRange, fileProblems, hostValue, type PartialInputs } from './inputs.js';
-import { TOPOLOGIES, type ClosesFirst, type HostShape, type TierName } from './types.js';
+import { BALANCER_KINDS, TOPOLOGIES, type ClosesFirst, type HostShape, type TierName } from './types.js';
 
-const ROOT_KEYS = ['connections', 'churn', 'messages_per_second', 'message_bytes', 'topology', 'headroom', 'closes_first', 'hosts'] as const;
+const ROOT_KEYS = ['connections', 'churn', 'messages_per_second', 'message_bytes', 'topology', 'headroom', 'closes_first', 'balancer_kind', 'hosts'] as const;
 const TIERS: readonly TierName[] = ['balancer', 'backend', 'orchestrator'];
 
 export async function loadPlanFile(file: string): Promise<PartialInputs> {
@@ -74,6 +74,8 @@ function readRoot(ctx: Context, field: Field): PartialInputs {
   if (topology !== undefined) out.topology = topology;
   const closes = get('closes_first', (fd) => readChoice<ClosesFirst>(ctx, fd, ['balancer', 'backend']));
   if (closes !== undefined) out.closesFirst = closes;
+  const kind = get('balancer_kind', (fd) => readChoice(ctx, fd, BALANCER_KINDS));
+  if (kind !== undefined) out.balancerKind = kind;
   const hostsField = f.get('hosts');
   if (hostsField !== undefined) out.hosts = readHosts(ctx, hostsField);
   return out;

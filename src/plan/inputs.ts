@@ -5,7 +5,7 @@
  */
 import { WsherdError, formatProblem, type ScenarioProblem } from '../errors.js';
 import { closest } from '../scenario/suggest.js';
-import { TOPOLOGIES, type ClosesFirst, type HostShape, type PlanInputs, type TierName, type Topology } from './types.js';
+import { BALANCER_KINDS, TOPOLOGIES, type BalancerKind, type ClosesFirst, type HostShape, type PlanInputs, type TierName, type Topology } from './types.js';
 
 export const DEFAULT_HEADROOM = 0.3;
 /** Linux's default net.ipv4.ip_local_port_range: 28,232 ports (the article's figure). */
@@ -35,6 +35,7 @@ export interface PartialInputs {
   topology?: Topology;
   headroom?: number;
   closesFirst?: ClosesFirst;
+  balancerKind?: BalancerKind;
   hosts?: Partial<Record<TierName, Partial<HostShape>>>;
 }
 
@@ -47,6 +48,7 @@ export interface PlanFlags {
   topology?: string;
   headroom?: string;
   closesFirst?: string;
+  balancerKind?: string;
   balancerHost?: string;
   backendHost?: string;
   orchestratorHost?: string;
@@ -200,6 +202,7 @@ export function inputsFromFlags(flags: PlanFlags, problems: string[]): PartialIn
     headroom: flagNumber('headroom', flags.headroom, RULES.headroom, problems),
     topology: flagChoice('topology', flags.topology, TOPOLOGIES, problems),
     closesFirst: flagChoice<ClosesFirst>('closes-first', flags.closesFirst, ['balancer', 'backend'], problems),
+    balancerKind: flagChoice('balancer-kind', flags.balancerKind, BALANCER_KINDS, problems),
     hosts,
   });
 }
@@ -232,6 +235,7 @@ export function resolveInputs(p: PartialInputs, fromFile: boolean): PlanInputs {
     topology: p.topology ?? 'balancer',
     headroom: p.headroom ?? DEFAULT_HEADROOM,
     closesFirst: p.closesFirst ?? 'balancer',
+    balancerKind: p.balancerKind ?? 'wsherd',
     hosts: { balancer: host('balancer'), backend: host('backend'), orchestrator: host('orchestrator') },
   };
 }

@@ -18,6 +18,7 @@ export function planCapacity(inputs: PlanInputs, costs: Costs): Plan {
     if (t.tier === 'balancer' && t.hosts > 1 && inputs.topology === 'balancer') notes.push(`${t.hosts} balancer hosts need something in front that spreads clients over them: DNS (topology dns-balancers), a cloud L4 load balancer, or ECMP/anycast.`);
     const c = costs[t.tier === 'orchestrator' ? 'backend' : t.tier];
     if (t.tier !== 'orchestrator' && !t.constraints.some((x) => x.name === 'cpu')) notes.push(`${t.tier}: no CPU cost applies (${c.cpuPer1000Messages === undefined ? 'none measured' : 'no messages or churn planned'}), so CPU is not sized.`);
+    else if (t.tier !== 'orchestrator' && inputs.messagesPerSecond > 0 && c.cpuPer1000Messages === undefined) notes.push(`${t.tier}: CPU is sized by new connections only: no CPU per message was measured for it (${costs.origin === 'reference' ? `the ${inputs.balancerKind} reference has none` : 'no run sent enough messages'}); calibrate with --results from a run that sends messages.`);
   }
   const portNote = portsAlternative(tiers, inputs);
   if (portNote !== undefined) notes.push(portNote);

@@ -12,7 +12,9 @@ import { loadPlanFile } from './inputs-file.js';
 import { planCapacity } from './plan.js';
 import { renderPlanHtml } from './render-html.js';
 import { renderPlanMarkdown } from './render.js';
-import type { Plan } from './types.js';
+import { BALANCER_KINDS, type BalancerKind, type Plan } from './types.js';
+
+const KIND_NAMES: Record<BalancerKind, string> = { wsherd: 'wsherd proxy (L4)', haproxy: 'HAProxy 2.6', nginx: 'nginx 1.22' };
 
 export interface PlanOptions {
   /** A plan file (YAML); flags override its values key by key. */
@@ -43,12 +45,22 @@ export async function runPlan(opts: PlanOptions): Promise<PlanOutcome> {
     }
   }
   if (problems.length > 0) throw new PlanInputError(problems);
-  const inputs = resolveInputs(mergeInputs(fromFile, fromFlags), opts.file !== undefined);
-  let costs = referenceCosts();
+  const merged = mergeInputs(fromFile, fromFlags);
+  const inputs = resolveInputs(merged, opts.file !== undefined);
+  const kind = inputs.balancerKind;
+  const balancerTier = inputs.topology === 'balancer' || inputs.topology === 'dns-balancers';
+  let costs = referenceCosts(kind);
   if (opts.results !== undefined && opts.results.length > 0) {
     const files = await Promise.all(opts.results.map(resolveResultsFile));
     const runs = await Promise.all(files.map(readResults));
-    costs = calibrate(runs, inputs.topology, files.map((f) => relativeToCwd(f)));
+    costs = calibrate(runs, inputs.topology, files.map((f) => relativeToCwd(f)), kind);
+    if (merged.balancerKind !== undefined && balancerTier) {
+      costs.notes.push(`Balancer kind ${kind}: the costs calibrated from --results win; ${kind}'s reference fills only balancer costs the runs did not measure.`);
+    }
+  } else if (balancerTier) {
+    const others = BALANCER_KINDS.filter((k) => k !== kind).join('|');
+    costs.notes.push(`Balancer costs: the ${KIND_NAMES[kind]} reference (measured in front of wsherd's backends on a 2-core VM, not your balancer); ` +
+      `\`--balancer-kind ${others}\` (or balancer_kind: in a plan file) picks another balancer's reference; \`--results\` uses your own runs.`);
   }
   const plan = planCapacity(inputs, costs);
   if (opts.outDir === undefined) return { plan };

@@ -47,7 +47,7 @@ function somaxconn(t: TierPlan, inputs: PlanInputs): Setting {
   };
 }
 
-function balancerSettings(t: TierPlan, inputs: PlanInputs): Setting[] {
+function balancerSettings(t: TierPlan, inputs: PlanInputs, costs: Costs): Setting[] {
   const host = inputs.hosts.balancer;
   const per = t.connectionsPerHost.value;
   const f = 1 - inputs.headroom;
@@ -71,11 +71,15 @@ function balancerSettings(t: TierPlan, inputs: PlanInputs): Setting[] {
   };
   const maxconn = Math.ceil(per / f);
   const workers = Math.max(1, Math.floor(host.cores));
+  // Both derive their fd needs from sockets per connection: the chosen balancer's measured fds per connection.
+  const fdsPer = costs.balancer.fdsPerConnection.value;
+  const sockets = Math.ceil((fdsPer * maxconn) / workers);
+  const of = (kind: string): string => (inputs.balancerKind === kind ? '; the balancer kind planned' : '');
   return [
     range,
     sources,
-    { name: 'HAProxy maxconn (global and frontend)', value: num(maxconn), formula: `${num(per)} connections / ${usable(inputs.headroom)} = ${num(maxconn)}`, note: 'HAProxy derives ulimit-n from it (about 2 × maxconn + its own)' },
-    { name: 'nginx worker_connections', value: num(Math.ceil((2 * maxconn) / workers)), formula: `2 sockets × ${num(maxconn)} connections / ${num(workers)} workers (worker_processes ${num(workers)}) = ${num(Math.ceil((2 * maxconn) / workers))}`, note: 'nginx counts both sides of a proxied connection; set worker_rlimit_nofile to at least the same' },
+    { name: 'HAProxy maxconn (global and frontend)', value: num(maxconn), formula: `${num(per)} connections / ${usable(inputs.headroom)} = ${num(maxconn)}`, note: `HAProxy derives ulimit-n from it (about ${num(fdsPer)} fds per connection × maxconn + its own)${of('haproxy')}` },
+    { name: 'nginx worker_connections', value: num(sockets), formula: `${num(fdsPer)} fds per connection × ${num(maxconn)} connections / ${num(workers)} workers (worker_processes ${num(workers)}) = ${num(sockets)}`, note: `nginx counts both sides of a proxied connection; set worker_rlimit_nofile to at least the same${of('nginx')}` },
   ];
 }
 
@@ -87,7 +91,7 @@ export function backendEndpoints(t: TierPlan, inputs: PlanInputs): number {
 export function settingsFor(t: TierPlan, inputs: PlanInputs, costs: Costs): Setting[] {
   if (t.tier === 'orchestrator') return [somaxconn(t, inputs)];
   const out = [...fdSettings(t, inputs, costs), somaxconn(t, inputs)];
-  if (t.tier === 'balancer') out.push(...balancerSettings(t, inputs));
+  if (t.tier === 'balancer') out.push(...balancerSettings(t, inputs, costs));
   return out;
 }
 

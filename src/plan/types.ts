@@ -14,6 +14,13 @@
 export type Topology = 'balancer' | 'dns' | 'orchestrator' | 'dns-balancers';
 export const TOPOLOGIES: readonly Topology[] = ['balancer', 'dns', 'orchestrator', 'dns-balancers'];
 
+/**
+ * Which balancer the bundled reference costs describe (`--balancer-kind`): wsherd's own Node proxy (L4), HAProxy
+ * or nginx, each measured in front of wsherd's reference backends (src/plan/reference-costs.ts).
+ */
+export type BalancerKind = 'wsherd' | 'haproxy' | 'nginx';
+export const BALANCER_KINDS: readonly BalancerKind[] = ['wsherd', 'haproxy', 'nginx'];
+
 export type TierName = 'balancer' | 'backend' | 'orchestrator';
 
 /** Which side closes TCP first, and so holds the port in TIME_WAIT for 60 s (docs/limits.md). */
@@ -50,6 +57,8 @@ export interface PlanInputs {
   /** Fraction of every capacity kept free (0.3: plan to 70%). */
   headroom: number;
   closesFirst: ClosesFirst;
+  /** Whose reference costs size the balancer tier without --results (default wsherd). */
+  balancerKind: BalancerKind;
   hosts: Record<TierName, HostShape>;
 }
 
