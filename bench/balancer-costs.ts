@@ -4,7 +4,7 @@
  * worker), each in front of the same reference ws backends. The figures behind `wsherd plan --balancer-kind`
  * (src/plan/reference-costs.ts).
  *
- *   npm run bench -- costs            (options: --sizes 2000,5000 --rate 1000 --hold 3 --message-clients 1000; 0 skips messages)
+ *   npm run bench -- costs            (options: --sizes 2000,5000 (each ≥ 1000) --rate 1000 --hold 3 --message-clients 1000; 0 skips messages)
  *
  * For each balancer and each size N, a fresh balancer process; then N idle connections opened by wsherd's load
  * engine (its worker processes, never the measured process) at --rate per second and held. Read from /proc for
@@ -34,6 +34,7 @@ import type { Scenario } from '../src/scenario/types.js';
 import { freePort } from './net-util.js';
 
 export const KINDS = ['wsherd', 'haproxy', 'nginx'] as const;
+const MIN_SIZE = 1000;
 type Kind = (typeof KINDS)[number];
 
 interface Running { pid: number; url: string; stop(): Promise<void> }
@@ -221,12 +222,35 @@ function version(kind: Kind): string {
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sd = (xs: number[]): number => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)));
 
+
+/**
+ * Runs `fn` against each balancer in turn, fresh, in front of `lab`; a balancer that fails is a line in the output,
+ * not the end of the bench. Waits for the backends to see every close before the next one counts their sessions.
+ */
+async function eachBalancer(lab: Lab, lines: string[], what: string, fn: (kind: Kind, b: Running) => Promise<void>): Promise<void> {
+  for (const kind of KINDS) {
+    let b: Running | undefined;
+    try {
+      b = await startBalancer(kind, lab);
+      await fn(kind, b);
+    } catch (err) {
+      lines.push(`${kind} ${what}: FAILED — ${(err as Error).message}`);
+    } finally {
+      await b?.stop();
+    }
+    for (let i = 0; i < 40 && (await openAtBackends(lab)) > 0; i++) await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 export async function benchBalancerCosts(argv: string[]): Promise<string> {
   const arg = (name: string, def: string): string => {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? String(argv[i + 1]) : def;
   };
   const sizes = arg('sizes', '2000,5000').split(',').map(Number);
+  // Below ~1,000 connections a garbage-collected heap (the reference proxy's) moves more than the connections
+  // cost, and RSS can even shrink: such a figure would not be one.
+  if (sizes.some((n) => !Number.isInteger(n) || n < MIN_SIZE)) throw new Error(`--sizes: each size must be a whole number ≥ ${MIN_SIZE}, got ${arg('sizes', '')}`);
   const rate = Number(arg('rate', '1000'));
   const holdS = Number(arg('hold', '3'));
   const msgClients = Number(arg('message-clients', '1000'));
@@ -237,19 +261,9 @@ export async function benchBalancerCosts(argv: string[]): Promise<string> {
     // A fresh lab per size: the reference proxy's heap does not shrink back after a run, so idle must be idle.
     const lab = await startLab({ backends: { count: 4, kind: 'ws', host: '127.0.0.1' }, proxy: { strategy: 'round-robin', mode: 'l4', host: '127.0.0.1' } });
     try {
-      for (const kind of KINDS) {
-        let b: Running | undefined;
-        try {
-          b = await startBalancer(kind, lab);
-          results[kind].push({ n, ...(await measure(b, lab, n, rate, holdS)) });
-        } catch (err) {
-          lines.push(`${kind} at ${n}: FAILED — ${(err as Error).message}`);
-        } finally {
-          await b?.stop();
-        }
-        // Let the backends see every close before the next balancer's run counts their sessions.
-        for (let i = 0; i < 40 && (await openAtBackends(lab)) > 0; i++) await new Promise((r) => setTimeout(r, 250));
-      }
+      await eachBalancer(lab, lines, `at ${n}`, async (kind, b) => {
+        results[kind].push({ n, ...(await measure(b, lab, n, rate, holdS)) });
+      });
     } finally {
       await lab.stop();
     }
@@ -259,18 +273,9 @@ export async function benchBalancerCosts(argv: string[]): Promise<string> {
   if (msgClients > 0) {
     const lab = await startLab({ backends: { count: 4, kind: 'ws', host: '127.0.0.1' }, proxy: { strategy: 'round-robin', mode: 'l4', host: '127.0.0.1' } });
     try {
-      for (const kind of KINDS) {
-        let b: Running | undefined;
-        try {
-          b = await startBalancer(kind, lab);
-          perMessage[kind] = await messageCpu(b, lab, msgClients, 2, 4);
-        } catch (err) {
-          lines.push(`${kind} messages: FAILED — ${(err as Error).message}`);
-        } finally {
-          await b?.stop();
-        }
-        for (let i = 0; i < 40 && (await openAtBackends(lab)) > 0; i++) await new Promise((r) => setTimeout(r, 250));
-      }
+      await eachBalancer(lab, lines, 'messages', async (kind, b) => {
+        perMessage[kind] = await messageCpu(b, lab, msgClients, 2, 4);
+      });
     } finally {
       await lab.stop();
     }

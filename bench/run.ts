@@ -10,5 +10,11 @@ if (!bench) {
   process.stderr.write(`unknown benchmark "${name}"; known: ${Object.keys(BENCHES).join(', ')}\n`);
   process.exitCode = 2;
 } else {
-  process.stdout.write(`${await bench(rest)}\n`);
+  try {
+    process.stdout.write(`${await bench(rest)}\n`);
+  } catch (err) {
+    // Bad options are the usual cause: the message, not a stack.
+    process.stderr.write(`${name}: ${(err as Error).message}\n`);
+    process.exitCode = 2;
+  }
 }
