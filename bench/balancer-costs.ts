@@ -19,19 +19,18 @@
  *                       their echoes, utime+stime over 4 s of the hold / (messages/s both ways / 1,000).
  * Loopback only; about 90 s on a 2-core VM.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import { startLab } from '../src/lab/start.js';
 import { getJson } from '../src/lab/http-json.js';
 import type { BackendStats, Lab } from '../src/lab/types.js';
 import { runLoad } from '../src/load/coordinator.js';
 import { cpuSeconds, openFds, rssBytes } from '../src/probes/proc.js';
 import type { Scenario } from '../src/scenario/types.js';
-import { freePort } from './net-util.js';
+import { freePort, waitListening } from '../test/helpers/free-port.js';
 
 export const KINDS = ['wsherd', 'haproxy', 'nginx'] as const;
 const MIN_SIZE = 1000;
@@ -41,18 +40,6 @@ interface Running { pid: number; url: string; stop(): Promise<void> }
 
 interface Sample { idleRss: number; idleFds: number; holdRss: number; holdFds: number; cpu: number; open: number; errors: number }
 
-async function waitListening(port: number, child: ChildProcess, err: () => string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}: ${err()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on ${port}: ${err()}`);
-}
 
 /** The process and its descendants (nginx's worker), through /proc/<pid>/task/<tid>/children. */
 function tree(pid: number): number[] {

@@ -15,13 +15,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import { startLab } from '../src/lab/start.js';
 import { runLoad } from '../src/load/coordinator.js';
 import { rssBytes } from '../src/probes/proc.js';
 import type { Scenario } from '../src/scenario/types.js';
 import type { Lab } from '../src/lab/types.js';
-import { freePort } from './net-util.js';
+import { freePort, waitListening } from '../test/helpers/free-port.js';
 
 interface Options { clients: number; rate: number; seconds: number; held: number }
 
@@ -35,17 +34,6 @@ function scenario(url: string, clients: number, rate: number, holdMs: number): S
   };
 }
 
-async function waitListening(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
 
 async function startHaproxy(lab: Lab, dir: string): Promise<{ url: string; pid: number; child: ChildProcess }> {
   const port = await freePort();

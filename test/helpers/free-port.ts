@@ -1,4 +1,8 @@
-/** A TCP port free on 127.0.0.1 right now (for servers that cannot listen on port 0 and report it, like redis-server). */
+/**
+ * Ports on 127.0.0.1 for processes that cannot listen on port 0 and report it (redis-server, HAProxy, nginx): pick a
+ * free one, then wait until the process listens there. Shared by the tests and the benches.
+ */
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 
@@ -9,4 +13,25 @@ export async function freePort(): Promise<number> {
   const port = (srv.address() as net.AddressInfo).port;
   await new Promise<void>((r) => srv.close(() => r()));
   return port;
+}
+
+/**
+ * Resolves once something accepts connections on 127.0.0.1:`port`, within `timeoutMs`. With `child`, fails as soon
+ * as it exits, quoting `stderr()` (what the process said on the way out).
+ */
+export async function waitListening(port: number, child?: ChildProcess, stderr: () => string = () => '', timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child !== undefined && child.exitCode !== null) throw new Error(`exited with ${child.exitCode}: ${stderr()}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listened on ${port} within ${timeoutMs} ms: ${stderr()}`);
 }

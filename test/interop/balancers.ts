@@ -3,14 +3,13 @@
  * filled with loopback addresses, run in the foreground as a child process, and killed after the test.
  * `available()` lets the suite skip with a reason where a binary is missing (it is installed by .ci/run).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before } from 'node:test';
-import { freePort } from '../helpers/free-port.js';
+import { freePort, waitListening } from '../helpers/free-port.js';
 import { startBackend, type RunningBackend } from '../../src/backend/server.js';
 
 /** test/interop in the source tree (the configs are not compiled; dist/test/interop → ../../../test/interop). */
@@ -34,22 +33,6 @@ export interface RunningBalancer {
 }
 
 
-async function waitListening(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`balancer exited with ${child.exitCode}: ${stderr()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`balancer did not listen on ${port} within 10 s: ${stderr()}`);
-}
 
 /** Starts `configFile` (a name in test/interop) in front of `backends` (host:port each, two of them). */
 export async function startBalancer(kind: BalancerKind, configFile: string, backends: readonly string[]): Promise<RunningBalancer> {
