@@ -125,5 +125,14 @@ export interface WorkerInfo {
   /** Resident memory before the first connection, bytes: (maxRssBytes − startRssBytes) / connections held
    *  estimates the generator's memory per connection. Optional: absent in files from before it was added. */
   startRssBytes?: number;
+  /** Times the worker's event loop stopped for GENERATOR_STALL_MS or more (a busy host, a GC pause, SIGSTOP):
+   *  nothing it timed or sent in that window is the target's. Optional: absent in files from before it was added. */
+  stalls?: GeneratorStall[];
   exit: 'ok' | 'crashed' | 'killed';
+}
+
+/** One stall of a worker's event loop: when it began (ms since the run's start) and how long it lasted (ms). */
+export interface GeneratorStall {
+  atMs: number;
+  ms: number;
 }
