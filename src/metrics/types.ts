@@ -131,6 +131,10 @@ export interface WorkerInfo {
   exit: 'ok' | 'crashed' | 'killed';
 }
 
+/** A worker's event loop late by this much (ms) is a stall: detected by timer drift, listed, and it makes the run's
+ *  verdict inconclusive (src/analysis/saturation.ts). One number for every output. */
+export const GENERATOR_STALL_MS = 100;
+
 /** One stall of a worker's event loop: when it began (ms since the run's start) and how long it lasted (ms). */
 export interface GeneratorStall {
   atMs: number;
