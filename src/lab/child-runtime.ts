@@ -1,11 +1,12 @@
 /**
- * The child side of a lab component: read the config from argv[2], start, report ready over IPC, and shut
+ * The child side of a lab component: take the config from the parent's first IPC message (never argv, which any
+ * user on the host can read in /proc/PID/cmdline), start, report ready over IPC, and shut
  * down when told (SIGTERM) or when the parent goes away (the IPC channel disconnects, which also happens when
  * the parent is SIGKILLed). Shutdown never calls process.exit: close() drops every socket and the event loop
  * drains; a last-resort timer covers a leaked handle so an orphan can never linger.
  */
 import { isWsherdError } from '../errors.js';
-import type { ChildMessage } from './child-protocol.js';
+import { isConfigMessage, type ChildMessage } from './child-protocol.js';
 
 export interface ChildComponent {
   port: number;
@@ -17,14 +18,6 @@ export interface ChildComponent {
 const SHUTDOWN_DEADLINE_MS = 3000;
 
 export function runChild<C>(what: string, start: (config: C) => Promise<ChildComponent>): void {
-  let config: C;
-  try {
-    config = JSON.parse(process.argv[2] ?? '') as C;
-  } catch {
-    process.stderr.write(`${what}: expected its config as one JSON argument\n`);
-    process.exitCode = 2;
-    return;
-  }
   let component: ChildComponent | undefined;
   let stopping = false;
   const shutdown = (): void => {
@@ -33,6 +26,7 @@ export function runChild<C>(what: string, start: (config: C) => Promise<ChildCom
     setTimeout(() => process.kill(process.pid, 'SIGKILL'), SHUTDOWN_DEADLINE_MS).unref();
     process.off('SIGTERM', shutdown);
     process.off('disconnect', shutdown);
+    process.off('message', onConfig);
     if (process.connected) process.disconnect();
     void component?.close();
   };
@@ -40,21 +34,36 @@ export function runChild<C>(what: string, start: (config: C) => Promise<ChildCom
   process.on('SIGINT', () => {});
   process.on('SIGTERM', shutdown);
   process.on('disconnect', shutdown);
+  if (!process.send) {
+    process.stderr.write(`${what}: expected to be started by wsherd (its config comes over the IPC channel)\n`);
+    process.exitCode = 2;
+    return;
+  }
 
-  start(config).then(
-    (c) => {
-      component = c;
-      if (stopping) void c.close();
-      else send({ type: 'ready', port: c.port, adminPort: c.adminPort });
-    },
-    (err: unknown) => {
-      const message = err instanceof Error ? err.message : String(err);
-      process.stderr.write(`${what}: ${message}\n`);
-      process.exitCode = 1;
-      // Shut down once the message is flushed, so the parent gets the reason rather than a bare exit.
-      send({ type: 'error', message, ...(isWsherdError(err) ? { code: err.code } : {}) }, shutdown);
-    },
-  );
+  function onConfig(msg: unknown): void {
+    if (!isConfigMessage(msg) || stopping) return;
+    process.off('message', onConfig);
+    begin(msg.config as C);
+  }
+  process.on('message', onConfig);
+  send({ type: 'awaiting-config' });
+
+  function begin(config: C): void {
+    start(config).then(
+      (c) => {
+        component = c;
+        if (stopping) void c.close();
+        else send({ type: 'ready', port: c.port, adminPort: c.adminPort });
+      },
+      (err: unknown) => {
+        const message = err instanceof Error ? err.message : String(err);
+        process.stderr.write(`${what}: ${message}\n`);
+        process.exitCode = 1;
+        // Shut down once the message is flushed, so the parent gets the reason rather than a bare exit.
+        send({ type: 'error', message, ...(isWsherdError(err) ? { code: err.code } : {}) }, shutdown);
+      },
+    );
+  }
 }
 
 function send(msg: ChildMessage, then?: () => void): void {

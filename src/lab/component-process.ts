@@ -5,7 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { WsherdError } from '../errors.js';
-import { isChildMessage } from './child-protocol.js';
+import { isChildMessage, type ConfigMessage } from './child-protocol.js';
 
 export interface ExitInfo {
   code: number | null;
@@ -52,13 +52,22 @@ export async function forkComponent(id: string, entry: URL, config: unknown, opt
   // execArgv [] keeps the parent's flags (--inspect, test-runner flags) out of the child; stdout is unused.
   const execArgv = opts.execArgv ?? [];
   const limited = opts.fdLimit === undefined ? {} : { execPath: PRLIMIT, execArgv: [`--nofile=${opts.fdLimit}:${opts.fdLimit}`, process.execPath, ...execArgv] };
-  const child = fork(fileURLToPath(entry), [JSON.stringify(config)], {
+  const child = fork(fileURLToPath(entry), [], {
     serialization: 'json',
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     execArgv,
     ...limited,
   });
   opts.onSpawn?.(child);
+  // The config goes over IPC when the child asks for it, not argv: anyone on the host can read a command line.
+  const giveConfig = (msg: unknown): void => {
+    if (!isChildMessage(msg) || msg.type !== 'awaiting-config') return;
+    child.off('message', giveConfig);
+    child.send({ type: 'config', config } satisfies ConfigMessage, (err) => {
+      if (err) child.kill('SIGKILL'); // it cannot start without it; the exit is reported as not ready
+    });
+  };
+  child.on('message', giveConfig);
   // A failed kill() or IPC send after readiness emits 'error'; the exit is what matters, and is watched below.
   child.on('error', () => {});
   let tail = '';
@@ -111,6 +120,7 @@ function waitReady(
     };
     const onMessage = (msg: unknown): void => {
       if (!isChildMessage(msg)) return;
+      if (msg.type === 'awaiting-config') return;
       if (msg.type === 'ready') {
         cleanup();
         resolve({ port: msg.port, adminPort: msg.adminPort });

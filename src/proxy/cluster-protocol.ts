@@ -3,7 +3,7 @@ import type { ProxyStats } from '../lab/types.js';
 import type { BackendsCommand } from './admin-backends.js';
 import type { ProxyOptions } from './server.js';
 
-/** What a worker is started with (argv[2], JSON). */
+/** What a worker is started with: the primary's first IPC message (never argv, which other users can read). */
 export interface WorkerConfig {
   opts: ProxyOptions;
   /** The primary loads or makes the certificate once, so every worker serves the same one. */
@@ -18,12 +18,14 @@ export type StoreOp =
   | { op: 'delete'; table: string; key: string };
 
 export type ToPrimary =
+  | { t: 'awaiting-config' }
   | { t: 'ready'; port: number }
   | { t: 'failed'; message: string; code?: string }
   | { t: 'reply'; id: number; value: unknown }
   | ({ t: 'store'; id: number } & StoreOp);
 
 export type ToWorker =
+  | { t: 'config'; config: WorkerConfig }
   | { t: 'stats'; id: number }
   | { t: 'backends'; id: number; cmd: BackendsCommand }
   | { t: 'store-reply'; id: number; value?: string; error?: string }

@@ -16,8 +16,22 @@ const toPrimary = (msg: ToPrimary): void => {
   if (process.connected) process.send?.(msg);
 };
 
+/** The primary's first message is the config (kept off argv: /proc/PID/cmdline is world-readable). */
+function configFromPrimary(): Promise<WorkerConfig> {
+  return new Promise((resolve) => {
+    const onMessage = (msg: ToWorker): void => {
+      if (msg.t !== 'config') return;
+      process.off('message', onMessage);
+      resolve(msg.config);
+    };
+    process.on('message', onMessage);
+    // Asked for once listening: a message sent before the listener exists would be dropped.
+    toPrimary({ t: 'awaiting-config' });
+  });
+}
+
 async function main(): Promise<void> {
-  const config = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig;
+  const config = await configFromPrimary();
   const ipcStore = config.store === 'primary' ? new IpcStore(toPrimary) : undefined;
   let instance: RunningInstance | undefined;
   process.on('message', (msg: ToWorker) => {

@@ -44,7 +44,9 @@ export async function startCluster(opts: ProxyOptions): Promise<RunningProxy> {
     store: !needsStore(opts) ? 'none' : memoryTables !== undefined ? 'primary' : 'own',
   };
   cluster.schedulingPolicy = cluster.SCHED_NONE;
-  cluster.setupPrimary({ exec: fileURLToPath(WORKER_ENTRY), args: [JSON.stringify(config)], execArgv: [...PROXY_NODE_FLAGS] });
+  // The config (cookie secret, TLS key, store URL with its password) goes over IPC, never argv: /proc/PID/cmdline
+  // is world-readable.
+  cluster.setupPrimary({ exec: fileURLToPath(WORKER_ENTRY), args: [], execArgv: [...PROXY_NODE_FLAGS] });
 
   const primaryErrors: Record<string, number> = {};
   const lag = startLoopLag();
@@ -55,7 +57,8 @@ export async function startCluster(opts: ProxyOptions): Promise<RunningProxy> {
   const pending = new Map<number, (value: unknown) => void>();
 
   const onMessage = (w: Worker, msg: ToPrimary): void => {
-    if (msg.t === 'reply') {
+    if (msg.t === 'awaiting-config') w.send({ t: 'config', config } satisfies ToWorker);
+    else if (msg.t === 'reply') {
       pending.get(msg.id)?.(msg.value);
       pending.delete(msg.id);
     } else if (msg.t === 'store' && memoryTables !== undefined) {

@@ -4,9 +4,8 @@ import dgram from 'node:dgram';
 import dns from 'node:dns';
 import net from 'node:net';
 import http from 'node:http';
-import { fork } from 'node:child_process';
+import { forkComponentEntry, nextReply } from '../helpers/fork-component.js';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { startDnsServer, type DnsServer, type DnsServerOptions } from '../../src/dns/server.js';
 import { DnsLookupError, queryA } from '../../src/dns/resolver.js';
 import { RCODE, buildQuery, parseHeader, TYPE_A } from '../../src/dns/packet.js';
@@ -222,11 +221,10 @@ describe('dns server', () => {
 
 describe('dns lab component (src/dns/main.ts)', () => {
   test('reports ready with its ports, serves stats and record changes over HTTP', async () => {
-    const entry = fileURLToPath(new URL('../../src/dns/main.js', import.meta.url));
     const config = { id: 'dns1', host: '127.0.0.1', port: 0, zone: [{ name: 'app.lab.test', addresses: ['127.0.0.2', '127.0.0.3'] }], ttlSeconds: 5 };
-    const child = fork(entry, [JSON.stringify(config)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = forkComponentEntry(new URL('../../src/dns/main.js', import.meta.url), config);
     try {
-      const [msg] = (await once(child, 'message')) as [{ type: string; port: number; adminPort: number }];
+      const [msg] = (await nextReply(child)) as [{ type: string; port: number; adminPort: number }];
       assert.equal(msg.type, 'ready');
       const a = await queryA('app.lab.test', { server: { host: '127.0.0.1', port: msg.port }, timeoutMs: 1000, retries: 1 });
       assert.equal(a.ttlSeconds, 5);

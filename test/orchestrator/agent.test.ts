@@ -4,9 +4,8 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fork } from 'node:child_process';
+import { forkComponentEntry, nextReply } from '../helpers/fork-component.js';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { startAgent, type RunningAgent } from '../../src/orchestrator/agent.js';
 import type { RunningOrchestrator } from '../../src/orchestrator/server.js';
@@ -82,15 +81,14 @@ describe('agent', () => {
 describe('reference backend child with an orchestrator', () => {
   test('registers itself, reports its open sessions, deregisters on SIGTERM', async () => {
     const o = await orch();
-    const entry = fileURLToPath(new URL('../../src/backend/main.js', import.meta.url));
     const config = { id: 'bk1', host: '127.0.0.1', port: 0, orchestrator: { url: o.url, token: TOKEN, intervalMs: 30 } };
-    const child = fork(entry, [JSON.stringify(config)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = forkComponentEntry(new URL('../../src/backend/main.js', import.meta.url), config);
     const exited = once(child, 'exit');
     cleanups.push(async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     });
-    const [msg] = (await once(child, 'message')) as [{ type: string; port: number }];
+    const [msg] = (await nextReply(child)) as [{ type: string; port: number }];
     assert.equal(msg.type, 'ready');
     await until('registered', async () => (await listOf(o)).length === 1);
     const e = await api(o.url, 'GET', '/v1/endpoint?client=c1', undefined, null);

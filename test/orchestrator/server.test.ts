@@ -6,8 +6,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
-import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { forkComponentEntry, nextReply } from '../helpers/fork-component.js';
 import type { RunningOrchestrator } from '../../src/orchestrator/server.js';
 import { startOrchestrator } from '../../src/orchestrator/server.js';
 import { MemoryRegistry } from '../../src/orchestrator/registry.js';
@@ -256,12 +255,11 @@ describe('orchestrator API', () => {
 
 describe('orchestrator lab component (src/orchestrator/main.ts)', () => {
   test('reports ready with its port (= admin port), serves the API, exits on SIGTERM', async () => {
-    const entry = fileURLToPath(new URL('../../src/orchestrator/main.js', import.meta.url));
     const config = { id: 'orch1', host: '127.0.0.1', port: 0, token: 'test-token', strategy: 'consistent-hash', heartbeatTimeoutMs: 5000 };
-    const child = fork(entry, [JSON.stringify(config)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = forkComponentEntry(new URL('../../src/orchestrator/main.js', import.meta.url), config);
     const exited = once(child, 'exit');
     try {
-      const [msg] = (await once(child, 'message')) as [{ type: string; port: number; adminPort: number }];
+      const [msg] = (await nextReply(child)) as [{ type: string; port: number; adminPort: number }];
       assert.equal(msg.type, 'ready');
       assert.equal(msg.adminPort, msg.port);
       const base = `http://127.0.0.1:${msg.port}`;
@@ -278,10 +276,9 @@ describe('orchestrator lab component (src/orchestrator/main.ts)', () => {
   });
 
   test('a bad config is reported over IPC as an error', async () => {
-    const entry = fileURLToPath(new URL('../../src/orchestrator/main.js', import.meta.url));
-    const child = fork(entry, [JSON.stringify({ id: 'o', token: 't', strategy: 'nope' })], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = forkComponentEntry(new URL('../../src/orchestrator/main.js', import.meta.url), { id: 'o', token: 't', strategy: 'nope' });
     const exited = once(child, 'exit');
-    const [msg] = (await once(child, 'message')) as [{ type: string; code?: string }];
+    const [msg] = (await nextReply(child)) as [{ type: string; code?: string }];
     assert.equal(msg.type, 'error');
     assert.equal(msg.code, 'WSH_ERR_INVALID_INPUT');
     await exited;
