@@ -1,0 +1,52 @@
+/**
+ * Issue 15: `import 'wsherd'` must work for a user who installs the published package. The test packs the tree as
+ * npm would publish it, installs the tarball into an empty project with npm itself, and imports it from there —
+ * no path into this checkout — then checks the types are shipped and the CLI runs from the installed copy.
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT } from '../helpers/cli.js';
+
+const run = promisify(execFile);
+const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+describe('the published package', () => {
+  let dir = '';
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'wsherd-pkg-'));
+    // dist/ is already built by `npm test`; --ignore-scripts keeps `prepare` from building again.
+    const { stdout } = await run(NPM, ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT, maxBuffer: 64 << 20 });
+    const tarball = path.join(dir, (JSON.parse(stdout) as Array<{ filename: string }>)[0]?.filename ?? '');
+    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'user-project', version: '1.0.0', private: true, type: 'module' }));
+    await run(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], { cwd: dir, timeout: 240_000, maxBuffer: 64 << 20 });
+  });
+  after(() => {
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("import 'wsherd' gives the library entry, with its types", { timeout: 60_000 }, async () => {
+    const script = [
+      "import * as w from 'wsherd';",
+      "const s = w.parseScenario('name: t\\ntarget: ws://127.0.0.1:9/\\nclients: 3\\n', 't.yaml');",
+      "console.log(JSON.stringify({ fns: ['runScenario','runCompare','runPlan','startProxy','startLab','loadScenario','verdictOf','diagnose'].filter((k) => typeof w[k] === 'function'), clients: s.clients, exit: w.ExitCode.THRESHOLDS_FAILED }));",
+    ].join('\n');
+    writeFileSync(path.join(dir, 'use.mjs'), script);
+    const { stdout } = await run(process.execPath, ['use.mjs'], { cwd: dir });
+    assert.deepEqual(JSON.parse(stdout), {
+      fns: ['runScenario', 'runCompare', 'runPlan', 'startProxy', 'startLab', 'loadScenario', 'verdictOf', 'diagnose'],
+      clients: 3,
+      exit: 3,
+    });
+    assert.ok(existsSync(path.join(dir, 'node_modules/wsherd/dist/src/index.d.ts')), 'types shipped');
+  });
+
+  test('the installed CLI runs (npx wsherd)', { timeout: 60_000 }, async () => {
+    const { stdout } = await run(NPM, ['exec', '--offline', '--', 'wsherd', '--version'], { cwd: dir });
+    assert.match(stdout, /wsherd\/\d+\.\d+\.\d+/);
+  });
+});
