@@ -34,7 +34,7 @@ export default class Backend extends WsherdCommand {
       const backend = flags.kind === 'socketio' ? await startSocketIoBackend(options) : await startBackend(options);
       const where = flags.kind === 'socketio' ? httpUrl(flags.host, backend.port, '/socket.io/') : wsUrl(flags.host, backend.port);
       this.log(`Backend ${flags.id} (${flags.kind}) listening on ${where} (pid ${process.pid})`);
-      this.log(`Stats: ${httpUrl(flags.host, backend.port, STATS_PATH)}`);
+      this.info(`Stats: ${httpUrl(flags.host, backend.port, STATS_PATH)}`);
       await stops.received;
       await backend.close();
     } finally {

@@ -69,7 +69,7 @@ export default class PlanCommand extends WsherdCommand {
         ...(flags['search-start'] === undefined ? {} : { start: flags['search-start'] }),
         ...(flags['search-max'] === undefined ? {} : { max: flags['search-max'] }),
         ...(flags.out === undefined ? {} : { outDir: flags.out }),
-        ...(this.jsonEnabled() ? {} : { progress: (line: string) => process.stderr.write(`${line}\n`) }),
+        ...(this.jsonEnabled() || flags.quiet ? {} : { progress: (line: string) => process.stderr.write(`${line}\n`) }),
       });
       this.log(renderSearch(search, useColor(process.stdout)));
       if (search.sustainable === null || (flags.connections === undefined && args.file === undefined)) return { search };

@@ -78,14 +78,14 @@ export default class ProxyCommand extends WsherdCommand {
       const listen = parseHostPort(flags.listen, '--listen');
       const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
       this.log(`Proxy (${options.strategy}, ${options.mode}${options.workers === 1 ? '' : `, ${options.workers} workers`}) listening on ${scheme}://${host}:${proxy.port}/ (pid ${process.pid})`);
-      for (const b of options.backends) this.log(`  ${b.id} → ${b.host}:${b.port}`);
+      for (const b of options.backends) this.info(`  ${b.id} → ${b.host}:${b.port}`);
       const h = options.health;
-      this.log(`Health: ${h === undefined || h.kind === 'none' ? 'no active checks' : `${h.kind} every ${h.intervalMs} ms, rise ${h.rise}, fall ${h.fall}`}`);
-      if (proxy.tls !== undefined) this.log(`TLS: ${proxy.tls.source} certificate, SHA-256 ${proxy.tls.fingerprint256}, valid until ${proxy.tls.validTo}`);
-      if (options.store !== undefined) this.log(`Sticky tables: ${options.store.replace(/\/\/[^@/]*@/, '//***@')}`);
-      if (options.sourceAddresses !== undefined) this.log(`Upstream sources: ${options.sourceAddresses.join(', ')}`);
-      this.log(`Backends API: ${httpUrl('127.0.0.1', proxy.adminPort, '/backends')}`);
-      this.log(`Admin: ${httpUrl('127.0.0.1', proxy.adminPort, '/stats')}`);
+      this.info(`Health: ${h === undefined || h.kind === 'none' ? 'no active checks' : `${h.kind} every ${h.intervalMs} ms, rise ${h.rise}, fall ${h.fall}`}`);
+      if (proxy.tls !== undefined) this.info(`TLS: ${proxy.tls.source} certificate, SHA-256 ${proxy.tls.fingerprint256}, valid until ${proxy.tls.validTo}`);
+      if (options.store !== undefined) this.info(`Sticky tables: ${options.store.replace(/\/\/[^@/]*@/, '//***@')}`);
+      if (options.sourceAddresses !== undefined) this.info(`Upstream sources: ${options.sourceAddresses.join(', ')}`);
+      this.info(`Backends API: ${httpUrl('127.0.0.1', proxy.adminPort, '/backends')}`);
+      this.info(`Admin: ${httpUrl('127.0.0.1', proxy.adminPort, '/stats')}`);
       await stops.received;
       await proxy.close();
     } finally {

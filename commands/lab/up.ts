@@ -32,7 +32,10 @@ export default class LabUp extends WsherdCommand {
     try {
       await holdLab(spec, {
         signal: stops.signal,
-        onReady: (lab) => this.log(`${describeLab(lab, scenario.name)}\nPress Ctrl-C to stop.`),
+        onReady: (lab) => {
+          this.log(describeLab(lab, scenario.name));
+          this.info('Press Ctrl-C to stop.');
+        },
       });
     } catch (err) {
       // A signal during start-up: the started components are gone; exit as for a signal, not as an error.

@@ -9,7 +9,14 @@ import { ExitCode } from '../exit-codes.js';
 export abstract class WsherdCommand extends Command {
   static override baseFlags = {
     debug: Flags.boolean({ description: 'Print stack traces and internal details on errors.', default: false }),
+    quiet: Flags.boolean({ char: 'q', description: 'No progress, banners or notes: only the result, warnings and errors.', default: false }),
   };
+
+  /** An informational line (a banner, a progress note): on stdout unless -q or --json. */
+  protected info(line: string): void {
+    if (this.argv.includes('-q') || this.argv.includes('--quiet') || this.jsonEnabled()) return;
+    this.log(line);
+  }
 
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     const debug = this.argv.includes('--debug');

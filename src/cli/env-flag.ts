@@ -9,6 +9,8 @@ import type { Env } from '../scenario/interpolate.js';
 export const envFlag = Flags.string({
   char: 'e',
   multiple: true,
+  // One value per -e, so `-e K=V scenario.yaml` leaves the scenario to the argument (k6's order works too).
+  multipleNonGreedy: true,
   description: 'NAME=VALUE for ${NAME} in the scenario (repeatable; over the environment). See docs/scenario.md, "Variables".',
 });
 

@@ -21,6 +21,15 @@ describe('${NAME} in scenarios, -e NAME=VALUE (the real binary)', () => {
     assert.equal(results.backends.perBackend.length, 3);
   });
 
+  test('-e before the scenario leaves the file to the argument (issue 15: it swallowed it)', { timeout: 60_000 }, async () => {
+    const out = tmp();
+    const res = await runCli(['run', '-e', 'CLIENTS=7', '-e', 'BACKENDS=2', scenario, '--out', out, '-q']);
+    assert.equal(res.code, 0, res.stderr + res.stdout);
+    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
+    assert.equal(results.scenario.clients, 7);
+    assert.equal(results.backends.perBackend.length, 2);
+  });
+
   test('an unset required variable: exit 2, file:line:col and the message the scenario wrote, no stack', async () => {
     const res = await runCli(['run', scenario], { CLIENTS: '' });
     assert.equal(res.code, 2, res.stderr);
