@@ -5,17 +5,16 @@
  * it, and save a full-page screenshot as a test artifact (test-artifacts/, kept by CI for a look at what was drawn).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser as PwBrowser, type Page } from 'playwright-core';
+import { needBinary } from './system.js';
 
 /** WSHERD_CHROMIUM only exists to exercise the skip/fail branches by hand. */
 export const CHROMIUM = process.env.WSHERD_CHROMIUM ?? '/usr/bin/chromium';
-const IN_CI = (process.env.CI ?? '') !== '';
-export const SKIP = !existsSync(CHROMIUM) && !IN_CI
-  ? `${CHROMIUM} not found: install Debian's chromium package to run this test (CI installs it and never skips)`
-  : false;
+/** false, or why the browser tests skip; under CI a missing Chromium fails instead (test/helpers/system.ts). */
+export const SKIP = needBinary(CHROMIUM, 'chromium');
 /** Every wait on the browser gives up after this; the tests' node:test timeouts are the outer bound. */
 const STEP_MS = 15_000;
 /** Screenshots go here (the repository's test-artifacts/, ignored by git): dist/test/helpers → ../../../. */

@@ -3,13 +3,14 @@
  * filled with loopback addresses, run in the foreground as a child process, and killed after the test.
  * `available()` lets the suite skip with a reason where a binary is missing (it is installed by .ci/run).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before } from 'node:test';
 import { freePort, waitListening } from '../helpers/free-port.js';
+import { needBinary } from '../helpers/system.js';
 import { startBackend, type RunningBackend } from '../../src/backend/server.js';
 
 /** test/interop in the source tree (the configs are not compiled; dist/test/interop → ../../../test/interop). */
@@ -19,10 +20,9 @@ export type BalancerKind = 'haproxy' | 'nginx';
 
 const BINARIES: Record<BalancerKind, string> = { haproxy: '/usr/sbin/haproxy', nginx: '/usr/sbin/nginx' };
 
-/** Why a balancer cannot run here, or undefined when it can. */
+/** Why a balancer cannot run here, or undefined when it can (under CI a missing one fails: test/helpers/system.ts). */
 export function unavailable(kind: BalancerKind): string | undefined {
-  const r = spawnSync(BINARIES[kind], ['-v'], { encoding: 'utf8' });
-  return r.error === undefined ? undefined : `${kind} is not installed (${BINARIES[kind]}): apt-get install ${kind}`;
+  return needBinary(BINARIES[kind], kind) || undefined;
 }
 
 export interface RunningBalancer {

@@ -12,6 +12,7 @@ import { WebSocketServer } from 'ws';
 import { classifyClose, classifyError, classifyHttpStatus } from '../../src/load/classify.js';
 import { Harness } from './helpers/harness.js';
 import type { WsClient } from '../../src/load/ws-client.js';
+import { needBinary } from '../helpers/system.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => {
@@ -126,13 +127,10 @@ describe('classify (real failures on loopback)', () => {
   test('a self-signed wss:// target → tls_<code>; accepted with insecure', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'wsherd-tls-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-    } catch {
-      t.skip('openssl not available');
-      return;
-    }
+    const missing = needBinary('/usr/bin/openssl', 'openssl');
+    if (missing !== false) return t.skip(missing);
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
     const s = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) });
     const wss = new WebSocketServer({ server: s });
     wss.on('connection', (ws) => ws.send('hi'));

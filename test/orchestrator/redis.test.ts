@@ -4,15 +4,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { RedisRegistry } from '../../src/orchestrator/registry-redis.js';
 import { startOrchestrator, type RunningOrchestrator } from '../../src/orchestrator/server.js';
-import { freePort, REDIS_BIN, RedisChild } from '../proxy/store/redis-server.js';
+import { freePort, REDIS_SKIP, RedisChild } from '../proxy/store/redis-server.js';
 import { TOKEN, api, until } from './helpers.js';
 
-const skip = existsSync(REDIS_BIN) ? false : `${REDIS_BIN} not installed`;
 
-describe('orchestrators sharing a Redis registry', { skip }, () => {
+describe('orchestrators sharing a Redis registry', { skip: REDIS_SKIP }, () => {
   let redis: RedisChild;
   const running: RunningOrchestrator[] = [];
   let cluster = 0;

@@ -6,9 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
 import { startEioBackend, request, sidOf, type EioBackend } from '../helpers/eio-backend.js';
-import { freePort, RedisChild } from './store/redis-server.js';
+import { freePort, REDIS_SKIP, RedisChild } from './store/redis-server.js';
 
-describe('sticky tables in Redis, two proxies', () => {
+describe('sticky tables in Redis, two proxies', { skip: REDIS_SKIP }, () => {
   let redisChild: RedisChild;
   let backends: EioBackend[] = [];
   const proxies: RunningProxy[] = [];

@@ -3,8 +3,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import os from 'node:os';
 import { RespConnection } from '../../../src/proxy/store/resp.js';
+import { needBinary } from '../../helpers/system.js';
 
 export const REDIS_BIN = '/usr/bin/redis-server';
+/** false, or why the Redis tests skip (never under CI: test/helpers/system.ts). */
+export const REDIS_SKIP = needBinary(REDIS_BIN, 'redis-server');
 
 export { freePort } from '../../helpers/free-port.js';
 
