@@ -31,7 +31,7 @@ Exit codes: 0 every approach ran, 2 invalid input, 4 output not writable, 5 a la
   static override enableJsonFlag = true;
 
   static override args = {
-    scenario: Args.string({ description: 'Scenario file (YAML) with a compare: list; see docs/scenario.md#compare.', required: true }),
+    scenario: Args.string({ description: 'Scenario file (YAML) with a compare: list; see docs/scenario.md#compare.', required: true, ignoreStdin: true }),
   };
 
   static override flags = {

@@ -31,7 +31,7 @@ export default class PlanCommand extends WsherdCommand {
   static override enableJsonFlag = true;
 
   static override args = {
-    file: Args.string({ description: 'Plan file (YAML); see docs/plan.md and scenarios/plan-example.yaml.', required: false }),
+    file: Args.string({ description: 'Plan file (YAML); see docs/plan.md and scenarios/plan-example.yaml.', required: false, ignoreStdin: true }),
   };
 
   static override flags = {

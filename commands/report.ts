@@ -40,7 +40,7 @@ export default class Report extends WsherdCommand {
   static override strict = false;
 
   static override args = {
-    results: Args.string({ description: 'results.json files written by `wsherd run` (or their output folders): one to report, several to put side by side.', required: true }),
+    results: Args.string({ description: 'results.json files written by `wsherd run` (or their output folders): one to report, several to put side by side.', required: true, ignoreStdin: true }),
   };
 
   static override flags = {

@@ -31,7 +31,7 @@ Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5
   static override enableJsonFlag = true;
 
   static override args = {
-    scenario: Args.string({ description: 'Scenario file (YAML); see docs/scenario.md.', required: true }),
+    scenario: Args.string({ description: 'Scenario file (YAML); see docs/scenario.md.', required: true, ignoreStdin: true }),
   };
 
   static override flags = {

@@ -19,7 +19,7 @@ export default class LabUp extends WsherdCommand {
   ];
 
   static override args = {
-    scenario: Args.string({ description: 'Scenario file (YAML) with a `lab` section; see docs/scenario.md.', required: true }),
+    scenario: Args.string({ description: 'Scenario file (YAML) with a `lab` section; see docs/scenario.md.', required: true, ignoreStdin: true }),
   };
 
   static override flags = { env: envFlag };

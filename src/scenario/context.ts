@@ -68,7 +68,8 @@ export function describe(node: Node | null): string {
     const v = node.value;
     if (v === null) return 'null';
     if (typeof v === 'string') return `a string (${JSON.stringify(v)})`;
-    if (typeof v === 'number') return `a number (${v})`;
+    // YAML's .nan and .inf are numbers to the parser but not quantities: say which, with the text as written.
+    if (typeof v === 'number') return Number.isFinite(v) ? `a number (${v})` : `${JSON.stringify(node.source ?? String(v))} (${v}, not a finite number)`;
     if (typeof v === 'boolean') return `a boolean (${v})`;
   }
   return 'an unsupported value';

@@ -26,6 +26,13 @@ describe('bad scenario files: every problem, exact message, file:line:col', () =
     ]);
   });
 
+  test('.nan and .inf are named as written, not "a number" (issue 15)', async () => {
+    assert.deepEqual(problemLines('not-finite.yaml'), [
+      'not-finite.yaml:3:10 clients must be an integer, got ".inf" (Infinity, not a finite number)',
+      'not-finite.yaml:5:24 behavior.messages_per_second must be a number, got ".nan" (NaN, not a finite number)',
+    ]);
+  });
+
   test('wrong types say what was expected and what was found', () => {
     assert.deepEqual(problemLines('wrong-type.yaml'), [
       'wrong-type.yaml:3:10 clients must be an integer, got a string ("100") (remove the quotes)',
