@@ -41,8 +41,10 @@ function kindOf(req: http.IncomingMessage, upgrade: boolean): Kind {
 export async function startOracle(id: string, identity: boolean): Promise<OracleServer> {
   const server = http.createServer();
   // A short ping interval: a poll held by a session's own server returns within it, so a broken session's last
-  // poll is answered (and logged on both sides) well within wsherd's drain bound.
-  const io = new Server(server, { pingInterval: 1000, pingTimeout: 2000 });
+  // poll is answered (and logged on both sides) well within wsherd's drain bound. A long ping timeout: on a busy
+  // host a session must not expire mid-run (its next request would be refused "Session ID unknown" by its own
+  // server — counted alike on both sides, but not the balancer's doing).
+  const io = new Server(server, { pingInterval: 1000, pingTimeout: 10_000 });
   const log: OracleLog = { requests: zero(), unknownSid: zero(), otherErrors: {}, upgradesCompleted: 0, handshakes: 0 };
   const sids = (req: http.IncomingMessage): URLSearchParams => new URL(req.url ?? '/', 'http://x').searchParams;
   // Prepended after socket.io attached: these see every request before engine.io answers it.
