@@ -21,10 +21,19 @@ export interface SessionSummary {
   /** upgraded / upgrades attempted; null when none was attempted. */
   upgradeRate: number | null;
   stuckPolling: number;
-  /** Requests after the handshake, by kind, and the ones that reached another backend (or an unknown sid). */
+  /** Upgrade requests answered with something else than 101 (400 "Session ID unknown" when misrouted). */
+  upgradesRefused: number;
+  /** Sessions whose attempted upgrade did not complete and that carried on on polling: not broken. */
+  upgradesFailed: number;
+  /** Requests that carried a sid and ended without an answer, by kind (never counted as misroutes). */
+  unanswered: Record<RequestKind, number>;
+  /**
+   * Requests that carried a sid (the handshake does not), by kind, each counted once when sent; and those answered
+   * by a backend that did not issue their sid ("Session ID unknown", or another x-wsherd-backend), each counted once.
+   */
   requests: Record<RequestKind, number>;
   misroutes: Record<RequestKind, number>;
-  /** All misroutes / all requests after the handshake; null when no request was counted (socketio engine). */
+  /** All misroutes / all requests that carried a sid; null when no request was counted. */
   misrouteRate: number | null;
   misrouteRateByKind: Record<RequestKind, number | null>;
   /** Reconnect checks and the share that returned to the same backend; null when none was made. */
@@ -55,6 +64,9 @@ export function summarizeSessions(counts: Partial<Record<SessionEvent, number>>)
     upgraded: n('upgraded'),
     upgradeRate: rate(n('upgraded'), n('upgrade_attempted')),
     stuckPolling: n('stuck_polling'),
+    upgradesRefused: n('upgrade_refused'),
+    upgradesFailed: n('upgrade_failed'),
+    unanswered: { poll: n('unanswered_poll'), post: n('unanswered_post'), upgrade: n('unanswered_upgrade') },
     requests,
     misroutes,
     misrouteRate: rate(totalMis, totalReq),
@@ -69,7 +81,9 @@ export function summarizeSessions(counts: Partial<Record<SessionEvent, number>>)
 function verdict(s: Omit<SessionSummary, 'verdict'>, totalMis: number): string {
   if (s.attempted === 0) return 'No session was attempted.';
   if (s.established === 0) return `No session opened: all ${fmtInt(s.attempted)} attempts failed before the handshake completed.`;
-  const upgrades = s.upgradesAttempted > 0 ? `; ${fmtInt(s.upgraded)} of ${fmtInt(s.upgradesAttempted)} upgrades completed` : '';
+  const refused = s.upgradesRefused > 0 ? `, ${fmtInt(s.upgradesRefused)} refused` : '';
+  const onPolling = s.upgradesFailed > 0 ? ` (${fmtInt(s.upgradesFailed)} sessions carried on on polling)` : '';
+  const upgrades = s.upgradesAttempted > 0 ? `; ${fmtInt(s.upgraded)} of ${fmtInt(s.upgradesAttempted)} upgrades completed${refused}${onPolling}` : '';
   if (totalMis === 0 && s.broken === 0) {
     const checked = s.misrouteRate !== null ? `every one of ${fmtInt(s.requests.poll + s.requests.post + s.requests.upgrade)} requests reached its session's backend` : 'no session broke';
     const affinity = s.affinityRate === null ? '' : `, ${pct(s.affinityRate)} of reconnects returned to the same backend`;
@@ -77,5 +91,7 @@ function verdict(s: Omit<SessionSummary, 'verdict'>, totalMis: number): string {
   }
   const parts = KINDS.filter((k) => s.misroutes[k] > 0).map((k) => `${fmtInt(s.misroutes[k])} of ${fmtInt(s.requests[k])} ${k === 'upgrade' ? 'upgrades' : `${k}s`}`);
   const what = parts.length > 0 ? `${parts.join(', ')} reached a backend that did not issue their session id` : 'sessions lost their backend';
-  return `Sessions broke: ${what}; ${fmtInt(s.broken)} of ${fmtInt(s.established)} sessions (${pct(s.brokenRate ?? 0)}) ended broken${upgrades}.`;
+  // A misrouted upgrade alone breaks nothing: the session stays on polling (socket.io-client does the same).
+  const lead = s.broken > 0 ? 'Sessions broke' : 'Sessions held on polling, upgrades misrouted';
+  return `${lead}: ${what}; ${fmtInt(s.broken)} of ${fmtInt(s.established)} sessions (${pct(s.brokenRate ?? 0)}) ended broken${upgrades}.`;
 }

@@ -6,8 +6,11 @@
  *   rounds on polling → WebSocket upgrade (2probe / 3probe / 5) → echo-with-ack at messagesPerSecond → close
  *   (`41`, `1`) → optionally one more handshake with the same cookies and address (reconnectCheck).
  *
- * Every request is counted `req_<kind>`; one answered by another backend than the one that issued the sid is
- * `misroute_<kind>`, and a "Session ID unknown" answer also breaks the session (`unknown_sid_<kind>`). Deadlines
+ * Every request is counted `req_<kind>` when sent and, if it carried a sid, once more when it ends: `misroute_<kind>`
+ * (refused "Session ID unknown", or answered by another backend than the sid's issuer) or `unanswered_<kind>`. A
+ * refused poll or post breaks the session (`unknown_sid_<kind>`); a refused upgrade does not — the session carries on
+ * on polling (`upgrade_failed`), as socket.io-client's does. An ended session sends nothing more but waits for the
+ * answers to what it had in flight (end()), so its counts are the servers' own. Deadlines
  * (establishment, next send, message expiry, upgrade probe, close) go through the worker's TimerWheel; each HTTP
  * request carries its own socket timeout, so nothing can hang past the run's deadline either way.
  */
@@ -42,6 +45,8 @@ export class EngineIoClient extends EngineIoTransports implements Wakeable, Load
   private roundsLeft = 0;
   private probeSeq = -1;
   private released = false;
+  /** The session is over and waits (until `deadline`) for the answers to what it had in flight. */
+  private ending = false;
 
   constructor(
     ctx: ClientContext,
@@ -97,8 +102,8 @@ export class EngineIoClient extends EngineIoTransports implements Wakeable, Load
   terminate(): void {
     if (this.state === 'open' || this.state === 'closing') {
       if (!this.closeDone) this.countClean();
-      this.release();
     } else if (this.state !== 'closed') this.fail(CANCELLED);
+    this.release();
   }
 
   wake(now: number): void {
@@ -118,7 +123,12 @@ export class EngineIoClient extends EngineIoTransports implements Wakeable, Load
       case 'closing':
         if (now < this.deadline) this.reschedule();
         else if (!this.closeDone) this.finishClose();
-        else this.release();
+        else this.end();
+        return;
+      case 'closed':
+        if (!this.ending || this.released) return;
+        if (now >= this.deadline) this.release();
+        else this.ctx.wheel.schedule(this, this.deadline);
         return;
       default:
         return;
@@ -150,7 +160,8 @@ export class EngineIoClient extends EngineIoTransports implements Wakeable, Load
       return this.fail('not_socketio', `${this.base?.origin ?? ''}${this.base?.pathname ?? ''} answered ${this.detail}`);
     }
     this.eio = eio;
-    this.backend = backendOf(res) ?? 'unknown';
+    this.issuer = backendOf(res);
+    this.backend = this.issuer ?? 'unknown';
     // The Engine.IO session exists from here (a sid was issued); the app's connection only once socket.io's
     // connect is acknowledged (counters.established). A misroute in between breaks a session the app never saw open.
     this.ctx.recorder.session('established');
@@ -264,9 +275,10 @@ export class EngineIoClient extends EngineIoTransports implements Wakeable, Load
   protected finishClose(): void {
     if (this.state !== 'closing' || this.closeDone) return;
     this.countClean();
-    this.cancelIo();
+    // What is still in flight (the poll the server answers on close) stays to be counted; nothing new is sent.
+    this.detachIo();
     if (this.opts.reconnectCheck) this.reconnect();
-    else this.release();
+    else this.end();
   }
 
   /** Affinity check: one more handshake with the session's cookies and address; then the session ends. */
@@ -279,14 +291,15 @@ export class EngineIoClient extends EngineIoTransports implements Wakeable, Load
       const eio = res && res.status === 200 ? parseOpen(decodePayload(res.body)[0] ?? '') : undefined;
       if (!res || !eio) {
         this.ctx.recorder.error('reconnect_failed');
-        return this.release();
+        return this.end();
       }
       this.ctx.recorder.session('reconnect');
       if ((backendOf(res) ?? 'unknown') === first) this.ctx.recorder.session('reconnect_same_backend');
       // Close the probe session at once rather than leave it to the server's ping timeout.
       this.eio = eio;
+      this.issuer = backendOf(res);
       const req = this.request('post', 'POST', EIO_CLOSE, this.ctx.behavior.connectTimeoutMs, () => {
-        if (this.postReq === req) this.release();
+        if (this.postReq === req) this.end();
       });
       this.postReq = req;
     });
@@ -307,20 +320,42 @@ export class EngineIoClient extends EngineIoTransports implements Wakeable, Load
     recorder.session('broken');
     recorder.session(`ended_${this.transport}`);
     this.loseOutstanding();
-    this.release();
+    this.end();
   }
 
   private fail(code: string, sample?: string): void {
     if (this.state === 'closed') return;
-    this.state = 'closed';
     this.ctx.recorder.count('failed');
     this.ctx.recorder.error(code, sample);
-    this.release();
+    this.end();
   }
 
   private loseOutstanding(): void {
     if (this.outstanding.size > 0) this.ctx.recorder.count('messagesLost', this.outstanding.size);
     this.outstanding.clear();
+  }
+
+  /**
+   * The session is over (broken, failed, or closed as planned). A request already sent reaches a server, which
+   * answers and logs it even if the client gives up on it: so nothing new is sent, and what is in flight is waited
+   * for — each bounded by its own timeout and all by CLOSE_WAIT_MS — and counted (misrouted, or unanswered) before
+   * the slot is released. A poll the right backend holds is typically what remains; a misrouted request is
+   * refused at once.
+   */
+  private end(): void {
+    if (this.released) return;
+    this.state = 'closed';
+    this.ending = true;
+    this.nextSendAt = Infinity;
+    this.probeDeadline = Infinity;
+    this.detachIo();
+    if (this.pending === 0) return this.release();
+    this.deadline = performance.now() + CLOSE_WAIT_MS;
+    this.ctx.wheel.schedule(this, this.deadline);
+  }
+
+  protected settled(): void {
+    if (this.ending && !this.released && this.pending === 0) this.release();
   }
 
   private release(): void {

@@ -37,6 +37,12 @@ export abstract class EngineIoTransports {
   protected eio: OpenPacket | undefined;
   protected openedAt = 0;
   protected getReq: ClientRequest | undefined;
+  /** Every request sent and not yet ended, with its kind (see request()). */
+  protected readonly inflight = new Map<ClientRequest, Kind>();
+  /** The backend that issued the current sid, by its handshake's `x-wsherd-backend` (undefined when absent). */
+  protected issuer: string | undefined;
+  /** The WebSocket whose upgrade request is sent and neither answered (101 or a refusal) nor given up yet. */
+  protected pendingWs: WebSocket | undefined;
   protected postReq: ClientRequest | undefined;
   protected outbox: string[] = [];
   protected ws: WebSocket | undefined;
@@ -65,13 +71,23 @@ export abstract class EngineIoTransports {
 
   // ---- HTTP ----
 
+  /**
+   * Start one HTTP request of the session. Every request is counted `req_<kind>` here when sent, and then, if it
+   * carried a sid, exactly once more when it ends: `misroute_<kind>` when answered by a backend that did not issue
+   * the sid ("Session ID unknown", or another `x-wsherd-backend` than the sid's issuer), `unanswered_<kind>` when
+   * it ended without an answer. A request stays in `inflight` until then, even once the session no longer wants it
+   * (drain): the server has seen it and logs its answer, so wsherd must see that answer too.
+   */
   protected request(kind: Kind, method: 'GET' | 'POST', body: string | undefined, timeoutMs: number, cb: (err: unknown, res: EioResponse | undefined) => void): ClientRequest {
     const url = new URL((this.base as URL).href);
-    url.search = `?EIO=4&transport=polling&t=${Math.random().toString(36).slice(2, 10)}${this.eio && kind !== 'handshake' ? `&sid=${encodeURIComponent(this.eio.sid)}` : ''}${this.query === '' ? '' : `&${this.query}`}`;
+    const sid = kind === 'handshake' ? undefined : this.eio?.sid;
+    url.search = `?EIO=4&transport=polling&t=${Math.random().toString(36).slice(2, 10)}${sid === undefined ? '' : `&sid=${encodeURIComponent(sid)}`}${this.query === '' ? '' : `&${this.query}`}`;
     this.ctx.recorder.session(`req_${kind}`);
     if (body !== undefined) this.ctx.recorder.count('bytesSent', body.length);
     const cookie = mergeCookies(this.headers.cookie, this.jar.header());
-    return eioRequest({
+    // The backend that issued this request's sid, fixed now: a later handshake (the reconnect check) issues another.
+    const issuer = this.issuer;
+    const req = eioRequest({
       url, method, timeoutMs, insecure: this.ctx.insecure,
       ...(this.headers.none ? {} : { headers: this.headers.plain }),
       ...(body === undefined ? {} : { body }),
@@ -79,12 +95,38 @@ export abstract class EngineIoTransports {
       ...(this.localAddress === undefined ? {} : { localAddress: this.localAddress }),
       ...(this.ctx.ca === undefined ? {} : { ca: this.ctx.ca }),
     }, (err, res) => {
+      // Already counted and given up by cancelIo (the worker's stop, the drain deadline).
+      if (!this.inflight.delete(req)) return;
       if (res) {
         this.jar.take(res.headers['set-cookie']);
         this.ctx.recorder.count('bytesReceived', res.body.length);
       }
+      if (kind !== 'handshake') this.attribute(kind, issuer, res);
       cb(err, res);
+      this.settled();
     });
+    this.inflight.set(req, kind);
+    return req;
+  }
+
+  /** The misroute (or unanswered) count of one request that carried a sid; see request(). */
+  private attribute(kind: Exclude<Kind, 'handshake'>, issuer: string | undefined, res: { statusCode?: number; status?: number; headers: IncomingMessage['headers']; body?: string } | undefined): void {
+    if (!res) {
+      this.ctx.recorder.session(`unanswered_${kind}`);
+      return;
+    }
+    const status = res.status ?? res.statusCode;
+    const id = backendOf(res);
+    const unknownSid = status === 400 && res.body !== undefined && errorCode(res.body) === EIO_ERR_UNKNOWN_SID;
+    if (unknownSid || (id !== undefined && issuer !== undefined && id !== issuer)) this.ctx.recorder.session(`misroute_${kind}`);
+  }
+
+  /** Called after every request or upgrade answer: lets an ended session release once nothing is in flight. */
+  protected abstract settled(): void;
+
+  /** Requests (and an upgrade request) sent and not yet answered. */
+  protected get pending(): number {
+    return this.inflight.size + (this.pendingWs === undefined ? 0 : 1);
   }
 
   protected handshake(cb: (err: unknown, res: EioResponse | undefined) => void): void {
@@ -100,7 +142,9 @@ export abstract class EngineIoTransports {
 
   protected poll(): void {
     if (this.getReq || !this.eio || this.transport !== 'polling' || this.upgrade === 'paused') return;
-    if (this.state !== 'handshaking' && this.state !== 'open' && !(this.state === 'closing' && !this.closeDone)) return;
+    // Once the close is sent there is nothing more to receive: a poll now would reach a session the server is
+    // ending (or has ended: a 400 for a sid the client itself closed).
+    if (this.state !== 'handshaking' && this.state !== 'open') return;
     const { behavior } = this.ctx;
     // A held poll returns at the latest with the server's next ping, pingInterval after the last one.
     const timeout = this.eio.pingInterval + this.eio.pingTimeout + behavior.connectTimeoutMs;
@@ -153,10 +197,7 @@ export abstract class EngineIoTransports {
       this.broken(requestErrorCode(err));
       return false;
     }
-    const id = backendOf(res);
-    const misrouted = id !== undefined && this.backend !== 'unknown' && id !== this.backend;
     const code = res.status === 400 ? errorCode(res.body) : undefined;
-    if (misrouted || code === EIO_ERR_UNKNOWN_SID) this.ctx.recorder.session(`misroute_${kind}`);
     if (res.status === 200) return true;
     if (code === EIO_ERR_UNKNOWN_SID) this.broken(`unknown_sid_${kind}`);
     else if (code === EIO_ERR_BAD_REQUEST) this.broken('transport_mismatch');
@@ -171,8 +212,6 @@ export abstract class EngineIoTransports {
     if (!this.opts.upgrade || !eio.upgrades.includes('websocket') || this.upgrade !== 'none') return;
     const { recorder, behavior } = this.ctx;
     this.upgrade = 'probing';
-    recorder.session('upgrade_attempted');
-    recorder.session('req_upgrade');
     this.probeDeadline = performance.now() + behavior.handshakeTimeoutMs;
     const headers = requestHeaders(this.headers, this.jar.header());
     const secure = (this.base as URL).protocol === 'https:';
@@ -191,17 +230,33 @@ export abstract class EngineIoTransports {
       this.upgradeFailed('transport_mismatch');
       return;
     }
+    // The upgrade request is on its way: attempted, and one more request that carries the sid.
+    recorder.session('upgrade_attempted');
+    recorder.session('req_upgrade');
     this.ws = ws;
+    this.pendingWs = ws;
+    const issuer = this.issuer;
     ws.on('upgrade', (res: IncomingMessage) => {
+      if (this.pendingWs !== ws) return;
+      this.pendingWs = undefined;
       this.jar.take(res.headers['set-cookie']);
-      const id = backendOf(res);
-      if (id !== undefined && this.backend !== 'unknown' && id !== this.backend) recorder.session('misroute_upgrade');
+      this.attribute('upgrade', issuer, res);
+      this.settled();
     });
-    ws.on('open', () => ws.send(PROBE_PING));
+    // A 101 that comes back once the session no longer wants the upgrade (it ended, or gave up on it): closed at once.
+    ws.on('open', () => (ws === this.ws && this.state !== 'closed' ? ws.send(PROBE_PING) : ws.terminate()));
     ws.on('message', (data: WebSocket.RawData) => this.onWsMessage(ws, String(data)));
-    ws.on('unexpected-response', (req: ClientRequest, res: IncomingMessage) => this.onUpgradeRefused(ws, req, res));
+    ws.on('unexpected-response', (req: ClientRequest, res: IncomingMessage) => this.readRefusal(ws, issuer, req, res));
     ws.on('error', () => {}); // 'close' follows and decides
-    ws.on('close', (code: number) => this.onWsClose(ws, code));
+    ws.on('close', (code: number) => {
+      const unanswered = this.pendingWs === ws;
+      if (unanswered) {
+        this.pendingWs = undefined;
+        recorder.session('unanswered_upgrade');
+      }
+      this.onWsClose(ws, code);
+      if (unanswered) this.settled();
+    });
   }
 
   protected onWsMessage(ws: WebSocket, text: string): void {
@@ -217,19 +272,36 @@ export abstract class EngineIoTransports {
     if (this.transport === 'websocket') this.handlePacket(text);
   }
 
-  protected onUpgradeRefused(ws: WebSocket, req: ClientRequest, res: IncomingMessage): void {
+  /** The upgrade request was answered with something else than 101: read the reason, then count it. */
+  private readRefusal(ws: WebSocket, issuer: string | undefined, req: ClientRequest, res: IncomingMessage): void {
     const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
+    let size = 0;
+    res.on('data', (c: Buffer) => {
+      if ((size += c.length) <= 4096) chunks.push(c);
+    });
     res.on('end', () => {
       req.destroy();
-      if (ws !== this.ws || this.state === 'closed') return;
-      const code = res.statusCode === 400 ? errorCode(Buffer.concat(chunks).toString('utf8')) : undefined;
-      const id = backendOf(res);
-      if (code === EIO_ERR_UNKNOWN_SID || (id !== undefined && this.backend !== 'unknown' && id !== this.backend)) this.ctx.recorder.session('misroute_upgrade');
-      if (code === EIO_ERR_UNKNOWN_SID) this.broken('unknown_sid_upgrade');
-      else this.upgradeFailed(code === EIO_ERR_BAD_REQUEST ? 'transport_mismatch' : `http_${res.statusCode ?? 0}`);
+      this.onUpgradeRefused(ws, issuer, res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString('utf8'));
     });
+    // Without the end of the answer, the 'close' that follows counts the upgrade unanswered.
     res.on('error', () => req.destroy());
+  }
+
+  /**
+   * A refused upgrade (400 "Session ID unknown" when it reached another backend): counted `upgrade_refused` and, by
+   * its reason, a misroute. The session itself is not broken: like socket.io-client, it carries on on polling.
+   */
+  protected onUpgradeRefused(ws: WebSocket, issuer: string | undefined, status: number, headers: IncomingMessage['headers'], body: string): void {
+    if (this.pendingWs !== ws) return;
+    this.pendingWs = undefined;
+    this.ctx.recorder.session('upgrade_refused');
+    this.attribute('upgrade', issuer, { status, headers, body });
+    if (ws === this.ws && this.state !== 'closed') {
+      const code = status === 400 ? errorCode(body) : undefined;
+      const name = code === EIO_ERR_UNKNOWN_SID ? 'unknown_sid_upgrade' : code === EIO_ERR_BAD_REQUEST ? 'transport_mismatch' : `http_${status}`;
+      this.upgradeFailed(name, `upgrade refused: ${status} ${body.slice(0, 80).replace(/\s+/g, ' ')}`);
+    }
+    this.settled();
   }
 
   protected onWsClose(ws: WebSocket, code: number): void {
@@ -256,10 +328,11 @@ export abstract class EngineIoTransports {
   }
 
   /** The upgrade did not happen: counted, and the session carries on on polling. */
-  protected upgradeFailed(code: string): void {
+  protected upgradeFailed(code: string, sample?: string): void {
     if (this.upgrade !== 'probing' && this.upgrade !== 'paused') return;
-    this.ctx.recorder.error(code);
+    this.ctx.recorder.error(code, sample);
     this.ctx.recorder.session('stuck_polling');
+    this.ctx.recorder.session('upgrade_failed');
     this.upgrade = 'failed';
     this.probeDeadline = Infinity;
     this.dropWs();
@@ -267,20 +340,36 @@ export abstract class EngineIoTransports {
     this.flush();
   }
 
+  /** The session stops using its WebSocket; one whose upgrade request is unanswered yet is left to that answer. */
   protected dropWs(): void {
     const ws = this.ws;
     this.ws = undefined;
-    if (ws && ws.readyState !== WebSocket.CLOSED) ws.terminate();
+    if (ws && ws !== this.pendingWs && ws.readyState !== WebSocket.CLOSED) ws.terminate();
   }
 
-  protected cancelIo(): void {
-    const { getReq, postReq } = this;
+  /** The session is over: nothing new is sent, and what is in flight is left to be answered (and counted). */
+  protected detachIo(): void {
     this.getReq = undefined;
     this.postReq = undefined;
-    getReq?.destroy();
-    postReq?.destroy();
     this.outbox = [];
     this.dropWs();
+  }
+
+  /** Ends every request and the upgrade now; those that carried a sid and had no answer count as unanswered. */
+  protected cancelIo(): void {
+    this.detachIo();
+    const inflight = [...this.inflight];
+    this.inflight.clear();
+    for (const [req, kind] of inflight) {
+      if (kind !== 'handshake') this.ctx.recorder.session(`unanswered_${kind}`);
+      req.destroy();
+    }
+    const ws = this.pendingWs;
+    this.pendingWs = undefined;
+    if (ws) {
+      this.ctx.recorder.session('unanswered_upgrade');
+      ws.terminate();
+    }
   }
 }
 

@@ -3,7 +3,10 @@
  * upgrade to WebSocket, cookies kept (withCredentials: the jar sends a balancer's cookie back on every poll and on
  * the upgrade), emits with acknowledgements. It reports what an application sees: connected or not, connect
  * time, time to upgrade, the transport a session ended on, connect_error and disconnect reasons, emit→ack time.
- * Per-request attribution is the `engineio` probe's job; this engine sees sessions, not requests.
+ * Every HTTP request it makes is counted too, through a tap on its own http.Agent (socketio-requests.ts): polls,
+ * posts and the upgrade request, misrouted or not, with the engineio probe's definitions — so both engines' figures
+ * can be set beside the servers' logs. A session that ends waits for what it had in flight (bounded by
+ * CLOSE_WAIT_MS) before its slot is released, so that late answers are counted too.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -16,6 +19,7 @@ import { ATTRIBUTION_WAIT_MS, CLOSE_WAIT_MS, type ClientContext, type ClientStat
 import { CANCELLED } from './classify.js';
 import { applyToAgent } from './request-headers.js';
 import { clientHeaders, clientQuery, queryOption } from './client-templates.js';
+import { EioRequestTap } from './socketio-requests.js';
 
 /** At most this many emits per wake, so a stalled loop does not turn into a burst. */
 const MAX_SENDS_PER_WAKE = 10;
@@ -86,11 +90,19 @@ export class SocketIoClient implements LoadClient, Wakeable {
   /** The reconnect check: a second session with the same jar and address, compared with the first's backend. */
   private checking = false;
   private firstBackend: string | undefined;
+  /** The backend the handshake's (or the 101's) `x-wsherd-backend` named, before socket.io's connect. */
+  private headerBackend: string | undefined;
+  private readonly tap: EioRequestTap;
+  /** Ended, and waiting (until `drainBy`) for the answers to its requests in flight. */
+  private released = false;
+  private drainBy = Infinity;
 
   constructor(
     private readonly ctx: ClientContext,
     readonly slot: number,
-  ) {}
+  ) {
+    this.tap = new EioRequestTap(ctx.recorder, { onIdentity: (_kind, id) => this.onHeaderIdentity(id) });
+  }
 
   /** The transport the session is on now (polling until the upgrade completes). */
   get transport(): 'polling' | 'websocket' {
@@ -126,9 +138,9 @@ export class SocketIoClient implements LoadClient, Wakeable {
     // The agent also puts behavior.headers on every poll and on the upgrade (extraHeaders could not: the polling
     // transport writes its own Host over them, and its cookie jar's Cookie replaces theirs).
     const headers = clientHeaders(this.ctx, this.slot);
-    this.agent ??= applyToAgent(secure
+    this.agent ??= this.tap.install(applyToAgent(secure
       ? new https.Agent({ keepAlive: false, ...tlsOpts, ...(this.localAddress === undefined ? {} : { localAddress: this.localAddress }) })
-      : new http.Agent({ keepAlive: false, ...(this.localAddress === undefined ? {} : { localAddress: this.localAddress }) }), headers);
+      : new http.Agent({ keepAlive: false, ...(this.localAddress === undefined ? {} : { localAddress: this.localAddress }) }), headers));
     const socket = io(this.url, {
       path: session?.path ?? '/socket.io/',
       transports: session?.transports ?? ['polling', 'websocket'],
@@ -153,8 +165,13 @@ export class SocketIoClient implements LoadClient, Wakeable {
       this.engineOpenedAt = performance.now();
       this.ctx.recorder.session('established');
     });
-    socket.io.engine.on('upgrading', () => this.ctx.recorder.session('upgrade_attempted'));
+    // upgrade_attempted is counted by the tap when the upgrade request leaves (engine.io-client's `upgrading` comes
+    // only after a successful probe, so refused upgrades would never be counted as attempted).
     socket.io.engine.on('upgrade', () => this.onUpgrade());
+    socket.io.engine.on('upgradeError', () => {
+      // The session itself carries on on polling: not broken.
+      if (!this.checking && this.state !== 'closed') this.ctx.recorder.session('upgrade_failed');
+    });
     socket.on('connect', () => this.onConnect());
     socket.on('connect_error', (err: Error) => this.onConnectError(err));
     socket.on('disconnect', (reason: string, details?: unknown) => this.onDisconnect(reason, details));
@@ -170,13 +187,18 @@ export class SocketIoClient implements LoadClient, Wakeable {
 
   /** Ends now, as the worker's stop or a slot reopening: an open session counts as a planned end (like ws). */
   terminate(): void {
-    if (this.state === 'closed') return;
     if (this.state === 'open') this.endSession('terminated');
-    else if (this.state !== 'closing') this.fail(CANCELLED);
+    else if (this.state !== 'closing' && this.state !== 'closed') this.fail(CANCELLED);
     else this.release();
+    this.finishRelease();
   }
 
   wake(now: number): void {
+    if (this.state === 'closed') {
+      if (!this.released && now >= this.drainBy) this.finishRelease();
+      else if (!this.released) this.ctx.wheel.schedule(this, this.drainBy);
+      return;
+    }
     if (this.state === 'connecting' || this.state === 'handshaking') {
       if (now >= this.deadline) this.fail('timeout');
       else this.schedule();
@@ -217,6 +239,7 @@ export class SocketIoClient implements LoadClient, Wakeable {
     recorder.count('established');
     recorder.record('connect', (this.openedAt - this.startedAt) * 1000);
     this.attributeBy = this.openedAt + ATTRIBUTION_WAIT_MS;
+    if (this.headerBackend !== undefined) this.attribute(this.headerBackend);
     const wantsUpgrade = (behavior.session?.upgrade ?? true) && (behavior.session?.transports ?? ['polling', 'websocket']).includes('websocket');
     // On loopback the upgrade may complete before socket.io's connect: onUpgrade counted it already.
     if (wantsUpgrade && !this.upgraded && this.transport === 'polling') this.upgradeBy = this.openedAt + behavior.handshakeTimeoutMs;
@@ -242,6 +265,13 @@ export class SocketIoClient implements LoadClient, Wakeable {
     this.backend = id;
     this.attributeBy = Infinity;
     this.ctx.recorder.backendOpened(id);
+  }
+
+  /** `x-wsherd-backend` on the handshake (or the 101): the documented identity signal, as the ws engine honours it. */
+  private onHeaderIdentity(id: string): void {
+    if (this.checking) return this.finishCheck(id);
+    if (this.state === 'connecting') this.headerBackend ??= id;
+    else if (this.state === 'open') this.attribute(id);
   }
 
   private emit(now: number): void {
@@ -333,6 +363,11 @@ export class SocketIoClient implements LoadClient, Wakeable {
     this.release();
   }
 
+  /**
+   * The session is over: socket.io-client is closed (its own close packet is what a real client sends), and the
+   * slot is released once every request in flight through the agent has been answered and counted, or after
+   * CLOSE_WAIT_MS (those still unanswered are then counted so).
+   */
   private release(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
@@ -343,6 +378,18 @@ export class SocketIoClient implements LoadClient, Wakeable {
     s?.io.engine?.removeAllListeners();
     s?.disconnect();
     s?.io.engine?.close();
+    if (this.tap.pending === 0) return this.finishRelease();
+    this.tap.onIdle = () => this.finishRelease();
+    this.drainBy = performance.now() + CLOSE_WAIT_MS;
+    this.ctx.wheel.schedule(this, this.drainBy);
+  }
+
+  private finishRelease(): void {
+    if (this.released || this.state !== 'closed') return;
+    this.released = true;
+    this.ctx.wheel.cancel(this);
+    this.tap.onIdle = undefined;
+    this.tap.abort();
     this.agent?.destroy();
     this.ctx.onEnd(this);
   }

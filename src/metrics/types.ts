@@ -22,7 +22,12 @@ export const HISTOGRAM_NAMES: readonly HistogramName[] = ['connect', 'handshake'
  * - req_<kind> and misroute_<kind> for kind handshake, poll, post, upgrade: requests made, and requests answered by
  *   a backend other than the session's (or refused with "Session ID unknown"), the engineio probe's exact view;
  * - reconnect / reconnect_same_backend: affinity checks (a client reconnecting with its cookie and address) and
- *   how many returned to the same backend.
+ *   how many returned to the same backend;
+ * - upgrade_refused: upgrade requests answered with something else than 101 (a misrouted one gets 400 "Session ID
+ *   unknown"); upgrade_failed: sessions whose upgrade did not complete and that carried on on polling (not broken);
+ * - unanswered_<kind> for poll, post, upgrade: requests given up without an answer (their timeout, the run's end, or
+ *   a held poll still unanswered CLOSE_WAIT_MS after its session ended). Every request that carried a sid is counted
+ *   req_<kind> once when sent, and then at most once misroute_<kind> (answered and refused) or unanswered_<kind>.
  */
 export type SessionEvent =
   | 'attempted' | 'established' | 'broken'
@@ -30,7 +35,9 @@ export type SessionEvent =
   | 'ended_polling' | 'ended_websocket'
   | 'req_handshake' | 'req_poll' | 'req_post' | 'req_upgrade'
   | 'misroute_handshake' | 'misroute_poll' | 'misroute_post' | 'misroute_upgrade'
-  | 'reconnect' | 'reconnect_same_backend';
+  | 'reconnect' | 'reconnect_same_backend'
+  | 'upgrade_refused' | 'upgrade_failed'
+  | 'unanswered_poll' | 'unanswered_post' | 'unanswered_upgrade';
 
 /**
  * Reconnects of slots after an unplanned end (behavior.reconnect), counted per second like errors:

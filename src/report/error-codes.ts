@@ -21,7 +21,7 @@ const FIXED: Record<string, string> = {
   tls_self_signed: 'The server\'s TLS certificate is self-signed or not trusted: pass --insecure to accept it.',
   unknown_sid_poll: 'A polling GET reached a backend that did not issue its session id ("Session ID unknown"): the balancer is not sticky.',
   unknown_sid_post: 'A polling POST reached a backend that did not issue its session id ("Session ID unknown"): the balancer is not sticky.',
-  unknown_sid_upgrade: 'The WebSocket upgrade reached a backend that did not issue its session id: the balancer is not sticky for upgrades.',
+  unknown_sid_upgrade: 'The WebSocket upgrade reached a backend that did not issue its session id: the balancer is not sticky for upgrades. The session carried on on polling (upgrade_failed), it is not broken.',
   unknown_sid: 'A request reached a backend that did not issue its session id ("Session ID unknown"): the balancer is not sticky.',
   stuck_polling: 'The WebSocket upgrade never completed (the probe went unanswered): the session stayed on long-polling.',
   transport_mismatch: 'The server refused the upgrade or closed the WebSocket during it.',

@@ -19,9 +19,10 @@ function rows(s: SessionSummary): Row[] {
   ];
   for (const kind of ['poll', 'post', 'upgrade'] as const) {
     if (s.requests[kind] === 0) continue;
-    out.push([`${kind} requests`, fmtInt(s.requests[kind]), `${fmtInt(s.misroutes[kind])} misrouted (${ofPct(s.misroutes[kind], s.requests[kind])})`]);
+    const unanswered = (s.unanswered?.[kind] ?? 0) > 0 ? `, ${fmtInt(s.unanswered[kind])} unanswered` : '';
+    out.push([`${kind} requests`, fmtInt(s.requests[kind]), `${fmtInt(s.misroutes[kind])} misrouted (${ofPct(s.misroutes[kind], s.requests[kind])})${unanswered}`]);
   }
-  if (s.upgradesAttempted > 0) out.push(['upgrades', fmtInt(s.upgraded), `of ${fmtInt(s.upgradesAttempted)} attempted (${ofPct(s.upgraded, s.upgradesAttempted)}); ${fmtInt(s.stuckPolling)} stuck on polling`]);
+  if (s.upgradesAttempted > 0) out.push(['upgrades', fmtInt(s.upgraded), `of ${fmtInt(s.upgradesAttempted)} attempted (${ofPct(s.upgraded, s.upgradesAttempted)}); ${fmtInt(s.upgradesRefused ?? 0)} refused; ${fmtInt(s.stuckPolling)} stuck on polling`]);
   if (s.endedOn.polling + s.endedOn.websocket > 0) out.push(['ended on', fmtInt(s.endedOn.websocket), `websocket; ${fmtInt(s.endedOn.polling)} polling`]);
   if (s.reconnects > 0) out.push(['reconnects', fmtInt(s.reconnects), `${s.affinityRate === null ? '–' : fmtPct(s.affinityRate)} back on the same backend`]);
   return out;

@@ -21,7 +21,17 @@ describe('summarizeSessions', () => {
     assert.match(s.verdict, /^Sessions broke: 5 of 20 polls, 2 of 3 upgrades reached a backend that did not issue their session id; 7 of 10 sessions \(70\.0%\) ended broken; 1 of 3 upgrades completed\.$/);
   });
 
-  test('no request counts (socketio engine): misroute rate is null, not 0', () => {
+  test('misrouted upgrades alone: sessions held on polling, not broken; refusals and unanswered requests counted', () => {
+    const s = summarizeSessions({ attempted: 30, established: 30, req_poll: 200, req_post: 210, req_upgrade: 30, misroute_upgrade: 20, upgrade_attempted: 30, upgraded: 10, upgrade_refused: 20, upgrade_failed: 20, unanswered_poll: 2 });
+    assert.equal(s.broken, 0);
+    assert.equal(s.upgradesRefused, 20);
+    assert.equal(s.upgradesFailed, 20);
+    assert.deepEqual(s.unanswered, { poll: 2, post: 0, upgrade: 0 });
+    assert.equal(s.misrouteRate, 20 / 440);
+    assert.equal(s.verdict, 'Sessions held on polling, upgrades misrouted: 20 of 30 upgrades reached a backend that did not issue their session id; 0 of 30 sessions (0.0%) ended broken; 10 of 30 upgrades completed, 20 refused (20 sessions carried on on polling).');
+  });
+
+  test('no request counts: misroute rate is null, not 0', () => {
     const s = summarizeSessions({ attempted: 5, established: 5 });
     assert.equal(s.misrouteRate, null);
     assert.equal(s.verdict, 'Sessions stayed together: no session broke.');

@@ -34,16 +34,20 @@ export interface RunningBalancer {
 
 
 
-/** Starts `configFile` (a name in test/interop) in front of `backends` (host:port each, two of them). */
+/**
+ * Starts `configFile` (a name in test/interop, or an absolute path) in front of `backends` (host:port each, filling
+ * {{B1}}, {{B2}} and, for three-backend configs, {{B3}}).
+ */
 export async function startBalancer(kind: BalancerKind, configFile: string, backends: readonly string[]): Promise<RunningBalancer> {
   const port = await freePort();
   const prefix = mkdtempSync(path.join(os.tmpdir(), `wsherd-${kind}-`));
-  const text = readFileSync(path.join(CONFIG_DIR, configFile), 'utf8')
+  const text = readFileSync(path.resolve(CONFIG_DIR, configFile), 'utf8')
     .replaceAll('{{LISTEN}}', `127.0.0.1:${port}`)
     .replaceAll('{{PREFIX}}', prefix)
     .replaceAll('{{B1}}', backends[0] ?? '')
-    .replaceAll('{{B2}}', backends[1] ?? '');
-  const file = path.join(prefix, configFile);
+    .replaceAll('{{B2}}', backends[1] ?? '')
+    .replaceAll('{{B3}}', backends[2] ?? '');
+  const file = path.join(prefix, path.basename(configFile));
   writeFileSync(file, text);
   const args = kind === 'haproxy' ? ['-db', '-f', file] : ['-p', prefix, '-c', file, '-e', 'stderr'];
   const child = spawn(BINARIES[kind], args, { stdio: ['ignore', 'ignore', 'pipe'] });
