@@ -2,7 +2,7 @@
  * Loading a scenario file: read, parse YAML keeping node positions, validate everything, resolve defaults.
  * Any problem, syntax or semantic, comes back as one ScenarioError listing all of them with file:line:col.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { ScenarioError, WsherdError, type ScenarioProblem } from '../errors.js';
@@ -10,6 +10,7 @@ import type { Scenario } from './types.js';
 import { Context } from './context.js';
 import { validateRoot } from './validate.js';
 import { interpolate, type Env } from './interpolate.js';
+import { collectionProblems, depthProblem, sizeProblem } from './size.js';
 
 export interface LoadOptions {
   /** Variables for `${NAME}` references in values (docs/scenario.md, "Variables"); default: process.env. */
@@ -23,8 +24,12 @@ export interface LoadOptions {
 export async function loadScenario(file: string, options: LoadOptions = {}): Promise<Scenario> {
   let text: string;
   try {
+    // The size first: a huge file is refused before it is read into memory.
+    const tooBig = sizeProblem(file, (await stat(file)).size);
+    if (tooBig !== undefined) throw new ScenarioError([tooBig]);
     text = await readFile(file, 'utf8');
   } catch (err) {
+    if (err instanceof ScenarioError) throw err;
     throw notFound(file, err);
   }
   return { ...parseScenario(text, file, options), file: path.resolve(file) };
@@ -44,9 +49,12 @@ function notFound(file: string, err: unknown): WsherdError {
 
 /** Parses and validates scenario text; `file` is used only in problem locations. */
 export function parseScenario(text: string, file: string, options: LoadOptions = {}): Scenario {
+  const bounds = sizeProblem(file, Buffer.byteLength(text)) ?? depthProblem(file, text);
+  if (bounds !== undefined) throw new ScenarioError([bounds]);
   const lineCounter = new LineCounter();
   // prettyErrors off: we print our own file:line:col, not yaml's multi-line excerpt.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Duplicate keys are checked by collectionProblems (linear; the parser's check is quadratic in a map's size).
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   if (doc.errors.length > 0) {
     // One misplaced character makes yaml report every token after it; the first few say where it went wrong.
     const shown = doc.errors.slice(0, MAX_SYNTAX_PROBLEMS).map((e) => syntaxProblem(file, lineCounter, text, e));
@@ -57,6 +65,8 @@ export function parseScenario(text: string, file: string, options: LoadOptions =
     }
     throw new ScenarioError(shown);
   }
+  const structure = collectionProblems(file, doc.contents, lineCounter);
+  if (structure.length > 0) throw new ScenarioError(sortProblems(structure));
   const ctx = new Context(file, lineCounter, doc);
   interpolate(ctx, doc, options.env ?? process.env);
   // A value still holding ${…} would only earn a second, confusing problem from its section: stop here.
