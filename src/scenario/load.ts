@@ -37,7 +37,7 @@ export async function loadScenario(file: string, options: LoadOptions = {}): Pro
 
 function notFound(file: string, err: unknown): WsherdError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  const hint = 'check the path; bundled examples are in scenarios/ (e.g. scenarios/quickstart.yaml)';
+  const hint = 'check the path; `wsherd init` writes a starter scenario here (`wsherd init --list`: the bundled examples)';
   const reasons: Readonly<Record<string, string>> = {
     ENOENT: 'does not exist',
     EISDIR: 'is a directory, not a file',

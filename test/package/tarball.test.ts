@@ -7,7 +7,10 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../helpers/cli.js';
@@ -48,5 +51,29 @@ describe('the published package', () => {
   test('the installed CLI runs (npx wsherd)', { timeout: 60_000 }, async () => {
     const { stdout } = await run(NPM, ['exec', '--offline', '--', 'wsherd', '--version'], { cwd: dir });
     assert.match(stdout, /wsherd\/\d+\.\d+\.\d+/);
+  });
+
+  test("README's CI snippet in a fresh project: npx wsherd init, then npx wsherd run (workers forked from the installed copy)", { timeout: 90_000 }, async () => {
+    // An echo server of the test's own: it counts the connections it accepted, the oracle for "the run happened".
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    let accepted = 0;
+    wss.on('connection', (ws) => {
+      accepted++;
+      ws.on('message', (m, binary) => ws.send(m, { binary }));
+    });
+    await once(wss, 'listening');
+    try {
+      const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`;
+      await run(NPM, ['exec', '--offline', '--', 'wsherd', 'init', '--target', url], { cwd: dir });
+      const { stdout } = await run(NPM, ['exec', '--offline', '--', 'wsherd', 'run', 'wsherd.yaml', '-q', '--out', 'out', '--junit', 'reports/wsherd.xml'], { cwd: dir, env: { ...process.env, NO_COLOR: '1', GITHUB_STEP_SUMMARY: '' } });
+      assert.match(stdout, /PASS/);
+      const results = JSON.parse(readFileSync(path.join(dir, 'out/results.json'), 'utf8')) as { summary: { counters: { established: number } } };
+      assert.equal(results.summary.counters.established, 50);
+      assert.equal(accepted, 50);
+      assert.ok(existsSync(path.join(dir, 'reports/wsherd.xml')));
+    } finally {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+    }
   });
 });

@@ -253,7 +253,7 @@ describe('loadScenario', () => {
       assert.equal(err.code, 'WSH_ERR_SCENARIO_NOT_FOUND');
       assert.equal(err.exitCode, ExitCode.INVALID_INPUT);
       assert.equal(err.message, `Scenario file ${missing} does not exist.`);
-      assert.equal(err.hint, 'check the path; bundled examples are in scenarios/ (e.g. scenarios/quickstart.yaml)');
+      assert.equal(err.hint, 'check the path; `wsherd init` writes a starter scenario here (`wsherd init --list`: the bundled examples)');
       return true;
     });
   });
