@@ -7,6 +7,7 @@ import { table } from '../report/table.js';
 import type { Scenario, LabSpec } from '../scenario/types.js';
 import { startLab, type StartLabOptions } from './start.js';
 import type { Lab } from './types.js';
+import { redactUrl } from '../results/redact.js';
 
 /**
  * The scenario's lab; a scenario that names an external `target` has none to start (WSH_ERR_INVALID_INPUT).
@@ -14,7 +15,7 @@ import type { Lab } from './types.js';
  */
 export function labSpecOf(scenario: Scenario, where: string = scenario.file ?? scenario.name): LabSpec {
   if (scenario.lab) return scenario.lab;
-  const target = scenario.target ? ` (it drives the external target ${scenario.target.url})` : '';
+  const target = scenario.target ? ` (it drives the external target ${redactUrl(scenario.target.url)})` : '';
   throw new WsherdError('WSH_ERR_INVALID_INPUT', `Scenario ${where} has no \`lab\` section${target}, so there is no lab to start.`, {
     hint: 'Give the scenario a `lab:` section (see scenarios/quickstart.yaml), or use `wsherd run` to drive the target.',
   });

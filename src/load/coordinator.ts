@@ -18,6 +18,7 @@ import { fdLimit } from '../probes/proc.js';
 import { registerChildren } from '../lab/cleanup.js';
 import { WsherdError } from '../errors.js';
 import { defaultWorkerCount } from './worker-count.js';
+import { redactUrl } from '../results/redact.js';
 
 export interface LoadOptions {
   urls: string[];
@@ -184,7 +185,8 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
       };
       w.child.send({ type: 'start', plan } satisfies CoordinatorMessage);
     }
-    opts.events?.emit('start', { workers: count, clients: scenario.clients, url: opts.urls[0] ?? '', plannedMs, startAt });
+    // Redacted here, once: the terminal, the stream and any other subscriber print what they get.
+    opts.events?.emit('start', { workers: count, clients: scenario.clients, url: redactUrl(opts.urls[0] ?? ''), plannedMs, startAt });
     // The coordinator's own bound, in case a worker stops answering: stop, then kill.
     const guard = setTimeout(() => {
       if (status === 'complete') {

@@ -18,7 +18,7 @@ import { attributeFailures } from '../analysis/forensics.js';
 import { populationResult } from '../analysis/population.js';
 import { analyzeFaults } from '../analysis/faults.js';
 import { plannedDurationMs, targetAt } from '../load/schedule.js';
-import { redactScenario } from '../results/redact.js';
+import { redactScenario, redactUrl } from '../results/redact.js';
 
 export interface BuildInput {
   scenario: Scenario;
@@ -56,7 +56,7 @@ export function buildResults(input: BuildInput): Results {
     // results.json is shared (CI artifacts, reports): credential header values stay out of it.
     scenario: redactScenario(input.scenario),
     environment: input.environment,
-    target: input.target,
+    target: { ...input.target, url: redactUrl(input.target.url) },
     summary: {
       counters,
       peakOpen: agg.peakOpen(),
