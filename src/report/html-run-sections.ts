@@ -36,7 +36,7 @@ export function generatorSection(r: Results, cd: ChartData): string {
     warnings.push(`A worker's event loop lagged more than ${LAG_WARN_MS} ms: the generator may have delayed sends and inflated latencies.`);
   }
   const stalls = stallsText(workers);
-  if (stalls !== undefined) warnings.push(`Generator ${stalls}. Nothing was sent or timed by that worker meanwhile.`);
+  if (stalls !== undefined) warnings.push(`The generator had ${stalls}. Nothing was sent or timed by that worker meanwhile.`);
   if (workers.some((w) => w.exit !== 'ok')) warnings.push('A worker did not exit cleanly: its clients are missing from the later seconds.');
   const table = workers.length > 0
     ? `<table class="data"><thead><tr><th>worker</th><th class="num">pid</th><th class="num">clients</th><th class="num">max fds / limit</th>` +

@@ -92,7 +92,7 @@ function keyFigures(r: Results): string[] {
   const skipped = skippedText(k);
   if (skipped !== '') lines.push('', `Messages: ${fmtInt(k.messagesSent)} sent${skipped} (overdue after a generator stall; neither sent nor lost).`);
   const stalls = stallsText(r.generator.workers);
-  if (stalls !== undefined) lines.push('', `Generator ${stalls}.`);
+  if (stalls !== undefined) lines.push('', `The generator had ${stalls}: its latencies there include its own delay.`);
   const codes = Object.entries(r.summary.errors.byCode).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   if (codes.length > 0) {
     const shown = codes.slice(0, TOP_CODES).map(([code, n]) => `${mdCode(code)} ${fmtInt(n)}`);

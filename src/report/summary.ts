@@ -4,10 +4,10 @@
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Results } from '../results/types.js';
-import { HISTOGRAM_NAMES } from '../metrics/types.js';
+import { GENERATOR_STALL_MS, HISTOGRAM_NAMES } from '../metrics/types.js';
 import { fmtDuration, fmtInt, fmtTimestamp, fmtLimit, fmtMetric, fmtMs, fmtPct, fmtRatio } from './format.js';
 import { table } from './table.js';
-import { ROUND_TRIP_NOTE, skippedText, stallsText } from './timing.js';
+import { ROUND_TRIP_NOTE, allStalls, skippedText, stallsListing } from './timing.js';
 import { verdictOf } from './verdict.js';
 import { sessionsSummary } from './sessions-section.js';
 import { describeAttribution } from '../analysis/forensics.js';
@@ -109,8 +109,9 @@ function generator(r: Results, c: ChalkInstance): string[] {
     ['cpu', `${fmtInt(cpu / 1000)} s`, c.dim('user + system, all workers')],
     ['memory', `${fmtInt(rss / 2 ** 20)} MiB`, perConn === undefined ? c.dim('peak RSS, all workers') : c.dim(`peak RSS; ≈ ${fmtInt(perConn / 1024)} KiB per open connection`)],
   ];
-  const stalls = stallsText(ws);
-  return [c.bold('Generator'), ...table(rows, ['l', 'r', 'l']), ...(stalls === undefined ? [] : [c.yellow(stalls)])];
+  const stalls = allStalls(ws).length;
+  if (stalls > 0) rows.push(['stalls', fmtInt(stalls), c.yellow(`of ${GENERATOR_STALL_MS} ms or more: ${stallsListing(ws)}`)]);
+  return [c.bold('Generator'), ...table(rows, ['l', 'r', 'l'])];
 }
 
 function backends(r: Results, c: ChalkInstance): string[] {

@@ -19,16 +19,22 @@ export function allStalls(workers: readonly WorkerInfo[]): { worker: number; atM
   return workers.flatMap((w) => (w.stalls ?? []).map((s) => ({ worker: w.id, ...s }))).sort((a, b) => a.atMs - b.atMs);
 }
 
+/** "worker 0 at 1.5 s for 994 ms, …" (the first few, then how many more); '' when none. */
+export function stallsListing(workers: readonly WorkerInfo[]): string {
+  const stalls = allStalls(workers);
+  const listed = stalls.slice(0, LISTED).map((s) => `worker ${s.worker} at ${(s.atMs / 1000).toFixed(1)} s for ${fmtInt(s.ms)} ms`);
+  const more = stalls.length > LISTED ? `, and ${stalls.length - LISTED} more` : '';
+  return `${listed.join(', ')}${more}`;
+}
+
 /**
- * "3 stalls ≥ 100 ms: #0 at 1.5 s for 994 ms, …"; undefined when no worker stalled or the file predates stall
- * detection (no worker has `stalls`).
+ * "3 stalls of 100 ms or more: worker 0 at 1.5 s for 994 ms, …"; undefined when no worker stalled or the file
+ * predates stall detection (no worker has `stalls`).
  */
 export function stallsText(workers: readonly WorkerInfo[]): string | undefined {
-  const stalls = allStalls(workers);
-  if (stalls.length === 0) return undefined;
-  const listed = stalls.slice(0, LISTED).map((s) => `#${s.worker} at ${(s.atMs / 1000).toFixed(1)} s for ${fmtInt(s.ms)} ms`);
-  const more = stalls.length > LISTED ? `, and ${stalls.length - LISTED} more` : '';
-  return `${stalls.length} stall${stalls.length === 1 ? '' : 's'} ≥ ${GENERATOR_STALL_MS} ms: ${listed.join(', ')}${more}`;
+  const n = allStalls(workers).length;
+  if (n === 0) return undefined;
+  return `${n} stall${n === 1 ? '' : 's'} of ${GENERATOR_STALL_MS} ms or more: ${stallsListing(workers)}`;
 }
 
 /** ", 12 skipped" when sends were skipped; '' when none (or the file predates the count). */
