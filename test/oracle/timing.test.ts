@@ -222,7 +222,9 @@ describe('timing oracles', () => {
     const lat = r.summary.latency;
     assert.ok(lat.rtt_corrected !== undefined);
     assert.ok(lat.rtt_corrected.p99 >= 500, `corrected p99 ${lat.rtt_corrected.p99} ms`);
-    assert.ok(lat.rtt.p99 < 100, `uncorrected p99 ${lat.rtt.p99} ms`);
+    // Uncorrected, only the few messages in flight at a stop waited it out: p99 stays far below the stall (tens of ms
+    // on this busy host, where the server shares two cores with the generator and other builds).
+    assert.ok(lat.rtt.p99 < 250, `uncorrected p99 ${lat.rtt.p99} ms`);
     // Thresholds read the corrected round trip by default; the uncorrected one by name.
     assert.equal(metricValue(r, 'p99(rtt)'), lat.rtt_corrected.p99);
     assert.equal(metricValue(r, 'p99(rtt_uncorrected)'), lat.rtt.p99);
