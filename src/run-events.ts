@@ -25,8 +25,9 @@ export interface Progress {
 export interface RunEventMap {
   /** The lab is up (lab runs only). */
   lab: [components: LabComponent[]];
-  /** Workers are forked and ready; load starts. startAt: epoch ms of the run's second 0 (a moment after this event). */
-  start: [info: { workers: number; clients: number; url: string; plannedMs: number; startAt: number }];
+  /** Workers are forked and ready; load starts. startAt: epoch ms of the run's second 0 (a moment after this event).
+   *  pids: the worker processes' ids, by worker id (what a test stops to check stall detection). */
+  start: [info: { workers: number; clients: number; url: string; plannedMs: number; startAt: number; pids?: number[] }];
   /** Once per second of the run, after the workers' buckets for that second are merged. */
   progress: [progress: Progress];
   /** Something the user should know that is not an error (e.g. worker count adjusted). */

@@ -5,19 +5,48 @@
  */
 import type { ThresholdSpec, ThresholdOp } from '../scenario/types.js';
 import type { Results, ThresholdResult, LatencyStats } from '../results/types.js';
-import type { HistogramName } from '../metrics/types.js';
 
 /** What kind of number a metric is: decides units in reports (ms, a fraction shown as %, a count, a ratio). */
 export type MetricKind = 'ms' | 'fraction' | 'count' | 'ratio';
 
 const LATENCY_STATS = ['p50', 'p90', 'p95', 'p99', 'p999', 'min', 'max', 'mean'] as const;
 type LatencyStatName = (typeof LATENCY_STATS)[number];
-const HISTOGRAMS: readonly HistogramName[] = ['connect', 'handshake', 'rtt', 'upgrade', 'ack', 'lookup'];
+type LatencyField = keyof Results['summary']['latency'];
+
+/**
+ * What each latency subject of a threshold reads in summary.latency. `rtt` and `ack` are the round trips corrected
+ * for coordinated omission (from the intended send): a gate must not pass because the generator stalled and sent
+ * late. `*_uncorrected` names the round trip from the actual send (results field `rtt` / `ack`). A file written before
+ * the correction existed has no corrected histogram: `rtt`/`ack` then read the uncorrected one, with a note.
+ */
+const SUBJECTS: Readonly<Record<string, { field: LatencyField; fallback?: LatencyField }>> = {
+  connect: { field: 'connect' },
+  handshake: { field: 'handshake' },
+  rtt: { field: 'rtt_corrected', fallback: 'rtt' },
+  upgrade: { field: 'upgrade' },
+  ack: { field: 'ack_corrected', fallback: 'ack' },
+  lookup: { field: 'lookup' },
+  rtt_corrected: { field: 'rtt_corrected' },
+  ack_corrected: { field: 'ack_corrected' },
+  rtt_uncorrected: { field: 'rtt' },
+  ack_uncorrected: { field: 'ack' },
+};
+const HISTOGRAMS: readonly string[] = Object.keys(SUBJECTS);
 const LATENCY_RE = new RegExp(`^(p50|p90|p95|p99|p999|min|max|mean)\\((${HISTOGRAMS.join('|')})\\)$`);
+
+/** The latency stats a subject reads in `results`, and whether it fell back to the uncorrected histogram. */
+function subjectStats(results: Results, subject: string): { stats: LatencyStats | undefined; fellBack: boolean } {
+  const def = SUBJECTS[subject];
+  if (def === undefined) return { stats: undefined, fellBack: false };
+  const lat = results.summary.latency;
+  const stats = lat[def.field];
+  if (stats === undefined && def.fallback !== undefined && lat[def.fallback] !== undefined) return { stats: lat[def.fallback], fellBack: true };
+  return { stats, fellBack: false };
+}
 
 type Resolver = (r: Results) => number | null;
 
-const counter = (key: keyof Results['summary']['counters']): Resolver => (r) => r.summary.counters[key];
+const counter = (key: keyof Results['summary']['counters']): Resolver => (r) => r.summary.counters[key] ?? null;
 const skew = (key: keyof NonNullable<Results['backends']['skew']>): Resolver => (r) => r.backends.skew?.[key] ?? null;
 
 /** Every non-latency metric, with its kind and how to read it. */
@@ -33,6 +62,8 @@ const METRICS: Record<string, { kind: MetricKind; read: Resolver }> = {
   'messages.sent': { kind: 'count', read: counter('messagesSent') },
   'messages.received': { kind: 'count', read: counter('messagesReceived') },
   'messages.lost': { kind: 'count', read: counter('messagesLost') },
+  // Absent (no data) in files from before skipped sends were counted.
+  'messages.skipped': { kind: 'count', read: counter('messagesSkipped') },
   'messages.lost_rate': {
     kind: 'fraction',
     read: (r) => (r.summary.counters.messagesSent > 0 ? r.summary.counters.messagesLost / r.summary.counters.messagesSent : null),
@@ -89,7 +120,7 @@ export function metricKind(metric: string): MetricKind | undefined {
 export function metricValue(results: Results, metric: string): number | null {
   const m = LATENCY_RE.exec(metric);
   if (m) {
-    const stats: LatencyStats | undefined = results.summary.latency[m[2] as HistogramName];
+    const { stats } = subjectStats(results, m[2] as string);
     if (!stats || stats.count === 0) return null;
     return stats[m[1] as LatencyStatName];
   }
@@ -121,7 +152,12 @@ export function evaluateThresholds(results: Results, specs: readonly ThresholdSp
     if (measured === null) {
       return { ...base, measured: null, pass: false, note: `no data for ${spec.metric}${noDataReason(results, spec.metric)}` };
     }
-    return { ...base, measured, pass: compare(measured, spec.op, spec.value) };
+    const m = LATENCY_RE.exec(spec.metric);
+    const fellBack = m !== null && subjectStats(results, m[2] as string).fellBack;
+    return {
+      ...base, measured, pass: compare(measured, spec.op, spec.value),
+      ...(fellBack ? { note: `this results file has no ${m?.[2] ?? ''}_corrected (written before wsherd corrected for coordinated omission): the uncorrected round trip was used` } : {}),
+    };
   });
 }
 
@@ -130,6 +166,7 @@ function noDataReason(results: Results, metric: string): string {
   if (m) return ` (no ${m[2]} samples were recorded)`;
   if (metric === 'errors.rate') return ' (no connection was attempted)';
   if (metric === 'messages.lost_rate') return ' (no message was sent)';
+  if (metric === 'messages.skipped') return ' (this results file is from before skipped sends were counted)';
   if (metric.startsWith('backends.')) {
     return results.backends.perBackend.length === 0 ? ' (no backend identified itself)' : ' (no connection was attributed)';
   }

@@ -186,7 +186,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
       w.child.send({ type: 'start', plan } satisfies CoordinatorMessage);
     }
     // Redacted here, once: the terminal, the stream and any other subscriber print what they get.
-    opts.events?.emit('start', { workers: count, clients: scenario.clients, url: redactUrl(opts.urls[0] ?? ''), plannedMs, startAt });
+    opts.events?.emit('start', { workers: count, clients: scenario.clients, url: redactUrl(opts.urls[0] ?? ''), plannedMs, startAt, pids: workers.map((w) => w.info.pid) });
     // The coordinator's own bound, in case a worker stops answering: stop, then kill.
     const guard = setTimeout(() => {
       if (status === 'complete') {
@@ -248,7 +248,7 @@ function spawnWorker(id: number, count: number, clients: number, h: WorkerHandle
     child,
     info: {
       id, pid: child.pid ?? -1, fdLimit: -1, clients: Math.floor(clients / count) + (id < clients % count ? 1 : 0),
-      maxFds: 0, maxLagMs: 0, cpuMs: 0, maxRssBytes: 0, exit: 'ok',
+      maxFds: 0, maxLagMs: 0, cpuMs: 0, maxRssBytes: 0, stalls: [], exit: 'ok',
     },
     shipped: 0,
     done: false,
@@ -279,6 +279,7 @@ function updateInfo(info: WorkerInfo, g: WorkerGauges): void {
   info.startRssBytes = g.startRssBytes;
   info.maxFds = Math.max(info.maxFds, g.fds);
   info.maxLagMs = Math.max(info.maxLagMs, g.lagMaxMs);
+  if (g.stalls !== undefined && g.stalls.length > 0) info.stalls = [...(info.stalls ?? []), ...g.stalls];
   info.cpuMs = Math.max(info.cpuMs, g.cpuMs);
   info.maxRssBytes = Math.max(info.maxRssBytes, g.rssBytes);
 }

@@ -27,9 +27,9 @@ import {
 } from './engineio-protocol.js';
 import { EngineIoTransports, backendOf } from './engineio-transports.js';
 import { clientQueryText } from './client-templates.js';
+import { MAX_SENDS_PER_WAKE, recordRoundTrip, skipOverdue, type InFlight } from './send-schedule.js';
 
 export type { EioTransport } from './engineio-transports.js';
-const MAX_SENDS_PER_WAKE = 10;
 
 export class EngineIoClient extends EngineIoTransports implements Wakeable, LoadClient {
   /** What a target that is not Engine.IO answered ("404 text/html: <!DOCTYPE…"), for the run's first failure. */
@@ -40,7 +40,7 @@ export class EngineIoClient extends EngineIoTransports implements Wakeable, Load
   private deadline = 0;
   private nextSendAt = Infinity;
   private seq = 0;
-  private readonly outstanding = new Map<number, number>();
+  private readonly outstanding = new Map<number, InFlight>();
   /** Echo rounds on polling still to make before the upgrade, and the ack id of the current one. */
   private roundsLeft = 0;
   private probeSeq = -1;
@@ -115,7 +115,7 @@ export class EngineIoClient extends EngineIoTransports implements Wakeable, Load
         return;
       case 'open':
         for (let i = 0; i < MAX_SENDS_PER_WAKE && now >= this.nextSendAt; i++) this.sendEcho(false);
-        if (now >= this.nextSendAt) this.nextSendAt = now + 1000 / this.ctx.behavior.messagesPerSecond;
+        this.nextSendAt = skipOverdue(this.ctx.recorder, this.nextSendAt, now, 1000 / this.ctx.behavior.messagesPerSecond);
         this.expire(now);
         if ((this.upgrade === 'probing' || this.upgrade === 'paused') && now >= this.probeDeadline) this.upgradeFailed('stuck_polling');
         this.reschedule();
@@ -139,8 +139,8 @@ export class EngineIoClient extends EngineIoTransports implements Wakeable, Load
     let next = this.deadline;
     if (this.state === 'open') {
       next = Math.min(this.nextSendAt, this.probeDeadline);
-      for (const sentAt of this.outstanding.values()) {
-        next = Math.min(next, sentAt + this.ctx.behavior.messageTimeoutMs);
+      for (const m of this.outstanding.values()) {
+        next = Math.min(next, m.sentAt + this.ctx.behavior.messageTimeoutMs);
         break;
       }
     }
@@ -226,7 +226,8 @@ export class EngineIoClient extends EngineIoTransports implements Wakeable, Load
     const { recorder, behavior } = this.ctx;
     const seq = ++this.seq;
     const now = performance.now();
-    this.outstanding.set(seq, now);
+    // A probe's echo is outside the schedule: it is due when it leaves.
+    this.outstanding.set(seq, { sentAt: now, intendedAt: probe ? now : this.nextSendAt });
     if (probe) this.probeSeq = seq;
     else this.nextSendAt += 1000 / behavior.messagesPerSecond;
     recorder.count('messagesSent');
@@ -234,11 +235,11 @@ export class EngineIoClient extends EngineIoTransports implements Wakeable, Load
   }
 
   private onAck(id: number): void {
-    const sentAt = this.outstanding.get(id);
-    if (sentAt === undefined) return;
+    const sent = this.outstanding.get(id);
+    if (sent === undefined) return;
     this.outstanding.delete(id);
     this.ctx.recorder.count('messagesReceived');
-    this.ctx.recorder.record('ack', (performance.now() - sentAt) * 1000);
+    recordRoundTrip(this.ctx.recorder, 'ack', sent, performance.now());
     if (id === this.probeSeq) this.roundDone();
   }
 
@@ -253,8 +254,8 @@ export class EngineIoClient extends EngineIoTransports implements Wakeable, Load
     const timeout = this.ctx.behavior.messageTimeoutMs;
     let lost = 0;
     let probeLost = false;
-    for (const [seq, sentAt] of this.outstanding) {
-      if (now - sentAt < timeout) break;
+    for (const [seq, m] of this.outstanding) {
+      if (now - m.sentAt < timeout) break;
       this.outstanding.delete(seq);
       if (seq === this.probeSeq) probeLost = true;
       lost++;

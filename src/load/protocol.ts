@@ -3,7 +3,7 @@
  * made a discriminated union). Messages travel over Node's fork() channel as JSON ('json' serialization).
  */
 import type { Behavior, PhaseSegment, PopulationSpec } from '../scenario/types.js';
-import type { SecondBucket } from '../metrics/types.js';
+import type { GeneratorStall, SecondBucket } from '../metrics/types.js';
 
 /** What one worker must do: its share of the client slots and everything needed to drive them. */
 export interface WorkerPlan {
@@ -46,6 +46,8 @@ export interface WorkerGauges {
   rssBytes: number;
   /** Resident memory when the worker got its plan, before any connection, bytes. */
   startRssBytes: number;
+  /** Stalls of the worker's event loop detected since the previous gauges (src/load/stall-detector.ts). */
+  stalls?: GeneratorStall[];
 }
 
 export type WorkerMessage =

@@ -20,9 +20,7 @@ import { CANCELLED } from './classify.js';
 import { applyToAgent } from './request-headers.js';
 import { clientHeaders, clientQuery, queryOption } from './client-templates.js';
 import { EioRequestTap } from './socketio-requests.js';
-
-/** At most this many emits per wake, so a stalled loop does not turn into a burst. */
-const MAX_SENDS_PER_WAKE = 10;
+import { MAX_SENDS_PER_WAKE, recordRoundTrip, skipOverdue, type InFlight } from './send-schedule.js';
 
 /**
  * socket.io-client's error (a connect_error, or the detail of a `transport error` disconnect) → a stable
@@ -82,7 +80,7 @@ export class SocketIoClient implements LoadClient, Wakeable {
   private engineOpen = false;
   private engineOpenedAt = 0;
   private seq = 0;
-  private readonly outstanding = new Map<number, number>();
+  private readonly outstanding = new Map<number, InFlight>();
   private url = '';
   /** The target URL's own parameters and behavior.query, for socket.io-client's `query` (undefined: none added). */
   private query: Record<string, string> | undefined;
@@ -221,7 +219,7 @@ export class SocketIoClient implements LoadClient, Wakeable {
       this.emit(now);
       this.nextSendAt += 1000 / this.ctx.behavior.messagesPerSecond;
     }
-    if (now >= this.nextSendAt) this.nextSendAt = now + 1000 / this.ctx.behavior.messagesPerSecond;
+    this.nextSendAt = skipOverdue(this.ctx.recorder, this.nextSendAt, now, 1000 / this.ctx.behavior.messagesPerSecond);
     this.schedule();
   }
 
@@ -279,12 +277,12 @@ export class SocketIoClient implements LoadClient, Wakeable {
     if (!socket) return;
     const seq = this.seq++;
     const payload = encodeMessageFast(seq, this.ctx.behavior.payloadBytes);
-    this.outstanding.set(seq, now);
+    this.outstanding.set(seq, { sentAt: now, intendedAt: this.nextSendAt });
     this.ctx.recorder.count('messagesSent');
     this.ctx.recorder.count('bytesSent', payload.length);
     socket.timeout(this.ctx.behavior.messageTimeoutMs).emit('echo', payload, (err: Error | null, echoed: unknown) => {
-      const sentAt = this.outstanding.get(seq);
-      if (sentAt === undefined) return;
+      const sent = this.outstanding.get(seq);
+      if (sent === undefined) return;
       this.outstanding.delete(seq);
       if (err) {
         this.ctx.recorder.count('messagesLost');
@@ -292,7 +290,7 @@ export class SocketIoClient implements LoadClient, Wakeable {
       }
       this.ctx.recorder.count('messagesReceived');
       if (typeof echoed === 'string') this.ctx.recorder.count('bytesReceived', echoed.length);
-      this.ctx.recorder.record('ack', (performance.now() - sentAt) * 1000);
+      recordRoundTrip(this.ctx.recorder, 'ack', sent, performance.now());
     });
   }
 

@@ -23,6 +23,7 @@ import { plannedDurationMs, slotIntervals, withChurn } from './schedule.js';
 import { fdLimit, openFds } from '../probes/proc.js';
 import { assignPopulation, type SlotAssignment } from './population.js';
 import { SlotReconnects } from './reconnect.js';
+import { StallDetector } from './stall-detector.js';
 
 const TICK_MS = 10;
 
@@ -58,6 +59,8 @@ export class LoadWorker {
   private second = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly lag: IntervalHistogram;
+  /** Timer drift of the tick: every stall ≥ GENERATOR_STALL_MS, and each second's worst lateness. */
+  private readonly drift: StallDetector;
   private ended = false;
   private maxRss = 0;
   /** fds open at the last flush. */
@@ -118,10 +121,12 @@ export class LoadWorker {
     this.dns = plan.behavior.engine === 'dns' ? this.dnsContext() : undefined;
     this.events = ownEvents(plan);
     this.lag = monitorEventLoopDelay({ resolution: TICK_MS });
+    this.drift = new StallDetector(TICK_MS, this.origin, nowPerf);
   }
 
   start(): void {
     this.lag.enable();
+    this.drift.arm(performance.now());
     this.timer = setInterval(() => this.tick(), TICK_MS);
   }
 
@@ -140,6 +145,8 @@ export class LoadWorker {
 
   private tick(): void {
     const now = performance.now();
+    // First, before any flush: a stall that straddles a second's end lands in the second it began in.
+    this.drift.beat(now);
     const t = now - this.origin;
     if (t < 0) return;
     this.flushUpTo(t);
@@ -236,7 +243,8 @@ export class LoadWorker {
       backendsOpen[id] = (backendsOpen[id] ?? 0) + 1;
     }
     // The histogram measures the interval between its own timer's runs: the lag is what exceeds the resolution.
-    const lagMaxMs = this.lag.count > 0 ? Math.max(0, this.lag.max / 1e6 - TICK_MS) : 0;
+    // The tick's own drift too: the histogram misses a stall that its reset here follows (see stall-detector.ts).
+    const lagMaxMs = Math.max(this.lag.count > 0 ? Math.max(0, this.lag.max / 1e6 - TICK_MS) : 0, this.drift.takeWorst());
     this.lag.reset();
     this.lagSinceGauges = Math.max(this.lagSinceGauges, lagMaxMs);
     // One /proc read per second (a readdir of thousands of entries): gauges() reuses it.
@@ -259,6 +267,7 @@ export class LoadWorker {
       cpuMs: (cpu.user + cpu.system) / 1000,
       rssBytes: this.maxRss,
       startRssBytes: this.startRss,
+      stalls: this.drift.takeStalls(),
     };
   }
 

@@ -23,6 +23,7 @@ import { encodeMessageFast, seqFromBuffer } from './messages.js';
 import type { LoadClient } from './client.js';
 import { REASON_HEADER } from '../proxy/http-util.js';
 import { clientHeaders, clientUrl } from './client-templates.js';
+import { MAX_SENDS_PER_WAKE, recordRoundTrip, skipOverdue, type InFlight } from './send-schedule.js';
 
 export type ClientState = 'idle' | 'connecting' | 'handshaking' | 'open' | 'closing' | 'closed';
 
@@ -30,8 +31,6 @@ export type ClientState = 'idle' | 'connecting' | 'handshaking' | 'open' | 'clos
 export const ATTRIBUTION_WAIT_MS = 1000;
 /** How long a planned close may take (close handshake, or the server's close) before the socket is destroyed. */
 export const CLOSE_WAIT_MS = 5000;
-/** At most this many sends per wake, so a stalled loop does not turn into a burst. */
-const MAX_SENDS_PER_WAKE = 10;
 
 /** What every client of a worker shares. */
 export interface ClientContext {
@@ -66,7 +65,7 @@ export class WsClient implements Wakeable, LoadClient {
   private attributeBy = 0;
   private nextSendAt = Infinity;
   private seq = 0;
-  private outstanding: Map<number, number> | undefined = undefined;
+  private outstanding: Map<number, InFlight> | undefined = undefined;
   private lastError: string | undefined = undefined;
   /** wss:// (TLS connect) rather than ws://. */
   secure = false;
@@ -167,7 +166,7 @@ export class WsClient implements Wakeable, LoadClient {
   private wakeOpen(now: number): void {
     if (this.backend === undefined && now >= this.attributeBy) this.attribute('unknown');
     for (let i = 0; i < MAX_SENDS_PER_WAKE && now >= this.nextSendAt; i++) this.send(now);
-    if (now >= this.nextSendAt) this.nextSendAt = now + 1000 / this.ctx.behavior.messagesPerSecond;
+    this.nextSendAt = skipOverdue(this.ctx.recorder, this.nextSendAt, now, 1000 / this.ctx.behavior.messagesPerSecond);
     this.expireMessages(now);
     this.scheduleOpen();
   }
@@ -182,7 +181,7 @@ export class WsClient implements Wakeable, LoadClient {
 
   private oldestOutstanding(): number | undefined {
     if (!this.outstanding) return undefined;
-    for (const sentAt of this.outstanding.values()) return sentAt;
+    for (const m of this.outstanding.values()) return m.sentAt;
     return undefined;
   }
 
@@ -192,7 +191,7 @@ export class WsClient implements Wakeable, LoadClient {
     const { behavior, recorder } = this.ctx;
     const seq = this.seq++;
     const text = encodeMessageFast(seq, behavior.payloadBytes);
-    (this.outstanding ??= new Map()).set(seq, now);
+    (this.outstanding ??= new Map()).set(seq, { sentAt: now, intendedAt: this.nextSendAt });
     ws.send(text);
     recorder.count('messagesSent');
     recorder.count('bytesSent', text.length);
@@ -204,8 +203,8 @@ export class WsClient implements Wakeable, LoadClient {
     if (!out) return;
     const timeout = this.ctx.behavior.messageTimeoutMs;
     let lost = 0;
-    for (const [seq, sentAt] of out) {
-      if (now - sentAt < timeout) break;
+    for (const [seq, m] of out) {
+      if (now - m.sentAt < timeout) break;
       out.delete(seq);
       lost++;
     }
@@ -264,11 +263,11 @@ export class WsClient implements Wakeable, LoadClient {
     }
     const seq = seqFromBuffer(data);
     if (seq < 0 || !this.outstanding) return;
-    const sentAt = this.outstanding.get(seq);
-    if (sentAt === undefined) return; // already counted lost
+    const sent = this.outstanding.get(seq);
+    if (sent === undefined) return; // already counted lost
     this.outstanding.delete(seq);
     recorder.count('messagesReceived');
-    recorder.record('rtt', (performance.now() - sentAt) * 1000);
+    recordRoundTrip(recorder, 'rtt', sent, performance.now());
   }
 
   /** @internal the server refused the upgrade. */

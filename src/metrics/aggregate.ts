@@ -9,7 +9,7 @@
  * histogram is ~95 kB, far too much to keep for every second of an hour-long run.
  */
 import { HISTOGRAM_NAMES, emptyCounters, type Counters, type HistogramName, type SecondBucket } from './types.js';
-import type { LatencyStats, SeriesPoint } from '../results/types.js';
+import type { Results, SeriesPoint } from '../results/types.js';
 import { addEncoded, encodeHistogram, latencyStats, newHistogram, percentileMs, type Histogram } from './hdr.js';
 
 /** A merged second: a SecondBucket whose histograms are kept as the list of encoded parts merged into it. */
@@ -20,7 +20,7 @@ interface SecondState extends Omit<SecondBucket, 'hist'> {
 }
 
 function addCounters(into: Counters, from: Counters): void {
-  for (const k of Object.keys(into) as (keyof Counters)[]) into[k] += from[k] ?? 0;
+  for (const k of Object.keys(into) as (keyof Counters)[]) into[k] = (into[k] ?? 0) + (from[k] ?? 0);
 }
 
 function addRecord(into: Record<string, number>, from: Record<string, number> | undefined): void {
@@ -40,14 +40,7 @@ export class Aggregator {
   private readonly total: Counters = emptyCounters();
   private readonly errorTotals: Record<string, number> = {};
   private readonly backendTotals: Record<string, number> = {};
-  private readonly totalHists: Record<HistogramName, Histogram> = {
-    connect: newHistogram(),
-    handshake: newHistogram(),
-    rtt: newHistogram(),
-    upgrade: newHistogram(),
-    ack: newHistogram(),
-    lookup: newHistogram(),
-  };
+  private readonly totalHists = Object.fromEntries(HISTOGRAM_NAMES.map((n) => [n, newHistogram()])) as Record<HistogramName, Histogram>;
   private readonly sessionTotals: Record<string, number> = {};
   /** One description per error code (the first that arrived). */
   private readonly samples: Record<string, string> = {};
@@ -189,9 +182,9 @@ export class Aggregator {
     return out;
   }
 
-  /** connect, handshake, rtt always; upgrade and ack when a session engine recorded any; lookup likewise. */
-  latency(): { connect: LatencyStats; handshake: LatencyStats; rtt: LatencyStats; upgrade?: LatencyStats; ack?: LatencyStats; lookup?: LatencyStats } {
-    const { upgrade, ack, lookup } = this.totalHists;
+  /** connect, handshake, rtt always; upgrade and ack when a session engine recorded any; lookup likewise; the corrected round trips when recorded. */
+  latency(): Results['summary']['latency'] {
+    const { upgrade, ack, lookup, rtt_corrected: rttCorrected, ack_corrected: ackCorrected } = this.totalHists;
     return {
       connect: latencyStats(this.totalHists.connect),
       handshake: latencyStats(this.totalHists.handshake),
@@ -199,6 +192,8 @@ export class Aggregator {
       ...(upgrade.totalCount > 0 ? { upgrade: latencyStats(upgrade) } : {}),
       ...(ack.totalCount > 0 ? { ack: latencyStats(ack) } : {}),
       ...(lookup.totalCount > 0 ? { lookup: latencyStats(lookup) } : {}),
+      ...(rttCorrected.totalCount > 0 ? { rtt_corrected: latencyStats(rttCorrected) } : {}),
+      ...(ackCorrected.totalCount > 0 ? { ack_corrected: latencyStats(ackCorrected) } : {}),
     };
   }
 

@@ -18,7 +18,7 @@ export class Recorder {
   private readonly hists: Record<HistogramName, Histogram>;
 
   constructor() {
-    this.hists = { connect: newHistogram(), handshake: newHistogram(), rtt: newHistogram(), upgrade: newHistogram(), ack: newHistogram(), lookup: newHistogram() };
+    this.hists = Object.fromEntries(HISTOGRAM_NAMES.map((n) => [n, newHistogram()])) as Record<HistogramName, Histogram>;
   }
 
   private sessions: Partial<Record<SessionEvent, number>> | undefined;
@@ -35,7 +35,7 @@ export class Recorder {
   }
 
   count(name: CounterName, n = 1): void {
-    this.counters[name] += n;
+    this.counters[name] = (this.counters[name] ?? 0) + n;
   }
 
   /**

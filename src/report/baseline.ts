@@ -31,7 +31,8 @@ const HIGHER_IS_BETTER = new Set([
   'connections.established', 'connections.peak_open', 'messages.received', 'sessions.upgrade_rate', 'sessions.affinity_rate',
   'sessions.established', 'limits.cliff', 'backends.jain', 'backends.min_share',
 ]);
-const NEUTRAL = new Set(['connections.attempted', 'messages.sent', 'limits.cliff_deviation', 'generator.lag_max']);
+// messages.skipped: sends the generator itself skipped after a stall, not the target's doing.
+const NEUTRAL = new Set(['connections.attempted', 'messages.sent', 'limits.cliff_deviation', 'generator.lag_max', 'messages.skipped']);
 
 export function directionOf(metric: string): Direction {
   if (NEUTRAL.has(metric)) return 'neutral';

@@ -9,6 +9,7 @@ import { chartBox } from './html-sections.js';
 import { fmtBytes, fmtInt, fmtMs, fmtPct, fmtTimestamp } from './format.js';
 import { esc, yamlish } from './html-util.js';
 import { redactScenario } from '../results/redact.js';
+import { stallsText } from './timing.js';
 
 /** Above this share of its fd limit a worker is close to EMFILE: its own failures would pollute the results. */
 const FD_WARN = 0.8;
@@ -34,6 +35,8 @@ export function generatorSection(r: Results, cd: ChartData): string {
   if (workers.some((w) => w.maxLagMs > LAG_WARN_MS)) {
     warnings.push(`A worker's event loop lagged more than ${LAG_WARN_MS} ms: the generator may have delayed sends and inflated latencies.`);
   }
+  const stalls = stallsText(workers);
+  if (stalls !== undefined) warnings.push(`The generator had ${stalls}. Nothing was sent or timed by that worker meanwhile.`);
   if (workers.some((w) => w.exit !== 'ok')) warnings.push('A worker did not exit cleanly: its clients are missing from the later seconds.');
   const table = workers.length > 0
     ? `<table class="data"><thead><tr><th>worker</th><th class="num">pid</th><th class="num">clients</th><th class="num">max fds / limit</th>` +

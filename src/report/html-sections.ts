@@ -9,6 +9,7 @@ import type { ChartData, PercentileCurves } from './chart-data.js';
 import { hasValues } from './chart-data.js';
 import { fmtDuration, fmtInt, fmtTimestamp, fmtLimit, fmtMetric, fmtMs, fmtPct, fmtRatio } from './format.js';
 import { esc } from './html-util.js';
+import { ROUND_TRIP_NOTE, skippedText } from './timing.js';
 import { oneLineSummary, verdictOf } from './verdict.js';
 import { diagnose } from '../analysis/diagnosis.js';
 
@@ -72,7 +73,7 @@ export function connectionsSection(r: Results, cd: ChartData): string {
     stat(fmtInt(r.summary.peakOpen), 'peak open'),
     stat(`${fmtInt(r.summary.openRate.mean)}/s`, `mean open rate (max ${fmtInt(r.summary.openRate.max)}/s)`),
   ];
-  if (k.messagesSent > 0) stats.push(stat(fmtInt(k.messagesSent), `messages sent (${fmtInt(k.messagesLost)} lost)`, k.messagesLost > 0 ? 'warn' : ''));
+  if (k.messagesSent > 0) stats.push(stat(fmtInt(k.messagesSent), `messages sent (${fmtInt(k.messagesLost)} lost${skippedText(k)})`, k.messagesLost > 0 || (k.messagesSkipped ?? 0) > 0 ? 'warn' : ''));
   const chart = cd.t.length > 0 ? chartBox('connections', 'Open connections, new and failed per second', stepNote(cd)) : '';
   const messages = hasValues(cd.messagesSent) || hasValues(cd.messagesReceived)
     ? chartBox('messages', 'Messages per second, sent and received', stepNote(cd)) : '';
@@ -91,7 +92,7 @@ export function latencySection(r: Results, cd: ChartData, curves?: PercentileCur
     [s.p50, s.p90, s.p95, s.p99, s.p999, s.max, s.mean, s.stddev].map((x) => `<td class="num">${esc(fmtMs(x))}</td>`).join('') + '</tr>').join('\n');
   const table = rows.length > 0
     ? `<table class="data"><thead><tr>${head.map((h, i) => `<th${i > 0 ? ' class="num"' : ''}>${h}</th>`).join('')}</tr></thead><tbody>\n${body}\n</tbody></table>
-<p class="muted small">Milliseconds. connect: TCP connect; handshake: TCP connected to 101; rtt: message echo round trip.</p>`
+<p class="muted small">Milliseconds. connect: TCP connect; handshake: TCP connected to 101; rtt: message echo round trip. ${esc(ROUND_TRIP_NOTE)}</p>`
     : '';
   const chartHtml = chart ? chartBox('latency', 'Latency per second (ms)', stepNote(cd)) : '';
   const curveHtml = curves === undefined ? ''

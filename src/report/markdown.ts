@@ -9,6 +9,7 @@ import { describeAttribution } from '../analysis/forensics.js';
 import { fmtDuration, fmtInt, fmtLimit, fmtMetric, fmtMs, fmtPct, fmtRatio, fmtTimestamp } from './format.js';
 import { verdictOf, type VerdictKind } from './verdict.js';
 import { diagnose } from '../analysis/diagnosis.js';
+import { skippedText, stallsText } from './timing.js';
 
 const TOP_CODES = 5;
 const ICON: Record<VerdictKind, string> = { 'pass': '✅', 'thresholds-failed': '❌', 'aborted': '⚠️', 'failed': '❌' };
@@ -78,14 +79,20 @@ function thresholds(r: Results): string[] {
 
 function keyFigures(r: Results): string[] {
   const k = r.summary.counters;
-  const { connect, rtt } = r.summary.latency;
+  const { connect, rtt, rtt_corrected: corrected } = r.summary.latency;
   const pair = (s: { count: number; p50: number; p99: number }): string => (s.count === 0 ? '–' : `${fmtMs(s.p50)} / ${fmtMs(s.p99)} ms`);
   const est = k.attempted > 0 ? ` (${fmtPct(k.established / k.attempted)})` : '';
+  // The corrected round trip (what p99(rtt) thresholds read) beside the uncorrected one, when the file has it.
+  const extra = corrected === undefined ? [] : [pair(corrected)];
   const lines = ['#### Key figures', '', ...tableOf(
-    ['attempted', 'established', 'errors', 'connect p50 / p99', 'rtt p50 / p99'],
-    ['r', 'r', 'r', 'r', 'r'],
-    [[fmtInt(k.attempted), `${fmtInt(k.established)}${est}`, `${fmtInt(r.summary.errors.total)} (${fmtPct(r.summary.errors.rate)})`, pair(connect), pair(rtt)]],
+    ['attempted', 'established', 'errors', 'connect p50 / p99', 'rtt p50 / p99', ...(corrected === undefined ? [] : ['rtt_corrected p50 / p99'])],
+    ['r', 'r', 'r', 'r', 'r', ...extra.map(() => 'r' as const)],
+    [[fmtInt(k.attempted), `${fmtInt(k.established)}${est}`, `${fmtInt(r.summary.errors.total)} (${fmtPct(r.summary.errors.rate)})`, pair(connect), pair(rtt), ...extra]],
   )];
+  const skipped = skippedText(k);
+  if (skipped !== '') lines.push('', `Messages: ${fmtInt(k.messagesSent)} sent${skipped} (overdue after a generator stall; neither sent nor lost).`);
+  const stalls = stallsText(r.generator.workers);
+  if (stalls !== undefined) lines.push('', `The generator had ${stalls}: its latencies there include its own delay.`);
   const codes = Object.entries(r.summary.errors.byCode).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   if (codes.length > 0) {
     const shown = codes.slice(0, TOP_CODES).map(([code, n]) => `${mdCode(code)} ${fmtInt(n)}`);

@@ -4,9 +4,10 @@
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Results } from '../results/types.js';
-import { HISTOGRAM_NAMES } from '../metrics/types.js';
+import { GENERATOR_STALL_MS, HISTOGRAM_NAMES } from '../metrics/types.js';
 import { fmtDuration, fmtInt, fmtTimestamp, fmtLimit, fmtMetric, fmtMs, fmtPct, fmtRatio } from './format.js';
 import { table } from './table.js';
+import { ROUND_TRIP_NOTE, allStalls, skippedText, stallsListing } from './timing.js';
 import { verdictOf } from './verdict.js';
 import { sessionsSummary } from './sessions-section.js';
 import { describeAttribution } from '../analysis/forensics.js';
@@ -57,7 +58,7 @@ function connections(r: Results, c: ChalkInstance): string[] {
     ['open rate', `${fmtInt(r.summary.openRate.mean)}/s`, `max ${fmtInt(r.summary.openRate.max)}/s`],
   ];
   if (k.messagesSent > 0 || k.messagesReceived > 0) {
-    rows.push(['messages', fmtInt(k.messagesSent), `sent; ${fmtInt(k.messagesReceived)} received, ${fmtInt(k.messagesLost)} lost`]);
+    rows.push(['messages', fmtInt(k.messagesSent), `sent; ${fmtInt(k.messagesReceived)} received, ${fmtInt(k.messagesLost)} lost${skippedText(k)}`]);
   }
   return [c.bold('Connections'), ...table(rows, ['l', 'r', 'l'])];
 }
@@ -81,7 +82,8 @@ function latency(r: Results, c: ChalkInstance): string[] {
     rows.push([name, fmtInt(s.count), ...[s.p50, s.p90, s.p95, s.p99, s.p999, s.max, s.mean].map(fmtMs)]);
   }
   if (rows.length === 1) return [];
-  return [`${c.bold('Latency')} ${c.dim('(ms)')}`, ...table(rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'])];
+  const corrected = r.summary.latency.rtt_corrected !== undefined || r.summary.latency.ack_corrected !== undefined;
+  return [`${c.bold('Latency')} ${c.dim('(ms)')}`, ...table(rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']), ...(corrected ? [c.dim(ROUND_TRIP_NOTE)] : [])];
 }
 
 /** Lag and fds above these shares mean the generator, not the target, may have shaped the numbers. */
@@ -107,6 +109,8 @@ function generator(r: Results, c: ChalkInstance): string[] {
     ['cpu', `${fmtInt(cpu / 1000)} s`, c.dim('user + system, all workers')],
     ['memory', `${fmtInt(rss / 2 ** 20)} MiB`, perConn === undefined ? c.dim('peak RSS, all workers') : c.dim(`peak RSS; ≈ ${fmtInt(perConn / 1024)} KiB per open connection`)],
   ];
+  const stalls = allStalls(ws).length;
+  if (stalls > 0) rows.push(['stalls', fmtInt(stalls), c.yellow(`of ${GENERATOR_STALL_MS} ms or more: ${stallsListing(ws)}`)]);
   return [c.bold('Generator'), ...table(rows, ['l', 'r', 'l'])];
 }
 

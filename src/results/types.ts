@@ -120,8 +120,13 @@ export interface Results {
     openRate: { mean: number; max: number };
     /** samples: for some codes, what exactly happened the first time (e.g. what a target answered instead of Engine.IO). */
     errors: { total: number; rate: number; byCode: Record<string, number>; samples?: Record<string, string> };
-    /** upgrade and ack only for session engines (socketio, engineio), lookup only for dns/orchestrated; each only when it recorded samples. */
-    latency: { connect: LatencyStats; handshake: LatencyStats; rtt: LatencyStats; upgrade?: LatencyStats; ack?: LatencyStats; lookup?: LatencyStats };
+    /** upgrade and ack only for session engines (socketio, engineio), lookup only for dns/orchestrated; each only when it recorded samples.
+     *  rtt and ack run from the actual send; rtt_corrected and ack_corrected (added later in version 1, absent in older files)
+     *  from the send time the schedule intended, which a generator stall delays (docs/measurement.md). */
+    latency: {
+      connect: LatencyStats; handshake: LatencyStats; rtt: LatencyStats; upgrade?: LatencyStats; ack?: LatencyStats; lookup?: LatencyStats;
+      rtt_corrected?: LatencyStats; ack_corrected?: LatencyStats;
+    };
     /** Session engines (socketio, engineio) only: sticky-session correctness (src/analysis/sessions.ts). */
     sessions?: SessionSummary;
   };

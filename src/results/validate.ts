@@ -108,7 +108,7 @@ function record(value: Rule): Rule {
 const counters = obj(Object.fromEntries(
   ['attempted', 'established', 'failed', 'closedClean', 'dropped', 'messagesSent', 'messagesReceived', 'messagesLost', 'bytesSent', 'bytesReceived']
     .map((k) => [k, count]),
-));
+), { messagesSkipped: count });
 
 const latencyStats = obj({
   count, min: num(), mean: num(), stddev: num(), p50: num(), p90: num(), p95: num(), p99: num(), p999: num(), max: num(),
@@ -140,7 +140,7 @@ const environment = obj({
 const workerInfo = obj({
   id: count, pid: int(), fdLimit: count, clients: count, maxFds: count, maxLagMs: num(0), cpuMs: num(0),
   maxRssBytes: count, exit: oneOf(['ok', 'crashed', 'killed']),
-});
+}, { stalls: arr(obj({ atMs: num(0), ms: num(0) })) });
 
 const labComponent = obj({ id: str, kind: oneOf(['backend', 'proxy', 'dns', 'orchestrator']), pid: int(), host: str, port: int(), url: str, adminUrl: str });
 
@@ -178,9 +178,9 @@ const results = obj(
       peakOpen: count,
       openRate: obj({ mean: num(0), max: num(0) }),
       errors: obj({ total: count, rate: num(0), byCode: record(count) }, { samples: record(str) }),
-      latency: obj({ connect: latencyStats, handshake: latencyStats, rtt: latencyStats }, { upgrade: latencyStats, ack: latencyStats, lookup: latencyStats }),
+      latency: obj({ connect: latencyStats, handshake: latencyStats, rtt: latencyStats }, { upgrade: latencyStats, ack: latencyStats, lookup: latencyStats, rtt_corrected: latencyStats, ack_corrected: latencyStats }),
     }, { sessions: obj({ attempted: count, established: count, broken: count, verdict: str, counts: record(count) }) }),
-    histograms: obj({}, { connect: str, handshake: str, rtt: str, upgrade: str, ack: str, lookup: str }),
+    histograms: obj({}, { connect: str, handshake: str, rtt: str, upgrade: str, ack: str, lookup: str, rtt_corrected: str, ack_corrected: str }),
     backends: obj({ perBackend: arr(backendResult), unattributed: count, skew: nullable(skewStats) }, { population: populationResult }),
     series: arr(seriesPoint),
     thresholds: arr(thresholdResult),

@@ -42,10 +42,14 @@ export const LATENCY_STATS = ['p50', 'p90', 'p95', 'p99', 'p999', 'min', 'max', 
 const LATENCY_SUBJECTS: ReadonlyArray<readonly [string, string]> = [
   ['connect', 'TCP connect time, from connect() to the socket being connected'],
   ['handshake', 'WebSocket handshake time, from TCP connected to the 101 response'],
-  ['rtt', 'message round-trip time, from send to the echo arriving'],
+  ['rtt', 'message round-trip time, from the time the schedule meant the message to leave to the echo arriving (corrected for coordinated omission: a generator stall counts); the same as rtt_corrected'],
   ['upgrade', 'socketio/engineio: time from the session opening (on polling) to the WebSocket upgrade completing'],
-  ['ack', 'socketio/engineio: time from an emit to its acknowledgement'],
+  ['ack', 'socketio/engineio: time from the intended emit to its acknowledgement (corrected, as rtt); the same as ack_corrected'],
   ['lookup', 'dns/orchestrated: time to resolve the name or get an endpoint before connecting (cache hits excluded)'],
+  ['rtt_corrected', 'the same as rtt: from the intended send (results summary.latency.rtt_corrected)'],
+  ['rtt_uncorrected', 'message round-trip time from the actual send (results summary.latency.rtt): blind to generator stalls'],
+  ['ack_corrected', 'the same as ack: from the intended emit (results summary.latency.ack_corrected)'],
+  ['ack_uncorrected', 'socketio/engineio: time from the actual emit to its acknowledgement (results summary.latency.ack)'],
 ];
 
 const STAT_WORDS: Readonly<Record<string, string>> = {
@@ -71,6 +75,7 @@ const OTHER_METRICS: readonly MetricDoc[] = [
   { name: 'messages.received', kind: 'count', description: 'echoes received by clients' },
   { name: 'messages.lost', kind: 'count', description: 'messages not echoed within behavior.message_timeout' },
   { name: 'messages.lost_rate', kind: 'fraction', description: 'messages.lost over messages.sent' },
+  { name: 'messages.skipped', kind: 'count', description: 'scheduled sends that never left: overdue beyond 10 per client at once after a generator stall (neither sent nor lost)' },
   { name: 'sessions.misroute_rate', kind: 'fraction', description: 'socketio/engineio: requests after the handshake that reached a backend other than their session\'s (or got "Session ID unknown"), over all such requests' },
   { name: 'sessions.misroute_rate.poll', kind: 'fraction', description: 'the same, polling GETs only' },
   { name: 'sessions.misroute_rate.post', kind: 'fraction', description: 'the same, polling POSTs only' },

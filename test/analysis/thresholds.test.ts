@@ -45,11 +45,13 @@ describe('metricValue', () => {
   });
 
   test('every listed name is known and resolves on the fixture (a session run for the session metrics)', () => {
-    // 8 statistics × 6 latency subjects, 17 connection/message/backend metrics, 10 session metrics, 2 limits.
-    assert.equal(METRIC_NAMES.length, 48 + 17 + 10 + 2);
+    // 8 statistics × 10 latency subjects (6 histograms, rtt/ack _corrected and _uncorrected), 18 connection/message/
+    // backend metrics, 10 session metrics, 2 limits.
+    assert.equal(METRIC_NAMES.length, 80 + 18 + 10 + 2);
     const withSessions = sampleResults();
     const stats = withSessions.summary.latency.rtt;
-    withSessions.summary.latency = { ...withSessions.summary.latency, upgrade: stats, ack: stats, lookup: stats };
+    withSessions.summary.latency = { ...withSessions.summary.latency, upgrade: stats, ack: stats, lookup: stats, rtt_corrected: stats, ack_corrected: stats };
+    withSessions.summary.counters = { ...withSessions.summary.counters, messagesSkipped: 3 };
     withSessions.analysis = { cliff: findCliff([], undefined) };
     withSessions.analysis.cliff = { ...withSessions.analysis.cliff!, measured: 116, deviation: -0.02 };
     withSessions.summary.sessions = summarizeSessions({ attempted: 4, established: 4, broken: 1, req_poll: 8, misroute_poll: 1, req_post: 8, req_upgrade: 3, upgrade_attempted: 3, upgraded: 3, reconnect: 2, reconnect_same_backend: 1 });
@@ -62,6 +64,24 @@ describe('metricValue', () => {
     assert.equal(metricValue(withSessions, 'sessions.affinity_rate'), 0.5);
     assert.equal(metricValue(r, 'sessions.misroute_rate'), null, 'a ws run has no session metrics: no data, not 0');
     assert.equal(metricValue(r, 'p99(upgrade)'), null);
+  });
+
+  test('rtt and ack read the corrected round trip; *_uncorrected the one from the actual send; older files fall back with a note', () => {
+    const res = sampleResults();
+    const rtt = res.summary.latency.rtt;
+    res.summary.latency = { ...res.summary.latency, rtt_corrected: { ...rtt, p99: rtt.p99 + 500 } };
+    assert.equal(metricValue(res, 'p99(rtt)'), rtt.p99 + 500);
+    assert.equal(metricValue(res, 'p99(rtt_corrected)'), rtt.p99 + 500);
+    assert.equal(metricValue(res, 'p99(rtt_uncorrected)'), rtt.p99);
+    const [gate] = evaluateThresholds(res, [spec('p99(rtt)', '<', rtt.p99 + 400)]);
+    assert.equal(gate?.pass, false, 'a generator stall fails the default gate');
+    assert.equal(gate?.note, undefined);
+    const old = sampleResults();
+    assert.equal(old.summary.latency.rtt_corrected, undefined);
+    const [fallback] = evaluateThresholds(old, [spec('p99(rtt)', '<', 1000)]);
+    assert.equal(fallback?.measured, old.summary.latency.rtt.p99);
+    assert.match(fallback?.note ?? '', /no rtt_corrected .* uncorrected round trip was used/);
+    assert.equal(metricValue(old, 'messages.skipped'), null, 'a file from before skipped sends were counted: no data, not 0');
   });
 
   test('null when there is no data or the name is unknown', () => {

@@ -108,12 +108,13 @@ describe('compareToBaseline', () => {
     next.summary.counters.established = Math.round(next.summary.counters.established * 0.5);
     next.scenario.baseline = { metrics: { 'p99(rtt)': 0.5 } };
     const b = compareToBaseline(sampleResults(), next, files);
-    assert.deepEqual(b.regressions, ['p99(connect)', 'connections.established']);
+    // The fixture predates rtt_corrected: p99(rtt) reads its rtt (tolerance 0.5), p99(rtt_uncorrected) too (default 0.1).
+    assert.deepEqual(b.regressions, ['p99(connect)', 'connections.established', 'p99(rtt_uncorrected)']);
     assert.equal(row(b, 'p99(rtt)').tolerance, 0.5);
     assert.equal(row(b, 'p99(rtt)').regressed, false);
     assert.deepEqual(b.tolerance, { default: 0.1, metrics: { 'p99(rtt)': 0.5 } });
     const cli = compareToBaseline(sampleResults(), next, { ...files, tolerance: { metrics: { 'p99(connect)': 0.5 } } });
-    assert.deepEqual(cli.regressions, ['connections.established']);
+    assert.deepEqual(cli.regressions, ['connections.established', 'p99(rtt_uncorrected)']);
   });
 
   test('a key metric one run has no data for is listed without a delta', () => {

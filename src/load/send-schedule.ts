@@ -1,0 +1,54 @@
+/**
+ * The open-loop message schedule every engine shares: a client's sends are due at fixed intervals from a random
+ * phase, whatever the answers do (open loop, as wrk2), so a slow target cannot slow the generator down and hide
+ * its own latency (coordinated omission). Each send keeps the time the schedule meant it to leave (`intendedAt`)
+ * beside the time it left (`sentAt`): the round trip is recorded from both (docs/measurement.md).
+ */
+import type { Recorder } from '../metrics/recorder.js';
+
+/**
+ * At most this many overdue sends leave per wake. After a generator stall (a busy host, a GC pause, SIGSTOP) the
+ * schedule may be seconds behind; sending all of it at once would be a burst the scenario never asked for, which can
+ * itself overload the target. The overdue sends beyond the cap are skipped: counted (`messagesSkipped`), neither sent
+ * nor lost, and the schedule keeps its phase.
+ */
+export const MAX_SENDS_PER_WAKE = 10;
+
+/**
+ * The generator's send resolution, ms: the worker wakes clients on a 10 ms wheel driven by a 10 ms interval, so a send
+ * on time leaves up to about two ticks after its due time. Lateness within it is the wheel's granularity, not a delay
+ * anyone waited for: the corrected round trip adds a send's lateness only beyond it (then in full). Without this, a
+ * 20 ms echo read ~31 ms corrected on an idle generator.
+ */
+export const ON_TIME_MS = 20;
+
+/** One message in flight (performance.now() ms). */
+export interface InFlight {
+  /** When it left. */
+  sentAt: number;
+  /** When the schedule meant it to leave (= sentAt for sends outside the schedule, e.g. the engineio probe's). */
+  intendedAt: number;
+}
+
+/**
+ * After a wake's capped sends: the schedule's due times still at or before `now` are skipped. Counts them in the
+ * recorder and returns the next due time (the same phase: the first due time after `now`).
+ */
+export function skipOverdue(recorder: Recorder, nextSendAt: number, now: number, intervalMs: number): number {
+  if (!(now >= nextSendAt) || !Number.isFinite(nextSendAt)) return nextSendAt;
+  const skipped = Math.floor((now - nextSendAt) / intervalMs) + 1;
+  recorder.count('messagesSkipped', skipped);
+  return nextSendAt + skipped * intervalMs;
+}
+
+/**
+ * The round trip of an answered message, into `name` (from the actual send) and `${name}_corrected` (from the
+ * intended send: what a user whose message was due then waited, wrk2's correction for coordinated omission), the
+ * intended send being the actual one when the message left within ON_TIME_MS of it.
+ */
+export function recordRoundTrip(recorder: Recorder, name: 'rtt' | 'ack', m: InFlight, now: number): void {
+  recorder.record(name, (now - m.sentAt) * 1000);
+  const late = m.sentAt - m.intendedAt;
+  const from = late > ON_TIME_MS ? m.intendedAt : m.sentAt;
+  recorder.record(name === 'rtt' ? 'rtt_corrected' : 'ack_corrected', (now - from) * 1000);
+}
