@@ -37,6 +37,8 @@ interface Pending {
 
 export class EioRequestTap {
   private readonly inflight = new Set<Pending>();
+  /** Set by abort(): the slot has ended, and whatever socket.io-client still tries to send never leaves. */
+  private closed = false;
   /** Which backend issued each sid (by the handshake's header): a misroute is an answer from another one. */
   private readonly issuers = new Map<string, string>();
   /** Called once nothing is in flight any more (set by the client while it waits to release). */
@@ -53,6 +55,12 @@ export class EioRequestTap {
     const target = agent as unknown as { addRequest(req: ClientRequest, options: unknown): void };
     const addRequest = target.addRequest;
     target.addRequest = (req: ClientRequest, options: unknown): void => {
+      // After the slot ended (the worker may already have shipped its last counts), a request socket.io-client still
+      // makes (a close packet, a last poll) would reach the server uncounted: it is not sent at all.
+      if (this.closed) {
+        req.destroy();
+        return;
+      }
       this.watch(req);
       addRequest.call(agent, req, options);
     };
@@ -61,6 +69,7 @@ export class EioRequestTap {
 
   /** Gives up on everything in flight now (the run's end, the drain deadline): counted unanswered. */
   abort(): void {
+    this.closed = true;
     const all = [...this.inflight];
     this.inflight.clear();
     for (const p of all) {
