@@ -119,7 +119,13 @@ export interface Results {
     peakOpen: number;
     openRate: { mean: number; max: number };
     /** samples: for some codes, what exactly happened the first time (e.g. what a target answered instead of Engine.IO). */
-    errors: { total: number; rate: number; byCode: Record<string, number>; samples?: Record<string, string> };
+    errors: { total: number; rate: number; byCode: Record<string, number>; samples?: Record<string, string>;
+      /** Of total, the generator's own: `cancelled` (never established before its planned end) and EMFILE, ENFILE,
+       *  EADDRNOTAVAIL. Absent in files from before it was added. */
+      generator?: number;
+      /** The target's error rate: (total − generator) / (attempted − cancelled); what the report calls the error rate
+       *  when the generator had failures of its own. Absent in files from before it was added. */
+      targetRate?: number };
     /** upgrade and ack only for session engines (socketio, engineio), lookup only for dns/orchestrated; each only when it recorded samples. */
     latency: { connect: LatencyStats; handshake: LatencyStats; rtt: LatencyStats; upgrade?: LatencyStats; ack?: LatencyStats; lookup?: LatencyStats };
     /** Session engines (socketio, engineio) only: sticky-session correctness (src/analysis/sessions.ts). */

@@ -177,7 +177,7 @@ const results = obj(
       counters,
       peakOpen: count,
       openRate: obj({ mean: num(0), max: num(0) }),
-      errors: obj({ total: count, rate: num(0), byCode: record(count) }, { samples: record(str) }),
+      errors: obj({ total: count, rate: num(0), byCode: record(count) }, { samples: record(str), generator: count, targetRate: num(0) }),
       latency: obj({ connect: latencyStats, handshake: latencyStats, rtt: latencyStats }, { upgrade: latencyStats, ack: latencyStats, lookup: latencyStats }),
     }, { sessions: obj({ attempted: count, established: count, broken: count, verdict: str, counts: record(count) }) }),
     histograms: obj({}, { connect: str, handshake: str, rtt: str, upgrade: str, ack: str, lookup: str }),

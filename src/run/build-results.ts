@@ -15,6 +15,7 @@ import { findPortCliff } from '../analysis/port-cliff.js';
 import type { ProbeSeries } from '../probes/sampler.js';
 import type { FaultRecord } from './faults.js';
 import { attributeFailures } from '../analysis/forensics.js';
+import { CANCELLED_CODE, generatorFailures, saturationOf } from '../analysis/saturation.js';
 import { populationResult } from '../analysis/population.js';
 import { analyzeFaults } from '../analysis/faults.js';
 import { plannedDurationMs, targetAt } from '../load/schedule.js';
@@ -45,6 +46,9 @@ export function buildResults(input: BuildInput): Results {
   const errorsTotal = counters.failed + counters.dropped;
   const sessions = agg.sessionCounts();
   const samples = agg.errorSamples();
+  const byCode = agg.errorsByCode();
+  const generator = generatorFailures(byCode);
+  const targetAttempts = counters.attempted - (byCode[CANCELLED_CODE] ?? 0);
   const results: Results = {
     format: RESULTS_FORMAT,
     version: RESULTS_VERSION,
@@ -64,8 +68,10 @@ export function buildResults(input: BuildInput): Results {
       errors: {
         total: errorsTotal,
         rate: counters.attempted === 0 ? 0 : errorsTotal / counters.attempted,
-        byCode: agg.errorsByCode(),
+        byCode,
         ...(Object.keys(samples).length === 0 ? {} : { samples }),
+        generator,
+        targetRate: targetAttempts <= 0 ? 0 : (errorsTotal - generator) / targetAttempts,
       },
       latency: agg.latency(),
       ...(sessions === undefined ? {} : { sessions: summarizeSessions(sessions) }),
@@ -104,6 +110,12 @@ export function buildResults(input: BuildInput): Results {
     results.analysis = { ...results.analysis, faults: analyzeFaults(input.faults, results.series, backends, cycle, planDropAfter) };
   }
   if (errorsTotal > 0) results.analysis = { ...results.analysis, forensics: attributeFailures(results) };
+  const saturation = saturationOf(results);
+  const cliffNow = results.analysis?.cliff;
+  if (saturation.saturated && cliffNow !== undefined) {
+    // A saturated generator measured itself: whatever it saw is no cliff of the target's.
+    results.analysis = { ...results.analysis, cliff: { ...cliffNow, diagnosis: `Not a measured cliff: the generator was saturated (${saturation.reasons.join('; ')}). ${cliffNow.diagnosis}` } };
+  }
   results.thresholds = evaluateThresholds(results, input.scenario.thresholds);
   return results;
 }
