@@ -7,7 +7,7 @@ import type { Aggregator } from '../metrics/aggregate.js';
 import type { WorkerInfo } from '../metrics/types.js';
 import type { LabComponent, LabStats } from '../lab/types.js';
 import { RESULTS_FORMAT, RESULTS_VERSION, type BackendResult, type Environment, type Results, type RunStatus } from '../results/types.js';
-import { skewStats } from '../analysis/skew.js';
+import { backendIds, skewStats } from '../analysis/skew.js';
 import { evaluateThresholds } from '../analysis/thresholds.js';
 import { summarizeSessions } from '../analysis/sessions.js';
 import { findCliff, proxyFdPrediction, withPorts } from '../analysis/cliff.js';
@@ -77,7 +77,7 @@ export function buildResults(input: BuildInput): Results {
       ...(sessions === undefined ? {} : { sessions: summarizeSessions(sessions) }),
     },
     histograms: agg.encodedHistograms(),
-    backends: backendsSection(agg.backendCounts(), input.lab?.stats),
+    backends: backendsSection(agg.backendCounts(), input.lab, input.scenario.target?.backends),
     series: agg.series(),
     thresholds: [],
     generator: { workers: input.workers },
@@ -127,14 +127,15 @@ function proxyOutOfPorts(stats: LabStats | undefined): boolean {
 }
 
 /**
- * Per-backend shares over attributed connections. Backends the lab knows but that got no connection still
- * appear (with 0): a backend starved by a strategy is exactly what skew statistics must show.
+ * Per-backend shares over attributed connections. Backends the lab knows (its backend components and their stats)
+ * or the target declares (`target.backends`) but that got no connection still appear (with 0): a backend starved
+ * by a strategy is exactly what skew statistics must show.
  */
-function backendsSection(counts: Record<string, number>, labStats: LabStats | undefined): Results['backends'] {
+function backendsSection(counts: Record<string, number>, lab: BuildInput['lab'], declared: string[] | number | undefined): Results['backends'] {
+  const labStats = lab?.stats;
   const unattributed = counts['unknown'] ?? 0;
-  const ids = new Set(Object.keys(counts).filter((id) => id !== 'unknown'));
-  for (const b of labStats?.backends ?? []) ids.add(b.id);
-  const sorted = [...ids].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const known = [...(labStats?.backends ?? []).map((b) => b.id), ...(lab?.components ?? []).filter((c) => c.kind === 'backend').map((c) => c.id)];
+  const sorted = backendIds(Object.keys(counts), declared, known);
   const total = sorted.reduce((sum, id) => sum + (counts[id] ?? 0), 0);
   const perBackend: BackendResult[] = sorted.map((id) => {
     const seen = labStats?.backends.find((b) => b.id === id)?.sessionsTotal;
