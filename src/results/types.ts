@@ -56,6 +56,8 @@ export interface BackendResult {
 export interface SeriesPoint {
   t: number;
   open: number;
+  /** The most open at once during this second (10 ms resolution, src/metrics/aggregate.ts); absent in older files. */
+  openMax?: number;
   opened: number;
   failed: number;
   dropped: number;

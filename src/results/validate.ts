@@ -125,7 +125,7 @@ const seriesPoint = obj({
   t: count, open: count, opened: count, failed: count, dropped: count, closed: count, errors: record(count),
   messagesSent: count, messagesReceived: count, rttP50: nullable(num()), rttP99: nullable(num()), connectP99: nullable(num()),
   backendsOpen: record(count), lagMaxMs: num(0), fds: count,
-}, { reconnects: obj({ started: count, moved: count, returned: count }), rehomed: obj({ same: count, moved: count }) });
+}, { reconnects: obj({ started: count, moved: count, returned: count }), rehomed: obj({ same: count, moved: count }), openMax: count });
 
 const thresholdResult = obj(
   { source: str, metric: str, op: oneOf(['<', '<=', '>', '>=', '==', '!=']), value: num(), measured: nullable(num()), pass: bool },
