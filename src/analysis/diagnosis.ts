@@ -40,6 +40,17 @@ export function diagnose(r: Results): Diagnosis {
   const s = r.summary.sessions;
   if (s !== undefined && ((s.misrouteRate ?? 0) > 0 || s.broken > 0)) return { kind: 'broken-stickiness', sentence: `Broken stickiness: ${s.verdict}` };
 
+  // A backend the lab or the target's declaration names that got nothing: the most starved case, never hidden.
+  const idle = r.backends.perBackend.filter((b) => b.connections === 0);
+  const attributed = r.backends.perBackend.reduce((n, b) => n + b.connections, 0);
+  if (idle.length > 0 && attributed > 0) {
+    const sk = r.backends.skew;
+    const names = idle.map((b) => b.id).join(', ');
+    const over = sk === null ? '' : ` Over all ${r.backends.perBackend.length} backends: peak/average ${sk.peakToAverage.toFixed(2)}, Jain ${sk.jain.toFixed(3)}.`;
+    const why = r.backends.population === undefined ? '' : ` ${r.backends.population.diagnosis}`;
+    return { kind: 'idle-backend', sentence: `Idle backend${idle.length === 1 ? '' : 's'}: ${names} got none of the ${int(attributed)} attributed connections.${over}${why}` };
+  }
+
   const pop = r.backends.population;
   if (pop?.hottest !== undefined && (r.backends.skew?.peakToAverage ?? 1) > SKEW) {
     return { kind: 'nat-skew', sentence: `NAT skew: the busiest backend took ${r.backends.skew?.peakToAverage.toFixed(2)}× the average. ${pop.diagnosis}` };
@@ -48,15 +59,6 @@ export function diagnose(r: Results): Diagnosis {
   const lost = (r.analysis?.faults ?? []).find((f) => f.action === 'kill' || f.action === 'stop');
   if (lost !== undefined) return { kind: 'backend-lost', sentence: `A backend was lost: ${lost.sentence}` };
 
-  // A backend the lab or the target's declaration names that got nothing: the most starved case, never hidden.
-  const idle = r.backends.perBackend.filter((b) => b.connections === 0);
-  const attributed = r.backends.perBackend.reduce((n, b) => n + b.connections, 0);
-  if (idle.length > 0 && attributed > 0) {
-    const sk = r.backends.skew;
-    const names = idle.map((b) => b.id).join(', ');
-    const over = sk === null ? '' : ` Over all ${r.backends.perBackend.length} backends: peak/average ${sk.peakToAverage.toFixed(2)}, Jain ${sk.jain.toFixed(3)}.`;
-    return { kind: 'idle-backend', sentence: `Idle backend${idle.length === 1 ? '' : 's'}: ${names} got none of the ${int(attributed)} attributed connections.${over}` };
-  }
 
   if (r.summary.errors.total > 0) {
     const [top, n] = Object.entries(codes).sort((a, b) => b[1] - a[1])[0] ?? ['?', 0];

@@ -10,7 +10,7 @@
  *    and timings in that window are the generator's delay;
  * 3. at least CANCELLED_SHARE of the attempts were `cancelled`: their planned end came before the generator got
  *    them established, i.e. it could not keep to its plan. A few cancelled at the very end of a run (clients still
- *    connecting when the plan stops) are normal and stay under the share.
+ *    connecting when the plan stops) are normal and stay under the share; an aborted run's are the abort's.
  * Pure: from Results only.
  */
 import type { Results } from '../results/types.js';
@@ -70,7 +70,8 @@ export function saturationOf(r: Results): Saturation {
   if (stalls > 0) {
     reasons.push(`its event loop stopped ${int(stalls)} time${stalls === 1 ? '' : 's'} for ${GENERATOR_STALL_MS} ms or more (longest ${int(Math.round(worstStallMs))} ms, ${int(Math.round(stalledMs))} ms in all)`);
   }
-  if (attempted > 0 && cancelled > 0 && cancelled / attempted >= CANCELLED_SHARE) {
+  // An aborted or failed run cancels the attempts in flight itself: only a complete run's cancellations say it.
+  if (r.status === 'complete' && attempted > 0 && cancelled > 0 && cancelled / attempted >= CANCELLED_SHARE) {
     reasons.push(`${int(cancelled)} of ${int(attempted)} attempts (${pct(cancelled / attempted)}) were cancelled before they were established: the generator could not start them in time`);
   }
   return { saturated: reasons.length > 0, reasons, ownFailures, cancelled, stalls, worstStallMs };

@@ -34,7 +34,7 @@ export interface RunningBalancer {
 
 
 
-/** Starts `configFile` (a name in test/interop) in front of `backends` (host:port each, two of them). */
+/** Starts `configFile` (a name in test/interop) in front of `backends` (host:port each: {{B1}} … {{B4}}). */
 export async function startBalancer(kind: BalancerKind, configFile: string, backends: readonly string[]): Promise<RunningBalancer> {
   const port = await freePort();
   const prefix = mkdtempSync(path.join(os.tmpdir(), `wsherd-${kind}-`));
@@ -42,7 +42,9 @@ export async function startBalancer(kind: BalancerKind, configFile: string, back
     .replaceAll('{{LISTEN}}', `127.0.0.1:${port}`)
     .replaceAll('{{PREFIX}}', prefix)
     .replaceAll('{{B1}}', backends[0] ?? '')
-    .replaceAll('{{B2}}', backends[1] ?? '');
+    .replaceAll('{{B2}}', backends[1] ?? '')
+    .replaceAll('{{B3}}', backends[2] ?? '')
+    .replaceAll('{{B4}}', backends[3] ?? '');
   const file = path.join(prefix, configFile);
   writeFileSync(file, text);
   const args = kind === 'haproxy' ? ['-db', '-f', file] : ['-p', prefix, '-c', file, '-e', 'stderr'];
