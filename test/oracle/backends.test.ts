@@ -72,3 +72,21 @@ describe('declared backends behind real nginx ip_hash: the starved one is counte
     process.stderr.write(`  oracle ip_hash: servers ${truth.join('/')} peak/avg ${peakToAverage.toFixed(3)} jain ${jain.toFixed(3)}; wsherd ${(wsherd as Array<[string, number]>).map((x) => x[1]).join('/')} peak/avg ${results.backends.skew.peakToAverage.toFixed(3)} jain ${results.backends.skew.jain.toFixed(3)}\n`);
   });
 });
+
+describe('a lab backend that got nothing is counted (oracle: the lab backends\' own session counts)', () => {
+  test('one client over two lab backends: the idle one is in perBackend with 0, in the skew and in the diagnosis', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'wsherd-oracle-'));
+    const scenario = path.join(dir, 'lab.yaml');
+    writeFileSync(scenario, 'name: oracle-lab-idle\nlab:\n  backends: {count: 2}\nclients: 1\nworkers: 1\nphases:\n  - ramp_up: 100ms\n  - hold: 500ms\n');
+    const res = await runCli(['run', scenario, '--out', path.join(dir, 'out'), '--quiet']);
+    const results = JSON.parse(readFileSync(path.join(dir, 'out', 'results.json'), 'utf8'));
+    const per = results.backends.perBackend as Array<{ id: string; connections: number; sessionsSeenByBackend?: number }>;
+    assert.deepEqual(per.map((b) => b.id), ['b1', 'b2'], res.stdout + res.stderr);
+    assert.deepEqual(per.map((b) => b.connections), per.map((b) => b.sessionsSeenByBackend), 'wsherd\'s attribution equals what each backend counted');
+    const idle = per.filter((b) => b.connections === 0).map((b) => b.id);
+    assert.equal(idle.length, 1);
+    assert.equal(results.backends.skew.peakToAverage, 2);
+    assert.equal(results.backends.skew.jain, 0.5);
+    assert.match(res.stdout, new RegExp(`^Diagnosis {2}Idle backend: ${idle[0]} got none of the 1 attributed connections\\.`, 'm'));
+  });
+});
