@@ -173,14 +173,18 @@ function eligible(row: ApproachRow): boolean {
 export function bestOf(rows: readonly ApproachRow[]): CompareResults['best'] {
   const best: CompareResults['best'] = {};
   for (const key of Object.keys(DIRECTION) as (keyof typeof DIRECTION)[]) {
+    // Every completed row with a value competes; only eligible ones can win (a saturated row's figure is not the
+    // approach's, a 60% error rate is nobody's best).
     const values = rows.flatMap((row) => {
-      const v = eligible(row) ? row.metrics?.[key] : undefined;
-      return v === null || v === undefined ? [] : [{ name: row.name, v }];
+      const v = row.status === 'complete' ? row.metrics?.[key] : undefined;
+      return v === null || v === undefined ? [] : [{ name: row.name, v, eligible: eligible(row) }];
     });
-    if (values.length < 2) continue;
-    const top = DIRECTION[key] === 'low' ? Math.min(...values.map((x) => x.v)) : Math.max(...values.map((x) => x.v));
-    const winners = values.filter((x) => x.v === top).map((x) => x.name);
-    if (winners.length < values.length) best[key] = winners;
+    const candidates = values.filter((x) => x.eligible);
+    if (values.length < 2 || candidates.length === 0) continue;
+    const top = DIRECTION[key] === 'low' ? Math.min(...candidates.map((x) => x.v)) : Math.max(...candidates.map((x) => x.v));
+    const winners = candidates.filter((x) => x.v === top).map((x) => x.name);
+    // Nothing to prefer when every row has that value.
+    if (values.some((x) => x.v !== top)) best[key] = winners;
   }
   return best;
 }

@@ -62,7 +62,8 @@ export interface CompareResults {
   /**
    * Per metric, the approaches with the best value (lowest rate, highest established…); ties list all of them,
    * and a metric on which every approach is equal has no entry (there is nothing to prefer). Rows that are
-   * inconclusive (generator saturated) or that failed more than they established are never candidates.
+   * inconclusive (generator saturated) or that failed more than they established never win; they still count as the
+   * values the others are compared with.
    */
   best: Partial<Record<keyof ApproachMetrics, string[]>>;
 }
