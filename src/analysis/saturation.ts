@@ -65,7 +65,7 @@ export function saturationOf(r: Results): Saturation {
   const reasons: string[] = [];
   if (ownFailures > 0) {
     const by = GENERATOR_RESOURCE_CODES.filter((c) => (codes[c] ?? 0) > 0).map((c) => `${c} ${int(codes[c] ?? 0)}`).join(', ');
-    reasons.push(`${int(ownFailures)} failures were the generator's own (out of fds or local ports: ${by})`);
+    reasons.push(`${int(ownFailures)} failure${ownFailures === 1 ? ' was' : 's were'} the generator's own (out of fds or local ports: ${by})`);
   }
   if (stalls > 0) {
     reasons.push(`its event loop stopped ${int(stalls)} time${stalls === 1 ? '' : 's'} for ${GENERATOR_STALL_MS} ms or more (longest ${int(Math.round(worstStallMs))} ms, ${int(Math.round(stalledMs))} ms in all)`);

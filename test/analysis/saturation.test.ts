@@ -42,7 +42,7 @@ describe('saturationOf: the one definition of "generator saturated"', () => {
     r.summary.errors.byCode = { cancelled: Math.ceil(n * CANCELLED_SHARE) };
     assert.match(saturationOf(r).reasons[0]!, /^101 of 2,020 attempts \(5\.0%\) were cancelled before they were established/);
     r.summary.errors.byCode = { EADDRNOTAVAIL: 1 };
-    assert.equal(saturationOf(r).reasons[0], '1 failures were the generator\'s own (out of fds or local ports: EADDRNOTAVAIL 1)');
+    assert.equal(saturationOf(r).reasons[0], '1 failure was the generator\'s own (out of fds or local ports: EADDRNOTAVAIL 1)');
   });
 
   test('a run that established nothing is FAILED (exit 8), thresholds or not, before saturation', () => {
