@@ -20,7 +20,7 @@ compare.html show the approaches side by side with the best value per metric mar
 what happened (for socket.io sessions: whether they stayed together and what broke).
 Thresholds are evaluated and shown per approach, but do not set the exit code: approaches are expected to differ.
 Exit codes: 0 every approach ran, 2 invalid input, 4 output not writable, 5 a lab failed, 6 the generator failed,
-130/143 aborted (what ran is written; the rest is marked skipped). See docs/exit-codes.md.`;
+7 the generator was saturated in at least one approach (inconclusive; --accept-saturated gives 0), 130/143 aborted (what ran is written; the rest is marked skipped). See docs/exit-codes.md.`;
 
   static override examples = [
     { description: 'Which strategies keep socket.io sessions together?', command: '<%= config.bin %> <%= command.id %> scenarios/sticky-sessions.yaml' },
@@ -40,6 +40,7 @@ Exit codes: 0 every approach ran, 2 invalid input, 4 output not writable, 5 a la
     quiet: Flags.boolean({ char: 'q', description: 'No live progress; print only the comparison.', default: false }),
     junit: Flags.string({ description: 'Also write JUnit XML to this file: one testsuite per approach, one testcase per threshold.' }),
     markdown: Flags.string({ description: 'Also write the comparison as Markdown to this file. With $GITHUB_STEP_SUMMARY set it is appended there too, flag or not.' }),
+    'accept-saturated': Flags.boolean({ description: 'Exit 0 even when the generator was saturated in an approach\'s run, instead of 7 (inconclusive). The row still reads INCONCLUSIVE and gets no best mark.', default: false }),
     env: envFlag,
   };
 
@@ -85,7 +86,7 @@ Exit codes: 0 every approach ran, 2 invalid input, 4 output not writable, 5 a la
         this.log(`Report:     ${relativeToCwd(outcome.files.html)}`);
       }
       // After the summary, so an unwritable CI file is reported below what the run found.
-      const ciFiles = await writeCiOutputs({ compare: outcome.compare, runs: outcome.runs }, ci);
+      const ciFiles = await writeCiOutputs({ compare: outcome.compare, runs: outcome.runs, acceptSaturated: flags['accept-saturated'] }, ci);
       if (!this.jsonEnabled()) for (const f of ciFiles) this.log(`CI:         ${relativeToCwd(f)}`);
       const c = outcome.compare;
       process.exitCode =
@@ -93,7 +94,7 @@ Exit codes: 0 every approach ran, 2 invalid input, 4 output not writable, 5 a la
           ? signalName === 'SIGTERM' ? ExitCode.ABORTED_SIGTERM : ExitCode.ABORTED_SIGINT
           : c.status === 'failed'
             ? outcome.runs.some((r) => r.statusReason?.startsWith('lab')) ? ExitCode.LAB_FAILED : ExitCode.GENERATOR_FAILED
-            : ExitCode.OK;
+            : c.approaches.some((a) => a.inconclusive === true) && !flags['accept-saturated'] ? ExitCode.INCONCLUSIVE : ExitCode.OK;
       return c;
     } finally {
       detach();

@@ -18,7 +18,8 @@ export default class Run extends WsherdCommand {
   static override description = `Validates the scenario completely, starts its lab (or uses its target), drives the clients from
 worker processes, then writes results.json and a self-contained index.html into the output folder.
 Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5 lab failed,
-6 generator failed, 130/143 aborted (partial results written). See docs/exit-codes.md.`;
+6 generator failed, 7 inconclusive (the generator was saturated; --accept-saturated gives 0 or 3),
+8 no connection established, 130/143 aborted (partial results written). See docs/exit-codes.md.`;
 
   static override examples = [
     { description: 'Run the quickstart on the built-in lab', command: '<%= config.bin %> <%= command.id %> scenarios/quickstart.yaml' },
@@ -42,6 +43,7 @@ Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5
     junit: Flags.string({ description: 'Also write the thresholds as JUnit XML to this file (written even when they fail or the run is aborted).' }),
     markdown: Flags.string({ description: 'Also write a Markdown summary to this file. With $GITHUB_STEP_SUMMARY set it is appended there too, flag or not.' }),
     stream: Flags.string({ description: 'Also write the run as it happens to this file: one JSON line per second (NDJSON), kept even if the process is killed. See docs/results.md.' }),
+    'accept-saturated': Flags.boolean({ description: 'Exit 0 or 3 (as the thresholds say) even when the generator was saturated, instead of 7 (inconclusive). The verdict still reads INCONCLUSIVE.', default: false }),
     env: envFlag,
   };
 
@@ -86,9 +88,9 @@ Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5
         this.log(`Report:  ${relativeToCwd(outcome.files.html)}`);
       }
       // After the summary, so an unwritable CI file is reported below what the run found.
-      const ciFiles = await writeCiOutputs({ results: outcome.results }, ci);
+      const ciFiles = await writeCiOutputs({ results: outcome.results, acceptSaturated: flags['accept-saturated'] }, ci);
       if (!this.jsonEnabled()) for (const f of ciFiles) this.log(`CI:      ${relativeToCwd(f)}`);
-      process.exitCode = exitCodeFor(outcome.results, signalName);
+      process.exitCode = exitCodeFor(outcome.results, signalName, { acceptSaturated: flags['accept-saturated'] });
       return outcome.results;
     } finally {
       detach();

@@ -17,6 +17,13 @@ export const ExitCode = {
   LAB_FAILED: 5,
   /** The load generator itself failed (a worker crashed); partial results are written. */
   GENERATOR_FAILED: 6,
+  /** The run completed but the generator was saturated (src/analysis/saturation.ts): its own fds or ports ran out,
+   *  its event loop stalled, or it could not start its clients in time. Nothing measured can be trusted; rerun on a
+   *  quieter or bigger host. `--accept-saturated` maps such a run to the code it would otherwise get (0 or 3). */
+  INCONCLUSIVE: 7,
+  /** The run completed but established no connection at all (every attempt failed): a failed run whatever its
+   *  thresholds, even with none. */
+  NOTHING_ESTABLISHED: 8,
   /** The run was stopped by SIGINT (Ctrl-C); partial results are written, marked aborted. */
   ABORTED_SIGINT: 130,
   /** The run was stopped by SIGTERM; partial results are written, marked aborted. */

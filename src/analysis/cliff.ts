@@ -5,6 +5,7 @@
  */
 import type { SeriesPoint } from '../results/types.js';
 import { describePortCliff, type PortCliff } from './port-cliff.js';
+import { CANCELLED_CODE, GENERATOR_RESOURCE_CODES } from './saturation.js';
 
 export interface CliffPrediction {
   /** Which component's limit, e.g. `proxy`. */
@@ -38,9 +39,13 @@ export function proxyFdPrediction(fdLimit: number, idleFds: number): CliffPredic
   return { component: 'proxy', resource: 'fds', at: Math.floor((fdLimit - idleFds) / 2), formula: `(${fdLimit} − ${idleFds}) / 2` };
 }
 
+/** Failures that are the generator's own (src/analysis/saturation.ts): they say nothing about where the target broke. */
+const GENERATOR_CODES = [CANCELLED_CODE, ...GENERATOR_RESOURCE_CODES];
+const targetFailures = (p: SeriesPoint): number => p.failed - GENERATOR_CODES.reduce((n, c) => n + (p.errors[c] ?? 0), 0);
+
 export function findCliff(series: readonly SeriesPoint[], prediction?: CliffPrediction): Cliff {
   const sorted = [...series].sort((a, b) => a.t - b.t);
-  const first = sorted.findIndex((p) => p.failed > 0);
+  const first = sorted.findIndex((p) => targetFailures(p) > 0);
   if (first < 0) {
     const peak = Math.max(0, ...sorted.map((p) => p.open));
     const diagnosis = prediction
@@ -52,7 +57,7 @@ export function findCliff(series: readonly SeriesPoint[], prediction?: CliffPred
   const measured = Math.max(...sorted.slice(0, first + 1).map((p) => p.open));
   const point = sorted[first] as SeriesPoint;
   const deviation = prediction && prediction.at > 0 ? measured / prediction.at - 1 : null;
-  const codes = Object.entries(point.errors).sort((a, b) => b[1] - a[1]).map(([c]) => c).slice(0, 3).join(', ');
+  const codes = Object.entries(point.errors).filter(([c]) => !GENERATOR_CODES.includes(c)).sort((a, b) => b[1] - a[1]).map(([c]) => c).slice(0, 3).join(', ');
   const base = `Failures began at ${fmt(measured)} open connections (second ${point.t}${codes ? `: ${codes}` : ''})`;
   const diagnosis = prediction && deviation !== null
     ? `${base}; the ${prediction.component} ${prediction.resource} limit predicts ${fmt(prediction.at)} = ${prediction.formula}, ${Math.abs(deviation) <= 0.05 ? 'within 5%: the cliff is that limit' : `${(deviation * 100).toFixed(1)}% off: something else gave way first`}.`

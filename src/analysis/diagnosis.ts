@@ -5,16 +5,15 @@
  * bottleneck, nothing else it measured can be blamed on the target.
  */
 import type { Results } from '../results/types.js';
+import { describeSaturation, saturationOf } from './saturation.js';
 
-export type DiagnosisKind = 'generator-saturated' | 'fd-exhaustion' | 'port-depletion' | 'broken-stickiness' | 'nat-skew' | 'backend-lost' | 'target-errors' | 'none';
+export type DiagnosisKind = 'generator-saturated' | 'nothing-established' | 'fd-exhaustion' | 'port-depletion' | 'broken-stickiness' | 'nat-skew' | 'backend-lost' | 'idle-backend' | 'target-errors' | 'none';
 
 export interface Diagnosis {
   kind: DiagnosisKind;
   sentence: string;
 }
 
-/** A generator event loop this late (ms) delays sends and timestamps: its latencies include its own delay. */
-export const GENERATOR_LAG_MS = 200;
 /** Skew above this (busiest / average) with a population is worth naming as the finding. */
 const SKEW = 1.2;
 
@@ -23,10 +22,16 @@ const int = (n: number): string => n.toLocaleString('en-US');
 
 export function diagnose(r: Results): Diagnosis {
   const codes = r.summary.errors.byCode;
-  const own = (codes['EMFILE'] ?? 0) + (codes['ENFILE'] ?? 0) + (codes['EADDRNOTAVAIL'] ?? 0);
-  const lag = Math.max(0, ...r.generator.workers.map((w) => w.maxLagMs));
-  if (own > 0) return { kind: 'generator-saturated', sentence: `Generator saturated: ${int(own)} failures were wsherd's own (out of fds or local ports), not the target's; spread the clients over more workers or source addresses.` };
-  if (lag > GENERATOR_LAG_MS) return { kind: 'generator-saturated', sentence: `Generator saturated: its event loop fell ${int(Math.round(lag))} ms behind, so latencies include its own delay; use fewer clients per worker or a bigger machine.` };
+  // The one definition of "saturated" (src/analysis/saturation.ts), shared with the verdict and every output.
+  const saturation = saturationOf(r);
+  if (saturation.saturated) {
+    const fix = saturation.ownFailures > 0 ? 'spread the clients over more workers or source addresses' : 'use fewer clients per worker, a quieter host or a bigger machine';
+    return { kind: 'generator-saturated', sentence: `${describeSaturation(saturation)} To measure the target: ${fix}.` };
+  }
+  if (r.summary.counters.attempted > 0 && r.summary.counters.established === 0) {
+    const [top, n] = Object.entries(codes).sort((a, b) => b[1] - a[1])[0] ?? ['?', 0];
+    return { kind: 'nothing-established', sentence: `Nothing established: all ${int(r.summary.counters.attempted)} attempts failed, most often ${top} (${int(n)}); the target took no connection.` };
+  }
 
   const cliff = r.analysis?.cliff;
   if (cliff?.measured != null && cliff.prediction?.resource === 'ports') return { kind: 'port-depletion', sentence: `Port depletion: ${cliff.diagnosis}` };
@@ -35,6 +40,17 @@ export function diagnose(r: Results): Diagnosis {
   const s = r.summary.sessions;
   if (s !== undefined && ((s.misrouteRate ?? 0) > 0 || s.broken > 0)) return { kind: 'broken-stickiness', sentence: `Broken stickiness: ${s.verdict}` };
 
+  // A backend the lab or the target's declaration names that got nothing: the most starved case, never hidden.
+  const idle = r.backends.perBackend.filter((b) => b.connections === 0);
+  const attributed = r.backends.perBackend.reduce((n, b) => n + b.connections, 0);
+  if (idle.length > 0 && attributed > 0) {
+    const sk = r.backends.skew;
+    const names = idle.map((b) => b.id).join(', ');
+    const over = sk === null ? '' : ` Over all ${r.backends.perBackend.length} backends: peak/average ${sk.peakToAverage.toFixed(2)}, Jain ${sk.jain.toFixed(3)}.`;
+    const why = r.backends.population === undefined ? '' : ` ${r.backends.population.diagnosis}`;
+    return { kind: 'idle-backend', sentence: `Idle backend${idle.length === 1 ? '' : 's'}: ${names} got none of the ${int(attributed)} attributed connections.${over}${why}` };
+  }
+
   const pop = r.backends.population;
   if (pop?.hottest !== undefined && (r.backends.skew?.peakToAverage ?? 1) > SKEW) {
     return { kind: 'nat-skew', sentence: `NAT skew: the busiest backend took ${r.backends.skew?.peakToAverage.toFixed(2)}× the average. ${pop.diagnosis}` };
@@ -42,6 +58,7 @@ export function diagnose(r: Results): Diagnosis {
 
   const lost = (r.analysis?.faults ?? []).find((f) => f.action === 'kill' || f.action === 'stop');
   if (lost !== undefined) return { kind: 'backend-lost', sentence: `A backend was lost: ${lost.sentence}` };
+
 
   if (r.summary.errors.total > 0) {
     const [top, n] = Object.entries(codes).sort((a, b) => b[1] - a[1])[0] ?? ['?', 0];

@@ -48,6 +48,9 @@ export function attributeFailures(r: Results): Attribution[] {
   const worst = workers.reduce((w, x) => (x.fdLimit > 0 && x.maxFds / x.fdLimit > (w ? w.maxFds / w.fdLimit : -1) ? x : w), workers[0]);
   take((c) => GENERATOR_FDS.has(c), 'generator', 'out of file descriptors: its own limit, not the target\'s', worst ? `a worker reached ${fmt(worst.maxFds)} of ${fmt(worst.fdLimit)} fds` : undefined);
   take((c) => GENERATOR_PORTS.has(c), 'generator', 'no free local port towards the target (ephemeral ports, TIME_WAIT)', `port range ${r.environment.portRange.join('-')}`);
+  // Never attempted to the end: the planned end came before the generator got the connection established. The
+  // generator's (it started it late or could not keep up), not the target's (src/analysis/saturation.ts).
+  take((c) => c === 'cancelled', 'generator', 'cancelled: its planned end came before the generator got it established');
   take((c) => SETUP.has(c), 'target', 'not what the scenario expects (URL, path, transports or certificate)');
 
   // What the scenario did on purpose: failures after a backend was killed or stopped are that fault's doing.
@@ -67,7 +70,7 @@ export function attributeFailures(r: Results): Attribution[] {
     const fdRefused = sum(['accept_EMFILE', 'accept_ENFILE', 'accept_backoff', 'upstream_connect_EMFILE', 'upstream_connect_ENFILE']);
     const noPorts = sum(['upstream_connect_EADDRNOTAVAIL', 'upstream_connect_EADDRINUSE']);
     const backendRefused = sum(['upstream_connect_failed', 'no_backend', 'no_backend_after_retry']);
-    const clientSide = (c: string): boolean => !STICKY.test(c) && !c.startsWith('disconnect_') && c !== 'cancelled';
+    const clientSide = (c: string): boolean => !STICKY.test(c) && !c.startsWith('disconnect_');
     // An L7 proxy that refuses says why (x-wsherd-reason); that answer is the proxy's verdict on itself.
     let portsExplained = 0;
     for (const code of ['http_502', 'http_503']) {

@@ -39,3 +39,19 @@ export function skewStats(counts: readonly number[]): SkewStats | null {
 function clamp(x: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, x));
 }
+
+/**
+ * Every backend the statistics must cover: the ones seen, plus the ones a lab or a target's `target.backends`
+ * declares that got nothing (an idle backend is the most starved case, never to vanish from the average).
+ * `declared` as a count adds `unseen-1`, `unseen-2`, … until there are that many. Sorted naturally (w2 before w10).
+ */
+export function backendIds(seen: Iterable<string>, declared: readonly string[] | number | undefined, known: Iterable<string> = []): string[] {
+  const ids = new Set([...seen].filter((id) => id !== 'unknown'));
+  for (const id of known) ids.add(id);
+  if (typeof declared === 'number') {
+    for (let i = 1; ids.size < declared; i++) ids.add(`unseen-${i}`);
+  } else if (declared !== undefined) {
+    for (const id of declared) ids.add(id);
+  }
+  return [...ids].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+}

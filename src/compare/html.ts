@@ -116,6 +116,7 @@ table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
 th, td { padding: .35rem .6rem; border-bottom: 1px solid #e3e7ee; text-align: left; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.best { background: #e7f6ec; font-weight: 600; }
+.inconclusive { color: #9a6700; font-weight: 600; }
 tr.aborted, tr.failed, tr.skipped { color: #8a5a00; }
 .bad { color: #b42318; font-weight: 600; }
 .muted { color: #667085; }
@@ -132,7 +133,7 @@ svg.shares .val { fill: #667085; }`;
 export function renderCompareHtml(c: CompareResults, runs?: readonly Results[]): string {
   // Only columns some approach has data for: a ws comparison has no session columns.
   const cols = COLUMNS.filter(([key]) => c.approaches.some((a) => a.metrics?.[key] !== null && a.metrics?.[key] !== undefined));
-  const head = `<tr><th>approach</th><th>clients reach backends by</th>${cols.map(([, label]) => `<th class="num">${esc(label)}</th>`).join('')}<th>thresholds</th></tr>`;
+  const head = `<tr><th>approach</th><th>clients reach backends by</th>${cols.map(([, label]) => `<th class="num">${esc(label)}</th>`).join('')}<th>thresholds</th><th>verdict</th></tr>`;
   const body = c.approaches.map((a) => {
     const cells = cols.map(([key, , fmt]) => {
       const v = a.metrics?.[key];
@@ -141,9 +142,12 @@ export function renderCompareHtml(c: CompareResults, runs?: readonly Results[]):
     }).join('');
     const name = a.results === undefined ? esc(a.name) : `<a href="${esc(a.results.replace(/results\.json$/, 'index.html'))}">${esc(a.name)}</a>`;
     const th = a.status === 'skipped' ? 'skipped' : `${a.thresholdsPassed} passed${a.thresholdsFailed > 0 ? `, <span class="bad">${a.thresholdsFailed} failed</span>` : ''}`;
-    return `<tr class="${a.status}"><th>${name}</th><td>${esc(describeApproach(a))}</td>${cells}<td>${th}</td></tr>`;
+    // Each approach's own verdict; an inconclusive one (generator saturated) is marked and never starred.
+    const verdict = a.verdict === undefined ? '–' : `<span class="${a.inconclusive === true ? 'inconclusive' : a.verdict === 'PASS' ? '' : 'bad'}" data-verdict="${esc(a.verdict)}">${esc(a.verdict)}</span>`;
+    return `<tr class="${a.status}${a.inconclusive === true ? ' inconclusive' : ''}"><th>${name}</th><td>${esc(describeApproach(a))}</td>${cells}<td>${th}</td><td>${verdict}</td></tr>`;
   }).join('\n');
-  const sentences = c.approaches.map((a) => `<li><strong>${esc(a.name)}</strong>: ${esc(a.sentence)}</li>`).join('\n');
+  const sentences = c.approaches.map((a) => `<li><strong>${esc(a.name)}</strong>: ${esc(a.sentence)}` +
+    `${a.diagnosis === undefined || a.diagnosis.kind === 'none' ? '' : ` <span class="diagnosis" data-diagnosis="${esc(a.diagnosis.kind)}"><em>Diagnosis:</em> ${esc(a.diagnosis.sentence)}</span>`}</li>`).join('\n');
   const data = runs === undefined ? undefined : compareChartData(c, runs);
   const charts = runs === undefined ? '' : chartsSection(c, runs, data);
   const assets = data === undefined ? undefined : loadAssets();
@@ -158,7 +162,7 @@ export function renderCompareHtml(c: CompareResults, runs?: readonly Results[]):
 ${assets === undefined ? '' : `<style>${styleSafe(assets.uplotCss)}</style>\n`}<style>\n${CSS}\n</style></head>
 <body>
 <h1>${esc(c.scenario)}: ${c.approaches.length} approaches compared</h1>
-<p class="muted">${esc(c.startedAt)} → ${esc(c.endedAt)} · status ${esc(c.status)} · the same clients, phases and behaviour against each approach, each on a fresh lab. ★ marks the best value per column.</p>
+<p class="muted">${esc(c.startedAt)} → ${esc(c.endedAt)} · status ${esc(c.status)} · the same clients, phases and behaviour against each approach, each on a fresh lab. ★ marks the best value per column, among the approaches that were not inconclusive (generator saturated) and established more than they failed.</p>
 <table><thead>${head}</thead><tbody>
 ${body}
 </tbody></table>

@@ -12,6 +12,9 @@ import { runScenario } from '../run/run.js';
 import { RunEvents } from '../run-events.js';
 import type { CompareEntry, Scenario } from '../scenario/types.js';
 import { renderCompareHtml } from './html.js';
+import { saturationOf } from '../analysis/saturation.js';
+import { diagnose } from '../analysis/diagnosis.js';
+import { verdictOf } from '../report/verdict.js';
 import { COMPARE_FORMAT, COMPARE_VERSION, type ApproachMetrics, type ApproachRow, type CompareResults } from './types.js';
 
 export interface CompareOptions {
@@ -103,6 +106,7 @@ export function metricsOf(r: Results): ApproachMetrics {
   const s = r.summary.sessions;
   return {
     established: r.summary.counters.established,
+    errors: r.summary.errors.total,
     errorsRate: r.summary.counters.attempted > 0 ? r.summary.errors.rate : null,
     connectP99: r.summary.latency.connect.count > 0 ? r.summary.latency.connect.p99 : null,
     peakToAverage: r.backends.skew?.peakToAverage ?? null,
@@ -123,6 +127,7 @@ function rowOf(entry: CompareEntry, r: Results, results: string): ApproachRow {
 /** One row from a run's results (also used by `wsherd report` with several results files). */
 export function rowOfResults(name: string, proxy: ApproachRow['proxy'], approach: NonNullable<ApproachRow['approach']>, r: Results, results: string): ApproachRow {
   const passed = r.thresholds.filter((t) => t.pass).length;
+  const d = diagnose(r);
   return {
     name,
     proxy,
@@ -134,6 +139,9 @@ export function rowOfResults(name: string, proxy: ApproachRow['proxy'], approach
     thresholdsFailed: r.thresholds.length - passed,
     metrics: metricsOf(r),
     sentence: sentenceOf(r),
+    verdict: verdictOf(r).label,
+    inconclusive: saturationOf(r).saturated,
+    diagnosis: { kind: d.kind, sentence: d.sentence },
   };
 }
 
@@ -151,21 +159,32 @@ function sentenceOf(r: Results): string {
 }
 
 /** Lower is better for rates, latency and skew; higher for established, upgrade and affinity rates. */
-const DIRECTION: Record<keyof ApproachMetrics, 'low' | 'high'> = {
+const DIRECTION: Record<Exclude<keyof ApproachMetrics, 'errors'>, 'low' | 'high'> = {
   established: 'high', errorsRate: 'low', connectP99: 'low', peakToAverage: 'low', jain: 'high', lookupP99: 'low', remap: 'low', recoverySeconds: 'low', stormPeak: 'low', misrouteRate: 'low', brokenRate: 'low', upgradeRate: 'high', affinityRate: 'high',
 };
 
+/** A row may carry a best mark only when it completed, its generator was not saturated, and it failed less than it
+ *  established: a 60% error rate is nobody's best, and a saturated generator measured itself. */
+function eligible(row: ApproachRow): boolean {
+  if (row.status !== 'complete' || row.inconclusive === true || row.metrics === undefined) return false;
+  return (row.metrics.errors ?? 0) <= row.metrics.established;
+}
+
 export function bestOf(rows: readonly ApproachRow[]): CompareResults['best'] {
   const best: CompareResults['best'] = {};
-  for (const key of Object.keys(DIRECTION) as (keyof ApproachMetrics)[]) {
+  for (const key of Object.keys(DIRECTION) as (keyof typeof DIRECTION)[]) {
+    // Every completed row with a value competes; only eligible ones can win (a saturated row's figure is not the
+    // approach's, a 60% error rate is nobody's best).
     const values = rows.flatMap((row) => {
       const v = row.status === 'complete' ? row.metrics?.[key] : undefined;
-      return v === null || v === undefined ? [] : [{ name: row.name, v }];
+      return v === null || v === undefined ? [] : [{ name: row.name, v, eligible: eligible(row) }];
     });
-    if (values.length < 2) continue;
-    const top = DIRECTION[key] === 'low' ? Math.min(...values.map((x) => x.v)) : Math.max(...values.map((x) => x.v));
-    const winners = values.filter((x) => x.v === top).map((x) => x.name);
-    if (winners.length < values.length) best[key] = winners;
+    const candidates = values.filter((x) => x.eligible);
+    if (values.length < 2 || candidates.length === 0) continue;
+    const top = DIRECTION[key] === 'low' ? Math.min(...candidates.map((x) => x.v)) : Math.max(...candidates.map((x) => x.v));
+    const winners = candidates.filter((x) => x.v === top).map((x) => x.name);
+    // Nothing to prefer when every row has that value.
+    if (values.some((x) => x.v !== top)) best[key] = winners;
   }
   return best;
 }

@@ -16,7 +16,7 @@ export function renderCompareSummary(c: CompareResults, opts: { color: boolean }
     ['recoverySeconds', 'back after', (v: number) => `${v} s`],
     ['stormPeak', 'storm/s', (v: number) => v.toLocaleString('en-US')],
   ] as const).filter(([k]) => has(k)).map((x) => [...x]);
-  const head = ['approach', 'established', 'errors', ...(sessions ? ['misroutes', 'broken', 'upgraded'] : []), 'peak/avg', 'jain', 'p99 connect', ...(lookups ? ['p99 lookup'] : []), ...extra.map(([, h]) => h), 'thresholds'];
+  const head = ['approach', 'established', 'errors', ...(sessions ? ['misroutes', 'broken', 'upgraded'] : []), 'peak/avg', 'jain', 'p99 connect', ...(lookups ? ['p99 lookup'] : []), ...extra.map(([, h]) => h), 'thresholds', 'verdict'];
   const mark = (key: keyof CompareResults['best'], name: string, text: string): string => (c.best[key]?.includes(name) === true ? k.green(`${text} ★`) : text);
   const rows = c.approaches.map((a) => {
     const m = a.metrics;
@@ -33,9 +33,12 @@ export function renderCompareSummary(c: CompareResults, opts: { color: boolean }
           ...extra.map(([k, , f]) => { const v = m[k]; return v === null || v === undefined ? '–' : mark(k, a.name, f(v)); }),
         ];
     const th = a.status === 'skipped' ? k.yellow('skipped') : a.thresholdsFailed > 0 ? k.red(`${a.thresholdsFailed} failed`) : `${a.thresholdsPassed} passed`;
-    return [a.name, ...cells, th];
+    // Each approach's own verdict: INCONCLUSIVE (generator saturated) rows carry no ★ (src/compare/run.ts bestOf).
+    const verdict = a.verdict === undefined ? '–' : a.inconclusive === true ? k.yellow(`${a.verdict} ⚠`) : a.verdict === 'PASS' ? a.verdict : k.red(a.verdict);
+    return [a.name, ...cells, th, verdict];
   });
   const lines = [k.bold(`${c.scenario}: ${c.approaches.length} approaches compared`), ...table([head.map((h) => k.dim(h)), ...rows], ['l', ...head.slice(1).map(() => 'r' as const)])];
-  lines.push('', ...c.approaches.map((a) => `${k.bold(a.name)}: ${a.sentence}`));
+  lines.push('', ...c.approaches.map((a) => `${k.bold(a.name)}: ${a.sentence}${a.diagnosis === undefined || a.diagnosis.kind === 'none' ? '' : ` ${k.dim('Diagnosis:')} ${a.diagnosis.sentence}`}`));
+  if (c.approaches.some((a) => a.inconclusive === true)) lines.push('', k.yellow('⚠ inconclusive: the generator was saturated in that run; its figures are not the approach\'s and get no ★.'));
   return lines.join('\n') + '\n';
 }

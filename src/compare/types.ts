@@ -7,6 +7,8 @@ export const COMPARE_VERSION = 1;
 /** The figures put side by side; null when the approach's run has no data for it. */
 export interface ApproachMetrics {
   established: number;
+  /** Failures and drops (summary.errors.total): a row with more of these than it established gets no best mark. */
+  errors?: number;
   errorsRate: number | null;
   connectP99: number | null;
   peakToAverage: number | null;
@@ -40,6 +42,13 @@ export interface ApproachRow {
   metrics?: ApproachMetrics;
   /** One sentence: what happened with this approach (stickiness first, when sessions were measured). */
   sentence: string;
+  /** The run's verdict label (PASS, THRESHOLDS FAILED, INCONCLUSIVE, FAILED, …; src/report/verdict.ts). */
+  verdict?: string;
+  /** True when the generator was saturated in this approach's run (src/analysis/saturation.ts): its figures are
+   *  not the approach's, and none of them is marked best. */
+  inconclusive?: boolean;
+  /** The run's diagnosis (src/analysis/diagnosis.ts), kind and sentence, as its own report gives it. */
+  diagnosis?: { kind: string; sentence: string };
 }
 
 export interface CompareResults {
@@ -52,7 +61,9 @@ export interface CompareResults {
   approaches: ApproachRow[];
   /**
    * Per metric, the approaches with the best value (lowest rate, highest established…); ties list all of them,
-   * and a metric on which every approach is equal has no entry (there is nothing to prefer).
+   * and a metric on which every approach is equal has no entry (there is nothing to prefer). Rows that are
+   * inconclusive (generator saturated) or that failed more than they established never win; they still count as the
+   * values the others are compared with.
    */
   best: Partial<Record<keyof ApproachMetrics, string[]>>;
 }

@@ -44,7 +44,7 @@ export interface WorkerSink {
 }
 
 export class LoadWorker {
-  private readonly recorder = new Recorder();
+  private readonly recorder = new Recorder(() => this.runMs());
   private readonly wheel: TimerWheel;
   private readonly ctx: ClientContext;
   private readonly events: SlotEvent[];

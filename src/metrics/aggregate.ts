@@ -15,6 +15,10 @@ import { addEncoded, encodeHistogram, latencyStats, newHistogram, percentileMs, 
 /** A merged second: a SecondBucket whose histograms are kept as the list of encoded parts merged into it. */
 interface SecondState extends Omit<SecondBucket, 'hist'> {
   hist: Partial<Record<HistogramName, string[]>>;
+  /** Open-connection peaks per 10 ms slot, summed over the sources that shipped them (SecondBucket.openSlots). */
+  openSlots?: number[];
+  /** Sum of `open` of the sources that shipped no slots this second: flat for that second. */
+  flatOpen: number;
   /** Per-second percentiles, computed lazily; undefined when stale. */
   cached: Pick<SeriesPoint, 'rttP50' | 'rttP99' | 'connectP99'> | undefined;
 }
@@ -68,6 +72,11 @@ export class Aggregator {
     }
     addRecord(this.backendTotals, b.backendsOpened);
     s.open += b.open;
+    if (b.openSlots === undefined) s.flatOpen += b.open;
+    else {
+      const sum = (s.openSlots ??= new Array<number>(b.openSlots.length).fill(0));
+      b.openSlots.forEach((v, i) => { sum[i] = (sum[i] ?? 0) + v; });
+    }
     s.fds += Math.max(0, b.fds);
     addRecord(s.backendsOpen, b.backendsOpen);
     s.lagMaxMs = Math.max(s.lagMaxMs, b.lagMaxMs);
@@ -96,7 +105,7 @@ export class Aggregator {
     if (!s) {
       s = {
         t, counters: emptyCounters(), errors: {}, backendsOpened: {}, open: 0, backendsOpen: {},
-        lagMaxMs: 0, fds: 0, hist: {}, cached: undefined,
+        lagMaxMs: 0, fds: 0, hist: {}, cached: undefined, flatOpen: 0,
       };
       this.seconds.set(t, s);
     }
@@ -122,6 +131,7 @@ export class Aggregator {
     return {
       t,
       open: s.open,
+      openMax: this.openMax(s),
       opened: s.counters.established,
       failed: s.counters.failed,
       dropped: s.counters.dropped,
@@ -212,10 +222,21 @@ export class Aggregator {
     return this.hasSessions ? { ...this.sessionTotals } : undefined;
   }
 
-  /** Peak of the per-second summed `open` gauge. */
+  /**
+   * The most connections open at once in second `s`: the slot-wise sum of the workers' 10 ms peaks, at its highest
+   * slot. Exact with one worker (every establishment and end is counted); with several, each worker's peak within
+   * a 10 ms slot is added, so the figure can exceed the true simultaneous peak only by connections that opened and
+   * closed in different workers within the same 10 ms. Never below the second-end gauge.
+   */
+  private openMax(s: SecondState): number {
+    if (s.openSlots === undefined) return s.open;
+    return Math.max(s.open, s.flatOpen + Math.max(0, ...s.openSlots));
+  }
+
+  /** The run's peak of open connections (see openMax), over every second. */
   peakOpen(): number {
     let peak = 0;
-    for (const s of this.seconds.values()) peak = Math.max(peak, s.open);
+    for (const s of this.seconds.values()) peak = Math.max(peak, this.openMax(s));
     return peak;
   }
 

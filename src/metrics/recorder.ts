@@ -3,7 +3,7 @@
  * `SecondBucket` by `flush`. Recording is allocation-free on the hot path (counters are plain fields,
  * histograms are preallocated and reset after each flush).
  */
-import { HISTOGRAM_NAMES, emptyCounters, type Counters, type HistogramName, type ReconnectCounts, type RehomeCounts, type SecondBucket, type SessionEvent } from './types.js';
+import { HISTOGRAM_NAMES, OPEN_SLOTS, OPEN_SLOT_MS, emptyCounters, type Counters, type HistogramName, type ReconnectCounts, type RehomeCounts, type SecondBucket, type SessionEvent } from './types.js';
 import { clampMicros, encodeHistogram, newHistogram, type Histogram } from './hdr.js';
 
 /** Gauges sampled at the end of a second (see SecondBucket). */
@@ -17,7 +17,19 @@ export class Recorder {
   private opened: Record<string, number> = {};
   private readonly hists: Record<HistogramName, Histogram>;
 
-  constructor() {
+  /** Connections open now (established − ended), reset to the exact gauge at each flush so it never drifts. */
+  private openNow = 0;
+  /** The second being filled (the one after the last flush): slots are relative to its start. */
+  private currentSecond = 0;
+  /** Per slot of the current second: the most open during it and the level after its last event (−1: no event). */
+  private readonly slotMax = new Array<number>(OPEN_SLOTS).fill(-1);
+  private readonly slotLast = new Array<number>(OPEN_SLOTS).fill(-1);
+  private slotsTouched = false;
+  /** The open level at the start of the current second. */
+  private openAtStart = 0;
+
+  /** `clock`: the run's time in ms (the worker's), for the per-slot peak of open connections; without it no slots. */
+  constructor(private readonly clock?: () => number) {
     this.hists = Object.fromEntries(HISTOGRAM_NAMES.map((n) => [n, newHistogram()])) as Record<HistogramName, Histogram>;
   }
 
@@ -36,6 +48,33 @@ export class Recorder {
 
   count(name: CounterName, n = 1): void {
     this.counters[name] = (this.counters[name] ?? 0) + n;
+    if (this.clock === undefined) return;
+    if (name === 'established') this.openMoved(n);
+    else if (name === 'closedClean' || name === 'dropped') this.openMoved(-n);
+  }
+
+  /** The open count changed: note the new level in the current 10 ms slot (a late flush lands in the last slot). */
+  private openMoved(delta: number): void {
+    this.openNow = Math.max(0, this.openNow + delta);
+    const at = (this.clock as () => number)() - this.currentSecond * 1000;
+    const i = Math.min(OPEN_SLOTS - 1, Math.max(0, Math.floor(at / OPEN_SLOT_MS)));
+    if (this.openNow > this.slotMax[i]!) this.slotMax[i] = this.openNow;
+    this.slotLast[i] = this.openNow;
+    this.slotsTouched = true;
+  }
+
+  /** Each slot's peak, carrying the level through slots without an event; the second-end gauge caps the last. */
+  private openSlots(endGauge: number): number[] {
+    const out = new Array<number>(OPEN_SLOTS);
+    let level = this.openAtStart;
+    for (let i = 0; i < OPEN_SLOTS; i++) {
+      out[i] = Math.max(level, this.slotMax[i]!);
+      if (this.slotLast[i]! >= 0) level = this.slotLast[i]!;
+      this.slotMax[i] = -1;
+      this.slotLast[i] = -1;
+    }
+    out[OPEN_SLOTS - 1] = Math.max(out[OPEN_SLOTS - 1]!, endGauge);
+    return out;
   }
 
   /**
@@ -81,6 +120,13 @@ export class Recorder {
 
   /** The delta bucket for second `t`; everything recorded since the previous flush goes into it. */
   flush(t: number, gauges: BucketGauges): SecondBucket {
+    // A second without any establishment or end is flat at its gauge: no slots to ship (the aggregator knows).
+    const slots = this.clock === undefined ? undefined : this.openSlots(gauges.open);
+    const shipSlots = this.slotsTouched || (slots !== undefined && slots[0] !== gauges.open);
+    // The exact count of open clients at the second's end: the running count restarts from it.
+    this.openNow = gauges.open;
+    this.openAtStart = gauges.open;
+    this.currentSecond = t + 1;
     const hist: SecondBucket['hist'] = {};
     for (const name of HISTOGRAM_NAMES) {
       const h = this.hists[name];
@@ -104,7 +150,9 @@ export class Recorder {
       ...(this.groups === undefined ? {} : { groupBackends: this.groups }),
       ...(this.reconnects === undefined ? {} : { reconnects: this.reconnects }),
       ...(this.rehomed === undefined ? {} : { rehomed: this.rehomed }),
+      ...(slots === undefined || !shipSlots ? {} : { openSlots: slots }),
     };
+    this.slotsTouched = false;
     this.groups = undefined;
     this.reconnects = undefined;
     this.rehomed = undefined;

@@ -122,7 +122,16 @@ export interface SecondBucket {
   reconnects?: ReconnectCounts;
   /** Connections that ended this second, on their slot's previous backend or another (absent when none). */
   rehomed?: RehomeCounts;
+  /** The most connections open at once in each OPEN_SLOT_MS slot of this second (1000 / OPEN_SLOT_MS entries), from
+   *  the worker's own count at every establishment and end: summed slot by slot across workers, the run's true peak
+   *  (`summary.peakOpen`) rather than a second-end sample. Absent from sources that do not track it. */
+  openSlots?: number[];
 }
+
+/** Resolution (ms) of the open-connection peak: each worker keeps its maximum per slot of this length. */
+export const OPEN_SLOT_MS = 10;
+/** Slots per second. */
+export const OPEN_SLOTS = 1000 / OPEN_SLOT_MS;
 
 /** Per-worker facts the coordinator keeps for the report (the generator's own limits). */
 export interface WorkerInfo {

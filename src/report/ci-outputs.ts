@@ -20,6 +20,8 @@ export interface CiInput {
   compare?: CompareResults;
   /** With `compare`: the approaches' results in the order they ran, for per-threshold testcases. */
   runs?: Results[];
+  /** `--accept-saturated`: JUnit reports a saturated generator as skipped rather than failed. */
+  acceptSaturated?: boolean;
 }
 
 export interface CiOptions {
@@ -81,7 +83,8 @@ export async function writeCiOutputs(input: CiInput, opts: CiOptions): Promise<s
   const markdown = (): string => (compare !== undefined ? renderCompareMarkdown(compare) : renderMarkdown(results as Results));
   const written: string[] = [];
   if (opts.junit !== undefined) {
-    const xml = compare !== undefined ? renderCompareJunit(compare, input.runs ?? []) : renderJunit(results as Results);
+    const jopts = { acceptSaturated: input.acceptSaturated === true };
+    const xml = compare !== undefined ? renderCompareJunit(compare, input.runs ?? [], jopts) : renderJunit(results as Results, jopts);
     written.push(await writeOne('JUnit file', '--junit', opts.junit, xml));
   }
   const md = opts.markdown !== undefined || wantSummary ? markdown() : '';

@@ -21,7 +21,7 @@ export function errorsSection(r: Results, cd: ChartData): string {
   const note = [stepNote(cd), (r.faults ?? []).some((f) => f.ok) ? '(dashed: the faults)' : ''].filter((s) => s !== '').join(' ');
   const chart = cd.errorsByCode.some((col) => hasValues(col)) ? chartBox('errors', 'Errors per second by code, stacked', note) : '';
   return `<section id="errors"><h2>Errors by code</h2>
-<p>${fmtInt(total)} errors (${fmtInt(r.summary.counters.failed)} failed attempts, ${fmtInt(r.summary.counters.dropped)} dropped connections); error rate ${fmtPct(r.summary.errors.rate)}.</p>
+<p>${fmtInt(total)} errors (${fmtInt(r.summary.counters.failed)} failed attempts, ${fmtInt(r.summary.counters.dropped)} dropped connections); error rate ${fmtPct(r.summary.errors.rate)}${(r.summary.errors.generator ?? 0) > 0 ? `; ${fmtInt(r.summary.errors.generator ?? 0)} of them the generator's own (cancelled, out of fds or ports), so the target's error rate is ${fmtPct(r.summary.errors.targetRate ?? 0)}` : ''}.</p>
 <table class="data"><thead><tr><th>code</th><th class="num">count</th><th class="num">of errors</th><th class="num">of attempts</th><th>meaning</th></tr></thead>
 <tbody>
 ${rows}

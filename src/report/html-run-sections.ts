@@ -10,11 +10,14 @@ import { fmtBytes, fmtInt, fmtMs, fmtPct, fmtTimestamp } from './format.js';
 import { esc, yamlish } from './html-util.js';
 import { redactScenario } from '../results/redact.js';
 import { stallsText } from './timing.js';
+import { GENERATOR_STALL_MS } from '../metrics/types.js';
+import { saturationOf } from '../analysis/saturation.js';
 
 /** Above this share of its fd limit a worker is close to EMFILE: its own failures would pollute the results. */
 const FD_WARN = 0.8;
-/** Event-loop lag above this (ms) means the generator itself delayed sends and timings. */
-const LAG_WARN_MS = 100;
+/** Event-loop lag at or above this (ms) means the generator itself delayed sends and timings (one threshold for
+ *  every output: src/analysis/saturation.ts). */
+const LAG_WARN_MS = GENERATOR_STALL_MS;
 
 export function generatorSection(r: Results, cd: ChartData): string {
   const workers = r.generator.workers;
@@ -24,7 +27,7 @@ export function generatorSection(r: Results, cd: ChartData): string {
     const cpuShare = r.durationMs > 0 ? w.cpuMs / r.durationMs : 0;
     return `<tr class="${w.exit === 'ok' ? '' : 'fail'}"><td>${w.id}</td><td class="num">${w.pid}</td><td class="num">${fmtInt(w.clients)}</td>` +
       `<td class="num${fdShare > FD_WARN ? ' warn' : ''}">${fmtInt(w.maxFds)} / ${fmtInt(w.fdLimit)} <span class="muted">(${fmtPct(fdShare, 1)})</span></td>` +
-      `<td class="num${w.maxLagMs > LAG_WARN_MS ? ' warn' : ''}">${esc(fmtMs(w.maxLagMs))}</td>` +
+      `<td class="num${w.maxLagMs >= LAG_WARN_MS ? ' warn' : ''}">${esc(fmtMs(w.maxLagMs))}</td>` +
       `<td class="num">${fmtInt(w.cpuMs)} <span class="muted">(${fmtPct(cpuShare, 0)} of one core)</span></td>` +
       `<td class="num">${esc(fmtBytes(w.maxRssBytes))}</td><td>${esc(w.exit)}</td></tr>`;
   }).join('\n');
@@ -32,9 +35,8 @@ export function generatorSection(r: Results, cd: ChartData): string {
   if (workers.some((w) => w.fdLimit > 0 && w.maxFds / w.fdLimit > FD_WARN)) {
     warnings.push(`A worker used more than ${FD_WARN * 100}% of its fd limit: add workers before trusting EMFILE-free results.`);
   }
-  if (workers.some((w) => w.maxLagMs > LAG_WARN_MS)) {
-    warnings.push(`A worker's event loop lagged more than ${LAG_WARN_MS} ms: the generator may have delayed sends and inflated latencies.`);
-  }
+  const sat = saturationOf(r);
+  if (sat.saturated) warnings.push(`Generator saturated (the verdict is INCONCLUSIVE): ${sat.reasons.join('; ')}.`);
   const stalls = stallsText(workers);
   if (stalls !== undefined) warnings.push(`The generator had ${stalls}. Nothing was sent or timed by that worker meanwhile.`);
   if (workers.some((w) => w.exit !== 'ok')) warnings.push('A worker did not exit cleanly: its clients are missing from the later seconds.');

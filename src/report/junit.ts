@@ -2,13 +2,20 @@
  * JUnit XML for CI (the Jenkins/GitLab dialect: testsuites › testsuite › testcase, with failure/error/skipped
  * children and properties). One testcase per threshold, named by its source text so a CI dashboard tracks the
  * same threshold across builds, plus one "run completed" testcase that is an <error> when the run was aborted or
- * failed: a CI job then tells "the target is too slow" (failures) from "the run broke" (errors), as the exit
- * codes do.
+ * failed (a <failure> when it completed but established nothing), and one "generator not saturated" testcase that
+ * is a <failure type="inconclusive"> when the generator was (src/analysis/saturation.ts): a CI job then tells "the
+ * target is too slow" (failures) from "the run broke" (errors), as the exit codes do.
  */
 import type { CompareResults, ApproachRow } from '../compare/types.js';
 import type { Results, ThresholdResult } from '../results/types.js';
 import { fmtLimit, fmtMetric } from './format.js';
 import { verdictOf } from './verdict.js';
+import { saturationOf } from '../analysis/saturation.js';
+
+export interface JunitOptions {
+  /** `--accept-saturated`: a saturated generator is a skipped testcase (said why) instead of a failure. */
+  acceptSaturated?: boolean;
+}
 
 // eslint-disable-next-line no-control-regex -- stripping them is the point
 const ANSI_RE = /\u001b\[[0-9;]*[A-Za-z]/g;
@@ -71,10 +78,25 @@ function thresholdCase(t: ThresholdResult, classname: string, partial: boolean):
 function completedCase(r: Results, classname: string): Case {
   const base = { classname, name: 'run completed', time: seconds(r.durationMs) };
   const v = verdictOf(r);
+  if (v.kind === 'failed' && !v.partial) {
+    // Completed, but established nothing: a failed run whatever its thresholds (exit code 8).
+    const message = `failed: ${v.reason ?? 'no connection was established'}`;
+    return { ...base, outcome: 'failure', body: `<failure message="${xmlAttr(message)}" type="nothing-established">${xmlText(message)}</failure>` };
+  }
   if (!v.partial) return { ...base, body: '', outcome: 'pass' };
   const message = `${v.label.toLowerCase()}${r.statusReason === undefined ? '' : `: ${r.statusReason}`}`;
   const text = `The run was ${r.status}; partial results: the run did not finish its plan.`;
   return { ...base, outcome: 'error', body: `<error message="${xmlAttr(message)}" type="${r.status}">${xmlText(text)}</error>` };
+}
+
+/** The generator's own health, one testcase: a saturated generator makes the run inconclusive (exit code 7). */
+function generatorCase(r: Results, classname: string, opts: JunitOptions): Case {
+  const base = { classname: `${classname}.generator`, name: 'generator not saturated', time: '0.000' };
+  const s = saturationOf(r);
+  if (!s.saturated) return { ...base, body: '', outcome: 'pass' };
+  const message = `inconclusive: generator saturated: ${s.reasons.join('; ')}`;
+  if (opts.acceptSaturated === true) return { ...base, outcome: 'skipped', body: `<skipped message="${xmlAttr(`${message} (accepted with --accept-saturated)`)}"/>` };
+  return { ...base, outcome: 'failure', body: `<failure message="${xmlAttr(message)}" type="inconclusive">${xmlText(message)}</failure>` };
 }
 
 function environmentProperties(r: Results): Array<[string, string]> {
@@ -90,14 +112,14 @@ function environmentProperties(r: Results): Array<[string, string]> {
   ];
 }
 
-function suiteOf(r: Results, name: string, classname: string, extra: Array<[string, string]> = []): Suite {
+function suiteOf(r: Results, name: string, classname: string, extra: Array<[string, string]> = [], opts: JunitOptions = {}): Suite {
   const partial = verdictOf(r).partial;
   return {
     name,
     time: seconds(r.durationMs),
     timestamp: junitTimestamp(r.startedAt),
     properties: [...environmentProperties(r), ...extra],
-    cases: [completedCase(r, classname), ...r.thresholds.map((t) => thresholdCase(t, classname, partial))],
+    cases: [completedCase(r, classname), generatorCase(r, classname, opts), ...r.thresholds.map((t) => thresholdCase(t, classname, partial))],
   };
 }
 
@@ -136,9 +158,9 @@ function renderDocument(name: string, suites: readonly Suite[]): string {
 }
 
 /** A run's thresholds as JUnit XML: one testsuite named after the scenario. */
-export function renderJunit(results: Results): string {
+export function renderJunit(results: Results, opts: JunitOptions = {}): string {
   const name = results.scenario.name;
-  return renderDocument(`wsherd ${name}`, [suiteOf(results, name, `wsherd.${name}`)]);
+  return renderDocument(`wsherd ${name}`, [suiteOf(results, name, `wsherd.${name}`, [], opts)]);
 }
 
 /** An approach whose run is not at hand (or was skipped): what compare.json says of it. */
@@ -166,14 +188,14 @@ function rowSuite(c: CompareResults, a: ApproachRow, classname: string): Suite {
  * A comparison as JUnit XML: one testsuite per approach. `runs` are the approaches' results in the order they
  * ran (skipped approaches have none); an approach without its run is reported from compare.json's counts.
  */
-export function renderCompareJunit(c: CompareResults, runs: readonly Results[]): string {
+export function renderCompareJunit(c: CompareResults, runs: readonly Results[], opts: JunitOptions = {}): string {
   let next = 0;
   const suites = c.approaches.map((a) => {
     const classname = `wsherd.${c.scenario}.${a.name}`;
     const run = a.status === 'skipped' ? undefined : runs[next++];
     if (run === undefined) return rowSuite(c, a, classname);
     const extra: Array<[string, string]> = [['approach', a.name], ['strategy', a.proxy.strategy], ['mode', a.proxy.mode]];
-    return suiteOf(run, `${c.scenario}/${a.name}`, classname, extra);
+    return suiteOf(run, `${c.scenario}/${a.name}`, classname, extra, opts);
   });
   return renderDocument(`wsherd compare ${c.scenario}`, suites);
 }

@@ -12,7 +12,7 @@ import { diagnose } from '../analysis/diagnosis.js';
 import { skippedText, stallsText } from './timing.js';
 
 const TOP_CODES = 5;
-const ICON: Record<VerdictKind, string> = { 'pass': '✅', 'thresholds-failed': '❌', 'aborted': '⚠️', 'failed': '❌' };
+const ICON: Record<VerdictKind, string> = { 'pass': '✅', 'thresholds-failed': '❌', 'inconclusive': '⚠️', 'aborted': '⚠️', 'failed': '❌' };
 
 // eslint-disable-next-line no-control-regex -- stripping them is the point
 const CONTROL_RE = /\u001b\[[0-9;]*[A-Za-z]|[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
@@ -166,16 +166,18 @@ export function renderCompareMarkdown(c: CompareResults): string {
       : a.thresholdsFailed > 0 ? `❌ ${a.thresholdsFailed} failed`
       : a.thresholdsPassed > 0 ? `✅ ${a.thresholdsPassed} passed` : '–';
     const name = a.status === 'complete' || a.status === 'skipped' ? mdCode(a.name) : `${mdCode(a.name)} (${a.status})`;
-    return [name, ...cells, th];
+    // Each approach's own verdict: an inconclusive run (generator saturated) is flagged and never starred.
+    const verdict = a.verdict === undefined ? '–' : a.inconclusive === true ? `⚠️ ${a.verdict}` : a.verdict;
+    return [name, ...cells, th, verdict];
   });
   const statusNote = c.status === 'complete' ? [] : ['', `> ⚠️ The comparison was ${c.status}: partial results.`];
   const lines = [
     `### wsherd compare · ${mdText(c.scenario)} — ${c.approaches.length} approaches`,
     ...statusNote,
     '',
-    ...tableOf(['approach', ...cols.map((col) => col.head), 'thresholds'], ['l', ...cols.map(() => 'r' as const), 'l'], rows),
+    ...tableOf(['approach', ...cols.map((col) => col.head), 'thresholds', 'verdict'], ['l', ...cols.map(() => 'r' as const), 'l', 'l'], rows),
     '',
-    ...c.approaches.map((a) => `- **${mdText(a.name)}**: ${mdText(a.sentence)}`),
+    ...c.approaches.map((a) => `- **${mdText(a.name)}**: ${mdText(a.sentence)}${a.diagnosis === undefined || a.diagnosis.kind === 'none' ? '' : ` _Diagnosis:_ ${mdText(a.diagnosis.sentence)}`}`),
   ];
   return lines.join('\n') + '\n';
 }

@@ -12,6 +12,7 @@ import { verdictOf } from './verdict.js';
 import { sessionsSummary } from './sessions-section.js';
 import { describeAttribution } from '../analysis/forensics.js';
 import { diagnose } from '../analysis/diagnosis.js';
+import { saturationOf } from '../analysis/saturation.js';
 
 export interface SummaryOptions {
   /** ANSI colours (the command decides: a TTY without NO_COLOR). */
@@ -70,7 +71,10 @@ function errors(r: Results, c: ChalkInstance): string[] {
   const rows = entries.map(([code, n]) => [c.red(code), fmtInt(n), total > 0 ? fmtPct(n / total, 1) : '']);
   rows.unshift([c.dim('code'), c.dim('count'), c.dim('of errors')]);
   const samples = Object.entries(r.summary.errors.samples ?? {}).map(([code, text]) => `  ${c.dim(`${code}: e.g.`)} ${text}`);
-  return [`${c.bold('Errors by code')}  ${c.dim(`${fmtInt(total)} total, rate ${fmtPct(r.summary.errors.rate)}`)}`, ...table(rows, ['l', 'r', 'r']), ...samples];
+  const gen = r.summary.errors.generator ?? 0;
+  // The generator's own failures (cancelled, EMFILE, …) are not the target's: its rate is given apart.
+  const split = gen > 0 ? `; ${fmtInt(gen)} the generator's own (cancelled, out of fds or ports), target's error rate ${fmtPct(r.summary.errors.targetRate ?? 0)}` : '';
+  return [`${c.bold('Errors by code')}  ${c.dim(`${fmtInt(total)} total, rate ${fmtPct(r.summary.errors.rate)}${split}`)}`, ...table(rows, ['l', 'r', 'r']), ...samples];
 }
 
 function latency(r: Results, c: ChalkInstance): string[] {
@@ -86,8 +90,8 @@ function latency(r: Results, c: ChalkInstance): string[] {
   return [`${c.bold('Latency')} ${c.dim('(ms)')}`, ...table(rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']), ...(corrected ? [c.dim(ROUND_TRIP_NOTE)] : [])];
 }
 
-/** Lag and fds above these shares mean the generator, not the target, may have shaped the numbers. */
-const LAG_WARN_MS = 50;
+/** fds above this share mean the generator, not the target, may have shaped the numbers. Lag: GENERATOR_STALL_MS,
+ *  the one threshold of src/analysis/saturation.ts. */
 const FD_WARN_SHARE = 0.9;
 
 /** The generator's own health, apart from the target's: a slow or fd-starved generator shows here first. */
@@ -104,14 +108,17 @@ function generator(r: Results, c: ChalkInstance): string[] {
   const crashed = ws.filter((w) => w.exit !== 'ok');
   const rows = [
     ['workers', fmtInt(ws.length), crashed.length > 0 ? c.red(`${crashed.length} ended ${crashed.map((w) => `#${w.id} ${w.exit}`).join(', ')}`) : ''],
-    ['event-loop lag', `${fmtMs(maxLag)} ms`, maxLag > LAG_WARN_MS ? c.yellow('max; the generator was busy: latencies include its own delay') : c.dim('max')],
+    ['event-loop lag', `${fmtMs(maxLag)} ms`, maxLag >= GENERATOR_STALL_MS ? c.yellow('max; the generator stalled: latencies include its own delay') : c.dim('max')],
     ['fds', `${fmtInt(worst.maxFds)} of ${fmtInt(worst.fdLimit)}`, fdShare > FD_WARN_SHARE ? c.yellow('near the limit: EMFILE here is the generator\'s') : c.dim('most in one worker')],
     ['cpu', `${fmtInt(cpu / 1000)} s`, c.dim('user + system, all workers')],
     ['memory', `${fmtInt(rss / 2 ** 20)} MiB`, perConn === undefined ? c.dim('peak RSS, all workers') : c.dim(`peak RSS; ≈ ${fmtInt(perConn / 1024)} KiB per open connection`)],
   ];
   const stalls = allStalls(ws).length;
   if (stalls > 0) rows.push(['stalls', fmtInt(stalls), c.yellow(`of ${GENERATOR_STALL_MS} ms or more: ${stallsListing(ws)}`)]);
-  return [c.bold('Generator'), ...table(rows, ['l', 'r', 'l'])];
+  const sat = saturationOf(r);
+  const lines = [c.bold('Generator'), ...table(rows, ['l', 'r', 'l'])];
+  if (sat.saturated) lines.push(c.yellow(`  saturated: ${sat.reasons.join('; ')}`));
+  return lines;
 }
 
 function backends(r: Results, c: ChalkInstance): string[] {
@@ -162,13 +169,14 @@ function thresholds(r: Results, c: ChalkInstance): string[] {
 
 function status(r: Results, c: ChalkInstance): string[] {
   const v = verdictOf(r);
-  const color = v.kind === 'pass' ? c.green : c.red;
+  const color = v.kind === 'pass' ? c.green : v.kind === 'inconclusive' ? c.yellow : c.red;
   let line = `${c.bold('Status')}  ${color.bold(v.label)}`;
   if (v.kind === 'thresholds-failed') line += `  ${v.thresholdsFailed} of ${r.thresholds.length} thresholds failed`;
   else if (r.thresholds.length > 0 && v.kind === 'pass') line += `  all ${r.thresholds.length} thresholds passed`;
   if (v.reason) line += `  ${c.dim(`(${v.reason})`)}`;
   const lines = [line];
   if (v.partial) lines.push(c.yellow('  partial results: the run did not finish its plan'));
+  if (v.kind === 'inconclusive') lines.push(c.yellow('  inconclusive: the generator was saturated, so these figures are partly its own; exit code 7 unless --accept-saturated'));
   // The same one-sentence diagnosis as the report's header and the Markdown summary.
   lines.push(`${c.bold('Diagnosis')}  ${diagnose(r).sentence}`);
   return lines;

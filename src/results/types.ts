@@ -56,6 +56,8 @@ export interface BackendResult {
 export interface SeriesPoint {
   t: number;
   open: number;
+  /** The most open at once during this second (10 ms resolution, src/metrics/aggregate.ts); absent in older files. */
+  openMax?: number;
   opened: number;
   failed: number;
   dropped: number;
@@ -119,7 +121,13 @@ export interface Results {
     peakOpen: number;
     openRate: { mean: number; max: number };
     /** samples: for some codes, what exactly happened the first time (e.g. what a target answered instead of Engine.IO). */
-    errors: { total: number; rate: number; byCode: Record<string, number>; samples?: Record<string, string> };
+    errors: { total: number; rate: number; byCode: Record<string, number>; samples?: Record<string, string>;
+      /** Of total, the generator's own: `cancelled` (never established before its planned end) and EMFILE, ENFILE,
+       *  EADDRNOTAVAIL. Absent in files from before it was added. */
+      generator?: number;
+      /** The target's error rate: (total − generator) / (attempted − cancelled); what the report calls the error rate
+       *  when the generator had failures of its own. Absent in files from before it was added. */
+      targetRate?: number };
     /** upgrade and ack only for session engines (socketio, engineio), lookup only for dns/orchestrated; each only when it recorded samples.
      *  rtt and ack run from the actual send; rtt_corrected and ack_corrected (added later in version 1, absent in older files)
      *  from the send time the schedule intended, which a generator stall delays (docs/measurement.md). */

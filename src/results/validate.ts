@@ -125,7 +125,7 @@ const seriesPoint = obj({
   t: count, open: count, opened: count, failed: count, dropped: count, closed: count, errors: record(count),
   messagesSent: count, messagesReceived: count, rttP50: nullable(num()), rttP99: nullable(num()), connectP99: nullable(num()),
   backendsOpen: record(count), lagMaxMs: num(0), fds: count,
-}, { reconnects: obj({ started: count, moved: count, returned: count }), rehomed: obj({ same: count, moved: count }) });
+}, { reconnects: obj({ started: count, moved: count, returned: count }), rehomed: obj({ same: count, moved: count }), openMax: count });
 
 const thresholdResult = obj(
   { source: str, metric: str, op: oneOf(['<', '<=', '>', '>=', '==', '!=']), value: num(), measured: nullable(num()), pass: bool },
@@ -177,7 +177,7 @@ const results = obj(
       counters,
       peakOpen: count,
       openRate: obj({ mean: num(0), max: num(0) }),
-      errors: obj({ total: count, rate: num(0), byCode: record(count) }, { samples: record(str) }),
+      errors: obj({ total: count, rate: num(0), byCode: record(count) }, { samples: record(str), generator: count, targetRate: num(0) }),
       latency: obj({ connect: latencyStats, handshake: latencyStats, rtt: latencyStats }, { upgrade: latencyStats, ack: latencyStats, lookup: latencyStats, rtt_corrected: latencyStats, ack_corrected: latencyStats }),
     }, { sessions: obj({ attempted: count, established: count, broken: count, verdict: str, counts: record(count) }) }),
     histograms: obj({}, { connect: str, handshake: str, rtt: str, upgrade: str, ack: str, lookup: str, rtt_corrected: str, ack_corrected: str }),

@@ -7,7 +7,7 @@ import type { Aggregator } from '../metrics/aggregate.js';
 import type { WorkerInfo } from '../metrics/types.js';
 import type { LabComponent, LabStats } from '../lab/types.js';
 import { RESULTS_FORMAT, RESULTS_VERSION, type BackendResult, type Environment, type Results, type RunStatus } from '../results/types.js';
-import { skewStats } from '../analysis/skew.js';
+import { backendIds, skewStats } from '../analysis/skew.js';
 import { evaluateThresholds } from '../analysis/thresholds.js';
 import { summarizeSessions } from '../analysis/sessions.js';
 import { findCliff, proxyFdPrediction, withPorts } from '../analysis/cliff.js';
@@ -15,6 +15,7 @@ import { findPortCliff } from '../analysis/port-cliff.js';
 import type { ProbeSeries } from '../probes/sampler.js';
 import type { FaultRecord } from './faults.js';
 import { attributeFailures } from '../analysis/forensics.js';
+import { CANCELLED_CODE, generatorFailures, saturationOf } from '../analysis/saturation.js';
 import { populationResult } from '../analysis/population.js';
 import { analyzeFaults } from '../analysis/faults.js';
 import { plannedDurationMs, targetAt } from '../load/schedule.js';
@@ -45,6 +46,9 @@ export function buildResults(input: BuildInput): Results {
   const errorsTotal = counters.failed + counters.dropped;
   const sessions = agg.sessionCounts();
   const samples = agg.errorSamples();
+  const byCode = agg.errorsByCode();
+  const generator = generatorFailures(byCode);
+  const targetAttempts = counters.attempted - (byCode[CANCELLED_CODE] ?? 0);
   const results: Results = {
     format: RESULTS_FORMAT,
     version: RESULTS_VERSION,
@@ -64,14 +68,16 @@ export function buildResults(input: BuildInput): Results {
       errors: {
         total: errorsTotal,
         rate: counters.attempted === 0 ? 0 : errorsTotal / counters.attempted,
-        byCode: agg.errorsByCode(),
+        byCode,
         ...(Object.keys(samples).length === 0 ? {} : { samples }),
+        generator,
+        targetRate: targetAttempts <= 0 ? 0 : (errorsTotal - generator) / targetAttempts,
       },
       latency: agg.latency(),
       ...(sessions === undefined ? {} : { sessions: summarizeSessions(sessions) }),
     },
     histograms: agg.encodedHistograms(),
-    backends: backendsSection(agg.backendCounts(), input.lab?.stats),
+    backends: backendsSection(agg.backendCounts(), input.lab, input.scenario.target?.backends),
     series: agg.series(),
     thresholds: [],
     generator: { workers: input.workers },
@@ -104,6 +110,12 @@ export function buildResults(input: BuildInput): Results {
     results.analysis = { ...results.analysis, faults: analyzeFaults(input.faults, results.series, backends, cycle, planDropAfter) };
   }
   if (errorsTotal > 0) results.analysis = { ...results.analysis, forensics: attributeFailures(results) };
+  const saturation = saturationOf(results);
+  const cliffNow = results.analysis?.cliff;
+  if (saturation.saturated && cliffNow !== undefined) {
+    // A saturated generator measured itself: whatever it saw is no cliff of the target's.
+    results.analysis = { ...results.analysis, cliff: { ...cliffNow, diagnosis: `Not a measured cliff: the generator was saturated (${saturation.reasons.join('; ')}). ${cliffNow.diagnosis}` } };
+  }
   results.thresholds = evaluateThresholds(results, input.scenario.thresholds);
   return results;
 }
@@ -115,14 +127,15 @@ function proxyOutOfPorts(stats: LabStats | undefined): boolean {
 }
 
 /**
- * Per-backend shares over attributed connections. Backends the lab knows but that got no connection still
- * appear (with 0): a backend starved by a strategy is exactly what skew statistics must show.
+ * Per-backend shares over attributed connections. Backends the lab knows (its backend components and their stats)
+ * or the target declares (`target.backends`) but that got no connection still appear (with 0): a backend starved
+ * by a strategy is exactly what skew statistics must show.
  */
-function backendsSection(counts: Record<string, number>, labStats: LabStats | undefined): Results['backends'] {
+function backendsSection(counts: Record<string, number>, lab: BuildInput['lab'], declared: string[] | number | undefined): Results['backends'] {
+  const labStats = lab?.stats;
   const unattributed = counts['unknown'] ?? 0;
-  const ids = new Set(Object.keys(counts).filter((id) => id !== 'unknown'));
-  for (const b of labStats?.backends ?? []) ids.add(b.id);
-  const sorted = [...ids].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const known = [...(labStats?.backends ?? []).map((b) => b.id), ...(lab?.components ?? []).filter((c) => c.kind === 'backend').map((c) => c.id)];
+  const sorted = backendIds(Object.keys(counts), declared, known);
   const total = sorted.reduce((sum, id) => sum + (counts[id] ?? 0), 0);
   const perBackend: BackendResult[] = sorted.map((id) => {
     const seen = labStats?.backends.find((b) => b.id === id)?.sessionsTotal;

@@ -1,11 +1,20 @@
 /** Maps a finished run to its documented exit code (docs/exit-codes.md). */
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import type { Results } from '../results/types.js';
+import { establishedNothing, saturationOf } from '../analysis/saturation.js';
 
-export function exitCodeFor(results: Results, signalName?: string): ExitCodeValue {
+export interface ExitOptions {
+  /** `--accept-saturated`: a saturated run gets the code it would get otherwise (0 or 3) instead of INCONCLUSIVE. */
+  acceptSaturated?: boolean;
+}
+
+/** In the verdict's order (src/report/verdict.ts): aborted, failed, established nothing, saturated, thresholds. */
+export function exitCodeFor(results: Results, signalName?: string, opts: ExitOptions = {}): ExitCodeValue {
   if (results.status === 'aborted') return signalName === 'SIGTERM' ? ExitCode.ABORTED_SIGTERM : ExitCode.ABORTED_SIGINT;
   if (results.status === 'failed') {
     return results.statusReason?.startsWith('lab') ? ExitCode.LAB_FAILED : ExitCode.GENERATOR_FAILED;
   }
+  if (establishedNothing(results)) return ExitCode.NOTHING_ESTABLISHED;
+  if (opts.acceptSaturated !== true && saturationOf(results).saturated) return ExitCode.INCONCLUSIVE;
   return results.thresholds.some((t) => !t.pass) ? ExitCode.THRESHOLDS_FAILED : ExitCode.OK;
 }

@@ -100,10 +100,20 @@ export function checkBudget(scenario: Scenario, machine: Machine): Budget {
     throw new WsherdError(
       'WSH_ERR_INVALID_INPUT',
       `${what} need ${fmt(b.portsNeeded)} local ports from ${where} towards the target, but one source address has ${fmt(b.portsPerSource)} (ip_local_port_range ${machine.portRange[0]}-${machine.portRange[1]}).`,
-      { hint: `Spread clients over more source addresses (${scenario.population === undefined ? `population: {addresses: ${factor}}` : `${factor}× as many in the busiest group`}), lower clients, or widen the port range (network: {namespace: true, port_range: …}).` },
+      { hint: `Spread clients over more source addresses (${scenario.population === undefined ? `population: {addresses: ${factor}}` : `${factor}× as many in the busiest group`}), lower clients, or ${widenPorts(scenario, tw > 0)}.` },
     );
   }
   return b;
+}
+
+/**
+ * How to get more local ports. A private network namespace (network:) holds the lab and its clients only, so it is
+ * offered for lab runs; against a target the host's own settings apply (and TIME_WAIT reuse when churn is the cause).
+ */
+function widenPorts(scenario: Scenario, churn: boolean): string {
+  if (scenario.lab !== undefined) return 'widen the port range (network: {namespace: true, port_range: …})';
+  const reuse = churn ? '; or let the kernel reuse TIME_WAIT ports (sysctl -w net.ipv4.tcp_tw_reuse=1) or close with close: server' : '';
+  return `widen this host's port range (sysctl -w net.ipv4.ip_local_port_range="1024 65535")${reuse}`;
 }
 
 /** Source addresses outside 127.0.0.0/8 must be this machine's: binding anything else fails on every connect. */

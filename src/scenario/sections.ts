@@ -4,9 +4,9 @@
  * the section cannot be resolved.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { isMap, isScalar } from 'yaml';
+import { isMap, isScalar, isSeq } from 'yaml';
 import type { BackendKind, BackendsSpec, Behavior, Closer, LabSpec, ProxyMode, ProxySpec, TargetSpec } from './types.js';
-import { type Context, type Field, type Section, childPath, describe, readChoice, readDuration, readInteger, readNumber, readSection, readString, reportMissing } from './context.js';
+import { type Context, type Field, type Section, childPath, describe, readChoice, readDuration, readInteger, readList, readNumber, readSection, readString, reportMissing } from './context.js';
 import { checkStrategyMode, readStrategy } from './strategies.js';
 import { readProxyExtras } from './proxy-options.js';
 import { readEngine, readSessionOptions } from './engine.js';
@@ -154,9 +154,16 @@ function readLoopbackHost(ctx: Context, field: Field): string | undefined {
 /** `httpAllowed`: the run uses a session engine (socketio, engineio), whose servers are addressed by http(s) URLs. */
 export function readTarget(ctx: Context, field: Field, httpAllowed = false): TargetSpec | undefined {
   let urlField = field;
+  let backends: string[] | number | undefined;
+  let backendsBad = false;
   if (isMap(field.value)) {
-    const section = readSection(ctx, field, ['url']);
+    const section = readSection(ctx, field, ['url', 'backends']);
     if (section === undefined) return undefined;
+    const declared = section.fields.get('backends');
+    if (declared !== undefined) {
+      backends = readDeclaredBackends(ctx, declared);
+      backendsBad = backends === undefined;
+    }
     const inner = section.fields.get('url');
     if (inner === undefined) {
       reportMissing(ctx, section, 'url', 'e.g. url: ws://127.0.0.1:8080/');
@@ -168,7 +175,44 @@ export function readTarget(ctx: Context, field: Field, httpAllowed = false): Tar
     return undefined;
   }
   const url = readString(ctx, urlField);
-  return url === undefined ? undefined : checkUrl(ctx, urlField, url.trim(), httpAllowed);
+  const target = url === undefined ? undefined : checkUrl(ctx, urlField, url.trim(), httpAllowed);
+  if (target === undefined || backendsBad) return undefined;
+  return backends === undefined ? target : { ...target, backends };
+}
+
+/** Most backends a target may declare: skew statistics over more are still cheap, but a typo'd 10000 is not meant. */
+const MAX_DECLARED_BACKENDS = 1000;
+const BACKENDS_HINT = 'e.g. backends: [w1, w2, w3, w4] (the ids the servers send in x-wsherd-backend) or backends: 4';
+
+/** `target.backends`: a list of distinct ids, or a count. */
+function readDeclaredBackends(ctx: Context, field: Field): string[] | number | undefined {
+  if (isScalar(field.value) && typeof field.value.value === 'number') return readInteger(ctx, field, { min: 1, max: MAX_DECLARED_BACKENDS });
+  if (!isSeq(field.value)) {
+    ctx.report(field.at, field.path, `${field.path} must be a list of backend ids or a count, got ${describe(field.value)}`, BACKENDS_HINT);
+    return undefined;
+  }
+  const ids = readList(ctx, field, MAX_DECLARED_BACKENDS, 'backend ids', BACKENDS_HINT, (item) => {
+    const id = isScalar(item.value) && (typeof item.value.value === 'string' || typeof item.value.value === 'number') ? String(item.value.value).trim() : undefined;
+    if (id === undefined || id === '' || id === 'unknown') {
+      ctx.report(item.at, item.path, `${item.path} must be a backend id (a name such as w1), got ${describe(item.value)}`, BACKENDS_HINT);
+      return undefined;
+    }
+    return id;
+  });
+  if (ids === undefined) return undefined;
+  const seen = new Set<string>();
+  let ok = true;
+  if (isSeq(field.value)) {
+    field.value.items.forEach((item, i) => {
+      const id = ids[i] as string;
+      if (seen.has(id)) {
+        ok = false;
+        ctx.report(ctx.deref(item) ?? field.at, childPath(field.path, i), `${childPath(field.path, i)} repeats the backend id "${id}"`, 'list each backend once');
+      }
+      seen.add(id);
+    });
+  }
+  return ok ? ids : undefined;
 }
 
 function checkUrl(ctx: Context, field: Field, url: string, httpAllowed: boolean): TargetSpec | undefined {

@@ -191,6 +191,13 @@ export interface DnsClientSpec {
 export interface TargetSpec {
   /** Any ws:// or wss:// URL. */
   url: string;
+  /**
+   * `target.backends`: the backends behind the target, by the id each announces (`x-wsherd-backend`, the identity
+   * contract), or only how many there are. Skew is then computed over all of them, a declared backend that got no
+   * connection counts as 0 (and is named in the diagnosis) instead of vanishing. A count names the unseen ones
+   * `unseen-1`, `unseen-2`, … Absent: skew over the backends seen.
+   */
+  backends?: string[] | number;
 }
 
 /**

@@ -11,7 +11,11 @@ describe('diagnose: the first limit, in the article\'s terms', () => {
     assert.equal(diagnose(r).kind, 'generator-saturated');
     const lag = sampleResults();
     lag.generator.workers = lag.generator.workers.map((w) => ({ ...w, maxLagMs: 900 }));
-    assert.match(diagnose(lag).sentence, /^Generator saturated: its event loop fell 900 ms behind/);
+    assert.match(diagnose(lag).sentence, /^Generator saturated: its event loop stopped 2 times for 100 ms or more \(longest 900 ms, 1,800 ms in all\)/);
+    const cancelled = sampleResults();
+    cancelled.summary.errors.byCode = { cancelled: Math.ceil(cancelled.summary.counters.attempted * 0.05) };
+    assert.equal(diagnose(cancelled).kind, 'generator-saturated');
+    assert.match(diagnose(cancelled).sentence, /attempts \(5\.\d%\) were cancelled before they were established/);
   });
 
   test('fd exhaustion when failures began at the predicted fd cliff; port depletion when the cliff is ports', () => {
@@ -22,6 +26,19 @@ describe('diagnose: the first limit, in the article\'s terms', () => {
     const p = sampleResults();
     p.analysis = { cliff: { ...findCliff(p.series.map((x) => ({ ...x, failed: 1 }))), prediction: { component: 'proxy', resource: 'ports', at: 1000, formula: 'f' } } };
     assert.equal(diagnose(p).kind, 'port-depletion');
+  });
+
+  test('nothing established; an idle declared backend is named with the skew over all backends', () => {
+    const none = sampleResults();
+    none.summary.counters = { ...none.summary.counters, established: 0 };
+    none.summary.errors.byCode = { ECONNREFUSED: none.summary.counters.attempted };
+    assert.equal(diagnose(none).kind, 'nothing-established');
+    const idle = sampleResults();
+    idle.summary.errors = { total: 0, rate: 0, byCode: {} };
+    idle.backends.perBackend = [{ id: 'w1', connections: 800, share: 0.4 }, { id: 'w2', connections: 710, share: 0.355 }, { id: 'w3', connections: 490, share: 0.245 }, { id: 'w4', connections: 0, share: 0 }];
+    idle.backends.skew = { peakToAverage: 1.6, cv: 0.6, jain: 0.722, minShare: 0, maxShare: 0.4 };
+    assert.equal(diagnose(idle).kind, 'idle-backend');
+    assert.equal(diagnose(idle).sentence, 'Idle backend: w4 got none of the 2,000 attributed connections. Over all 4 backends: peak/average 1.60, Jain 0.722.');
   });
 
   test('NAT skew needs a population and real skew; nothing wrong says so', () => {

@@ -32,7 +32,7 @@ describe('CI outputs of the real binary (--junit, --markdown, $GITHUB_STEP_SUMMA
     assert.equal(res.code, 0, res.stderr + res.stdout);
     const xml = read(junit);
     assertWellFormedXml(xml);
-    assert.match(xml, /<testsuite name="tiny-lab" tests="4" failures="0" errors="0" skipped="0" /);
+    assert.match(xml, /<testsuite name="tiny-lab" tests="5" failures="0" errors="0" skipped="0" /);
     assert.match(xml, /<testcase classname="wsherd\.tiny-lab" name="run completed" time="[\d.]+"\/>/);
     assert.match(xml, /<testcase classname="wsherd\.tiny-lab\.thresholds" name="p99\(connect\) &lt; 1s" time="0\.000"\/>/);
     assert.match(xml, /<property name="target.url" value="ws:\/\/127\.0\.0\.1:\d+\/"\/>/);
@@ -54,7 +54,7 @@ describe('CI outputs of the real binary (--junit, --markdown, $GITHUB_STEP_SUMMA
     assert.equal(res.code, 3, res.stderr + res.stdout);
     const xml = read(path.join(dir, 'j.xml'));
     assertWellFormedXml(xml);
-    assert.match(xml, /<testsuite name="tiny-failing" tests="4" failures="1" errors="0"/);
+    assert.match(xml, /<testsuite name="tiny-failing" tests="5" failures="1" errors="0"/);
     assert.match(xml, /name="errors\.rate &gt; 0" time="0\.000">\n\s+<failure message="measured 0\.00% vs limit &gt; 0\.00%" type="threshold">/);
     assert.match(read(step), /^\n### wsherd · tiny-failing\n\n\*\*❌ THRESHOLDS FAILED\*\* — 1 of 3 thresholds failed/);
     assert.match(res.stdout, ANSI, 'FORCE_COLOR=1 colours the summary even on a pipe');
@@ -83,7 +83,7 @@ describe('CI outputs of the real binary (--junit, --markdown, $GITHUB_STEP_SUMMA
     assert.equal(res.code, 130, res.stderr);
     const xml = read(junit);
     assertWellFormedXml(xml);
-    assert.match(xml, /<testsuite name="long-lab" tests="1" failures="0" errors="1"/);
+    assert.match(xml, /<testsuite name="long-lab" tests="2" failures="0" errors="1"/);
     assert.match(xml, /<error message="aborted: [^"]*SIGINT[^"]*" type="aborted">/);
     assert.match(read(markdown), /\*\*⚠️ ABORTED\*\*[^\n]*\n\n[^\n]+\n\n> Partial results: the run did not finish its plan\./);
   });
@@ -96,12 +96,12 @@ describe('CI outputs of the real binary (--junit, --markdown, $GITHUB_STEP_SUMMA
     assert.equal(res.code, 0, res.stderr + res.stdout);
     const xml = read(path.join(dir, 'c.xml'));
     assertWellFormedXml(xml);
-    assert.match(xml, /<testsuite name="tiny-compare\/round-robin" tests="2" failures="1" errors="0"/);
-    assert.match(xml, /<testsuite name="tiny-compare\/engineio-sid" tests="2" failures="0" errors="0"/);
+    assert.match(xml, /<testsuite name="tiny-compare\/round-robin" tests="3" failures="2" errors="0"/);
+    assert.match(xml, /<testsuite name="tiny-compare\/engineio-sid" tests="3" failures="0" errors="0"/);
     assert.match(xml, /<property name="strategy" value="engineio-sid"\/>/);
     const md = read(path.join(dir, 'c.md'));
     assert.match(md, /^### wsherd compare · tiny-compare — 2 approaches\n/);
-    assert.match(md, /^\| `engineio-sid` \|.*★.*\| ✅ 1 passed \|$/m);
+    assert.match(md, /^\| `engineio-sid` \|.*★.*\| ✅ 1 passed \| PASS \|$/m);
     assert.match(md, /^- \*\*round-robin\*\*: Sessions broke: /m);
     assert.equal(read(step), `\n${md}`);
   });

@@ -94,10 +94,11 @@ describe('wsherd run (the real binary)', () => {
     assert.deepEqual(descendants(process.pid).filter(isAlive), [], 'no process of the run is left');
   });
 
-  test('a target nobody listens on: 100% ECONNREFUSED, thresholds fail, exit 3, no stack trace', { timeout: 60_000 }, async () => {
+  test('a target nobody listens on: 100% ECONNREFUSED, nothing established: FAILED, exit 8, no stack trace', { timeout: 60_000 }, async () => {
     const out = tmp();
     const res = await runCli(['run', fixture('refused.yaml'), '--out', out]);
-    assert.equal(res.code, 3, res.stderr + res.stdout);
+    assert.equal(res.code, 8, res.stderr + res.stdout);
+    assert.match(res.stdout, /^Status {2}FAILED .*no connection was established \(20 attempted\)/m);
     const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
     assert.equal(results.status, 'complete');
     assert.equal(results.summary.counters.attempted, 20);

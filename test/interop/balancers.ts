@@ -36,7 +36,7 @@ export interface RunningBalancer {
 
 /**
  * Starts `configFile` (a name in test/interop, or an absolute path) in front of `backends` (host:port each, filling
- * {{B1}}, {{B2}} and, for three-backend configs, {{B3}}).
+ * {{B1}} … {{B4}}: configs use as many as they have backends).
  */
 export async function startBalancer(kind: BalancerKind, configFile: string, backends: readonly string[]): Promise<RunningBalancer> {
   const port = await freePort();
@@ -46,7 +46,8 @@ export async function startBalancer(kind: BalancerKind, configFile: string, back
     .replaceAll('{{PREFIX}}', prefix)
     .replaceAll('{{B1}}', backends[0] ?? '')
     .replaceAll('{{B2}}', backends[1] ?? '')
-    .replaceAll('{{B3}}', backends[2] ?? '');
+    .replaceAll('{{B3}}', backends[2] ?? '')
+    .replaceAll('{{B4}}', backends[3] ?? '');
   const file = path.join(prefix, path.basename(configFile));
   writeFileSync(file, text);
   const args = kind === 'haproxy' ? ['-db', '-f', file] : ['-p', prefix, '-c', file, '-e', 'stderr'];

@@ -19,8 +19,8 @@ describe('renderJunit', () => {
   test('the sample: one testsuite, "run completed" plus one testcase per threshold, the failing one with measured vs limit', () => {
     const xml = renderJunit(sampleResults());
     assertWellFormedXml(xml);
-    assert.match(xml, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites name="wsherd lb-smoke" tests="4" failures="1" errors="0" skipped="0" time="21\.412">/);
-    assert.match(xml, /<testsuite name="lb-smoke" tests="4" failures="1" errors="0" skipped="0" time="21\.412" timestamp="2025-06-14T09:30:00">/);
+    assert.match(xml, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites name="wsherd lb-smoke" tests="5" failures="1" errors="0" skipped="0" time="21\.412">/);
+    assert.match(xml, /<testsuite name="lb-smoke" tests="5" failures="1" errors="0" skipped="0" time="21\.412" timestamp="2025-06-14T09:30:00">/);
     assert.match(xml, /<testcase classname="wsherd\.lb-smoke" name="run completed" time="21\.412"\/>/);
     assert.match(xml, /<testcase classname="wsherd\.lb-smoke\.thresholds" name="p99\(connect\) &lt; 50ms" time="0\.000"\/>/);
     assert.match(testcase(xml, 'errors.rate &lt; 0.1%'), /<failure message="measured 0\.990% vs limit &lt; 0\.100%" type="threshold">/);
@@ -45,6 +45,24 @@ describe('renderJunit', () => {
     assert.match(renderJunit(r), /<failure message="no backend was attributed \(limit &lt;= 1\.100\)"/);
   });
 
+  test('a saturated generator: "generator not saturated" fails as inconclusive, or is skipped with --accept-saturated', () => {
+    const r = sampleResults();
+    r.generator.workers = r.generator.workers.map((w, i) => ({ ...w, stalls: i === 0 ? [{ atMs: 3000, ms: 1000 }] : [] }));
+    const xml = renderJunit(r);
+    assertWellFormedXml(xml);
+    assert.match(testcase(xml, 'generator not saturated'), /<failure message="inconclusive: generator saturated: its event loop stopped 1 time for 100 ms or more \(longest 1,000 ms/);
+    assert.match(testcase(renderJunit(r, { acceptSaturated: true }), 'generator not saturated'), /<skipped message="inconclusive: generator saturated: .*\(accepted with --accept-saturated\)"\/>/);
+  });
+
+  test('a run that established nothing: "run completed" is a failure, thresholds or not', () => {
+    const r = sampleResults();
+    r.thresholds = [];
+    r.summary.counters = { ...r.summary.counters, established: 0, failed: r.summary.counters.attempted };
+    r.summary.errors.byCode = { ECONNREFUSED: r.summary.counters.attempted };
+    const xml = renderJunit(r);
+    assert.match(testcase(xml, 'run completed'), /<failure message="failed: no connection was established \([\d,]+ attempted\)" type="nothing-established">/);
+  });
+
   test('an aborted run: "run completed" is an <error> with the status reason; thresholds still listed and marked partial', () => {
     const r = sampleResults();
     r.status = 'aborted';
@@ -52,7 +70,7 @@ describe('renderJunit', () => {
     const xml = renderJunit(r);
     assertWellFormedXml(xml);
     assert.match(testcase(xml, 'run completed'), /<error message="aborted: SIGINT" type="aborted">The run was aborted; partial results/);
-    assert.match(xml, /<testsuites [^>]*tests="4" failures="1" errors="1"/);
+    assert.match(xml, /<testsuites [^>]*tests="5" failures="1" errors="1"/);
     assert.match(testcase(xml, 'errors.rate &lt; 0.1%'), /partial results: the run did not finish its plan<\/failure>/);
     r.status = 'failed';
     r.statusReason = 'lab died: b1 exited with code 1';
@@ -93,9 +111,9 @@ describe('renderCompareJunit', () => {
     const xml = renderCompareJunit(c, [a, b]);
     assertWellFormedXml(xml);
     assert.equal((xml.match(/<testsuite /g) ?? []).length, 3);
-    assert.match(xml, /<testsuites name="wsherd compare cmp" tests="9" failures="1" errors="0" skipped="1"/);
-    assert.match(xml, /<testsuite name="cmp\/rr" tests="4" failures="1"/);
-    assert.match(xml, /<testsuite name="cmp\/hash&lt;&amp;&gt;" tests="4" failures="0"/);
+    assert.match(xml, /<testsuites name="wsherd compare cmp" tests="11" failures="1" errors="0" skipped="1"/);
+    assert.match(xml, /<testsuite name="cmp\/rr" tests="5" failures="1"/);
+    assert.match(xml, /<testsuite name="cmp\/hash&lt;&amp;&gt;" tests="5" failures="0"/);
     assert.ok(xml.includes('<property name="strategy" value="source-hash"/>'));
     assert.match(xml, /<testsuite name="cmp\/cookie" tests="1" failures="0" errors="0" skipped="1"/);
     assert.ok(xml.includes('<skipped message="Not run: the comparison was aborted."/>'));

@@ -37,6 +37,23 @@ describe('pre-flight budget', () => {
     assert.equal(checkBudget(parseScenario(lab(900), 'b.yaml'), { fdLimit: 20_000, portRange: [40000, 40999] }).portsPerSource, 1000);
   });
 
+  test('against a target the hint never offers a network namespace (lab only): the host\'s port range and TIME_WAIT reuse', () => {
+    const target = (extra = ''): string => `name: b\nclients: 1000\ntarget: ws://127.0.0.1:9/\n${extra}`;
+    const small = { fdLimit: 20_000, portRange: [40000, 40899] as [number, number] };
+    assert.throws(() => checkBudget(parseScenario(target(), 'b.yaml'), small), (err: unknown) => {
+      assert.ok(err instanceof WsherdError);
+      assert.doesNotMatch(err.hint ?? '', /namespace/);
+      assert.match(err.hint ?? '', /widen this host's port range \(sysctl -w net\.ipv4\.ip_local_port_range="1024 65535"\)\.$/);
+      return true;
+    });
+    assert.throws(() => checkBudget(parseScenario(target('behavior: {lifetime: 1s, close: client-fin}\n'), 'b.yaml'), { ...small, twReuse: 0 }), (err: unknown) => {
+      assert.ok(err instanceof WsherdError);
+      assert.doesNotMatch(err.hint ?? '', /namespace/);
+      assert.match(err.hint ?? '', /tcp_tw_reuse=1\) or close with close: server\.$/);
+      return true;
+    });
+  });
+
   test('a population spreads the clients over its addresses: the busiest address is what must fit', () => {
     const small = { fdLimit: 20_000, portRange: [40000, 40999] as [number, number] };
     const b = checkBudget(parseScenario(`${lab(3000)}population: {addresses: 4}\n`, 'b.yaml'), small);
