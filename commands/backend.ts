@@ -26,6 +26,8 @@ export default class Backend extends WsherdCommand {
     port: Flags.integer({ char: 'p', description: 'Listen port; 0 picks an ephemeral port (printed).', default: 0, min: 0, max: 65535 }),
   };
 
+  static override handlesStopSignals = true;
+
   public async run(): Promise<void> {
     const { flags } = await this.parse(Backend);
     const stops = watchStopSignals((name) => process.stderr.write(`\n${name}: stopping backend ${flags.id}…\n`));

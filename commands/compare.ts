@@ -11,6 +11,7 @@ import { loadScenario } from '../src/scenario/load.js';
 import { insideNetns, rerunInNetns } from '../src/run/netns.js';
 import { checkCiOutputs, writeCiOutputs } from '../src/report/ci-outputs.js';
 import { envFlag, scenarioEnv } from '../src/cli/env-flag.js';
+import { watchStopSignals } from '../src/cli/stop-signals.js';
 
 export default class Compare extends WsherdCommand {
   static override summary = 'Run one workload against each approach listed under `compare:` and put them side by side.';
@@ -44,7 +45,19 @@ Exit codes: 0 every approach ran, 2 invalid input, 4 output not writable, 5 a la
     env: envFlag,
   };
 
+  static override handlesStopSignals = true;
+
   public async run(): Promise<CompareResults | undefined> {
+    // Listening first: a signal during start-up stops the comparison like one during a run (what ran is written).
+    const stops = watchStopSignals((name) => process.stderr.write(`\n${name}: stopping this approach, skipping the rest, writing what ran…\n`));
+    try {
+      return await this.compareAbortable(stops.signal);
+    } finally {
+      stops.dispose();
+    }
+  }
+
+  private async compareAbortable(signal: AbortSignal): Promise<CompareResults | undefined> {
     const { args, flags } = await this.parse(Compare);
     const scenario = await loadScenario(args.scenario, { env: scenarioEnv(flags.env) });
     if (scenario.network?.namespace === true && !insideNetns()) {
@@ -54,22 +67,12 @@ Exit codes: 0 every approach ran, 2 invalid input, 4 output not writable, 5 a la
     const ci = { ...(flags.junit === undefined ? {} : { junit: flags.junit }), ...(flags.markdown === undefined ? {} : { markdown: flags.markdown }) };
     await checkCiOutputs(ci);
     const color = useColor(process.stderr);
-    const abort = new AbortController();
-    let signalName: string | undefined;
-    const onSignal = (name: NodeJS.Signals): void => {
-      if (signalName) process.exit(name === 'SIGTERM' ? 143 : 130);
-      signalName = name;
-      process.stderr.write(`\n${name}: stopping this approach, skipping the rest, writing what ran…\n`);
-      abort.abort(name);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
     let detach = (): void => {};
     try {
       const total = scenario.compare?.length ?? 0;
       const outcome = await runCompare({
         scenario,
-        signal: abort.signal,
+        signal,
         insecure: flags.insecure,
         ...(flags.out === undefined ? {} : { outDir: flags.out }),
         onApproach: (entry, i, events) => {
@@ -89,6 +92,7 @@ Exit codes: 0 every approach ran, 2 invalid input, 4 output not writable, 5 a la
       const ciFiles = await writeCiOutputs({ compare: outcome.compare, runs: outcome.runs, acceptSaturated: flags['accept-saturated'] }, ci);
       if (!this.jsonEnabled()) for (const f of ciFiles) this.log(`CI:         ${relativeToCwd(f)}`);
       const c = outcome.compare;
+      const signalName = signal.aborted ? String(signal.reason) : undefined;
       process.exitCode =
         signalName !== undefined || c.status === 'aborted'
           ? signalName === 'SIGTERM' ? ExitCode.ABORTED_SIGTERM : ExitCode.ABORTED_SIGINT
@@ -98,8 +102,6 @@ Exit codes: 0 every approach ran, 2 invalid input, 4 output not writable, 5 a la
       return c;
     } finally {
       detach();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
     }
   }
 }

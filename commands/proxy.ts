@@ -68,6 +68,8 @@ export default class ProxyCommand extends WsherdCommand {
     maxconn: Flags.integer({ description: 'Open client connections above which new ones are closed at once (counted in maxconnRefused).', min: 1 }),
   };
 
+  static override handlesStopSignals = true;
+
   public async run(): Promise<void> {
     const { flags } = await this.parse(ProxyCommand);
     const options = proxyOptionsFromFlags(flags);

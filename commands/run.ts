@@ -12,6 +12,7 @@ import { insideNetns, rerunInNetns } from '../src/run/netns.js';
 import { checkCiOutputs, writeCiOutputs } from '../src/report/ci-outputs.js';
 import { envFlag, scenarioEnv } from '../src/cli/env-flag.js';
 import { attachStream } from '../src/report/stream.js';
+import { watchStopSignals } from '../src/cli/stop-signals.js';
 
 export default class Run extends WsherdCommand {
   static override summary = 'Run a load scenario against the built-in lab or a target, and write results and a report.';
@@ -47,7 +48,20 @@ Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5
     env: envFlag,
   };
 
+  static override handlesStopSignals = true;
+
   public async run(): Promise<Results | undefined> {
+    // Listening first: a signal at any point from here on (loading, lab start, forking, teardown) aborts the run,
+    // and an aborted run still writes its results folder, marked so.
+    const stops = watchStopSignals((name) => process.stderr.write(`\n${name}: stopping clients, tearing down the lab, writing partial results…\n`));
+    try {
+      return await this.runAbortable(stops.signal);
+    } finally {
+      stops.dispose();
+    }
+  }
+
+  private async runAbortable(signal: AbortSignal): Promise<Results | undefined> {
     const { args, flags } = await this.parse(Run);
     const scenario = await loadScenario(args.scenario, { env: scenarioEnv(flags.env) });
     if (scenario.network?.namespace === true && !insideNetns()) {
@@ -65,19 +79,9 @@ Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5
     const color = useColor(process.stderr);
     const detach = flags.quiet || this.jsonEnabled() ? () => {} : attachProgress(events, process.stderr, { color });
 
-    const abort = new AbortController();
-    let signalName: string | undefined;
-    const onSignal = (name: NodeJS.Signals): void => {
-      if (signalName) process.exit(name === 'SIGTERM' ? 143 : 130); // second signal: stop waiting
-      signalName = name;
-      process.stderr.write(`\n${name}: stopping clients, tearing down the lab, writing partial results…\n`);
-      abort.abort(name);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
     try {
       const outcome = await runScenario({
-        scenario, events, signal: abort.signal, insecure: flags.insecure,
+        scenario, events, signal, insecure: flags.insecure,
         ...(flags.out === undefined ? {} : { outDir: flags.out }),
         ...(flags.workers === undefined ? {} : { workers: flags.workers }),
       });
@@ -90,13 +94,11 @@ Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5
       // After the summary, so an unwritable CI file is reported below what the run found.
       const ciFiles = await writeCiOutputs({ results: outcome.results, acceptSaturated: flags['accept-saturated'] }, ci);
       if (!this.jsonEnabled()) for (const f of ciFiles) this.log(`CI:      ${relativeToCwd(f)}`);
-      process.exitCode = exitCodeFor(outcome.results, signalName, { acceptSaturated: flags['accept-saturated'] });
+      process.exitCode = exitCodeFor(outcome.results, signal.aborted ? String(signal.reason) : undefined, { acceptSaturated: flags['accept-saturated'] });
       return outcome.results;
     } finally {
       detach();
       detachStream();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
     }
   }
 }

@@ -24,6 +24,8 @@ export default class LabUp extends WsherdCommand {
 
   static override flags = { env: envFlag };
 
+  static override handlesStopSignals = true;
+
   public async run(): Promise<void> {
     const { args, flags } = await this.parse(LabUp);
     const scenario = await loadScenario(args.scenario, { env: scenarioEnv(flags.env) });

@@ -5,8 +5,20 @@
 import { Command, Flags } from '@oclif/core';
 import { isWsherdError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { releaseEarlySignals } from './early-signals.js';
 
 export abstract class WsherdCommand extends Command {
+  /**
+   * True for commands that handle SIGINT/SIGTERM themselves (run, compare and the foreground servers): they take a
+   * signal noted during start-up over. Any other command ends as the signal would have ended it.
+   */
+  static handlesStopSignals = false;
+
+  public override async init(): Promise<void> {
+    await super.init();
+    if (!(this.constructor as typeof WsherdCommand).handlesStopSignals) releaseEarlySignals();
+  }
+
   static override baseFlags = {
     debug: Flags.boolean({ description: 'Print stack traces and internal details on errors.', default: false }),
     quiet: Flags.boolean({ char: 'q', description: 'No progress, banners or notes: only the result, warnings and errors.', default: false }),

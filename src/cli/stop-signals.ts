@@ -5,6 +5,7 @@
  * which kills the children first) ends the process.
  */
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { takeEarlySignal } from './early-signals.js';
 
 export interface StopSignals {
   /** Aborted, with the signal name as reason, on the first SIGINT/SIGTERM. */
@@ -39,7 +40,10 @@ export function watchStopSignals(notice?: (name: NodeJS.Signals) => void): StopS
     abort.abort(name);
     resolveReceived(name);
   }
+  const early = takeEarlySignal();
   for (const s of SIGNALS) process.on(s, onSignal);
+  // A signal during start-up (before this command listened) counts as the first one.
+  if (early !== undefined) onSignal(early);
   return {
     signal: abort.signal,
     received,

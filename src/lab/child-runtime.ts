@@ -7,6 +7,7 @@
  */
 import { isWsherdError } from '../errors.js';
 import { isConfigMessage, type ChildMessage } from './child-protocol.js';
+import { watchParent } from '../process/parent-watch.js';
 
 export interface ChildComponent {
   port: number;
@@ -25,7 +26,7 @@ export function runChild<C>(what: string, start: (config: C) => Promise<ChildCom
     stopping = true;
     setTimeout(() => process.kill(process.pid, 'SIGKILL'), SHUTDOWN_DEADLINE_MS).unref();
     process.off('SIGTERM', shutdown);
-    process.off('disconnect', shutdown);
+    unwatch();
     process.off('message', onConfig);
     if (process.connected) process.disconnect();
     void component?.close();
@@ -33,7 +34,8 @@ export function runChild<C>(what: string, start: (config: C) => Promise<ChildCom
   // Ctrl-C in a terminal signals the whole process group; the parent decides when the lab stops.
   process.on('SIGINT', () => {});
   process.on('SIGTERM', shutdown);
-  process.on('disconnect', shutdown);
+  // The parent gone (its channel closed, or its pid no longer our parent, even after kill -9): shut down.
+  const unwatch = watchParent(shutdown);
   if (!process.send) {
     process.stderr.write(`${what}: expected to be started by wsherd (its config comes over the IPC channel)\n`);
     process.exitCode = 2;

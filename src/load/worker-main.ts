@@ -7,6 +7,7 @@
 import type { CoordinatorMessage, WorkerMessage } from './protocol.js';
 import { LoadWorker } from './worker.js';
 import { fdLimit } from '../probes/proc.js';
+import { watchParent } from '../process/parent-watch.js';
 
 /** After the end, a handle that still keeps the loop alive gets this long before the worker kills itself. */
 const EXIT_DEADLINE_MS = 3000;
@@ -32,7 +33,8 @@ process.on('SIGTERM', () => {
   worker?.stop('aborted');
   leave();
 });
-process.on('disconnect', () => {
+// The coordinator gone (its channel closed, or its pid no longer our parent, even after kill -9): stop and exit.
+watchParent(() => {
   worker?.stop('aborted');
   leave();
 });

@@ -8,6 +8,9 @@ import { WsherdError } from '../errors.js';
 import { clientsPerWorker } from '../load/worker-count.js';
 import { assignPopulation } from '../load/population.js';
 import type { Scenario } from '../scenario/types.js';
+import { MAX_WORKERS } from '../scenario/validate.js';
+import { MAX_GROUP_ADDRESSES } from '../scenario/population.js';
+import { checkWorkerCount, type WorkerMachine } from './worker-budget.js';
 
 export interface Machine {
   /** The generator's soft fd limit per process. */
@@ -18,6 +21,8 @@ export interface Machine {
   twReuse?: 0 | 1 | 2;
   /** The machine's own IPv4 addresses (os.networkInterfaces); default: read them. */
   localAddresses?: ReadonlySet<string>;
+  /** Cores and memory, for the worker count; default: this machine's. */
+  workers?: WorkerMachine;
 }
 
 /** How long Linux holds a socket in TIME_WAIT (TCP_TIMEWAIT_LEN, fixed at 60 s). */
@@ -83,6 +88,15 @@ export function checkBudget(scenario: Scenario, machine: Machine): Budget {
   const addresses = slotAddresses(scenario);
   const b = budgetOf(scenario, machine, addresses);
   const fmt = (n: number): string => n.toLocaleString('en-US');
+  const needed = Math.ceil(b.clients / b.perWorker);
+  if (needed > MAX_WORKERS) {
+    throw new WsherdError(
+      'WSH_ERR_INVALID_INPUT',
+      `${fmt(b.clients)} clients are more than one generator machine holds: at most ${MAX_WORKERS} workers × ${fmt(b.perWorker)} clients each under the fd limit of ${fmt(machine.fdLimit)} = ${fmt(MAX_WORKERS * b.perWorker)}.`,
+      { hint: `Lower clients to ${fmt(MAX_WORKERS * b.perWorker)} or fewer, or run the load from several machines.` },
+    );
+  }
+  if (scenario.workers !== undefined) checkWorkerCount(scenario.workers, b.clients, needed, machine.workers);
   if (scenario.workers !== undefined && scenario.workers * b.perWorker < b.clients) {
     const need = Math.ceil(b.clients / b.perWorker);
     throw new WsherdError(
@@ -97,10 +111,14 @@ export function checkBudget(scenario: Scenario, machine: Machine): Budget {
     const what = tw > 0 ? `${fmt(b.clientsPerSource)} concurrent clients plus about ${fmt(tw)} ports in TIME_WAIT from churn (close: client-fin, ${TIME_WAIT_S} s each)` : `${fmt(b.clientsPerSource)} concurrent clients`;
     const factor = Math.ceil(b.portsNeeded / b.portsPerSource);
     const where = scenario.population === undefined ? 'one source address' : 'the busiest source address of the population';
+    // A population holds at most MAX_GROUP_ADDRESSES addresses per group: never propose more than it accepts.
+    const spread = factor <= MAX_GROUP_ADDRESSES
+      ? `Spread clients over more source addresses (${scenario.population === undefined ? `population: {addresses: ${factor}}` : `${factor}× as many in the busiest group`}), lower clients, or ${widenPorts(scenario, tw > 0)}.`
+      : `Lower clients: even ${fmt(MAX_GROUP_ADDRESSES)} source addresses (the most one population group may have) give ${fmt(MAX_GROUP_ADDRESSES * b.portsPerSource)} ports; or run the load from several machines.`;
     throw new WsherdError(
       'WSH_ERR_INVALID_INPUT',
       `${what} need ${fmt(b.portsNeeded)} local ports from ${where} towards the target, but one source address has ${fmt(b.portsPerSource)} (ip_local_port_range ${machine.portRange[0]}-${machine.portRange[1]}).`,
-      { hint: `Spread clients over more source addresses (${scenario.population === undefined ? `population: {addresses: ${factor}}` : `${factor}× as many in the busiest group`}), lower clients, or ${widenPorts(scenario, tw > 0)}.` },
+      { hint: spread },
     );
   }
   return b;

@@ -31,6 +31,18 @@ describe('pre-flight budget', () => {
     assert.equal(checkBudget(parseScenario(lab(20_000), 'b.yaml'), machine).clients, 20_000, 'without workers: wsherd chooses enough');
   });
 
+  test('issue 15: workers beyond what the machine can use are refused with the arithmetic, before any fork', () => {
+    const small: Machine = { ...machine, workers: { cores: 2, memTotalBytes: 24 * 1024 ** 3 } };
+    rejects(`${lab(1000)}workers: 256\n`, /^workers: 256 is more than this machine can use for 1,000 clients: 1 hold them under the fd limit, and it has 2 cores; more than 4× that \(8\) only costs memory/, /let wsherd choose 2, or give at most 8/, small);
+    assert.equal(checkBudget(parseScenario(`${lab(1000)}workers: 8\n`, 'b.yaml'), small).clients, 1000);
+    const tiny: Machine = { ...machine, workers: { cores: 64, memTotalBytes: 4 * 1024 ** 3 } };
+    rejects(`${lab(1000)}workers: 40\n`, /^workers: 40 would take about 3,000 MB before the first connection \(40 × 75 MB\), more than half of this machine's 4,096 MB/, /at most 27 workers/, tiny);
+  });
+
+  test('issue 15: clients no one machine can hold get that arithmetic, not a population the validator refuses', () => {
+    rejects(lab(1e12), /^1,000,000,000,000 clients are more than one generator machine holds: at most 256 workers × 15,800 clients each under the fd limit of 20,000 = 4,044,800/, /run the load from several machines/);
+  });
+
   test('more clients than local ports towards one destination', () => {
     rejects(lab(30_000), /^30,000 concurrent clients need 30,000 local ports from one source address towards the target, but one source address has 28,232 \(ip_local_port_range 32768-60999\)/, /population: \{addresses: 2\}/);
     rejects(lab(1000), /^1,000 concurrent clients need 1,000 local ports/, /widen the port range/, { fdLimit: 20_000, portRange: [40000, 40899] });
