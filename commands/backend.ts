@@ -4,7 +4,7 @@ import { watchStopSignals } from '../src/cli/stop-signals.js';
 import { STATS_PATH } from '../src/backend/identity.js';
 import { startBackend } from '../src/backend/server.js';
 import { startSocketIoBackend } from '../src/backend/socketio-server.js';
-import { httpUrl, wsUrl } from '../src/lab/urls.js';
+import { httpUrl, listeningOn, wsUrl } from '../src/lab/urls.js';
 
 export default class Backend extends WsherdCommand {
   static override summary = 'Run one reference WebSocket backend in the foreground.';
@@ -35,7 +35,7 @@ export default class Backend extends WsherdCommand {
       const options = { id: flags.id, host: flags.host, port: flags.port };
       const backend = flags.kind === 'socketio' ? await startSocketIoBackend(options) : await startBackend(options);
       const where = flags.kind === 'socketio' ? httpUrl(flags.host, backend.port, '/socket.io/') : wsUrl(flags.host, backend.port);
-      this.log(`Backend ${flags.id} (${flags.kind}) listening on ${where} (pid ${process.pid})`);
+      this.log(`Backend ${flags.id} (${flags.kind}) listening on ${listeningOn(flags.host, backend.port, where)} (pid ${process.pid})`);
       this.info(`Stats: ${httpUrl(flags.host, backend.port, STATS_PATH)}`);
       await stops.received;
       await backend.close();

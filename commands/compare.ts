@@ -41,7 +41,7 @@ Exit codes: 0 every approach ran, 2 invalid input, 4 output not writable, 5 a la
     quiet: Flags.boolean({ char: 'q', description: 'No live progress; print only the comparison.', default: false }),
     junit: Flags.string({ description: 'Also write JUnit XML to this file: one testsuite per approach, one testcase per threshold.' }),
     markdown: Flags.string({ description: 'Also write the comparison as Markdown to this file. With $GITHUB_STEP_SUMMARY set it is appended there too, flag or not.' }),
-    'accept-saturated': Flags.boolean({ description: 'Exit 0 even when the generator was saturated in an approach\'s run, instead of 7 (inconclusive). The row still reads INCONCLUSIVE and gets no best mark.', default: false }),
+    'accept-saturated': Flags.boolean({ description: 'Exit 0 even when the generator was saturated in an approach\'s run, instead of 7 (inconclusive). The row still reads INCONCLUSIVE and gets no best mark. Also WSHERD_ACCEPT_SATURATED=1.', default: false, env: 'WSHERD_ACCEPT_SATURATED' }),
     env: envFlag,
   };
 

@@ -44,7 +44,7 @@ Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5
     junit: Flags.string({ description: 'Also write the thresholds as JUnit XML to this file (written even when they fail or the run is aborted).' }),
     markdown: Flags.string({ description: 'Also write a Markdown summary to this file. With $GITHUB_STEP_SUMMARY set it is appended there too, flag or not.' }),
     stream: Flags.string({ description: 'Also write the run as it happens to this file: one JSON line per second (NDJSON), kept even if the process is killed. See docs/results.md.' }),
-    'accept-saturated': Flags.boolean({ description: 'Exit 0 or 3 (as the thresholds say) even when the generator was saturated, instead of 7 (inconclusive). The verdict still reads INCONCLUSIVE.', default: false }),
+    'accept-saturated': Flags.boolean({ description: 'Exit 0 or 3 (as the thresholds say) even when the generator was saturated, instead of 7 (inconclusive). The verdict still reads INCONCLUSIVE. Also WSHERD_ACCEPT_SATURATED=1.', default: false, env: 'WSHERD_ACCEPT_SATURATED' }),
     env: envFlag,
   };
 

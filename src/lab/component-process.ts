@@ -6,6 +6,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { WsherdError } from '../errors.js';
 import { isChildMessage, type ConfigMessage } from './child-protocol.js';
+import { busyHostClause, startHint } from '../process/start-deadline.js';
 
 export interface ExitInfo {
   code: number | null;
@@ -111,12 +112,10 @@ function waitReady(
   opts: ForkOptions,
 ): Promise<{ port: number; adminPort: number }> {
   return new Promise((resolve, reject) => {
-    const fail = (message: string): void => {
+    const fail = (message: string, hint = 'Run with --debug for details; check that the lab host is a local address and ports are free.'): void => {
       cleanup();
       const t = tail();
-      reject(new WsherdError('WSH_ERR_LAB_START', t ? `${message}\n--- ${id} stderr (tail) ---\n${t}` : message, {
-        hint: 'Run with --debug for details; check that the lab host is a local address and ports are free.',
-      }));
+      reject(new WsherdError('WSH_ERR_LAB_START', t ? `${message}\n--- ${id} stderr (tail) ---\n${t}` : message, { hint }));
     };
     const onMessage = (msg: unknown): void => {
       if (!isChildMessage(msg)) return;
@@ -136,7 +135,10 @@ function waitReady(
       reject(new WsherdError('WSH_ERR_ABORTED', `Lab start aborted while ${id} was starting.`));
     };
     const timer = setTimeout(
-      () => fail(`Lab component ${id} was not ready after ${opts.readyTimeoutMs} ms.`),
+      () => {
+        const busy = busyHostClause();
+        fail(`Lab component ${id} was not ready after ${opts.readyTimeoutMs.toLocaleString('en-US')} ms${busy} ${startHint(busy)}.`);
+      },
       opts.readyTimeoutMs,
     );
     function cleanup(): void {

@@ -27,6 +27,7 @@ import { validateLab } from './validate.js';
 import { startFaults, type LabHandle } from './faults.js';
 import { waitForRegistrations } from './registrations.js';
 import { startRegistrySync, type RegistrySync } from './registry-sync.js';
+import { startDeadlineMs } from '../process/start-deadline.js';
 
 export interface StartLabOptions {
   /** Aborts the start-up (children started so far are killed; rejects with WSH_ERR_ABORTED). No effect later. */
@@ -63,7 +64,8 @@ type Fork = (id: string, entry: URL, config: unknown, execArgv?: string[], fdLim
 export async function startLab(spec: LabSpec, opts: StartLabOptions = {}): Promise<Lab> {
   validateLab(spec);
   if (opts.signal?.aborted) throw new WsherdError('WSH_ERR_ABORTED', 'Lab start aborted before it began.');
-  const readyTimeoutMs = opts.readyTimeoutMs ?? 10_000;
+  // Scaled with what starts at once (backends, proxy workers, the rest), or WSHERD_START_TIMEOUT.
+  const readyTimeoutMs = opts.readyTimeoutMs ?? startDeadlineMs(spec.backends.count + (spec.proxy.workers ?? 1) + 2);
   const graceMs = opts.stopGraceMs ?? 2000;
   const approach = spec.approach ?? 'proxy';
 

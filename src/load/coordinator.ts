@@ -19,6 +19,7 @@ import { registerChildren } from '../lab/cleanup.js';
 import { WsherdError } from '../errors.js';
 import { defaultWorkerCount } from './worker-count.js';
 import { redactUrl } from '../results/redact.js';
+import { busyHostClause, startDeadlineMs, startHint } from '../process/start-deadline.js';
 
 export interface LoadOptions {
   urls: string[];
@@ -46,7 +47,6 @@ export interface LoadOutcome {
 }
 
 /** Workers get this long to start and say `ready`. */
-const READY_TIMEOUT_MS = 15_000;
 /** Delay between sending `start` and second 0, so every worker has the plan before the clock starts. */
 const START_DELAY_MS = 300;
 /** After `stop`, a worker gets this long to ship its last buckets before it is killed. */
@@ -157,7 +157,14 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
       workers.push(slot);
       ready.push(readyPromise);
     }
-    await withTimeout(Promise.all(ready), READY_TIMEOUT_MS, 'load workers did not start in time');
+    // The wait scales with how many workers start per core (and WSHERD_START_TIMEOUT): a busy host is slow, not broken.
+    const readyMs = startDeadlineMs(count);
+    let readyCount = 0;
+    for (const r of ready) void r.then(() => readyCount++, () => {});
+    await withTimeout(Promise.all(ready), readyMs, () => {
+      const busy = busyHostClause();
+      return new WsherdError('WSH_ERR_WORKER_FAILED', `${readyCount} of ${count} load workers were ready after ${readyMs.toLocaleString('en-US')} ms${busy} ${startHint(busy)}.`);
+    });
     if (opts.signal?.aborted) {
       onAbort();
       return outcome();
@@ -299,12 +306,12 @@ async function stopAll(workers: WorkerSlot[]): Promise<void> {
   }));
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+function withTimeout<T>(p: Promise<T>, ms: number, error: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     p.finally(() => clearTimeout(timer)),
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new WsherdError('WSH_ERR_WORKER_FAILED', message)), ms);
+      timer = setTimeout(() => reject(error()), ms);
     }),
   ]);
 }

@@ -29,4 +29,14 @@ describe('-q on every command', () => {
     assert.deepEqual(res.stdout.trim().split('\n').length, 1, res.stdout);
     assert.doesNotMatch(res.stdout, /Stats:/);
   });
+
+  test('backend --host 0.0.0.0 says it listens on every interface, not 127.0.0.1 (issue 15)', { timeout: 30_000 }, async () => {
+    let out = '';
+    const { child, done } = startCli(['backend', '-q', '--host', '0.0.0.0', '--id', 'wild']);
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    await until('listening line', () => out.includes('listening on'));
+    child.kill('SIGTERM');
+    assert.equal((await done).code, 143);
+    assert.match(out, /listening on 0\.0\.0\.0:\d+ \(every IPv4 interface; from this host: ws:\/\/127\.0\.0\.1:\d+\/\)/);
+  });
 });

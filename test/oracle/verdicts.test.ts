@@ -48,7 +48,8 @@ const churnScenario = (port: number): string =>
 /** Runs the scenario, stopping its worker with SIGSTOP for `stopMs` once `server` has seen 50 connections. */
 async function stalledRun(server: CountingServer, scenario: string, out: string, extra: string[] = []): Promise<CliResult> {
   const from = server.connections;
-  const { child, done } = startCli(['run', scenario, '--out', out, '--quiet', ...extra]);
+  // Saturation is what this test is about: the helper's WSHERD_ACCEPT_SATURATED is unset, --accept-saturated says it.
+  const { child, done } = startCli(['run', scenario, '--out', out, '--quiet', ...extra], { WSHERD_ACCEPT_SATURATED: '' });
   await until('the load running', () => server.connections - from >= 50, 30_000);
   const workers = descendants(child.pid as number).filter((pid) => {
     try {
