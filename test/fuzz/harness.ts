@@ -97,7 +97,7 @@ export function rssKb(pid: number): number {
 }
 
 /** Sends one input over TCP and leaves as it says; resolves once the client side is closed (bounded). */
-export function sendWire(port: number, input: WireInput, host = '127.0.0.1', boundMs = 1500): Promise<void> {
+export function sendWire(port: number, input: WireInput, host = '127.0.0.1', boundMs = 800): Promise<void> {
   return new Promise((resolve) => {
     const s = net.connect({ port, host });
     const finish = (): void => {
