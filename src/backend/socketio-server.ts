@@ -89,6 +89,11 @@ export async function startSocketIoBackend(opts: SocketIoBackendOptions): Promis
     maxHttpBufferSize: MAX_PAYLOAD_BYTES,
     perMessageDeflate: false,
     httpCompression: false,
+    // engine.io's own answer to an upgrade off its path is a bare end() a second later on a socket nobody reads:
+    // bytes sent after the request head stay unread, the FIN never surfaces, and the fd stays open long after the
+    // kernel dropped the connection (issue 15: 40 and 47 fds vs 21 after fuzzing through a proxy). We refuse
+    // those upgrades ourselves (refuseUpgrade).
+    destroyUpgrade: false,
   });
 
   // engine.io's `headers` event covers the responses its transports write (handshake, polls, POSTs) and the 101,
@@ -105,10 +110,12 @@ export async function startSocketIoBackend(opts: SocketIoBackendOptions): Promis
   });
   // A refused upgrade (unknown sid, bad request) is written as raw bytes by engine.io's abortUpgrade, bypassing
   // every header hook: add the header to the status block of the first write on that socket.
-  httpServer.prependListener('upgrade', (_req: http.IncomingMessage, socket: Duplex) => {
+  httpServer.prependListener('upgrade', (req: http.IncomingMessage, socket: Duplex) => {
     tagFirstResponse(socket, id);
     // Without websocket engine.io registers no upgrade listener, and ours alone would leave the socket open.
-    if (!transports.includes('websocket')) refuseUpgrade(socket, id);
+    if (!transports.includes('websocket')) refuseUpgrade(socket, id, 'WebSocket transport disabled on this backend');
+    // engine.io takes an upgrade when the URL starts with its path (its attach() check, kept identical).
+    else if ((req.url ?? '').slice(0, path.length) !== path) refuseUpgrade(socket, id, `No WebSocket endpoint here; connect at ${path}`, 404);
   });
 
   io.engine.on('connection', () => counters.handshakes++);
@@ -161,11 +168,21 @@ function tagFirstResponse(socket: Duplex, id: string): void {
   socket.write = patched as typeof socket.write;
 }
 
-function refuseUpgrade(socket: Duplex, id: string): void {
-  const body = 'WebSocket transport disabled on this backend\n';
+/** How long a refused upgrade socket may linger for the client to read the answer and close. */
+const REFUSED_LINGER_MS = 2000;
+
+/**
+ * Answers an upgrade no handler takes and closes the socket. It is read (input dropped) until it closes, so a FIN
+ * or RST is noticed: a socket nobody reads keeps its fd after the kernel dropped the connection. Bounded linger.
+ */
+function refuseUpgrade(socket: Duplex, id: string, text: string, status: 400 | 404 = 400): void {
+  const body = `${text}\n`;
   socket.on('error', () => {});
-  socket.end(`HTTP/1.1 400 Bad Request\r\n${BACKEND_HEADER}: ${id}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-  socket.once('finish', () => socket.destroy());
+  socket.resume();
+  socket.end(`HTTP/1.1 ${status} ${status === 400 ? 'Bad Request' : 'Not Found'}\r\n${BACKEND_HEADER}: ${id}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  const timer = setTimeout(() => socket.destroy(), REFUSED_LINGER_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
 }
 
 /** The engine.io session id (the `sid` a sticky balancer routes by); engine.io's typings mark it private. */

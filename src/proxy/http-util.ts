@@ -56,10 +56,28 @@ export function proxyResponse(status: number, reason: string, text: string): str
   );
 }
 
-/** Writes proxyResponse on a raw socket (upgrade path, malformed requests) and closes it. */
+/**
+ * How long a refused socket may linger after its answer for the client to read it and close (HAProxy and nginx
+ * linger the same way, so unread input does not turn the close into an RST that eats the answer).
+ */
+export const REFUSED_LINGER_MS = 2000;
+
+/**
+ * Writes proxyResponse on a raw socket (upgrade path, malformed requests) and closes it. The socket is read (and
+ * the input dropped) until it closes: a socket nobody reads never sees the client's FIN or RST, and Node keeps its
+ * fd for ever although the kernel has long dropped the connection. The linger is bounded.
+ */
 export function rejectSocket(socket: net.Socket, status: number, reason: string, text: string): void {
-  if (socket.writable) socket.end(proxyResponse(status, reason, text));
-  else socket.destroy();
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.on('error', () => {});
+  socket.resume();
+  socket.end(proxyResponse(status, reason, text));
+  const timer = setTimeout(() => socket.destroy(), REFUSED_LINGER_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
 }
 
 /** Status and reason for a failed upstream connect, by error code; undefined: the backend's fault (retry/502). */

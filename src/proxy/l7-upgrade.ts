@@ -62,6 +62,11 @@ export function handleUpgrade(c: L7Context, req: http.IncomingMessage, client: n
     up.once('timeout', () => {
       if (!connected) up.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }));
     });
+    // A backend that hangs up before answering gets nothing more from us: without this, bytes still queued for it
+    // (the client's first frames) keep `up` waiting for a flush that never comes, and its fd outlives the connection.
+    up.once('end', () => {
+      if (!answered) up.destroy();
+    });
     up.once('close', () => {
       backend.active--;
       portRelease(backend, source);
