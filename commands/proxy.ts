@@ -48,7 +48,7 @@ export default class ProxyCommand extends WsherdCommand {
     listen: Flags.string({ char: 'l', description: 'Listen address for clients, host:port; port 0 picks an ephemeral port (printed).', default: '127.0.0.1:0' }),
     'admin-port': Flags.integer({ description: 'Admin endpoint port on 127.0.0.1; 0 picks an ephemeral port (printed).', default: 0, min: 0, max: 65535 }),
     strategy: Flags.string({ char: 's', description: `Balancing strategy (listed below).`, default: 'round-robin' }),
-    option: Flags.string({ char: 'o', description: 'A strategy option, key=value (repeatable), e.g. points_per_backend=100, balance_factor=125, hash_key=query:room (l7), fallback=least-connections, cookie_secret=…, expire_seconds=600.', multiple: true }),
+    option: Flags.string({ char: 'o', description: 'A strategy option, key=value (repeatable), e.g. points_per_backend=100, balance_factor=125, hash_key=query:room (l7), fallback=least-connections, cookie_secret=… (better: WSHERD_COOKIE_SECRET, which no other user can read), expire_seconds=600.', multiple: true }),
     mode: Flags.string({ char: 'm', description: 'l4: splice TCP; l7: parse HTTP (needed by cookie, stick-table, engineio-sid).', options: ['l4', 'l7'], default: 'l4' }),
     workers: Flags.integer({ description: 'Worker processes sharing the port (hash strategies agree across them; sticky tables are shared).', default: 1, min: 1, max: MAX_WORKERS }),
     'tls-cert': Flags.string({ description: 'Terminate TLS (wss://) with this PEM certificate file (needs --tls-key).', dependsOn: ['tls-key'] }),

@@ -65,11 +65,19 @@ export interface ProxyFlags {
   maxconn?: number | undefined;
 }
 
+/**
+ * The cookie secret from the environment: a command line (`-o cookie_secret=…`) is readable by every user on the
+ * host in /proc/PID/cmdline, a process's environment only by its owner.
+ */
+export const COOKIE_SECRET_ENV = 'WSHERD_COOKIE_SECRET';
+
 /** ProxyOptions from `wsherd proxy` flags; throws WSH_ERR_INVALID_INPUT naming the flag for a bad value. */
-export function proxyOptionsFromFlags(flags: ProxyFlags): ProxyOptions & { mode: 'l4' | 'l7'; workers: number } {
+export function proxyOptionsFromFlags(flags: ProxyFlags, env: NodeJS.ProcessEnv = process.env): ProxyOptions & { mode: 'l4' | 'l7'; workers: number } {
   const listen = parseHostPort(flags.listen, '--listen');
   const sources = flags.source === undefined ? undefined : parseSourceArgs(flags.source);
-  const strategyOptions = parseStrategyOptions(flags.strategy, flags.option ?? []);
+  const parsed = parseStrategyOptions(flags.strategy, flags.option ?? []);
+  const secret = env[COOKIE_SECRET_ENV];
+  const strategyOptions = parsed.cookieSecret === undefined && flags.strategy === 'cookie' && secret !== undefined && secret !== '' ? { ...parsed, cookieSecret: secret } : parsed;
   const tls = flags['tls-self-signed'] === true ? { selfSigned: true } : flags['tls-cert'] === undefined ? undefined : { certFile: flags['tls-cert'], keyFile: flags['tls-key'] ?? '' };
   return {
     host: listen.host,

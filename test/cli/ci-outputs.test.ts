@@ -105,7 +105,11 @@ describe('CI outputs of the real binary (--junit, --markdown, $GITHUB_STEP_SUMMA
     assert.equal(res.code, 0, res.stderr + res.stdout);
     const xml = read(path.join(dir, 'c.xml'));
     assertWellFormedXml(xml);
-    assert.match(xml, /<testsuite name="tiny-compare\/round-robin" tests="3" failures="2" errors="0"/);
+    // Round robin breaks every session's requests, but a session whose few requests happen to alternate back to its
+    // backend may open: "run completed" fails only when none was established (exit 8's rule).
+    const rows = JSON.parse(read(path.join(dir, 'out', 'compare.json'))) as { approaches: Array<{ name: string; metrics?: { established: number } }> };
+    const rrEstablished = rows.approaches.find((a) => a.name === 'round-robin')?.metrics?.established ?? 0;
+    assert.match(xml, new RegExp(`<testsuite name="tiny-compare/round-robin" tests="3" failures="${rrEstablished === 0 ? 2 : 1}" errors="0"`));
     assert.match(xml, /<testsuite name="tiny-compare\/engineio-sid" tests="3" failures="0" errors="0"/);
     assert.match(xml, /<property name="strategy" value="engineio-sid"\/>/);
     const md = read(path.join(dir, 'c.md'));

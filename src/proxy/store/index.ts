@@ -17,7 +17,7 @@ export async function openStore(url: string | undefined, opts: OpenStoreOptions 
 }
 
 /** Parses a redis:// URL; anything else (rediss://, other schemes, bad port or db) is WSH_ERR_INVALID_INPUT. */
-export function parseRedisUrl(url: string): RedisTarget {
+export function parseRedisUrl(url: string, env: NodeJS.ProcessEnv = process.env): RedisTarget {
   let u: URL;
   try {
     u = new URL(url);
@@ -44,6 +44,9 @@ export function parseRedisUrl(url: string): RedisTarget {
   if (u.password !== '') {
     target.password = decodeURIComponent(u.password);
     if (u.username !== '') target.username = decodeURIComponent(u.username);
+  } else if (env.REDISCLI_AUTH !== undefined && env.REDISCLI_AUTH !== '') {
+    // redis-cli's own variable: the password stays out of every command line (and out of `display`).
+    target.password = env.REDISCLI_AUTH;
   }
   return target;
 }
