@@ -143,6 +143,8 @@ function exchange(c: L7Context, agent: http.Agent, req: http.IncomingMessage, re
   const source = localAddress ?? DEFAULT_SOURCE;
   backend.active++;
   let settled = false;
+  /** The client left first and we destroyed the upstream request: its error is our doing, not the backend's. */
+  let abandoned = false;
   return new Promise((resolve) => {
     const finish = (outcome: Outcome): void => {
       if (settled) return;
@@ -189,6 +191,9 @@ function exchange(c: L7Context, agent: http.Agent, req: http.IncomingMessage, re
         .finally(() => finish('done'));
     });
     up.on('error', (err: NodeJS.ErrnoException) => {
+      // Node reports our own destroy() of a request still connecting as ECONNRESET "socket hang up": booked as a
+      // failed connect, any client that resets early would put a healthy backend into its cooldown (issue 15).
+      if (abandoned) return;
       const code = err.code ?? 'error';
       if (res.headersSent) {
         // The backend failed mid-response: nothing honest can be sent but a cut connection.
@@ -226,6 +231,7 @@ function exchange(c: L7Context, agent: http.Agent, req: http.IncomingMessage, re
     res.once('close', () => {
       if (!res.writableFinished) {
         if (!cutByProxy.has(res)) bump(c.counters.errors, 'client_aborted');
+        abandoned = true;
         up.destroy();
         finish('done');
       }

@@ -155,6 +155,8 @@ export interface FuzzTarget {
   send: (input: WireInput | Buffer) => Promise<void>;
   /** A well-behaved client doing the listener's real job; rejects when it cannot. */
   good: () => Promise<void>;
+  /** The listener's own account (a proxy's /stats: backends' health, errors by reason), shown when `good` fails. */
+  explain?: () => Promise<string>;
   /** Inputs in flight at once. Default 16. */
   concurrency?: number;
   /** Inputs between checks. Default 500. */
@@ -246,7 +248,8 @@ export async function fuzz(t: FuzzTarget, count: number, seed: number): Promise<
     try {
       await t.good();
     } catch (err) {
-      throw fail(`a good client failed after ${sent} inputs: ${(err as Error).message}`, batch);
+      const account = t.explain === undefined ? '' : `\n  the listener's account: ${await t.explain().catch((e: unknown) => `unavailable (${String(e)})`)}`;
+      throw fail(`a good client failed after ${sent} inputs: ${(err as Error).message}${account}`, batch);
     }
     const back = await waitFor(() => fdsOf(t.pid()).total <= fdsBefore && (alsoBefore === undefined || totalFds(also()) <= alsoBefore), settleMs);
     if (!back) {

@@ -51,6 +51,12 @@ export function wsHello(port: number, headers: Record<string, string> = {}): Pro
       ws.close();
       resolve();
     });
+    // A refusal names its status and the proxy's reason header, so a failing run says why at once.
+    ws.once('unexpected-response', (req, res) => {
+      req.destroy();
+      res.resume();
+      reject(new Error(`upgrade answered ${res.statusCode ?? 0} (x-wsherd-reason: ${String(res.headers['x-wsherd-reason'])})`));
+    });
     ws.once('error', reject);
     ws.once('close', (code) => reject(new Error(`closed with ${code} before the hello`)));
   }));

@@ -23,8 +23,24 @@ function target(px: Component, backends: Component[], name: string, rest: Pick<F
     alsoPids: () => backends.map((b) => b.child.pid as number),
     alive: () => alive(px, ...backends),
     settleMs: 60_000,
+    explain: async () => (await httpRequest(px.adminPort, 'GET', '/stats')).body,
     ...rest,
+    good: async () => {
+      await rest.good();
+      await backendsUntouched(px);
+    },
   };
+}
+
+/**
+ * The backends are live processes on loopback the fuzz inputs never reach as a connect failure: any failure the
+ * proxy booked against one was caused by a client, and a client must never be able to take a backend down.
+ */
+async function backendsUntouched(px: Component): Promise<void> {
+  const r = await httpRequest(px.adminPort, 'GET', '/stats');
+  const stats = JSON.parse(r.body) as { backends: Array<{ id: string; failures: number; health: string }> };
+  const hit = stats.backends.filter((b) => b.failures > 0);
+  if (hit.length > 0) throw new Error(`client traffic booked connect failures against live backends: ${hit.map((b) => `${b.id} ${b.failures} (${b.health})`).join(', ')}`);
 }
 
 describe('fuzz: reference proxy', () => {
