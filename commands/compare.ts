@@ -5,7 +5,7 @@ import { relativeToCwd } from '../src/cli/paths.js';
 import { renderCompareSummary } from '../src/compare/summary.js';
 import { runCompare } from '../src/compare/run.js';
 import type { CompareResults } from '../src/compare/types.js';
-import { ExitCode } from '../src/exit-codes.js';
+import { compareExitCodeFor } from '../src/run/exit.js';
 import { attachProgress } from '../src/report/terminal.js';
 import { loadScenario } from '../src/scenario/load.js';
 import { insideNetns, rerunInNetns } from '../src/run/netns.js';
@@ -91,15 +91,8 @@ Exit codes: 0 every approach ran, 2 invalid input, 4 output not writable, 5 a la
       // After the summary, so an unwritable CI file is reported below what the run found.
       const ciFiles = await writeCiOutputs({ compare: outcome.compare, runs: outcome.runs, acceptSaturated: flags['accept-saturated'] }, ci);
       if (!this.jsonEnabled()) for (const f of ciFiles) this.log(`CI:         ${relativeToCwd(f)}`);
-      const c = outcome.compare;
-      const signalName = signal.aborted ? String(signal.reason) : undefined;
-      process.exitCode =
-        signalName !== undefined || c.status === 'aborted'
-          ? signalName === 'SIGTERM' ? ExitCode.ABORTED_SIGTERM : ExitCode.ABORTED_SIGINT
-          : c.status === 'failed'
-            ? outcome.runs.some((r) => r.statusReason?.startsWith('lab')) ? ExitCode.LAB_FAILED : ExitCode.GENERATOR_FAILED
-            : c.approaches.some((a) => a.inconclusive === true) && !flags['accept-saturated'] ? ExitCode.INCONCLUSIVE : ExitCode.OK;
-      return c;
+      process.exitCode = compareExitCodeFor(outcome.compare, outcome.runs, signal.aborted ? String(signal.reason) : undefined, { acceptSaturated: flags['accept-saturated'] });
+      return outcome.compare;
     } finally {
       detach();
     }
