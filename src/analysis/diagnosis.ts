@@ -5,7 +5,7 @@
  * bottleneck, nothing else it measured can be blamed on the target.
  */
 import type { Results } from '../results/types.js';
-import { describeSaturation, saturationOf } from './saturation.js';
+import { describeSaturation, establishedNothing, saturationOf } from './saturation.js';
 
 export type DiagnosisKind = 'generator-saturated' | 'nothing-established' | 'fd-exhaustion' | 'port-depletion' | 'broken-stickiness' | 'nat-skew' | 'backend-lost' | 'idle-backend' | 'target-errors' | 'none';
 
@@ -28,8 +28,8 @@ export function diagnose(r: Results): Diagnosis {
     const fix = saturation.ownFailures > 0 ? 'spread the clients over more workers or source addresses' : 'use fewer clients per worker, a quieter host or a bigger machine';
     return { kind: 'generator-saturated', sentence: `${describeSaturation(saturation)} To measure the target: ${fix}.` };
   }
-  if (r.summary.counters.attempted > 0 && r.summary.counters.established === 0) {
-    const [top, n] = Object.entries(codes).sort((a, b) => b[1] - a[1])[0] ?? ['?', 0];
+  if (establishedNothing(r)) {
+    const [top, n] = topCode(codes);
     return { kind: 'nothing-established', sentence: `Nothing established: all ${int(r.summary.counters.attempted)} attempts failed, most often ${top} (${int(n)}); the target took no connection.` };
   }
 
@@ -59,9 +59,8 @@ export function diagnose(r: Results): Diagnosis {
   const lost = (r.analysis?.faults ?? []).find((f) => f.action === 'kill' || f.action === 'stop');
   if (lost !== undefined) return { kind: 'backend-lost', sentence: `A backend was lost: ${lost.sentence}` };
 
-
   if (r.summary.errors.total > 0) {
-    const [top, n] = Object.entries(codes).sort((a, b) => b[1] - a[1])[0] ?? ['?', 0];
+    const [top, n] = topCode(codes);
     const first = r.analysis?.forensics?.[0];
     const where = first === undefined ? '' : ` Most were on the ${first.side}: ${first.cause}.`;
     return { kind: 'target-errors', sentence: `${int(r.summary.errors.total)} failures (${pct(r.summary.errors.rate)} of attempts), most often ${top} (${int(n)}).${where}` };
@@ -69,4 +68,9 @@ export function diagnose(r: Results): Diagnosis {
   const skew = r.backends.skew;
   const when = r.status === 'complete' ? '' : ' before the run stopped';
   return { kind: 'none', sentence: `No limit hit${when}: ${int(r.summary.peakOpen)} open at the peak, no failure${skew ? `, busiest backend ${skew.peakToAverage.toFixed(2)}× the average` : ''}.` };
+}
+
+/** The most frequent failure code and its count. */
+function topCode(codes: Readonly<Record<string, number>>): [string, number] {
+  return Object.entries(codes).sort((a, b) => b[1] - a[1])[0] ?? ['?', 0];
 }
