@@ -3,6 +3,7 @@
  * summation: the same aggregator merges worker buckets during a run and shard results afterwards.
  * Histograms are HDR histograms in microseconds, shipped as compressed base64 (autocannon's approach).
  */
+import type { FlowBucket } from './flow-types.js';
 
 /**
  * Names of the latency histograms. Every run records connect, handshake and rtt; session engines (socketio,
@@ -126,6 +127,8 @@ export interface SecondBucket {
    *  the worker's own count at every establishment and end: summed slot by slot across workers, the run's true peak
    *  (`summary.peakOpen`) rather than a second-end sample. Absent from sources that do not track it. */
   openSlots?: number[];
+  /** Scripted sessions (behavior.flow, roles, script): steps, frames, deliveries (src/metrics/flow-types.ts). */
+  flow?: FlowBucket;
 }
 
 /** Resolution (ms) of the open-connection peak: each worker keeps its maximum per slot of this length. */

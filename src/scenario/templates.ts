@@ -5,19 +5,42 @@
  * Unlike `${NAME}` (environment variables, substituted once when the file is loaded), these are filled in per
  * client at run time; the scenario, and results.json, keep the text as written.
  */
+import { randomUUID } from 'node:crypto';
 import { isScalar, type Node, type Scalar } from 'yaml';
 import type { Context } from './context.js';
 
-export type TemplatePart = string | { kind: 'client'; mod?: number } | { kind: 'group' };
+export type TemplatePart =
+  | string
+  | { kind: 'client'; mod?: number }
+  | { kind: 'group' }
+  /** The client's own counter, 0, 1, 2, … per rendering (flows only). */
+  | { kind: 'seq' }
+  | { kind: 'uuid' }
+  /** Epoch ms when rendered. */
+  | { kind: 'now' }
+  /** A whole number uniformly in [min, max]. */
+  | { kind: 'random'; min: number; max: number }
+  /** A column of the client's row of behavior.data. */
+  | { kind: 'data'; column: string }
+  /** The client's role (behavior.roles), '' without roles. */
+  | { kind: 'role' }
+  /** A delivery stamp (src/load/flow/stamp.ts): only in a step with `publish:`. */
+  | { kind: 'stamp' };
+
+/** Template kinds that only make sense inside a flow step (one rendering per message, not per connection). */
+export const FLOW_ONLY_KINDS: ReadonlySet<string> = new Set(['seq', 'stamp']);
 
 export type ParsedTemplate = { parts: TemplatePart[] } | { error: string; hint: string; index: number };
 
-export const TEMPLATE_HINT = 'the forms are {{ client }} (the client\'s number, from 0), {{ client % N }} (N a whole number ≥ 1, e.g. 50 rooms) and {{ group }} (its population group)';
+export const TEMPLATE_HINT = 'the forms are {{ client }} (the client\'s number, from 0), {{ client % N }} (N a whole number ≥ 1, e.g. 50 rooms), {{ group }} (its population group), {{ data.COLUMN }} (behavior.data), {{ role }}, {{ uuid }}, {{ now }}, {{ random A B }}, and in flow steps {{ seq }} and {{ stamp }}';
 
 /** What a client fills a template with: its slot (stable across its reconnects) and its population group. */
 export interface TemplateVars {
   client: number;
   group: string | undefined;
+  /** The client's row of behavior.data (column → value). */
+  data?: Readonly<Record<string, string>>;
+  role?: string;
 }
 
 export function hasTemplate(text: string): boolean {
@@ -43,8 +66,19 @@ export function parseTemplate(text: string): ParsedTemplate {
 }
 
 function placeholder(inner: string): Exclude<TemplatePart, string> | string {
-  if (/^\s*client\s*$/.test(inner)) return { kind: 'client' };
-  if (/^\s*group\s*$/.test(inner)) return { kind: 'group' };
+  const word = inner.trim();
+  if (word === 'client') return { kind: 'client' };
+  if (word === 'group') return { kind: 'group' };
+  if (word === 'seq' || word === 'uuid' || word === 'now' || word === 'role' || word === 'stamp') return { kind: word };
+  const data = /^data\.([A-Za-z_][\w-]*)$/.exec(word);
+  if (data !== null) return { kind: 'data', column: data[1] as string };
+  if (/^random\b/.test(word)) {
+    const r = /^random\s+(-?\d+)\s+(-?\d+)$/.exec(word);
+    const min = Number(r?.[1]);
+    const max = Number(r?.[2]);
+    if (r === null || !Number.isSafeInteger(min) || !Number.isSafeInteger(max) || min > max) return `has {{${inner}}}: write {{ random A B }} with whole numbers A ≤ B, e.g. {{ random 1 100 }}`;
+    return { kind: 'random', min, max };
+  }
   const mod = /^\s*client\s*%\s*(\S*)\s*$/.exec(inner);
   if (mod !== null) {
     const n = mod[1] as string;
@@ -58,14 +92,38 @@ export function usesGroup(parts: readonly TemplatePart[]): boolean {
   return parts.some((p) => typeof p !== 'string' && p.kind === 'group');
 }
 
+/**
+ * Renders the per-connection forms (client, group, data, role, uuid, now, random). The flow-only forms (seq, stamp)
+ * render as '' here: flows render with src/load/flow/render.ts, which fills them per message.
+ */
 export function renderTemplate(parts: readonly TemplatePart[], vars: TemplateVars): string {
   let out = '';
   for (const p of parts) {
     if (typeof p === 'string') out += p;
-    else if (p.kind === 'group') out += vars.group ?? '';
-    else out += String(p.mod === undefined ? vars.client : vars.client % p.mod);
+    else out += renderPart(p, vars);
   }
   return out;
+}
+
+export function renderPart(p: Exclude<TemplatePart, string>, vars: TemplateVars): string {
+  switch (p.kind) {
+    case 'client':
+      return String(p.mod === undefined ? vars.client : vars.client % p.mod);
+    case 'group':
+      return vars.group ?? '';
+    case 'data':
+      return vars.data?.[p.column] ?? '';
+    case 'role':
+      return vars.role ?? '';
+    case 'uuid':
+      return randomUUID();
+    case 'now':
+      return String(Date.now());
+    case 'random':
+      return String(p.min + Math.floor(Math.random() * (p.max - p.min + 1)));
+    default:
+      return '';
+  }
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { StrategyOptions } from '../proxy/strategies/types.js';
 import type { TlsOptions } from '../proxy/tls.js';
+import type { CorrelateSpec, DataSpec, FlowStep, FramesSpec, RoleSpec, ScriptSpec } from './flow-types.js';
 
 /** Where a value came from in the scenario file, for error messages raised after loading. */
 export interface SourceLocation {
@@ -309,6 +310,24 @@ export interface Behavior {
    * (src/scenario/templates.ts), kept here and in results as written; each client fills them in when it starts.
    */
   query?: Record<string, string>;
+  /**
+   * Scripted sessions (docs/flows.md). `flow:` — each client's steps (send, expect, think, loop, close, emit, on),
+   * run once the connection is open; with a flow (or roles, or a script) the echo sender (messages_per_second) is off.
+   */
+  flow?: FlowStep[];
+  /** `roles:` — shares of the clients (publishers, subscribers, …), each with its own flow or script. */
+  roles?: RoleSpec[];
+  /** `script:` — a module whose default export runs each client's session (FlowScript, src/load/flow/script-api.ts). */
+  script?: ScriptSpec;
+  /** `correlate:` — request/response latency by an id the client puts in and the server echoes back. */
+  correlate?: CorrelateSpec;
+  /** `frames:` — received frames counted per type. */
+  frames?: FramesSpec;
+  /** `data:` — a CSV or JSON file of per-client values, `{{ data.COLUMN }}`. */
+  data?: DataSpec;
+  /** `delivery_timeout:` — a delivery received later than this after its stamp is `late`; the window at a member's
+   *  leave within which publishes are not expected of it. Default: messageTimeoutMs. */
+  deliveryTimeoutMs?: number;
 }
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
