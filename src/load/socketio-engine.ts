@@ -21,6 +21,8 @@ import { applyToAgent } from './request-headers.js';
 import { clientHeaders, clientQuery, queryOption } from './client-templates.js';
 import { EioRequestTap } from './socketio-requests.js';
 import { MAX_SENDS_PER_WAKE, recordRoundTrip, skipOverdue, type InFlight } from './send-schedule.js';
+import type { FlowTransport } from './flow/core.js';
+import { startFlow, type FlowDriver } from './flow/driver.js';
 
 /**
  * socket.io-client's error (a connect_error, or the detail of a `transport error` disconnect) → a stable
@@ -64,7 +66,8 @@ function cookieHeader(socket: Socket | undefined): string | undefined {
   return pairs.length === 0 ? undefined : pairs.join('; ');
 }
 
-export class SocketIoClient implements LoadClient, Wakeable {
+export class SocketIoClient implements LoadClient, Wakeable, FlowTransport {
+  readonly kind = 'socketio';
   state: ClientState = 'idle';
   backend: string | undefined = undefined;
   wakeTick = -1;
@@ -94,6 +97,10 @@ export class SocketIoClient implements LoadClient, Wakeable {
   /** Ended, and waiting (until `drainBy`) for the answers to its requests in flight. */
   private released = false;
   private drainBy = Infinity;
+  /** The running flow, once connected (behavior.flow / roles / script). */
+  private flow: FlowDriver | undefined;
+  /** The text of the last socket.io packet received (the event being delivered): scanned for a delivery stamp. */
+  private lastRaw: string | undefined;
 
   constructor(
     private readonly ctx: ClientContext,
@@ -174,6 +181,53 @@ export class SocketIoClient implements LoadClient, Wakeable {
     socket.on('connect_error', (err: Error) => this.onConnectError(err));
     socket.on('disconnect', (reason: string, details?: unknown) => this.onDisconnect(reason, details));
     socket.on('hello', (h: { backend?: unknown }) => this.attribute(typeof h?.backend === 'string' ? h.backend : 'unknown'));
+    if (this.ctx.flow !== undefined && !this.checking) {
+      // engine.io hands each packet to 'packet' before socket.io decodes it into the event onAny sees.
+      socket.io.engine.on('packet', (p: { type: string; data?: unknown }) => {
+        if (p.type === 'message') this.lastRaw = typeof p.data === 'string' ? p.data : undefined;
+      });
+      socket.onAny((event: string, ...args: unknown[]) => this.flowEvent(event, args[0]));
+    }
+  }
+
+  private flowEvent(event: string, arg: unknown): void {
+    const raw = this.lastRaw;
+    this.lastRaw = undefined;
+    // The reference backends' hello is attribution, not one of the application's frames.
+    if (event === 'hello' || this.flow === undefined || this.checking) return;
+    this.flow.onEvent(event, arg, raw, performance.now());
+    if (this.state === 'open') this.schedule();
+  }
+
+  // FlowTransport: how the flow writes.
+  get writable(): boolean {
+    return this.state === 'open' && this.socket?.connected === true;
+  }
+
+  sendText(text: string): boolean {
+    this.socket?.send(text);
+    return this.socket !== undefined;
+  }
+
+  sendBinary(data: Buffer): boolean {
+    this.socket?.send(data);
+    return this.socket !== undefined;
+  }
+
+  emit(event: string, args: unknown[], ack: ((...values: unknown[]) => void) | undefined): boolean {
+    const socket = this.socket;
+    if (socket === undefined) return false;
+    if (ack === undefined) socket.emit(event, ...args);
+    else socket.emit(event, ...args, ack);
+    return true;
+  }
+
+  closeFlow(): void {
+    this.close();
+  }
+
+  reschedule(): void {
+    if (this.state === 'open') this.schedule();
   }
 
   close(): void {
@@ -215,8 +269,13 @@ export class SocketIoClient implements LoadClient, Wakeable {
       this.ctx.recorder.session('stuck_polling');
       this.upgradeBy = Infinity;
     }
+    if (this.flow !== undefined) {
+      this.flow.wake(now);
+      this.schedule();
+      return;
+    }
     for (let i = 0; i < MAX_SENDS_PER_WAKE && now >= this.nextSendAt; i++) {
-      this.emit(now);
+      this.emitEcho(now);
       this.nextSendAt += 1000 / this.ctx.behavior.messagesPerSecond;
     }
     this.nextSendAt = skipOverdue(this.ctx.recorder, this.nextSendAt, now, 1000 / this.ctx.behavior.messagesPerSecond);
@@ -224,7 +283,7 @@ export class SocketIoClient implements LoadClient, Wakeable {
   }
 
   private schedule(): void {
-    const next = this.state === 'open' ? Math.min(this.nextSendAt, this.attributeBy, this.upgradeBy) : this.deadline;
+    const next = this.state === 'open' ? Math.min(this.flow === undefined ? this.nextSendAt : this.flow.nextAt(), this.attributeBy, this.upgradeBy) : this.deadline;
     if (next !== Infinity) this.ctx.wheel.schedule(this, next);
   }
 
@@ -241,7 +300,8 @@ export class SocketIoClient implements LoadClient, Wakeable {
     const wantsUpgrade = (behavior.session?.upgrade ?? true) && (behavior.session?.transports ?? ['polling', 'websocket']).includes('websocket');
     // On loopback the upgrade may complete before socket.io's connect: onUpgrade counted it already.
     if (wantsUpgrade && !this.upgraded && this.transport === 'polling') this.upgradeBy = this.openedAt + behavior.handshakeTimeoutMs;
-    if (behavior.messagesPerSecond > 0) this.nextSendAt = this.openedAt + Math.random() * (1000 / behavior.messagesPerSecond);
+    if (this.ctx.flow !== undefined) this.flow = startFlow(this.ctx.flow, recorder, this.slot, this, this.openedAt);
+    else if (behavior.messagesPerSecond > 0) this.nextSendAt = this.openedAt + Math.random() * (1000 / behavior.messagesPerSecond);
     this.schedule();
   }
 
@@ -272,7 +332,7 @@ export class SocketIoClient implements LoadClient, Wakeable {
     else if (this.state === 'open') this.attribute(id);
   }
 
-  private emit(now: number): void {
+  private emitEcho(now: number): void {
     const socket = this.socket;
     if (!socket) return;
     const seq = this.seq++;
@@ -318,6 +378,7 @@ export class SocketIoClient implements LoadClient, Wakeable {
    */
   private endSession(how: 'clean' | 'terminated' | 'dropped', code?: string, sample?: string): void {
     const { recorder } = this.ctx;
+    this.flow?.end();
     recorder.session(this.transport === 'websocket' ? 'ended_websocket' : 'ended_polling');
     if (this.outstanding.size > 0) recorder.count('messagesLost', this.outstanding.size);
     this.outstanding.clear();

@@ -24,6 +24,7 @@ import { fdLimit, openFds } from '../probes/proc.js';
 import { assignPopulation, type SlotAssignment } from './population.js';
 import { SlotReconnects } from './reconnect.js';
 import { StallDetector } from './stall-detector.js';
+import { buildFlowContext } from './flow/setup.js';
 
 const TICK_MS = 10;
 
@@ -90,6 +91,8 @@ export class LoadWorker {
     this.plannedMs = plannedDurationMs(plan.phases);
     this.deadlineMs = plan.deadlineAt - plan.startAt;
     this.wheel = new TimerWheel(TICK_MS, 2048, nowPerf);
+    const groupOf = plan.population === undefined ? undefined : (slot: number) => this.groupNames[this.population?.group[slot] ?? -1];
+    const flow = buildFlowContext(plan.behavior, { startAt: plan.startAt, clients: plan.clients, slots: ownSlots(plan), ...(groupOf === undefined ? {} : { groupOf }) });
     this.ctx = {
       behavior: plan.behavior,
       recorder: this.recorder,
@@ -97,7 +100,8 @@ export class LoadWorker {
       insecure: plan.insecure,
       ...(plan.ca === undefined ? {} : { ca: plan.ca }),
       // `{{ group }}` in behavior.headers and behavior.query: the slot's population group.
-      ...(plan.population === undefined ? {} : { groupOf: (slot: number) => this.groupNames[this.population?.group[slot] ?? -1] }),
+      ...(groupOf === undefined ? {} : { groupOf }),
+      ...(flow === undefined ? {} : { flow }),
       onEnd: (c) => {
         const current = this.active.get(c.slot) === c;
         if (current) this.active.delete(c.slot);
@@ -289,6 +293,10 @@ export class LoadWorker {
 function parseServer(text: string | undefined): { host: string; port: number } {
   const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(text ?? '');
   return m ? { host: m[1] as string, port: Number(m[2]) } : { host: '127.0.0.1', port: 53 };
+}
+
+function* ownSlots(plan: WorkerPlan): Generator<number> {
+  for (let s = plan.workerId; s < plan.clients; s += plan.workerCount) yield s;
 }
 
 /** This worker's open/close events in time order; at the same ms a close goes first, so a slot can reopen. */

@@ -24,6 +24,9 @@ import type { LoadClient } from './client.js';
 import { REASON_HEADER } from '../proxy/http-util.js';
 import { clientHeaders, clientUrl } from './client-templates.js';
 import { MAX_SENDS_PER_WAKE, recordRoundTrip, skipOverdue, type InFlight } from './send-schedule.js';
+import type { FlowContext } from './flow/context.js';
+import { startFlow, type FlowDriver } from './flow/driver.js';
+import type { FlowTransport } from './flow/core.js';
 
 export type ClientState = 'idle' | 'connecting' | 'handshaking' | 'open' | 'closing' | 'closed';
 
@@ -44,6 +47,8 @@ export interface ClientContext {
   readonly ca?: string;
   /** With a population: each slot's group name, which `{{ group }}` in behavior.headers and behavior.query fills in. */
   readonly groupOf?: (slot: number) => string | undefined;
+  /** With behavior.flow / roles / script: what the clients' flows share (src/load/flow/); the echo sender is off. */
+  readonly flow?: FlowContext;
   /** Called exactly once, when the client has ended and its final counts are recorded. */
   onEnd(client: LoadClient): void;
 }
@@ -52,7 +57,10 @@ const CLIENT = Symbol('wsherd.client');
 type TaggedSocket = WebSocket & { [CLIENT]?: WsClient };
 type ConnectOptions = net.NetConnectOpts & tls.ConnectionOptions & { [CLIENT]?: WsClient; host?: string };
 
-export class WsClient implements Wakeable, LoadClient {
+const HELLO_HEAD = Buffer.from('{"wsherd":"hello"', 'latin1');
+
+export class WsClient implements Wakeable, LoadClient, FlowTransport {
+  readonly kind = 'ws';
   state: ClientState = 'idle';
   /** Backend id once attributed ('unknown' when the target does not say). */
   backend: string | undefined = undefined;
@@ -69,6 +77,8 @@ export class WsClient implements Wakeable, LoadClient {
   private lastError: string | undefined = undefined;
   /** wss:// (TLS connect) rather than ws://. */
   secure = false;
+  /** The running flow, once open (behavior.flow / roles / script). */
+  private flow: FlowDriver | undefined = undefined;
 
   constructor(
     private readonly ctx: ClientContext,
@@ -165,6 +175,11 @@ export class WsClient implements Wakeable, LoadClient {
 
   private wakeOpen(now: number): void {
     if (this.backend === undefined && now >= this.attributeBy) this.attribute('unknown');
+    if (this.flow !== undefined) {
+      this.flow.wake(now);
+      this.scheduleOpen();
+      return;
+    }
     for (let i = 0; i < MAX_SENDS_PER_WAKE && now >= this.nextSendAt; i++) this.send(now);
     this.nextSendAt = skipOverdue(this.ctx.recorder, this.nextSendAt, now, 1000 / this.ctx.behavior.messagesPerSecond);
     this.expireMessages(now);
@@ -172,7 +187,7 @@ export class WsClient implements Wakeable, LoadClient {
   }
 
   private scheduleOpen(): void {
-    let next = this.nextSendAt;
+    let next = this.flow === undefined ? this.nextSendAt : this.flow.nextAt();
     if (this.backend === undefined) next = Math.min(next, this.attributeBy);
     const oldest = this.oldestOutstanding();
     if (oldest !== undefined) next = Math.min(next, oldest + this.ctx.behavior.messageTimeoutMs);
@@ -243,7 +258,9 @@ export class WsClient implements Wakeable, LoadClient {
     recorder.count('established');
     if (this.backend !== undefined) recorder.backendOpened(this.backend);
     else this.attributeBy = now + ATTRIBUTION_WAIT_MS;
-    if (behavior.messagesPerSecond > 0) {
+    if (this.ctx.flow !== undefined) {
+      this.flow = startFlow(this.ctx.flow, recorder, this.slot, this, now);
+    } else if (behavior.messagesPerSecond > 0) {
       // A random phase within one interval, so clients opened together do not send together.
       this.nextSendAt = now + Math.random() * (1000 / behavior.messagesPerSecond);
     }
@@ -261,6 +278,7 @@ export class WsClient implements Wakeable, LoadClient {
       this.attribute(hello ?? 'unknown');
       if (hello !== undefined) return;
     }
+    if (this.flow !== undefined) return this.flowFrame(data);
     const seq = seqFromBuffer(data);
     if (seq < 0 || !this.outstanding) return;
     const sent = this.outstanding.get(seq);
@@ -268,6 +286,40 @@ export class WsClient implements Wakeable, LoadClient {
     this.outstanding.delete(seq);
     recorder.count('messagesReceived');
     recordRoundTrip(recorder, 'rtt', sent, performance.now());
+  }
+
+  /** A frame of a flow client: the reference backends' hello (attribution) is not one of the application's. */
+  private flowFrame(data: Buffer): void {
+    if (data.length >= HELLO_HEAD.length && data.compare(HELLO_HEAD, 0, HELLO_HEAD.length, 0, HELLO_HEAD.length) === 0) return;
+    (this.flow as FlowDriver).onFrame(data, performance.now());
+    if (this.state === 'open') this.scheduleOpen();
+  }
+
+  // FlowTransport: how the flow writes.
+  get writable(): boolean {
+    return this.state === 'open' && this.ws !== undefined;
+  }
+
+  sendText(text: string): boolean {
+    this.ws?.send(text);
+    return this.ws !== undefined;
+  }
+
+  sendBinary(data: Buffer): boolean {
+    this.ws?.send(data, { binary: true });
+    return this.ws !== undefined;
+  }
+
+  emit(): boolean {
+    return false;
+  }
+
+  closeFlow(): void {
+    this.close();
+  }
+
+  reschedule(): void {
+    if (this.state === 'open') this.scheduleOpen();
   }
 
   /** @internal the server refused the upgrade. */
@@ -328,6 +380,7 @@ export class WsClient implements Wakeable, LoadClient {
     }
     if (this.outstanding && this.outstanding.size > 0) recorder.count('messagesLost', this.outstanding.size);
     this.outstanding = undefined;
+    this.flow?.end();
     this.release();
   }
 

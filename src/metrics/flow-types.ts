@@ -16,6 +16,8 @@ export interface StepBucket {
   /** timeout, no_match, closed, send_failed, script_error, … */
   errors?: Record<string, number>;
   hist?: string;
+  /** The first error's description this second (e.g. a script's exception, with the client number; secrets redacted). */
+  sample?: string;
 }
 
 /** Frames received by flow clients this second. */

@@ -5,6 +5,7 @@
  */
 import { HISTOGRAM_NAMES, OPEN_SLOTS, OPEN_SLOT_MS, emptyCounters, type Counters, type HistogramName, type ReconnectCounts, type RehomeCounts, type SecondBucket, type SessionEvent } from './types.js';
 import { clampMicros, encodeHistogram, newHistogram, type Histogram } from './hdr.js';
+import { FlowRecorder } from './flow-recorder.js';
 
 /** Gauges sampled at the end of a second (see SecondBucket). */
 export type BucketGauges = Pick<SecondBucket, 'open' | 'backendsOpen' | 'lagMaxMs' | 'fds'>;
@@ -89,6 +90,13 @@ export class Recorder {
 
   private samples: Record<string, string> | undefined;
 
+  private flowPart: FlowRecorder | undefined;
+
+  /** Steps, frames, deliveries and roles of scripted sessions (created on first use: runs without flows ship none). */
+  get flow(): FlowRecorder {
+    return (this.flowPart ??= new FlowRecorder());
+  }
+
   /** One new established connection attributed to backend `id` ('unknown' when unattributed). */
   backendOpened(id: string): void {
     this.opened[id] = (this.opened[id] ?? 0) + 1;
@@ -135,6 +143,7 @@ export class Recorder {
         h.reset();
       }
     }
+    const flow = this.flowPart?.flush();
     const bucket: SecondBucket = {
       t,
       counters: this.counters,
@@ -151,6 +160,7 @@ export class Recorder {
       ...(this.reconnects === undefined ? {} : { reconnects: this.reconnects }),
       ...(this.rehomed === undefined ? {} : { rehomed: this.rehomed }),
       ...(slots === undefined || !shipSlots ? {} : { openSlots: slots }),
+      ...(flow === undefined ? {} : { flow }),
     };
     this.slotsTouched = false;
     this.groups = undefined;

@@ -1,0 +1,32 @@
+/**
+ * The one entry point an engine's client uses: start the slot's program (its role's steps or script) once the
+ * connection is open, then hand it wakes and received frames, ask it when to wake next, and end it with the
+ * connection.
+ */
+import type { Recorder } from '../../metrics/recorder.js';
+import type { FlowContext } from './context.js';
+import { FlowCore, type FlowTransport } from './core.js';
+import { StepRunner } from './steps.js';
+import { ScriptRunner } from './script.js';
+
+export interface FlowDriver {
+  wake(now: number): void;
+  /** ws: a received frame (not the reference backend's hello). */
+  onFrame(data: Buffer, now: number): void;
+  /** socketio: a received event (not `hello`); `raw`: its packet's text. */
+  onEvent(event: string, arg: unknown, raw: string | undefined, now: number): void;
+  /** When to wake next (Infinity: only a frame can move it). */
+  nextAt(): number;
+  /** The connection ended (requests in flight lost, memberships end). */
+  end(): void;
+}
+
+export function startFlow(fctx: FlowContext, recorder: Recorder, slot: number, transport: FlowTransport, now: number): FlowDriver {
+  const core = new FlowCore(fctx, recorder, slot, transport);
+  const role = fctx.roleOf(slot);
+  if (role !== undefined) core.rec.roleStarted(role);
+  const program = fctx.programOf(slot);
+  const driver = program.kind === 'steps' ? new StepRunner(core, program.steps) : new ScriptRunner(core, program);
+  driver.start(now);
+  return driver;
+}

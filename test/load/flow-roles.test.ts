@@ -1,0 +1,40 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { assignRoles, roleCounts } from '../../src/load/flow/roles.js';
+import { rowIndex, parseRows } from '../../src/load/flow/data-rows.js';
+
+describe('roles by slot', () => {
+  test('counts per role are the largest-remainder apportionment, for several sizes and shares', () => {
+    const cases: Array<[number, number[]]> = [[1, [0.01, 0.99]], [7, [0.5, 0.5]], [100, [0.01, 0.99]], [101, [0.3, 0.3, 0.4]], [1000, [0.1, 0.2, 0.7]], [3, [1 / 3, 1 / 3, 1 / 3]], [10, [0.25, 0.75]]];
+    for (const [n, shares] of cases) {
+      const roles = assignRoles(n, shares);
+      const counted = shares.map((_, r) => roles.filter((x) => x === r).length);
+      assert.deepEqual(counted, roleCounts(n, shares), `n=${n} shares=${shares.join(',')}`);
+      assert.equal(counted.reduce((a, b) => a + b, 0), n);
+      // Each count is its exact share rounded down or up.
+      counted.forEach((c, r) => assert.ok(Math.abs(c - n * (shares[r] as number)) < 1, `n=${n} role ${r}: ${c}`));
+    }
+    assert.deepEqual(roleCounts(10, [0.25, 0.75]), [3, 7]);
+    assert.deepEqual(roleCounts(100, [0.01, 0.99]), [1, 99]);
+  });
+
+  test('a small role is spread over the slots, not packed at the start', () => {
+    const roles = assignRoles(1000, [0.1, 0.9]);
+    const pubs = [...roles.keys()].filter((s) => roles[s] === 0);
+    assert.equal(pubs.length, 100);
+    // Every block of 100 slots holds 10 of them.
+    for (let b = 0; b < 10; b++) assert.equal(pubs.filter((s) => Math.floor(s / 100) === b).length, 10);
+  });
+});
+
+describe('data rows', () => {
+  test('CSV with quotes, sequential and seeded random rows', () => {
+    const rows = parseRows('user,token\r\nalice,"a,""1"""\nbob,b2\n', 'csv');
+    assert.deepEqual(rows, [{ user: 'alice', token: 'a,"1"' }, { user: 'bob', token: 'b2' }]);
+    assert.deepEqual(parseRows('[{"user":"x","n":1}]', 'json'), [{ user: 'x', n: '1' }]);
+    assert.equal(rowIndex(5, 10, 'sequential'), 5);
+    const r = [0, 1, 2, 3].map((s) => rowIndex(s, 1000, 'random'));
+    assert.deepEqual(r, [0, 1, 2, 3].map((s) => rowIndex(s, 1000, 'random')));
+    assert.ok(new Set(r).size > 1);
+  });
+});
