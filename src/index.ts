@@ -28,5 +28,8 @@ export { startProxy, type ProxyOptions, type RunningProxy } from './proxy/server
 export { startBackend, type BackendOptions, type RunningBackend } from './backend/server.js';
 export { startSocketIoBackend, type SocketIoBackendOptions } from './backend/socketio-server.js';
 
+/** `behavior.script` modules: `export default async function (session: FlowSession) { … }` (docs/flows.md). */
+export type { FlowScript, FlowSession, FlowFrame, FlowMatcher, FlowWaitOptions } from './load/flow/script-api.js';
+
 export { WsherdError, isWsherdError, type WsherdErrorCode } from './errors.js';
 export { ExitCode, type ExitCodeValue } from './exit-codes.js';
