@@ -52,6 +52,8 @@ export interface ChatAppCounts {
   relayedByRoom: Record<string, number>;
   /** Relayed by `<sender's instance>\t<receiver's instance>`. */
   relayedByPair: Record<string, number>;
+  droppedByRoom: Record<string, number>;
+  droppedByPair: Record<string, number>;
   requests: number;
   requestAcks: number;
   responses: number;
@@ -76,7 +78,7 @@ interface Relayed { room: string; payload: Record<string, unknown>; backend: str
 type Ack = ((v: unknown) => void) | undefined;
 
 export const zeroChatCounts = (): ChatAppCounts => ({
-  connections: 0, joins: 0, joinAcks: 0, leaves: 0, chats: 0, chatAcks: 0, relayed: 0, dropped: 0, relayedByRoom: {}, relayedByPair: {},
+  connections: 0, joins: 0, joinAcks: 0, leaves: 0, chats: 0, chatAcks: 0, relayed: 0, dropped: 0, relayedByRoom: {}, relayedByPair: {}, droppedByRoom: {}, droppedByPair: {},
   requests: 0, requestAcks: 0, responses: 0,
 });
 
@@ -165,6 +167,8 @@ class Instance implements ChatAppInstance {
       const n = ++this.shared.index;
       if (this.o.drop?.(n) === true) {
         this.counts.dropped++;
+        bump(this.counts.droppedByRoom, m.room);
+        bump(this.counts.droppedByPair, `${m.backend}\t${this.id}`);
         continue;
       }
       target.emit('chat', out);
@@ -187,6 +191,8 @@ export function sumChatCounts(all: readonly ChatAppCounts[]): ChatAppCounts {
   }
   t.relayedByRoom = sumRecords(all.map((c) => c.relayedByRoom));
   t.relayedByPair = sumRecords(all.map((c) => c.relayedByPair));
+  t.droppedByRoom = sumRecords(all.map((c) => c.droppedByRoom));
+  t.droppedByPair = sumRecords(all.map((c) => c.droppedByPair));
   return t;
 }
 

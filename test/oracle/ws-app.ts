@@ -56,6 +56,8 @@ export interface WsAppCounts {
   deliveriesByTopic: Record<string, number>;
   /** Deliveries by `<publisher's instance>\t<subscriber's instance>`. */
   deliveriesByPair: Record<string, number>;
+  droppedByTopic: Record<string, number>;
+  droppedByPair: Record<string, number>;
   echoed: number;
 }
 
@@ -88,7 +90,7 @@ interface BusMessage { topic: string; data: unknown; backend: string; from: stri
 
 export const zeroWsCounts = (): WsAppCounts => ({
   connections: 0, received: {}, answered: 0, welcomes: 0, responses: 0, pushes: 0, published: 0, deliveries: 0, dropped: 0,
-  deliveriesByTopic: {}, deliveriesByPair: {}, echoed: 0,
+  deliveriesByTopic: {}, deliveriesByPair: {}, droppedByTopic: {}, droppedByPair: {}, echoed: 0,
 });
 
 type Json = Record<string, unknown>;
@@ -184,6 +186,8 @@ class Instance implements WsAppInstance {
       const n = ++this.shared.index;
       if (this.o.drop?.(n) === true) {
         this.counts.dropped++;
+        bump(this.counts.droppedByTopic, m.topic);
+        bump(this.counts.droppedByPair, `${m.backend}\t${this.id}`);
         continue;
       }
       c.ws.send(frame);
@@ -220,6 +224,8 @@ export function sumWsCounts(all: readonly WsAppCounts[]): WsAppCounts {
   t.received = sumRecords(all.map((c) => c.received));
   t.deliveriesByTopic = sumRecords(all.map((c) => c.deliveriesByTopic));
   t.deliveriesByPair = sumRecords(all.map((c) => c.deliveriesByPair));
+  t.droppedByTopic = sumRecords(all.map((c) => c.droppedByTopic));
+  t.droppedByPair = sumRecords(all.map((c) => c.droppedByPair));
   return t;
 }
 
