@@ -1,8 +1,9 @@
 /** `npm run bench -- <name> [options]`: runs one benchmark and prints its ratios. */
 import { benchBalancerCosts } from './balancer-costs.js';
+import { benchFlows } from './flows.js';
 import { benchProxy } from './proxy-vs-haproxy.js';
 
-const BENCHES: Record<string, (argv: string[]) => Promise<string>> = { proxy: benchProxy, costs: benchBalancerCosts };
+const BENCHES: Record<string, (argv: string[]) => Promise<string>> = { proxy: benchProxy, costs: benchBalancerCosts, flows: benchFlows };
 
 const [name = 'proxy', ...rest] = process.argv.slice(2);
 const bench = BENCHES[name];
