@@ -82,7 +82,9 @@ export class Memberships {
     const settled = stampSecond(nowUs - this.deliveryTimeoutMs * 1000, this.startAt);
     if (m.minPending < settled) this.settle(stamp.topic, m, settled, backend, false);
     if (s < settled) {
-      rec.accountedReceipts(pairKey(stamp.topic, stamp.backend, backend));
+      let key = stamp.keys?.get(backend);
+      if (key === undefined) (stamp.keys ??= new Map()).set(backend, (key = pairKey(stamp.topic, stamp.backend, backend)));
+      rec.accountedReceipts(key);
       return;
     }
     const pending = (m.pending ??= new Map());

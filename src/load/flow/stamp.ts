@@ -21,6 +21,8 @@ export interface Stamp {
   seq: number;
   backend: string;
   topic: string;
+  /** Pair keys derived from this stamp, by subscriber backend (memberships.ts): a shared stamp is keyed once. */
+  keys?: Map<string, string>;
 }
 
 /** Now, µs since the epoch, on the clock stamps use. */
@@ -38,13 +40,34 @@ export function findStamp(text: string): Stamp | undefined {
   return at < 0 ? undefined : parseAt(text, at + STAMP_PREFIX.length);
 }
 
+/**
+ * The stamps parsed last, with their bytes: a fan-out brings one stamp to thousands of subscribers of one worker
+ * within milliseconds, so comparing bytes with a recent one replaces decoding it again (the hot path of fan-out
+ * receipt). The Stamp object is shared: callers must not change it (they may cache derived keys on `keys`).
+ */
+const RECENT = 8;
+const recentBytes: Array<Buffer | undefined> = new Array<Buffer | undefined>(RECENT).fill(undefined);
+const recentStamps: Array<Stamp | undefined> = new Array<Stamp | undefined>(RECENT).fill(undefined);
+let recentNext = 0;
+
 /** The first stamp in a raw frame, without decoding the frame unless it holds one. */
 export function findStampInBuffer(data: Buffer): Stamp | undefined {
   const at = data.indexOf(PREFIX_BUF);
   if (at < 0) return undefined;
   const end = data.indexOf(0x3b /* ; */, at);
   if (end < 0) return undefined;
-  return parseAt(data.toString('latin1', at, end + 1), STAMP_PREFIX.length);
+  const len = end + 1 - at;
+  for (let i = 0; i < RECENT; i++) {
+    const b = recentBytes[i];
+    if (b !== undefined && b.length === len && data.compare(b, 0, len, at, end + 1) === 0) return recentStamps[i];
+  }
+  const stamp = parseAt(data.toString('latin1', at, end + 1), STAMP_PREFIX.length);
+  if (stamp !== undefined) {
+    recentBytes[recentNext] = Buffer.from(data.subarray(at, end + 1));
+    recentStamps[recentNext] = stamp;
+    recentNext = (recentNext + 1) % RECENT;
+  }
+  return stamp;
 }
 
 function parseAt(text: string, from: number): Stamp | undefined {
