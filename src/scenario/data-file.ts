@@ -51,7 +51,7 @@ export function loadDataFile(file: string): DataTable | DataFileProblem {
 /** For workers: the table, or a WsherdError saying what is wrong (the file changed since the scenario was loaded). */
 export function readDataFile(file: string): DataTable {
   const t = loadDataFile(file);
-  if ('error' in t) throw new WsherdError('WSH_ERR_SCENARIO_INVALID', `behavior.data: ${t.line === undefined ? '' : `line ${t.line}: `}${t.error}.`, { hint: t.hint });
+  if ('error' in t) throw new WsherdError('WSH_ERR_SCENARIO_INVALID', `behavior.data: ${t.error}.`, { hint: t.hint });
   return t;
 }
 

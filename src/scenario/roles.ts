@@ -23,7 +23,7 @@ export interface RoleReaders {
 export function readRoles(ctx: Context, field: Field, read: RoleReaders): RoleSpec[] | undefined {
   const node = field.value;
   if (!isMap(node) || node.items.length === 0 || node.items.length > MAX_ROLES) {
-    ctx.report(field.at, field.path, `${field.path} must be a map of 1 to ${MAX_ROLES} roles, got ${describe(node)}`, ROLES_HINT);
+    ctx.report(field.at, field.path, `${field.path} must be a map of 1 to ${MAX_ROLES} roles, got ${isMap(node) ? `${node.items.length} roles` : describe(node)}`, ROLES_HINT);
     return undefined;
   }
   const roles: RoleSpec[] = [];
