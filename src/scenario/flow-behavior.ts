@@ -26,7 +26,8 @@ export function readDataPart(ctx: Context, fields: ReadonlyMap<string, Field>): 
 
 /** What per-connection templates (headers, query) may use. */
 export function templateScope(fields: ReadonlyMap<string, Field>, population: boolean, data: DataSpec | null | undefined): TemplateScope {
-  return { population, roles: fields.has('roles'), ...(data ? { data: { columns: data.columns, file: path.basename(data.file) } } : {}) };
+  const known = data === undefined ? { data: 'unknown' as const } : data === null ? {} : { data: { columns: data.columns, file: path.basename(data.file) } };
+  return { population, roles: fields.has('roles'), ...known };
 }
 
 const SOURCES = ['flow', 'roles', 'script'] as const;

@@ -134,8 +134,9 @@ export function renderPart(p: Exclude<TemplatePart, string>, vars: TemplateVars)
 export interface TemplateScope {
   /** Whether the scenario has a population (`{{ group }}` needs one). */
   population: boolean;
-  /** behavior.data's columns and file name (for messages); absent without behavior.data. */
-  data?: { columns: readonly string[]; file: string };
+  /** behavior.data's columns and file name (for messages); absent without behavior.data; 'unknown' when
+   *  behavior.data had a problem of its own (then `{{ data.X }}` is not checked, to avoid a second, misleading one). */
+  data?: { columns: readonly string[]; file: string } | 'unknown';
   /** Whether the scenario has behavior.roles (`{{ role }}` needs them). */
   roles?: boolean;
   /** A flow step's value (rendered per message): `{{ seq }}` allowed. */
@@ -184,6 +185,7 @@ function scopeProblem(parts: readonly TemplatePart[], s: TemplateScope): ScopePr
         if (s.roles !== true) return { at, message: 'uses {{ role }}, which needs behavior.roles', hint: 'add behavior.roles, or remove {{ role }}' };
         break;
       case 'data': {
+        if (s.data === 'unknown') break;
         if (s.data === undefined) return { at, message: `uses {{ data.${p.column} }}, which needs behavior.data`, hint: `add behavior.data: {file: users.csv} with a column ${p.column}` };
         const { columns, file } = s.data;
         if (!columns.includes(p.column)) {

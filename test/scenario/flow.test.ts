@@ -377,8 +377,8 @@ describe('behavior.flow and its options: bad input, at file:line:col with a hint
     ]);
   });
 
-  test('data: missing file (the resolved path)', () => {
-    assert.deepEqual(problems('  data: {file: missing.csv}\n'), [
+  test('data: missing file (the resolved path); its columns are then not checked', () => {
+    assert.deepEqual(problems('  data: {file: missing.csv}\n  headers: {X: "{{ data.a }}"}\n'), [
       `6:16 behavior.data.file: ${DIR}missing.csv does not exist (the path is resolved against the scenario file's folder)`,
     ]);
   });
