@@ -6,7 +6,7 @@
  */
 import { isMap, isScalar } from 'yaml';
 import { type Context, type Field, childPath, describe } from './context.js';
-import { checkTemplates } from './templates.js';
+import { checkTemplates, type TemplateScope } from './templates.js';
 
 /** RFC 9110 §5.6.2: a token is one or more tchar. */
 export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -31,9 +31,10 @@ const NAME_HINT = 'a header name is letters, digits and !#$%&\'*+-.^_`|~ (an RFC
 /**
  * Reads `behavior.headers`: null when absent or blank, undefined when it had a problem (every problem reported).
  * Values may be strings or numbers (turned into strings); names keep the spelling written. Values may hold
- * per-client templates (templates.ts); `population`: whether the scenario has one, which `{{ group }}` needs.
+ * per-connection templates (templates.ts); `scope`: what they may use (a boolean: whether the scenario has a
+ * population, which `{{ group }}` needs). `{{ seq }}` and `{{ stamp }}` are per message, so never in a header.
  */
-export function readHeaders(ctx: Context, field: Field | undefined, population = false): Record<string, string> | null | undefined {
+export function readHeaders(ctx: Context, field: Field | undefined, scope: TemplateScope | boolean = false): Record<string, string> | null | undefined {
   if (field === undefined || field.value === null || (isScalar(field.value) && field.value.value === null)) return null;
   if (!isMap(field.value)) {
     ctx.report(field.at, field.path, `${field.path} must be a map of header name to value, got ${describe(field.value)}`, 'e.g. headers: {Authorization: "Bearer …", Origin: "https://app.example"}');
@@ -71,7 +72,7 @@ export function readHeaders(ctx: Context, field: Field | undefined, population =
     // `Name:` with nothing after it is a null scalar at the end of the line: point at the name instead.
     const blank = node === null || (isScalar(node) && node.value === null);
     const value = readValue(ctx, { path, value: node, at: blank ? at : node }, lower);
-    if (value === undefined || !checkTemplates(ctx, node ?? undefined, path, value, population)) ok = false;
+    if (value === undefined || !checkTemplates(ctx, node ?? undefined, path, value, typeof scope === 'boolean' ? { population: scope } : { ...scope, perMessage: false, stamp: false })) ok = false;
     else out[name] = value;
   }
   return ok ? out : undefined;

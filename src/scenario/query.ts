@@ -5,7 +5,7 @@
  */
 import { isMap, isScalar } from 'yaml';
 import { type Context, type Field, childPath, describe } from './context.js';
-import { checkTemplates } from './templates.js';
+import { checkTemplates, type TemplateScope } from './templates.js';
 
 /** RFC 3986 §2.3 unreserved characters: the name reaches the URL as written, which is what a balancer matches. */
 const NAME = /^[A-Za-z0-9._~-]+$/;
@@ -21,6 +21,8 @@ export interface QueryContext {
   population: boolean;
   /** Whether the engine is socketio or engineio (whose own parameters are refused). */
   session: boolean;
+  /** behavior.data's columns and whether there are roles (`{{ data.X }}`, `{{ role }}`); absent: neither. */
+  templates?: Omit<TemplateScope, 'population' | 'perMessage' | 'stamp'>;
 }
 
 /** Reads `behavior.query`: null when absent or blank, undefined after a problem (every problem reported). */
@@ -63,7 +65,7 @@ export function readQuery(ctx: Context, field: Field | undefined, qc: QueryConte
       // `room: {{ client }}` unquoted is a YAML flow map: the most likely way to get here.
       ctx.report(node, path, `${path} must be a string, got ${describe(node)}`, 'quote the value; a template must be quoted: "{{ client }}"');
       ok = false;
-    } else if (!checkTemplates(ctx, node, path, String(v), qc.population)) {
+    } else if (!checkTemplates(ctx, node, path, String(v), { ...qc.templates, population: qc.population, perMessage: false, stamp: false })) {
       ok = false;
     } else {
       out[name] = String(v);

@@ -16,11 +16,12 @@ import { DEFAULT_DNS_LAB, DEFAULT_ORCHESTRATOR, readApproach, readDnsClient, rea
 import { readReconnect } from './reconnect.js';
 import { readHeaders } from './headers.js';
 import { readQuery } from './query.js';
+import { FLOW_KEYS, readDataPart, readFlowParts, templateScope } from './flow-behavior.js';
 
 export const LAB_KEYS = ['backends', 'proxy', 'approach', 'dns', 'orchestrator'] as const;
 export const BACKENDS_KEYS = ['count', 'kind', 'host', 'socketio', 'limits'] as const;
 export const PROXY_KEYS = ['strategy', 'mode', 'host', 'options', 'tls', 'store', 'sources', 'maxconn', 'workers', 'limits'] as const;
-export const BEHAVIOR_KEYS = ['engine', 'session', 'messages_per_second', 'payload_bytes', 'close', 'connect_timeout', 'handshake_timeout', 'message_timeout', 'lifetime', 'think_time', 'reconnect', 'dns', 'headers', 'query'] as const;
+export const BEHAVIOR_KEYS = ['engine', 'session', 'messages_per_second', 'payload_bytes', 'close', 'connect_timeout', 'handshake_timeout', 'message_timeout', 'lifetime', 'think_time', 'reconnect', 'dns', 'headers', 'query', ...FLOW_KEYS] as const;
 
 /** A connection shorter than this measures the connect path, not a WebSocket; it also bounds the events a worker plans. */
 export const MIN_LIFETIME_MS = 100;
@@ -271,15 +272,20 @@ export function readBehavior(ctx: Context, field: Field | undefined, where: { ta
     ctx.report(thinkField.at, thinkField.path, `${thinkField.path} applies between connections of a slot, which needs behavior.lifetime`, 'add behavior.lifetime (e.g. lifetime: 2s), or remove think_time');
   }
   const reconnect = readReconnect(ctx, f.get('reconnect'));
-  const headers = readHeaders(ctx, f.get('headers'), where.population);
   const engine = readEngine(ctx, f.get('engine'));
-  const query = readQuery(ctx, f.get('query'), { ...where, session: engine === 'socketio' || engine === 'engineio' });
+  // data first: header, query and flow templates may name its columns.
+  const data = readDataPart(ctx, f);
+  const scope = templateScope(f, where.population, data);
+  const headers = readHeaders(ctx, f.get('headers'), scope);
+  const query = readQuery(ctx, f.get('query'), { ...where, session: engine === 'socketio' || engine === 'engineio', templates: scope });
   const sessionField = f.get('session');
   const session = engine === 'ws' && sessionField === undefined ? null : readSessionOptions(ctx, sessionField, engine);
+  const flow = data === undefined ? undefined : readFlowParts(ctx, f, engine, scope, data);
   if (engine === undefined || session === undefined || lifetimeMs === undefined || thinkTimeMs === undefined || dns === undefined || reconnect === undefined || headers === undefined || query === undefined) return undefined;
-  if (Object.values(behavior).some((v) => v === undefined) || (thinkField !== undefined && lifetimeField === undefined)) return undefined;
+  if (Object.values(behavior).some((v) => v === undefined) || (thinkField !== undefined && lifetimeField === undefined) || flow === undefined) return undefined;
   return {
     ...(behavior as Behavior),
+    ...flow,
     ...(engine === 'ws' ? {} : { engine }),
     ...(session === null ? {} : { session }),
     ...(lifetimeMs === null ? {} : { lifetimeMs }),

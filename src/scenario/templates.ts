@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { isScalar, type Node, type Scalar } from 'yaml';
 import type { Context } from './context.js';
+import { closest } from './suggest.js';
 
 export type TemplatePart =
   | string
@@ -127,29 +128,107 @@ export function renderPart(p: Exclude<TemplatePart, string>, vars: TemplateVars)
 }
 
 /**
- * Checks the templates in one value as written (`path` names it); false after reporting a problem. `population`:
- * whether the scenario has one (`{{ group }}` needs it). A problem points at its `{{` when the scalar's source
- * shows the text unchanged (plain or quoted on one line, no escapes before it), else at the value.
+ * What a value's templates may use. Headers and query values are rendered once per connection; flow steps once
+ * per message, which is what `{{ seq }}` counts; `{{ stamp }}` belongs in the payload of a step with `publish:`.
  */
-export function checkTemplates(ctx: Context, node: Node | undefined, path: string, text: string, population: boolean): boolean {
+export interface TemplateScope {
+  /** Whether the scenario has a population (`{{ group }}` needs one). */
+  population: boolean;
+  /** behavior.data's columns and file name (for messages); absent without behavior.data; 'unknown' when
+   *  behavior.data had a problem of its own (then `{{ data.X }}` is not checked, to avoid a second, misleading one). */
+  data?: { columns: readonly string[]; file: string } | 'unknown';
+  /** Whether the scenario has behavior.roles (`{{ role }}` needs them). */
+  roles?: boolean;
+  /** A flow step's value (rendered per message): `{{ seq }}` allowed. */
+  perMessage?: boolean;
+  /** The payload of a step with `publish:`: `{{ stamp }}` allowed. */
+  stamp?: boolean;
+}
+
+/**
+ * Checks the templates in one value as written (`path` names it); false after reporting a problem. `scope`: what
+ * the value may use (a boolean is the population flag of a per-connection value). A problem points at its `{{`
+ * when the scalar's source shows the text unchanged (plain or quoted on one line, no escapes before it), else at
+ * the value.
+ */
+export function checkTemplates(ctx: Context, node: Node | undefined, path: string, text: string, scope: TemplateScope | boolean): boolean {
   if (!hasTemplate(text)) return true;
+  const s: TemplateScope = typeof scope === 'boolean' ? { population: scope } : scope;
   const parsed = parseTemplate(text);
   if ('error' in parsed) {
     ctx.report(pointAt(node, text, parsed.index), path, `${path} ${parsed.error}`, parsed.hint);
     return false;
   }
-  if (!population && usesGroup(parsed.parts)) {
-    ctx.report(pointAt(node, text, text.search(/\{\{\s*group/)), path, `${path} uses {{ group }}, which needs a population: section`, 'add population: with named groups, or use {{ client }} / {{ client % N }}');
-    return false;
+  const problem = scopeProblem(parsed.parts, s);
+  if (problem === undefined) return true;
+  ctx.report(pointAt(node, text, placeholderIndex(text, problem.at)), path, `${path} ${problem.message}`, problem.hint);
+  return false;
+}
+
+interface ScopeProblem {
+  /** Which placeholder (its index among the placeholders) the problem is about. */
+  at: number;
+  message: string;
+  hint: string;
+}
+
+function scopeProblem(parts: readonly TemplatePart[], s: TemplateScope): ScopeProblem | undefined {
+  let at = -1;
+  for (const p of parts) {
+    if (typeof p === 'string') continue;
+    at++;
+    switch (p.kind) {
+      case 'group':
+        if (!s.population) return { at, message: 'uses {{ group }}, which needs a population: section', hint: 'add population: with named groups, or use {{ client }} / {{ client % N }}' };
+        break;
+      case 'role':
+        if (s.roles !== true) return { at, message: 'uses {{ role }}, which needs behavior.roles', hint: 'add behavior.roles, or remove {{ role }}' };
+        break;
+      case 'data': {
+        if (s.data === 'unknown') break;
+        if (s.data === undefined) return { at, message: `uses {{ data.${p.column} }}, which needs behavior.data`, hint: `add behavior.data: {file: users.csv} with a column ${p.column}` };
+        const { columns, file } = s.data;
+        if (!columns.includes(p.column)) {
+          const match = closest(p.column, columns);
+          return { at, message: `uses {{ data.${p.column} }}, but ${file} has no column ${p.column} (its columns: ${columns.join(', ')})`, hint: match === undefined ? `use one of ${columns.join(', ')}, or add the column to ${file}` : `did you mean {{ data.${match} }}?` };
+        }
+        break;
+      }
+      case 'seq':
+        if (s.perMessage !== true) return { at, message: 'uses {{ seq }}, which counts the messages of a flow: this value is sent once per connection', hint: 'use {{ client }}, {{ uuid }} or {{ random A B }} here; {{ seq }} goes in flow steps' };
+        break;
+      case 'stamp':
+        if (s.stamp !== true) {
+          const hint = s.perMessage === true ? 'add publish: TOPIC to this step (a publish step\'s payload carries the stamp), or remove {{ stamp }}' : '{{ stamp }} goes in the payload of a flow step with publish:';
+          return { at, message: 'uses {{ stamp }}, which only a step with publish: fills (in its payload)', hint };
+        }
+        break;
+      default:
+        break;
+    }
   }
-  return true;
+  return undefined;
+}
+
+/** The offset of the n-th `{{` in text (parseTemplate succeeded, so every `{{` opens a placeholder). */
+function placeholderIndex(text: string, n: number): number {
+  let i = text.indexOf('{{');
+  for (let k = 0; k < n && i >= 0; k++) i = text.indexOf('{{', text.indexOf('}}', i) + 2);
+  return i;
+}
+
+/** The template parts of a text, or [] when it has none or does not parse (the parse problem is reported elsewhere). */
+export function templateParts(text: string): TemplatePart[] {
+  if (!hasTemplate(text)) return [];
+  const parsed = parseTemplate(text);
+  return 'parts' in parsed ? parsed.parts : [];
 }
 
 /**
  * A stand-in node at the `{{` (only its range is read), or the value itself when the offset cannot be trusted:
  * the source must be exactly the text (plus its quotes), which rules out escapes, folded lines and `${NAME}`s.
  */
-function pointAt(node: Node | undefined, text: string, index: number): Node | undefined {
+export function pointAt(node: Node | undefined, text: string, index: number): Node | undefined {
   if (node === undefined || !isScalar(node) || !node.range || index < 0) return node;
   const type = (node as Scalar).type;
   const quotes = type === 'QUOTE_DOUBLE' || type === 'QUOTE_SINGLE' ? 2 : type === 'PLAIN' ? 0 : -1;

@@ -50,6 +50,7 @@ const LATENCY_SUBJECTS: ReadonlyArray<readonly [string, string]> = [
   ['rtt_uncorrected', 'message round-trip time from the actual send (results summary.latency.rtt): blind to generator stalls'],
   ['ack_corrected', 'the same as ack: from the intended emit (results summary.latency.ack_corrected)'],
   ['ack_uncorrected', 'socketio/engineio: time from the actual emit to its acknowledgement (results summary.latency.ack)'],
+  ['delivery', 'flows: time from a publish step\'s stamp to a subscriber receiving it (one host\'s clock: publisher and subscriber run on the same machine)'],
 ];
 
 const STAT_WORDS: Readonly<Record<string, string>> = {
@@ -93,6 +94,13 @@ const OTHER_METRICS: readonly MetricDoc[] = [
   { name: 'backends.jain', kind: 'ratio', description: "Jain's fairness index of connections per backend (1 = even, 1/n = all on one)" },
   { name: 'backends.min_share', kind: 'fraction', description: 'share of connections on the least loaded backend' },
   { name: 'backends.max_share', kind: 'fraction', description: 'share of connections on the most loaded backend' },
+  { name: 'delivery.loss', kind: 'fraction', description: 'flows: delivery.lost over delivery.expected (0 when nothing was expected)' },
+  { name: 'delivery.lost', kind: 'count', description: 'flows: deliveries expected at a subscriber (published while it was a member of the topic) and never received' },
+  { name: 'delivery.expected', kind: 'count', description: 'flows: publishes × the subscribers that were members of their topic at the time (publishers excluded)' },
+  { name: 'delivery.received', kind: 'count', description: 'flows: stamped frames received by subscribers (including early, late and stray ones)' },
+  { name: 'frames.received', kind: 'count', description: 'flows: frames received by flow clients' },
+  { name: 'frames.solicited', kind: 'count', description: 'flows: received frames that matched an expect / on step or answered a correlated request' },
+  { name: 'frames.unsolicited', kind: 'count', description: 'flows: every other received frame (pushes, broadcasts, deliveries)' },
   { name: 'generator.lag_max', kind: 'latency', description: "worst event-loop lag of the load generator's workers (high = results unreliable)" },
 ];
 
@@ -107,12 +115,33 @@ export const KNOWN_METRICS: readonly MetricDoc[] = [
 const BY_NAME: ReadonlyMap<string, MetricDoc> = new Map(KNOWN_METRICS.map((m) => [m.name, m]));
 const NAMES: readonly string[] = KNOWN_METRICS.map((m) => m.name);
 
+/**
+ * Per-step metrics, named after the flow's steps: `<stat>(step:NAME)` (latency), `step:NAME.errors` (count),
+ * `step:NAME.error_rate` (fraction of the step's runs that failed). Whether NAME is a step of the scenario is
+ * checked with the whole scenario (flow-behavior.ts).
+ */
+const STEP_LATENCY = /^(p50|p90|p95|p99|p999|min|max|mean)\(step:([A-Za-z0-9_.-]+)\)$/;
+const STEP_COUNT = /^step:([A-Za-z0-9_.-]+)\.(errors|error_rate)$/;
+
+/** The spellings of per-step metrics, for docs and unknown-metric hints. */
+export const STEP_METRIC_FORMS: readonly MetricDoc[] = [
+  { name: '<stat>(step:NAME)', kind: 'latency', description: 'flows: latency of the named step (p50 … mean as above): a correlated send to its answer, an expect / on from its start to the match, an emit to its ack' },
+  { name: 'step:NAME.errors', kind: 'count', description: 'flows: failures of the named step (timeouts, no match, closed socket, script errors); step:flow counts unnamed steps' },
+  { name: 'step:NAME.error_rate', kind: 'fraction', description: 'flows: failures of the named step over its runs (completed + failed)' },
+];
+
 export function metricDoc(name: string): MetricDoc | undefined {
-  return BY_NAME.get(name);
+  const known = BY_NAME.get(name);
+  if (known !== undefined) return known;
+  const latency = STEP_LATENCY.exec(name);
+  if (latency !== null) return { name, kind: 'latency', description: `${STAT_WORDS[latency[1] as string]} latency of the step ${latency[2]}` };
+  const count = STEP_COUNT.exec(name);
+  if (count === null) return undefined;
+  return count[2] === 'errors' ? { name, kind: 'count', description: `failures of the step ${count[1]}` } : { name, kind: 'fraction', description: `failures of the step ${count[1]} over its runs` };
 }
 
 const FORM_HINT = 'write <metric> <op> <number>[unit], e.g. "p99(connect) < 50ms"; ops are < <= > >= == !=';
-const SHAPE = /^\s*([A-Za-z0-9_.()]+)\s*(<=|>=|==|!=|<|>)\s*(.*?)\s*$/;
+const SHAPE = /^\s*([A-Za-z0-9_.():-]+)\s*(<=|>=|==|!=|<|>)\s*(.*?)\s*$/;
 const NUMBER_UNIT = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-zµ%]*)$/;
 const LATENCY_UNITS: Readonly<Record<string, number>> = { '': 1, ms: 1, s: 1000, us: 0.001, µs: 0.001 };
 
@@ -124,7 +153,7 @@ export function parseThreshold(text: string): ParsedThreshold | ThresholdParseEr
     return { error: 'not of the form <metric> <op> <number>[unit]', hint };
   }
   const [, metric = '', op = '', rest = ''] = shape;
-  const doc = BY_NAME.get(metric);
+  const doc = metricDoc(metric);
   if (doc === undefined) return { error: `unknown metric "${metric}"`, hint: unknownMetricHint(metric) };
   const numberUnit = NUMBER_UNIT.exec(rest);
   if (numberUnit === null) return { error: `expected a number after "${op}", got "${rest}"`, hint: FORM_HINT };
@@ -159,7 +188,8 @@ function badUnit(unit: string, doc: MetricDoc, hint: string): ThresholdParseErro
 }
 
 function unknownMetricHint(metric: string): string {
+  if (metric.includes('step:')) return 'step metrics are <stat>(step:NAME), step:NAME.errors and step:NAME.error_rate, NAME a step\'s name: (letters, digits, _ . -)';
   const match = closest(metric, NAMES);
   if (match !== undefined) return `did you mean "${match}"?`;
-  return 'known metrics: p50..p999|min|max|mean(connect|handshake|rtt|upgrade|ack), errors.*, connections.*, messages.*, sessions.*, backends.*, generator.lag_max (see docs/scenario.md)';
+  return 'known metrics: p50..p999|min|max|mean(connect|handshake|rtt|upgrade|ack|delivery), errors.*, connections.*, messages.*, sessions.*, backends.*, delivery.*, frames.*, <stat>(step:NAME), step:NAME.errors, generator.lag_max (see docs/scenario.md)';
 }

@@ -15,6 +15,7 @@ import { type Context, type Field, childPath, describe, readInteger, readSection
 import { readBehavior, readLab, readTarget } from './sections.js';
 import { readPhases } from './phases.js';
 import { parseThreshold } from './thresholds.js';
+import { checkDataRows, checkFlowThresholds } from './flow-behavior.js';
 
 export const ROOT_KEYS = ['name', 'lab', 'target', 'clients', 'workers', 'phases', 'behavior', 'thresholds', 'out', 'compare', 'network', 'population', 'faults', 'baseline'] as const;
 
@@ -61,6 +62,7 @@ export function validateRoot(ctx: Context, root: Node | null): Scenario | undefi
 
   if (ctx.problems.length > 0 || name === undefined || where === undefined || clients === undefined) return undefined;
   if (phases === undefined || behavior === undefined || thresholds === undefined) return undefined;
+  if (!checkDataRows(ctx, behavior, clients) || !checkFlowThresholds(ctx, behavior, thresholds)) return undefined;
   if (!checkEngine(ctx, f.get('behavior'), behavior, 'lab' in where ? where.lab : undefined, compare)) return undefined;
   return assemble({ name, ...where, clients, workers, phases, behavior, thresholds, out, compare, network, population, faults, baseline });
 }

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseScenario } from '../../src/scenario/load.js';
-import { parseTemplate, renderTemplate } from '../../src/scenario/templates.js';
+import { TEMPLATE_HINT, parseTemplate, renderTemplate } from '../../src/scenario/templates.js';
 import { rejectText } from './helpers.js';
 
 /** A target scenario whose `behavior` body (indented 2) starts on line 5. */
@@ -10,7 +10,7 @@ const parse = (body: string, target?: string, extra?: string): ReturnType<typeof
 const problems = (body: string, target?: string, extra?: string): string[] =>
   rejectText(scenario(body, target, extra), 'q.yaml').problems.map((p) => `${p.file}:${p.line}:${p.col} ${p.message}${p.hint === undefined ? '' : ` (${p.hint})`}`);
 
-const HINT = 'the forms are {{ client }} (the client\'s number, from 0), {{ client % N }} (N a whole number ≥ 1, e.g. 50 rooms) and {{ group }} (its population group)';
+const HINT = TEMPLATE_HINT;
 const POPULATION = 'population:\n  - {name: office, share: 0.5, cidr: 127.0.0.1/32}\n  - {name: home, share: 0.5, cidr: 127.0.0.1/32}\n';
 
 describe('per-client templates', () => {

@@ -61,17 +61,18 @@ describe('KNOWN_METRICS', () => {
     const names = KNOWN_METRICS.map((m) => m.name);
     assert.equal(new Set(names).size, names.length);
     for (const stat of ['p50', 'p90', 'p95', 'p99', 'p999', 'min', 'max', 'mean']) {
-      for (const subject of ['connect', 'handshake', 'rtt', 'upgrade', 'ack', 'lookup', 'rtt_corrected', 'rtt_uncorrected', 'ack_corrected', 'ack_uncorrected']) assert.equal(metricDoc(`${stat}(${subject})`)?.kind, 'latency');
+      for (const subject of ['connect', 'handshake', 'rtt', 'upgrade', 'ack', 'lookup', 'rtt_corrected', 'rtt_uncorrected', 'ack_corrected', 'ack_uncorrected', 'delivery']) assert.equal(metricDoc(`${stat}(${subject})`)?.kind, 'latency');
     }
     for (const name of [
       'errors.rate', 'errors.count', 'connections.attempted', 'connections.established', 'connections.failed', 'connections.dropped',
       'connections.peak_open', 'messages.sent', 'messages.received', 'messages.lost', 'messages.lost_rate', 'messages.skipped', 'backends.peak_to_average',
       'backends.cv', 'backends.jain', 'backends.min_share', 'backends.max_share', 'generator.lag_max',
       'sessions.misroute_rate', 'sessions.broken_rate', 'sessions.upgrade_rate', 'sessions.affinity_rate',
+      'delivery.loss', 'delivery.lost', 'delivery.expected', 'delivery.received', 'frames.received', 'frames.solicited', 'frames.unsolicited',
     ]) {
       assert.ok(metricDoc(name), name);
     }
-    assert.equal(names.length, 80 + 18 + 10 + 2);
+    assert.equal(names.length, 88 + 18 + 10 + 2 + 7);
     assert.ok(KNOWN_METRICS.every((m) => m.description.length > 10));
   });
 });
