@@ -11,6 +11,7 @@
 import { HISTOGRAM_NAMES, emptyCounters, type Counters, type HistogramName, type SecondBucket } from './types.js';
 import type { Results, SeriesPoint } from '../results/types.js';
 import { addEncoded, encodeHistogram, latencyStats, newHistogram, percentileMs, type Histogram } from './hdr.js';
+import { FlowAggregator, type MergedFlow } from './flow-aggregate.js';
 
 /** A merged second: a SecondBucket whose histograms are kept as the list of encoded parts merged into it. */
 interface SecondState extends Omit<SecondBucket, 'hist'> {
@@ -50,6 +51,7 @@ export class Aggregator {
   private readonly samples: Record<string, string> = {};
   private hasSessions = false;
   private readonly groupTotals: Record<string, Record<string, number>> = {};
+  private readonly flowTotals = new FlowAggregator();
 
   /** Merge one bucket or many, from any source, in any order. */
   add(buckets: SecondBucket | readonly SecondBucket[]): void {
@@ -66,6 +68,7 @@ export class Aggregator {
     addRecord(s.backendsOpened, b.backendsOpened);
     for (const [code, text] of Object.entries(b.errorSamples ?? {})) this.samples[code] ??= text;
     for (const [group, counts] of Object.entries(b.groupBackends ?? {})) addRecord((this.groupTotals[group] ??= {}), counts);
+    this.flowTotals.add(b.flow);
     if (b.sessions !== undefined) {
       this.hasSessions = true;
       addRecord(this.sessionTotals, b.sessions as Record<string, number>);
@@ -220,6 +223,12 @@ export class Aggregator {
   /** Session event totals (socketio, engineio engines), or undefined when no session engine ran. */
   sessionCounts(): Record<string, number> | undefined {
     return this.hasSessions ? { ...this.sessionTotals } : undefined;
+  }
+
+  /** Scripted sessions' merged steps, frames and deliveries (src/metrics/flow-aggregate.ts), or undefined when no
+   *  bucket carried a flow part. */
+  flow(): MergedFlow | undefined {
+    return this.flowTotals.has() ? this.flowTotals.result() : undefined;
   }
 
   /**
