@@ -18,6 +18,8 @@ import type { SecondBucket } from '../../src/metrics/types.js';
 import type { FlowBucket } from '../../src/metrics/flow-types.js';
 import { emptyCounters } from '../../src/metrics/types.js';
 import { encodeHistogram, newHistogram } from '../../src/metrics/hdr.js';
+import { Aggregator } from '../../src/metrics/aggregate.js';
+import { summarizeFlow, type FlowSummary } from '../../src/analysis/flow.js';
 
 export function hist(...micros: number[]): string {
   const h = newHistogram();
@@ -77,4 +79,13 @@ export function workerB(): SecondBucket[] {
       deliveries: { received: 5, memberships: [['news', 'b2', 2, 6]], accounted: { [K('news', 'b2', 'b2')]: 5 }, hist: hist(2000) },
     }),
   ];
+}
+
+/** Both workers merged and summarized: summary.flow of a run that shipped workerA() and workerB(). */
+export function flowFixtureSummary(): FlowSummary {
+  const agg = new Aggregator();
+  agg.add([...workerA(), ...workerB()]);
+  const flow = agg.flow();
+  if (flow === undefined) throw new Error('the fixture has a flow');
+  return summarizeFlow(flow);
 }
