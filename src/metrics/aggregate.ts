@@ -20,6 +20,8 @@ interface SecondState extends Omit<SecondBucket, 'hist'> {
   openSlots?: number[];
   /** Sum of `open` of the sources that shipped no slots this second: flat for that second. */
   flatOpen: number;
+  /** Flow clients' deliveries received and step failures this second (sources that shipped a flow part). */
+  flowSecond?: { deliveries: number; stepErrors: number };
   /** Per-second percentiles, computed lazily; undefined when stale. */
   cached: Pick<SeriesPoint, 'rttP50' | 'rttP99' | 'connectP99'> | undefined;
 }
@@ -69,6 +71,11 @@ export class Aggregator {
     for (const [code, text] of Object.entries(b.errorSamples ?? {})) this.samples[code] ??= text;
     for (const [group, counts] of Object.entries(b.groupBackends ?? {})) addRecord((this.groupTotals[group] ??= {}), counts);
     this.flowTotals.add(b.flow);
+    if (b.flow !== undefined) {
+      const f = (s.flowSecond ??= { deliveries: 0, stepErrors: 0 });
+      f.deliveries += b.flow.deliveries?.received ?? 0;
+      for (const step of Object.values(b.flow.steps ?? {})) for (const n of Object.values(step.errors ?? {})) f.stepErrors += n;
+    }
     if (b.sessions !== undefined) {
       this.hasSessions = true;
       addRecord(this.sessionTotals, b.sessions as Record<string, number>);
@@ -148,6 +155,7 @@ export class Aggregator {
       fds: s.fds,
       ...(s.reconnects === undefined ? {} : { reconnects: { ...s.reconnects } }),
       ...(s.rehomed === undefined ? {} : { rehomed: { ...s.rehomed } }),
+      ...(s.flowSecond === undefined ? {} : { flow: { ...s.flowSecond } }),
     };
   }
 

@@ -76,6 +76,8 @@ export interface SeriesPoint {
   reconnects?: ReconnectCounts;
   /** Connections that ended this second on their slot's previous backend (same) or another (moved). */
   rehomed?: RehomeCounts;
+  /** Runs with a flow: stamped deliveries received and named-step failures this second. */
+  flow?: { deliveries: number; stepErrors: number };
 }
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';

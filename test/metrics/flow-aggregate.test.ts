@@ -38,8 +38,12 @@ describe('flow parts of buckets', () => {
     assert.deepEqual(Object.keys(r.flowHistograms ?? {}).sort(), ['delivery', 'step:login', 'step:req']);
     assert.equal(decodeHistogram(r.flowHistograms?.['step:req'] ?? '').totalCount, 3);
     assert.equal(decodeHistogram(r.flowHistograms?.['delivery'] ?? '').totalCount, 7);
-    // The series stays what it was: the flow part adds no per-second field.
+    // Per second: deliveries received and step failures (what the live progress and --stream lines show).
     assert.equal(r.series.length, 7);
+    assert.deepEqual(r.series.map((p) => p.flow), [
+      undefined, { deliveries: 0, stepErrors: 1 }, { deliveries: 5, stepErrors: 0 }, { deliveries: 8, stepErrors: 2 },
+      { deliveries: 2, stepErrors: 0 }, { deliveries: 4, stepErrors: 0 }, { deliveries: 11, stepErrors: 0 },
+    ]);
   });
 
   test('the merge is a sum: a worker\'s buckets added twice double every count and histogram', () => {
