@@ -7,7 +7,7 @@
 import type { Results } from '../results/types.js';
 import { describeSaturation, establishedNothing, saturationOf } from './saturation.js';
 
-export type DiagnosisKind = 'generator-saturated' | 'nothing-established' | 'fd-exhaustion' | 'port-depletion' | 'broken-stickiness' | 'nat-skew' | 'backend-lost' | 'idle-backend' | 'target-errors' | 'none';
+export type DiagnosisKind = 'generator-saturated' | 'nothing-established' | 'fd-exhaustion' | 'port-depletion' | 'broken-stickiness' | 'nat-skew' | 'backend-lost' | 'idle-backend' | 'bus-loss' | 'delivery-loss' | 'target-errors' | 'none';
 
 export interface Diagnosis {
   kind: DiagnosisKind;
@@ -59,6 +59,9 @@ export function diagnose(r: Results): Diagnosis {
   const lost = (r.analysis?.faults ?? []).find((f) => f.action === 'kill' || f.action === 'stop');
   if (lost !== undefined) return { kind: 'backend-lost', sentence: `A backend was lost: ${lost.sentence}` };
 
+  const lostDeliveries = deliveryLoss(r);
+  if (lostDeliveries !== undefined) return lostDeliveries;
+
   if (r.summary.errors.total > 0) {
     const [top, n] = topCode(codes);
     const first = r.analysis?.forensics?.[0];
@@ -68,6 +71,26 @@ export function diagnose(r: Results): Diagnosis {
   const skew = r.backends.skew;
   const when = r.status === 'complete' ? '' : ' before the run stopped';
   return { kind: 'none', sentence: `No limit hit${when}: ${int(r.summary.peakOpen)} open at the peak, no failure${skew ? `, busiest backend ${skew.peakToAverage.toFixed(2)}× the average` : ''}.` };
+}
+
+/**
+ * Deliveries lost (summary.flow): when the loss is all across backends while deliveries within one backend all
+ * arrived, the bus between backends (a Redis adapter, a broker) is the part that loses them.
+ */
+function deliveryLoss(r: Results): Diagnosis | undefined {
+  const d = r.summary.flow?.deliveries;
+  if (d === undefined || d.lost === 0) return undefined;
+  const { sameBackend: same, crossBackend: cross } = d;
+  if (cross.lost > 0 && same.lost === 0 && same.expected > 0) {
+    return {
+      kind: 'bus-loss',
+      sentence: `Messages lost between backends: ${int(cross.lost)} of ${int(cross.expected)} cross-backend deliveries (${pct(cross.loss ?? 0)}) never arrived, ` +
+        `while all ${int(same.expected)} within one backend did: the bus between backends loses messages.`,
+    };
+  }
+  const top = d.byTopic[0];
+  const where = top === undefined || top.lost === 0 ? '' : `, most on topic ${top.topic} (${int(top.lost)})`;
+  return { kind: 'delivery-loss', sentence: `Deliveries lost: ${int(d.lost)} of ${int(d.expected)} expected (${pct(d.loss ?? 0)})${where}.` };
 }
 
 /** The most frequent failure code and its count. */

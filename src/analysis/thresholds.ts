@@ -33,6 +33,25 @@ const SUBJECTS: Readonly<Record<string, { field: LatencyField; fallback?: Latenc
 };
 const HISTOGRAMS: readonly string[] = Object.keys(SUBJECTS);
 const LATENCY_RE = new RegExp(`^(p50|p90|p95|p99|p999|min|max|mean)\\((${HISTOGRAMS.join('|')})\\)$`);
+/** Scripted sessions' latencies (summary.flow): a named step's completions, or deliveries (stamp → receipt). */
+const FLOW_LATENCY_RE = /^(p50|p90|p95|p99|p999|min|max|mean)\((step:.+|delivery)\)$/;
+/** A named step's failures: `step:NAME.errors` (count), `step:NAME.error_rate` (errors / (ok + errors)). */
+const STEP_COUNT_RE = /^step:(.+)\.(errors|error_rate)$/;
+
+/** The latency stats of `step:NAME` or `delivery` in summary.flow (undefined without a flow, or no such step). */
+function flowStats(results: Results, subject: string): LatencyStats | undefined {
+  const flow = results.summary.flow;
+  if (flow === undefined) return undefined;
+  if (subject === 'delivery') return flow.deliveries.latency;
+  return Object.hasOwn(flow.steps, subject.slice('step:'.length)) ? flow.steps[subject.slice('step:'.length)]?.latency : undefined;
+}
+
+function stepCount(results: Results, name: string, what: string): number | null {
+  const flow = results.summary.flow;
+  const step = flow !== undefined && Object.hasOwn(flow.steps, name) ? flow.steps[name] : undefined;
+  if (step === undefined) return null;
+  return what === 'errors' ? step.errorCount : step.errorRate;
+}
 
 /** The latency stats a subject reads in `results`, and whether it fell back to the uncorrected histogram. */
 function subjectStats(results: Results, subject: string): { stats: LatencyStats | undefined; fellBack: boolean } {
@@ -91,6 +110,14 @@ const METRICS: Record<string, { kind: MetricKind; read: Resolver }> = {
   'backends.jain': { kind: 'ratio', read: skew('jain') },
   'backends.min_share': { kind: 'fraction', read: skew('minShare') },
   'backends.max_share': { kind: 'fraction', read: skew('maxShare') },
+  // Scripted sessions (summary.flow): no flow, no data.
+  'delivery.loss': { kind: 'fraction', read: (r) => r.summary.flow?.deliveries.loss ?? null },
+  'delivery.lost': { kind: 'count', read: (r) => r.summary.flow?.deliveries.lost ?? null },
+  'delivery.expected': { kind: 'count', read: (r) => r.summary.flow?.deliveries.expected ?? null },
+  'delivery.received': { kind: 'count', read: (r) => r.summary.flow?.deliveries.received ?? null },
+  'frames.received': { kind: 'count', read: (r) => r.summary.flow?.frames.received ?? null },
+  'frames.solicited': { kind: 'count', read: (r) => r.summary.flow?.frames.solicited ?? null },
+  'frames.unsolicited': { kind: 'count', read: (r) => r.summary.flow?.frames.unsolicited ?? null },
   'generator.lag_max': {
     kind: 'ms',
     read: (r) => (r.generator.workers.length > 0 ? Math.max(...r.generator.workers.map((w) => w.maxLagMs)) : null),
@@ -100,16 +127,19 @@ const METRICS: Record<string, { kind: MetricKind; read: Resolver }> = {
 /** Every metric name a threshold may use, e.g. for help texts and "did you mean" hints. */
 export const METRIC_NAMES: readonly string[] = [
   ...HISTOGRAMS.flatMap((h) => LATENCY_STATS.map((s) => `${s}(${h})`)),
+  ...LATENCY_STATS.map((s) => `${s}(delivery)`),
   ...Object.keys(METRICS),
 ];
 
 export function isKnownMetric(metric: string): boolean {
-  return LATENCY_RE.test(metric) || Object.hasOwn(METRICS, metric);
+  return LATENCY_RE.test(metric) || FLOW_LATENCY_RE.test(metric) || STEP_COUNT_RE.test(metric) || Object.hasOwn(METRICS, metric);
 }
 
 /** The kind of a metric (for units); undefined when the name is unknown. */
 export function metricKind(metric: string): MetricKind | undefined {
-  if (LATENCY_RE.test(metric)) return 'ms';
+  if (LATENCY_RE.test(metric) || FLOW_LATENCY_RE.test(metric)) return 'ms';
+  const step = STEP_COUNT_RE.exec(metric);
+  if (step) return step[2] === 'errors' ? 'count' : 'fraction';
   return Object.hasOwn(METRICS, metric) ? METRICS[metric]?.kind : undefined;
 }
 
@@ -124,6 +154,13 @@ export function metricValue(results: Results, metric: string): number | null {
     if (!stats || stats.count === 0) return null;
     return stats[m[1] as LatencyStatName];
   }
+  const f = FLOW_LATENCY_RE.exec(metric);
+  if (f) {
+    const stats = flowStats(results, f[2] as string);
+    return stats === undefined || stats.count === 0 ? null : stats[f[1] as LatencyStatName];
+  }
+  const step = STEP_COUNT_RE.exec(metric);
+  if (step) return stepCount(results, step[1] as string, step[2] as string);
   const def = Object.hasOwn(METRICS, metric) ? METRICS[metric] : undefined;
   if (!def) return null;
   const v = def.read(results);
@@ -164,6 +201,18 @@ export function evaluateThresholds(results: Results, specs: readonly ThresholdSp
 function noDataReason(results: Results, metric: string): string {
   const m = LATENCY_RE.exec(metric);
   if (m) return ` (no ${m[2]} samples were recorded)`;
+  const flow = results.summary.flow;
+  const f = FLOW_LATENCY_RE.exec(metric) ?? STEP_COUNT_RE.exec(metric);
+  const flowMetric = f !== null || /^(delivery|frames)\./.test(metric);
+  if (flowMetric && flow === undefined) return ' (the run had no flow, roles or script)';
+  const subject = f === null ? undefined : f[0].startsWith('step:') ? `step:${f[1] ?? ''}` : f[2];
+  if (subject?.startsWith('step:') === true) {
+    const name = subject.slice('step:'.length);
+    if (flow === undefined || !Object.hasOwn(flow.steps, name)) return ` (no step named "${name}" ran)`;
+    return STEP_COUNT_RE.test(metric) ? ' (the step never ended)' : ` (step "${name}" never completed)`;
+  }
+  if (subject === 'delivery') return ' (no delivery was received)';
+  if (metric === 'delivery.loss') return ' (nothing was expected: no publish fell inside a membership)';
   if (metric === 'errors.rate') return ' (no connection was attempted)';
   if (metric === 'messages.lost_rate') return ' (no message was sent)';
   if (metric === 'messages.skipped') return ' (this results file is from before skipped sends were counted)';

@@ -11,6 +11,7 @@
 import { HISTOGRAM_NAMES, emptyCounters, type Counters, type HistogramName, type SecondBucket } from './types.js';
 import type { Results, SeriesPoint } from '../results/types.js';
 import { addEncoded, encodeHistogram, latencyStats, newHistogram, percentileMs, type Histogram } from './hdr.js';
+import { FlowAggregator, type MergedFlow } from './flow-aggregate.js';
 
 /** A merged second: a SecondBucket whose histograms are kept as the list of encoded parts merged into it. */
 interface SecondState extends Omit<SecondBucket, 'hist'> {
@@ -19,6 +20,8 @@ interface SecondState extends Omit<SecondBucket, 'hist'> {
   openSlots?: number[];
   /** Sum of `open` of the sources that shipped no slots this second: flat for that second. */
   flatOpen: number;
+  /** Flow clients' deliveries received and step failures this second (sources that shipped a flow part). */
+  flowSecond?: { deliveries: number; stepErrors: number };
   /** Per-second percentiles, computed lazily; undefined when stale. */
   cached: Pick<SeriesPoint, 'rttP50' | 'rttP99' | 'connectP99'> | undefined;
 }
@@ -50,6 +53,7 @@ export class Aggregator {
   private readonly samples: Record<string, string> = {};
   private hasSessions = false;
   private readonly groupTotals: Record<string, Record<string, number>> = {};
+  private readonly flowTotals = new FlowAggregator();
 
   /** Merge one bucket or many, from any source, in any order. */
   add(buckets: SecondBucket | readonly SecondBucket[]): void {
@@ -66,6 +70,12 @@ export class Aggregator {
     addRecord(s.backendsOpened, b.backendsOpened);
     for (const [code, text] of Object.entries(b.errorSamples ?? {})) this.samples[code] ??= text;
     for (const [group, counts] of Object.entries(b.groupBackends ?? {})) addRecord((this.groupTotals[group] ??= {}), counts);
+    this.flowTotals.add(b.flow);
+    if (b.flow !== undefined) {
+      const f = (s.flowSecond ??= { deliveries: 0, stepErrors: 0 });
+      f.deliveries += b.flow.deliveries?.received ?? 0;
+      for (const step of Object.values(b.flow.steps ?? {})) for (const n of Object.values(step.errors ?? {})) f.stepErrors += n;
+    }
     if (b.sessions !== undefined) {
       this.hasSessions = true;
       addRecord(this.sessionTotals, b.sessions as Record<string, number>);
@@ -145,6 +155,7 @@ export class Aggregator {
       fds: s.fds,
       ...(s.reconnects === undefined ? {} : { reconnects: { ...s.reconnects } }),
       ...(s.rehomed === undefined ? {} : { rehomed: { ...s.rehomed } }),
+      ...(s.flowSecond === undefined ? {} : { flow: { ...s.flowSecond } }),
     };
   }
 
@@ -220,6 +231,12 @@ export class Aggregator {
   /** Session event totals (socketio, engineio engines), or undefined when no session engine ran. */
   sessionCounts(): Record<string, number> | undefined {
     return this.hasSessions ? { ...this.sessionTotals } : undefined;
+  }
+
+  /** Scripted sessions' merged steps, frames and deliveries (src/metrics/flow-aggregate.ts), or undefined when no
+   *  bucket carried a flow part. */
+  flow(): MergedFlow | undefined {
+    return this.flowTotals.has() ? this.flowTotals.result() : undefined;
   }
 
   /**

@@ -10,6 +10,7 @@ import { fmtDuration, fmtInt, fmtLimit, fmtMetric, fmtMs, fmtPct, fmtRatio, fmtT
 import { verdictOf, type VerdictKind } from './verdict.js';
 import { diagnose } from '../analysis/diagnosis.js';
 import { skippedText, stallsText } from './timing.js';
+import { flowMarkdown } from './flow-section.js';
 
 const TOP_CODES = 5;
 const ICON: Record<VerdictKind, string> = { 'pass': '✅', 'thresholds-failed': '❌', 'inconclusive': '⚠️', 'aborted': '⚠️', 'failed': '❌' };
@@ -128,7 +129,7 @@ function backends(r: Results): string[] {
 
 /** A run as a CI summary in GitHub-flavoured Markdown. */
 export function renderMarkdown(results: Results): string {
-  const sections = [header(results), thresholds(results), keyFigures(results), diagnoses(results), backends(results)];
+  const sections = [header(results), thresholds(results), keyFigures(results), flowMarkdown(results, mdText), diagnoses(results), backends(results)];
   return sections.filter((s) => s.length > 0).map((s) => s.join('\n')).join('\n\n') + '\n';
 }
 

@@ -105,6 +105,8 @@ export function statusBlock(p: Progress, errorsSoFar: Record<string, number>, c:
       (codes ? `   ${c.dim(codes)}` : ''),
     `  messages  ${fmtInt(s.messagesSent)}/s sent, ${fmtInt(s.messagesReceived)}/s received   ` +
       `rtt p50 ${fmtMs(s.rttP50)} ms  p99 ${fmtMs(s.rttP99)} ms`,
+    ...(s.flow === undefined ? [] : [`  flow      ${fmtInt(s.flow.deliveries)}/s deliveries   ` +
+      `step errors ${s.flow.stepErrors > 0 ? c.red(`${fmtInt(s.flow.stepErrors)}/s`) : '0/s'}`]),
   ];
 }
 
@@ -115,5 +117,6 @@ export function plainLine(p: Progress, errorsSoFar: Record<string, number>): str
   const codes = topCodes(errorsSoFar);
   return `[${fmtClock(p.elapsedMs)}/${fmtClock(p.plannedMs)}] ${p.phase} open=${s.open}/${p.targetOpen} new/s=${s.opened} ` +
     `failures=${failures}${codes ? ` (${codes})` : ''} msgs/s=${s.messagesSent} ` +
-    `rtt_p50=${fmtMs(s.rttP50)}ms rtt_p99=${fmtMs(s.rttP99)}ms`;
+    `rtt_p50=${fmtMs(s.rttP50)}ms rtt_p99=${fmtMs(s.rttP99)}ms` +
+    (s.flow === undefined ? '' : ` deliveries/s=${s.flow.deliveries} step_errors/s=${s.flow.stepErrors}`);
 }

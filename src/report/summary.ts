@@ -10,6 +10,7 @@ import { table } from './table.js';
 import { ROUND_TRIP_NOTE, allStalls, skippedText, stallsListing } from './timing.js';
 import { verdictOf } from './verdict.js';
 import { sessionsSummary } from './sessions-section.js';
+import { flowSummary } from './flow-section.js';
 import { describeAttribution } from '../analysis/forensics.js';
 import { diagnose } from '../analysis/diagnosis.js';
 import { saturationOf } from '../analysis/saturation.js';
@@ -29,6 +30,7 @@ export function renderSummary(results: Results, opts: SummaryOptions): string {
     errors(results, c),
     latency(results, c),
     sessionsSummary(results, c),
+    flowSummary(results, c),
     cliff(results, c),
     forensics(results, c),
     faults(results, c),

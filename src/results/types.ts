@@ -13,6 +13,7 @@ import type { Attribution } from '../analysis/forensics.js';
 import type { PopulationResult } from '../analysis/population.js';
 import type { FaultRecord } from '../run/faults.js';
 import type { FaultAnalysis } from '../analysis/faults.js';
+import type { FlowSummary } from '../analysis/flow.js';
 
 export const RESULTS_FORMAT = 'wsherd-results';
 export const RESULTS_VERSION = 1;
@@ -75,6 +76,8 @@ export interface SeriesPoint {
   reconnects?: ReconnectCounts;
   /** Connections that ended this second on their slot's previous backend (same) or another (moved). */
   rehomed?: RehomeCounts;
+  /** Runs with a flow: stamped deliveries received and named-step failures this second. */
+  flow?: { deliveries: number; stepErrors: number };
 }
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
@@ -137,8 +140,13 @@ export interface Results {
     };
     /** Session engines (socketio, engineio) only: sticky-session correctness (src/analysis/sessions.ts). */
     sessions?: SessionSummary;
+    /** Runs with behavior.flow, roles or script: steps, frames, deliveries (src/analysis/flow.ts). */
+    flow?: FlowSummary;
   };
   histograms: Partial<Record<HistogramName, string>>;
+  /** With summary.flow: whole-run HDR histograms (µs, compressed base64) by `step:NAME` and `delivery`, so shard
+   *  merging stays exact. */
+  flowHistograms?: Record<string, string>;
   /** population: with a scenario population, each group's connections per backend and who drove the hottest one. */
   backends: { perBackend: BackendResult[]; unattributed: number; skew: SkewStats | null; population?: PopulationResult };
   series: SeriesPoint[];

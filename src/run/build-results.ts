@@ -10,6 +10,7 @@ import { RESULTS_FORMAT, RESULTS_VERSION, type BackendResult, type Environment, 
 import { backendIds, skewStats } from '../analysis/skew.js';
 import { evaluateThresholds } from '../analysis/thresholds.js';
 import { summarizeSessions } from '../analysis/sessions.js';
+import { flowHistograms, summarizeFlow } from '../analysis/flow.js';
 import { findCliff, proxyFdPrediction, withPorts } from '../analysis/cliff.js';
 import { findPortCliff } from '../analysis/port-cliff.js';
 import type { ProbeSeries } from '../probes/sampler.js';
@@ -49,6 +50,7 @@ export function buildResults(input: BuildInput): Results {
   const byCode = agg.errorsByCode();
   const generator = generatorFailures(byCode);
   const targetAttempts = counters.attempted - (byCode[CANCELLED_CODE] ?? 0);
+  const flow = agg.flow();
   const results: Results = {
     format: RESULTS_FORMAT,
     version: RESULTS_VERSION,
@@ -75,8 +77,10 @@ export function buildResults(input: BuildInput): Results {
       },
       latency: agg.latency(),
       ...(sessions === undefined ? {} : { sessions: summarizeSessions(sessions) }),
+      ...(flow === undefined ? {} : { flow: summarizeFlow(flow) }),
     },
     histograms: agg.encodedHistograms(),
+    ...(flow === undefined ? {} : { flowHistograms: flowHistograms(flow) }),
     backends: backendsSection(agg.backendCounts(), input.lab, input.scenario.target?.backends),
     series: agg.series(),
     thresholds: [],

@@ -5,6 +5,7 @@ import type { ThresholdSpec, ThresholdOp } from '../../src/scenario/types.js';
 import { sampleResults } from '../results/fixture.js';
 import { summarizeSessions } from '../../src/analysis/sessions.js';
 import { findCliff } from '../../src/analysis/cliff.js';
+import { flowFixtureSummary } from '../metrics/flow-fixture.js';
 
 const spec = (metric: string, op: ThresholdOp, value: number): ThresholdSpec => ({
   source: `${metric} ${op} ${value}`, metric, op, value, location: { file: 's.yaml', line: 1, col: 1 },
@@ -46,14 +47,15 @@ describe('metricValue', () => {
 
   test('every listed name is known and resolves on the fixture (a session run for the session metrics)', () => {
     // 8 statistics × 10 latency subjects (6 histograms, rtt/ack _corrected and _uncorrected), 18 connection/message/
-    // backend metrics, 10 session metrics, 2 limits.
-    assert.equal(METRIC_NAMES.length, 80 + 18 + 10 + 2);
+    // backend metrics, 10 session metrics, 2 limits, 8 statistics of delivery and 7 delivery/frames counts (a flow run).
+    assert.equal(METRIC_NAMES.length, 80 + 18 + 10 + 2 + 8 + 7);
     const withSessions = sampleResults();
     const stats = withSessions.summary.latency.rtt;
     withSessions.summary.latency = { ...withSessions.summary.latency, upgrade: stats, ack: stats, lookup: stats, rtt_corrected: stats, ack_corrected: stats };
     withSessions.summary.counters = { ...withSessions.summary.counters, messagesSkipped: 3 };
     withSessions.analysis = { cliff: findCliff([], undefined) };
     withSessions.analysis.cliff = { ...withSessions.analysis.cliff!, measured: 116, deviation: -0.02 };
+    withSessions.summary.flow = flowFixtureSummary();
     withSessions.summary.sessions = summarizeSessions({ attempted: 4, established: 4, broken: 1, req_poll: 8, misroute_poll: 1, req_post: 8, req_upgrade: 3, upgrade_attempted: 3, upgraded: 3, reconnect: 2, reconnect_same_backend: 1 });
     for (const m of METRIC_NAMES) {
       assert.ok(isKnownMetric(m), m);

@@ -78,3 +78,16 @@ describe('attachProgress', () => {
     assert.equal(events.listenerCount('warning'), 0);
   });
 });
+
+describe('progress with a flow', () => {
+  test('the status block and the plain line show deliveries and step errors per second', async () => {
+    const { statusBlock, plainLine } = await import('../../src/report/progress.js');
+    const { Chalk } = await import('chalk');
+    const p = progress(3000);
+    assert.ok(!plainLine(p, {}).includes('deliveries'), 'no flow, no flow figures');
+    p.second.flow = { deliveries: 1234, stepErrors: 2 };
+    assert.ok(plainLine(p, {}).endsWith(' deliveries/s=1234 step_errors/s=2'), plainLine(p, {}));
+    const block = statusBlock(p, {}, new Chalk({ level: 0 }));
+    assert.equal(block.at(-1), '  flow      1,234/s deliveries   step errors 2/s');
+  });
+});

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { ROOT } from '../helpers/cli.js';
 import { sampleResults } from './fixture.js';
+import { flowFixtureSummary } from '../metrics/flow-fixture.js';
 import { runScenario } from '../../src/run/run.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { RunEvents } from '../../src/run-events.js';
@@ -25,6 +26,17 @@ const validate = new Ajv2020({ strict: false, validateFormats: false, allErrors:
 test('the shipped JSON Schema accepts the sample results and rejects what is not one', () => {
   assert.ok(validate(sampleResults()), JSON.stringify(validate.errors));
   assert.equal(validate({ format: 'something-else' }), false);
+});
+
+test('the shipped JSON Schema accepts summary.flow and flowHistograms (a flow run), and rejects a negative loss', () => {
+  const r = sampleResults();
+  r.summary.flow = flowFixtureSummary();
+  r.flowHistograms = { 'step:login': 'HISTFAKE', delivery: 'HISTFAKE' };
+  const json = JSON.parse(JSON.stringify(r)) as typeof r;
+  assert.ok(validate(json), JSON.stringify(validate.errors));
+  const bad = JSON.parse(JSON.stringify(r)) as { summary: { flow: { deliveries: { loss: number } } } };
+  bad.summary.flow.deliveries.loss = -1;
+  assert.equal(validate(bad), false);
 });
 
 test('the shipped JSON Schema accepts a real lab run with faults, a population, churn and probes', { timeout: 60_000 }, async () => {
