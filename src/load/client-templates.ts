@@ -15,6 +15,10 @@ import type { Behavior } from '../scenario/types.js';
 export interface TemplateSource {
   readonly behavior: Behavior;
   readonly groupOf?: (slot: number) => string | undefined;
+  /** With behavior.data: the slot's row, which `{{ data.COLUMN }}` fills in. */
+  readonly rowOf?: (slot: number) => Readonly<Record<string, string>> | undefined;
+  /** With behavior.roles: the slot's role, which `{{ role }}` fills in. */
+  readonly roleOf?: (slot: number) => string | undefined;
 }
 
 interface Compiled {
@@ -54,7 +58,9 @@ function parts(text: string): TemplatePart[] {
 }
 
 function vars(src: TemplateSource, slot: number): TemplateVars {
-  return { client: slot, group: src.groupOf?.(slot) };
+  const data = src.rowOf?.(slot);
+  const role = src.roleOf?.(slot);
+  return { client: slot, group: src.groupOf?.(slot), ...(data === undefined ? {} : { data }), ...(role === undefined ? {} : { role }) };
 }
 
 function render(list: [string, TemplatePart[]][], v: TemplateVars): [string, string][] {

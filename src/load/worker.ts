@@ -24,7 +24,7 @@ import { fdLimit, openFds } from '../probes/proc.js';
 import { assignPopulation, type SlotAssignment } from './population.js';
 import { SlotReconnects } from './reconnect.js';
 import { StallDetector } from './stall-detector.js';
-import { buildFlowContext } from './flow/setup.js';
+import { buildFlowContext, clientValues } from './flow/setup.js';
 
 const TICK_MS = 10;
 
@@ -92,7 +92,9 @@ export class LoadWorker {
     this.deadlineMs = plan.deadlineAt - plan.startAt;
     this.wheel = new TimerWheel(TICK_MS, 2048, nowPerf);
     const groupOf = plan.population === undefined ? undefined : (slot: number) => this.groupNames[this.population?.group[slot] ?? -1];
-    const flow = buildFlowContext(plan.behavior, { startAt: plan.startAt, clients: plan.clients, slots: ownSlots(plan), ...(groupOf === undefined ? {} : { groupOf }) });
+    const values = clientValues(plan.behavior, plan.clients, ownSlots(plan));
+    const rows = values.rows;
+    const flow = buildFlowContext(plan.behavior, { startAt: plan.startAt, clients: plan.clients, slots: ownSlots(plan), ...(groupOf === undefined ? {} : { groupOf }), ...(rows === undefined ? {} : { rows }) });
     this.ctx = {
       behavior: plan.behavior,
       recorder: this.recorder,
@@ -102,6 +104,8 @@ export class LoadWorker {
       // `{{ group }}` in behavior.headers and behavior.query: the slot's population group.
       ...(groupOf === undefined ? {} : { groupOf }),
       ...(flow === undefined ? {} : { flow }),
+      ...(rows === undefined ? {} : { rowOf: (slot: number) => rows.get(slot) }),
+      ...(values.roleOf === undefined ? {} : { roleOf: values.roleOf }),
       onEnd: (c) => {
         const current = this.active.get(c.slot) === c;
         if (current) this.active.delete(c.slot);

@@ -47,6 +47,9 @@ export interface ClientContext {
   readonly ca?: string;
   /** With a population: each slot's group name, which `{{ group }}` in behavior.headers and behavior.query fills in. */
   readonly groupOf?: (slot: number) => string | undefined;
+  /** With behavior.data / behavior.roles: each slot's row and role, for `{{ data.X }}` and `{{ role }}` in headers and query. */
+  readonly rowOf?: (slot: number) => Readonly<Record<string, string>> | undefined;
+  readonly roleOf?: (slot: number) => string | undefined;
   /** With behavior.flow / roles / script: what the clients' flows share (src/load/flow/); the echo sender is off. */
   readonly flow?: FlowContext;
   /** Called exactly once, when the client has ended and its final counts are recorded. */

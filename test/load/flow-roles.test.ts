@@ -1,7 +1,10 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { assignRoles, roleCounts } from '../../src/load/flow/roles.js';
-import { rowIndex, parseRows } from '../../src/load/flow/data-rows.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { rowIndex, loadRows } from '../../src/load/flow/data-rows.js';
 
 describe('roles by slot', () => {
   test('counts per role are the largest-remainder apportionment, for several sizes and shares', () => {
@@ -29,9 +32,14 @@ describe('roles by slot', () => {
 
 describe('data rows', () => {
   test('CSV with quotes, sequential and seeded random rows', () => {
-    const rows = parseRows('user,token\r\nalice,"a,""1"""\nbob,b2\n', 'csv');
-    assert.deepEqual(rows, [{ user: 'alice', token: 'a,"1"' }, { user: 'bob', token: 'b2' }]);
-    assert.deepEqual(parseRows('[{"user":"x","n":1}]', 'json'), [{ user: 'x', n: '1' }]);
+    const dir = mkdtempSync(path.join(tmpdir(), 'wsherd-rows-'));
+    const csv = path.join(dir, 'users.csv');
+    writeFileSync(csv, 'user,token\r\nalice,"a,""1"""\nbob,b2\n');
+    const spec = { file: csv, format: 'csv' as const, order: 'sequential' as const, secret: [], columns: ['user', 'token'], rows: 2, location: { file: 'x', line: 1, col: 1 } };
+    assert.deepEqual([...loadRows(spec, [0, 1])], [[0, { user: 'alice', token: 'a,"1"' }], [1, { user: 'bob', token: 'b2' }]]);
+    const json = path.join(dir, 'users.json');
+    writeFileSync(json, '[{"user":"x","n":1}]');
+    assert.deepEqual([...loadRows({ ...spec, file: json, format: 'json', columns: ['user', 'n'], rows: 1 }, [0])], [[0, { user: 'x', n: '1' }]]);
     assert.equal(rowIndex(5, 10, 'sequential'), 5);
     const r = [0, 1, 2, 3].map((s) => rowIndex(s, 1000, 'random'));
     assert.deepEqual(r, [0, 1, 2, 3].map((s) => rowIndex(s, 1000, 'random')));
