@@ -2,6 +2,8 @@
  * The reference ws backend: says who it is (x-wsherd-backend header on every HTTP response, hello frame first),
  * echoes every message verbatim, closes first on request, and counts its sessions. Built to hold 10,000+ idle
  * connections cheaply: no per-connection timers, no compression, no per-message allocation beyond ws's own.
+ * Text frames of the JSON app (subscribe, publish, auth, request: src/backend/ws-app.ts, docs/lab-app.md) are
+ * answered instead of echoed; the echo path pays one byte comparison for it.
  */
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -9,6 +11,7 @@ import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import type { BackendStats } from '../lab/types.js';
 import { listenOn } from '../lab/listen.js';
 import { answerStatsOr404, BACKEND_HEADER, CLOSE_REQUEST, STATS_PATH, helloFrame } from './identity.js';
+import { startWsApp, type WsAppCounters } from './ws-app.js';
 
 export interface BackendOptions {
   /** Identity reported in the header, the hello frame and the stats, e.g. `b1`. */
@@ -17,14 +20,21 @@ export interface BackendOptions {
   host?: string;
   /** Listen port; 0 (the default) picks an ephemeral port. */
   port?: number;
+  /** `redis://host:port` of the lab's bus: the JSON app's topics span every backend on it. */
+  bus?: string;
+  /** The JSON app pushes to every authenticated connection this often, ms. Absent: no pushes. */
+  pushIntervalMs?: number;
 }
+
+/** The ws backend's stats: the sessions, and the JSON app's counters. */
+export type WsBackendStats = BackendStats & WsAppCounters;
 
 export interface RunningBackend {
   /** The port actually bound. */
   port: number;
   /** Stops listening and drops every open connection (no close handshake); resolves when the server is closed. */
   close(): Promise<void>;
-  stats(): BackendStats;
+  stats(): WsBackendStats;
 }
 
 /** Largest message accepted (16 MiB): big enough for any payload a scenario sends, small enough to bound memory. */
@@ -34,7 +44,8 @@ const CLOSE_REQUEST_BYTES = Buffer.byteLength(CLOSE_REQUEST);
 export async function startBackend(opts: BackendOptions): Promise<RunningBackend> {
   const { id } = opts;
   const counters = { sessionsTotal: 0, sessionsOpen: 0, messagesEchoed: 0 };
-  const stats = (): BackendStats => ({ id, pid: process.pid, ...counters });
+  const app = await startWsApp({ id, ...(opts.bus === undefined ? {} : { bus: opts.bus }), ...(opts.pushIntervalMs === undefined ? {} : { pushIntervalMs: opts.pushIntervalMs }) });
+  const stats = (): WsBackendStats => ({ id, pid: process.pid, ...counters, ...app.counters });
   const hello = helloFrame(id, process.pid);
 
   const server = http.createServer((req, res) => {
@@ -55,7 +66,10 @@ export async function startBackend(opts: BackendOptions): Promise<RunningBackend
   wss.on('connection', (ws: WebSocket) => {
     counters.sessionsTotal++;
     counters.sessionsOpen++;
-    ws.on('close', () => counters.sessionsOpen--);
+    ws.on('close', () => {
+      counters.sessionsOpen--;
+      app.closed(ws);
+    });
     // A peer reset is routine under load; without a listener it would crash the process.
     ws.on('error', () => {});
     ws.on('message', (data: RawData, isBinary: boolean) => onMessage(ws, data, isBinary));
@@ -63,22 +77,32 @@ export async function startBackend(opts: BackendOptions): Promise<RunningBackend
   });
 
   function onMessage(ws: WebSocket, data: RawData, isBinary: boolean): void {
-    if (!isBinary && isCloseRequest(data)) {
-      ws.close(1000, 'close requested');
-      return;
+    if (!isBinary) {
+      if (isCloseRequest(data)) {
+        ws.close(1000, 'close requested');
+        return;
+      }
+      // 0x7b '{': only such frames may be the app's; measured messages (`wsherd:m:`) never are.
+      if (Buffer.isBuffer(data) && data[0] === 0x7b && app.handle(ws, data)) return;
     }
     counters.messagesEchoed++;
     ws.send(data, { binary: isBinary });
   }
 
-  const port = await listenOn(server, opts.host ?? '127.0.0.1', opts.port ?? 0, `backend ${id}`);
+  let port: number;
+  try {
+    port = await listenOn(server, opts.host ?? '127.0.0.1', opts.port ?? 0, `backend ${id}`);
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve) => {
       for (const ws of wss.clients) ws.terminate();
       wss.close();
-      server.close(() => resolve());
+      server.close(() => void app.close().then(resolve));
       server.closeAllConnections();
     });
     return closing;

@@ -10,6 +10,7 @@ import { Server, type Socket } from 'socket.io';
 import type { BackendStats } from '../lab/types.js';
 import { listenOn } from '../lab/listen.js';
 import { answerStatsOr404, BACKEND_HEADER, STATS_PATH } from './identity.js';
+import { attachRoomsApp, useRedisAdapter, type Bus } from './socketio-app.js';
 
 export type SocketIoTransport = 'polling' | 'websocket';
 
@@ -29,6 +30,8 @@ export interface SocketIoBackendOptions {
   cookie?: boolean | string;
   /** Transports accepted. Default both; `['websocket']` refuses polling handshakes (400, code 3). */
   transports?: SocketIoTransport[];
+  /** `redis://host:port` of the lab's bus: rooms and chats span every backend on it (@socket.io/redis-adapter). */
+  bus?: string;
 }
 
 /** engine.io's error codes (engine.io Server.errors), as counted in `connectionErrors`. */
@@ -53,6 +56,12 @@ export interface SocketIoBackendStats extends BackendStats {
   pollingRequests: number;
   /** Every engine.io refusal by error name (unknown_sid, bad_request, …). */
   connectionErrors: Record<string, number>;
+  /** `join` events that put a socket in a room (docs/lab-app.md). */
+  roomsJoined: number;
+  /** `chat` events received; each is relayed to the other members of its room. */
+  chatsReceived: number;
+  /** `request` events answered. */
+  requests: number;
 }
 
 export interface RunningSocketIoBackend {
@@ -70,7 +79,7 @@ const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 export async function startSocketIoBackend(opts: SocketIoBackendOptions): Promise<RunningSocketIoBackend> {
   const { id } = opts;
   const path = opts.path ?? '/socket.io/';
-  const counters = { sessionsTotal: 0, sessionsOpen: 0, messagesEchoed: 0, handshakes: 0, upgrades: 0, unknownSid: 0, pollingRequests: 0 };
+  const counters = { sessionsTotal: 0, sessionsOpen: 0, messagesEchoed: 0, handshakes: 0, upgrades: 0, unknownSid: 0, pollingRequests: 0, roomsJoined: 0, chatsReceived: 0, requests: 0 };
   const connectionErrors: Record<string, number> = {};
   const stats = (): SocketIoBackendStats => ({ id, pid: process.pid, kind: 'socketio', ...counters, connectionErrors: { ...connectionErrors } });
 
@@ -138,16 +147,36 @@ export async function startSocketIoBackend(opts: SocketIoBackendOptions): Promis
       counters.messagesEchoed++;
       socket.emit('message', ...args);
     });
+    attachRoomsApp(socket, id, counters);
     socket.emit('hello', { wsherd: 'hello', backend: id, pid: process.pid, sid: engineSid(socket), transport: socket.conn.transport.name });
   });
 
-  const port = await listenOn(httpServer, opts.host ?? '127.0.0.1', opts.port ?? 0, `socket.io backend ${id}`);
+  // On the bus before listening: no client can join a room that does not span the backends yet.
+  let bus: Bus | undefined;
+  if (opts.bus !== undefined) {
+    try {
+      bus = await useRedisAdapter(io, opts.bus);
+    } catch (err) {
+      void io.close();
+      throw err;
+    }
+  }
+  let port: number;
+  try {
+    port = await listenOn(httpServer, opts.host ?? '127.0.0.1', opts.port ?? 0, `socket.io backend ${id}`);
+  } catch (err) {
+    await bus?.close();
+    throw err;
+  }
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve) => {
       // io.close() disconnects every session and closes the http server; its callback waits for the server.
-      void io.close(() => resolve());
+      void io.close(() => {
+        if (bus === undefined) resolve();
+        else void bus.close().then(resolve);
+      });
       httpServer.closeAllConnections();
     });
     return closing;

@@ -28,6 +28,7 @@ import { startFaults, type LabHandle } from './faults.js';
 import { waitForRegistrations } from './registrations.js';
 import { startRegistrySync, type RegistrySync } from './registry-sync.js';
 import { startDeadlineMs } from '../process/start-deadline.js';
+import { startRedis } from './redis-component.js';
 
 export interface StartLabOptions {
   /** Aborts the start-up (children started so far are killed; rejects with WSH_ERR_ABORTED). No effect later. */
@@ -88,13 +89,20 @@ export async function startLab(spec: LabSpec, opts: StartLabOptions = {}): Promi
   let token: string | undefined;
   let startBackend: BackendStarter | undefined;
   try {
+    // The bus first: every backend gets its URL in its config.
+    let busUrl: string | undefined;
+    if (spec.backends.bus === 'redis') {
+      const redis = await startRedis({ readyTimeoutMs, onSpawn: (c) => spawned.add(c), ...(opts.signal ? { signal: opts.signal } : {}) });
+      busUrl = `redis://${ADMIN_HOST}:${redis.port}`;
+      parts.push(part(redis, 'redis', ADMIN_HOST, busUrl, busUrl));
+    }
     let orchestrators: Part[] = [];
     if (approach === 'orchestrator' || approach === 'proxy-orchestrator') {
       token = randomBytes(16).toString('hex');
       orchestrators = await startOrchestrators(fork, spec, token);
       parts.push(...orchestrators);
     }
-    startBackend = backendStarter(fork, spec, orchestrators.map((o) => o.component.url), token);
+    startBackend = backendStarter(fork, spec, orchestrators.map((o) => o.component.url), token, busUrl);
     const backends = await startBackends(spec, startBackend);
     parts.unshift(...backends);
     if (token !== undefined) await waitForRegistrations(orchestrators[0]?.component.url ?? '', token, backends.map((b) => b.component.id), readyTimeoutMs);
@@ -130,14 +138,16 @@ function part(proc: ComponentProcess, kind: ComponentKind, host: string, url: st
 /** Starts backend i (id b<i+1>) on its host and `port`: at start, and when a fault adds one mid-run. */
 export type BackendStarter = (i: number, port: number) => Promise<Part>;
 
-function backendStarter(fork: Fork, spec: LabSpec, orchestratorUrls: string[], token: string | undefined): BackendStarter {
-  const { kind, socketio, limits } = spec.backends;
+function backendStarter(fork: Fork, spec: LabSpec, orchestratorUrls: string[], token: string | undefined, busUrl: string | undefined): BackendStarter {
+  const { kind, socketio, limits, pushIntervalMs } = spec.backends;
+  // The realtime app's options travel in the config over IPC like the rest (the bus URL is loopback, no secret).
+  const app = { ...(busUrl === undefined ? {} : { bus: busUrl }), ...(pushIntervalMs === undefined || kind === 'socketio' ? {} : { pushIntervalMs }) };
   const hostOf = (i: number): string => (spec.approach === 'dns' ? spreadHost(1, i) : spec.backends.host);
   return async (i, port) => {
     const orchestrator: BackendOrchestratorConfig | undefined = token === undefined ? undefined : { url: orchestratorUrls[i % orchestratorUrls.length] ?? '', token, intervalMs: 1000 };
     const host = hostOf(i);
     const config: (BackendOptions | SocketIoBackendOptions) & { orchestrator?: BackendOrchestratorConfig } = {
-      id: `b${i + 1}`, host, port, ...(kind === 'socketio' ? socketio : {}), ...(orchestrator === undefined ? {} : { orchestrator }),
+      id: `b${i + 1}`, host, port, ...(kind === 'socketio' ? socketio : {}), ...app, ...(orchestrator === undefined ? {} : { orchestrator }),
     };
     const proc = await fork(config.id, kind === 'socketio' ? SOCKETIO_BACKEND_ENTRY : BACKEND_ENTRY, config, undefined, limits?.fds);
     return part(proc, 'backend', host, wsUrl(host, proc.port), httpUrl(host, proc.port, STATS_PATH));
@@ -303,7 +313,9 @@ function assemble(spec: LabSpec, parts: Part[], o: AssembleOptions): Lab {
       faults.resume();
       // Entry points first, so clients see one clean close rather than backends vanishing behind them.
       for (const kind of ['dns', 'proxy', 'orchestrator'] as const) await Promise.all(byKind(kind).map((p) => p.proc.stop(o.graceMs)));
-      await Promise.all(parts.map((p) => p.proc.stop(o.graceMs)));
+      // The bus last: backends that lose it mid-stop would only log reconnect attempts.
+      await Promise.all(parts.filter((p) => p.component.kind !== 'redis').map((p) => p.proc.stop(o.graceMs)));
+      await Promise.all(byKind('redis').map((p) => p.proc.stop(o.graceMs)));
       o.unregister();
     })();
     return stopping;

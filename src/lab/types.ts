@@ -1,6 +1,7 @@
 /** The running reference lab, as the rest of wsherd sees it. */
 
-export type ComponentKind = 'backend' | 'proxy' | 'dns' | 'orchestrator';
+/** `redis`: the bus of `lab.backends.bus: redis` (its url and adminUrl are both its redis:// URL). */
+export type ComponentKind = 'backend' | 'proxy' | 'dns' | 'orchestrator' | 'redis';
 
 /** What a fault did to the lab (src/lab/faults.ts). */
 export interface FaultOutcome {

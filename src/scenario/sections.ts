@@ -5,7 +5,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { isMap, isScalar, isSeq } from 'yaml';
-import type { BackendKind, BackendsSpec, Behavior, Closer, LabSpec, ProxyMode, ProxySpec, TargetSpec } from './types.js';
+import type { BackendBus, BackendKind, BackendsSpec, Behavior, Closer, LabSpec, ProxyMode, ProxySpec, TargetSpec } from './types.js';
 import { type Context, type Field, type Section, childPath, describe, readChoice, readDuration, readInteger, readList, readNumber, readSection, readString, reportMissing } from './context.js';
 import { checkStrategyMode, readStrategy } from './strategies.js';
 import { readProxyExtras } from './proxy-options.js';
@@ -19,7 +19,9 @@ import { readQuery } from './query.js';
 import { FLOW_KEYS, readDataPart, readFlowParts, templateScope } from './flow-behavior.js';
 
 export const LAB_KEYS = ['backends', 'proxy', 'approach', 'dns', 'orchestrator'] as const;
-export const BACKENDS_KEYS = ['count', 'kind', 'host', 'socketio', 'limits'] as const;
+export const BACKENDS_KEYS = ['count', 'kind', 'host', 'socketio', 'limits', 'bus', 'push_interval'] as const;
+/** `lab.backends.bus`: the message bus the backends share (the lab starts it). */
+export const BACKEND_BUSES: readonly BackendBus[] = ['redis'];
 export const PROXY_KEYS = ['strategy', 'mode', 'host', 'options', 'tls', 'store', 'sources', 'maxconn', 'workers', 'limits'] as const;
 export const BEHAVIOR_KEYS = ['engine', 'session', 'messages_per_second', 'payload_bytes', 'close', 'connect_timeout', 'handshake_timeout', 'message_timeout', 'lifetime', 'think_time', 'reconnect', 'dns', 'headers', 'query', ...FLOW_KEYS] as const;
 
@@ -110,7 +112,24 @@ function readBackends(ctx: Context, field: Field): BackendsSpec | undefined {
   const limitsField = f.get('limits');
   const limits = limitsField && readLimits(ctx, limitsField);
   if (limitsField && limits === undefined) return undefined;
-  return count !== undefined && kind !== undefined && host !== undefined ? { count, kind, host, ...(socketio ? { socketio } : {}), ...(limits?.fds === undefined ? {} : { limits }) } : undefined;
+  const app = readBackendApp(ctx, f, kind);
+  if (app === undefined) return undefined;
+  return count !== undefined && kind !== undefined && host !== undefined ? { count, kind, host, ...(socketio ? { socketio } : {}), ...(limits?.fds === undefined ? {} : { limits }), ...app } : undefined;
+}
+
+/** `bus` and `push_interval`: the reference realtime app's options (docs/lab-app.md). */
+function readBackendApp(ctx: Context, f: ReadonlyMap<string, Field>, kind: BackendKind | undefined): Pick<BackendsSpec, 'bus' | 'pushIntervalMs'> | undefined {
+  const busField = f.get('bus');
+  const bus = busField && readChoice(ctx, busField, BACKEND_BUSES);
+  const pushField = f.get('push_interval');
+  let pushIntervalMs: number | undefined;
+  if (pushField !== undefined && kind === 'socketio') {
+    ctx.report(pushField.key ?? pushField.at, pushField.path, `${pushField.path} applies to kind ws (the JSON app's pushes), but the kind is socketio`, 'remove push_interval, or use kind: ws');
+    return undefined;
+  }
+  if (pushField !== undefined) pushIntervalMs = readDuration(ctx, pushField, { minMs: 10 });
+  if ((busField && bus === undefined) || (pushField && pushIntervalMs === undefined)) return undefined;
+  return { ...(bus === undefined ? {} : { bus }), ...(pushIntervalMs === undefined ? {} : { pushIntervalMs }) };
 }
 
 /** `extraKeys`: keys the caller reads itself (a compare entry's `name`), accepted here without a problem. */

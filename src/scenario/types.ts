@@ -27,7 +27,16 @@ export interface BackendsSpec {
   socketio?: SocketIoBackendSpec;
   /** Resource limits applied to each backend process. */
   limits?: ComponentLimits;
+  /**
+   * `bus: redis` — the lab starts one redis-server and every backend joins it: socket.io rooms through
+   * @socket.io/redis-adapter, ws topics through Redis pub/sub. Absent: rooms and topics are per backend.
+   */
+  bus?: BackendBus;
+  /** `push_interval` (kind ws): every authenticated connection gets a `push` frame this often, ms. Absent: no pushes. */
+  pushIntervalMs?: number;
 }
+
+export type BackendBus = 'redis';
 
 /** Resource limits the lab applies to a component's process at start (prlimit). */
 export interface ComponentLimits {
