@@ -142,7 +142,7 @@ const workerInfo = obj({
   maxRssBytes: count, exit: oneOf(['ok', 'crashed', 'killed']),
 }, { stalls: arr(obj({ atMs: num(0), ms: num(0) })) });
 
-const labComponent = obj({ id: str, kind: oneOf(['backend', 'proxy', 'dns', 'orchestrator']), pid: int(), host: str, port: int(), url: str, adminUrl: str });
+const labComponent = obj({ id: str, kind: oneOf(['backend', 'proxy', 'dns', 'orchestrator', 'redis']), pid: int(), host: str, port: int(), url: str, adminUrl: str });
 
 // Loosely: readers only chart it, so the point's inner maps are not checked field by field.
 const probes = obj({
