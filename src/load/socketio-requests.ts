@@ -123,6 +123,9 @@ export class EioRequestTap {
   private settle(kind: Kind, sid: string | undefined, status: number | undefined, headers: IncomingHttpHeaders | undefined, body: string): void {
     const id = headers === undefined ? undefined : backendOf(headers);
     if (kind === 'handshake') {
+      // WebSocket-only sessions (transports: [websocket]) open with the upgrade itself: its 101 names the backend
+      // (the sid comes later, in the first frame, so the request tap cannot pair it with an issuer).
+      if (status === 101 && id !== undefined) this.hooks.onIdentity('handshake', id);
       const open = status === 200 ? parseOpen(decodePayload(body)[0] ?? '') : undefined;
       if (open !== undefined && id !== undefined) this.issuers.set(open.sid, id);
       if (open !== undefined && id !== undefined) this.hooks.onIdentity('handshake', id);
