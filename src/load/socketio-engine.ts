@@ -99,8 +99,6 @@ export class SocketIoClient implements LoadClient, Wakeable, FlowTransport {
   private drainBy = Infinity;
   /** The running flow, once connected (behavior.flow / roles / script). */
   private flow: FlowDriver | undefined;
-  /** The text of the last socket.io packet received (the event being delivered): scanned for a delivery stamp. */
-  private lastRaw: string | undefined;
 
   constructor(
     private readonly ctx: ClientContext,
@@ -184,18 +182,16 @@ export class SocketIoClient implements LoadClient, Wakeable, FlowTransport {
     if (this.ctx.flow !== undefined && !this.checking) {
       // engine.io hands each packet to 'packet' before socket.io decodes it into the event onAny sees.
       socket.io.engine.on('packet', (p: { type: string; data?: unknown }) => {
-        if (p.type === 'message') this.lastRaw = typeof p.data === 'string' ? p.data : undefined;
+        if (p.type === 'message' && typeof p.data === 'string' && !this.checking) this.flow?.onPacket(p.data);
       });
       socket.onAny((event: string, ...args: unknown[]) => this.flowEvent(event, args[0]));
     }
   }
 
   private flowEvent(event: string, arg: unknown): void {
-    const raw = this.lastRaw;
-    this.lastRaw = undefined;
     // The reference backends' hello is attribution, not one of the application's frames.
     if (event === 'hello' || this.flow === undefined || this.checking) return;
-    this.flow.onEvent(event, arg, raw, performance.now());
+    this.flow.onEvent(event, arg, performance.now());
     if (this.state === 'open') this.schedule();
   }
 

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { Server } from 'socket.io';
+import type { Socket as NetSocket } from 'node:net';
+import { Server, type Socket } from 'socket.io';
 import { runFlow, step, path, LOC, type FlowRun } from './helpers/flow-run.js';
 import { roleCounts } from '../../src/load/flow/roles.js';
 
@@ -118,6 +119,9 @@ describe('flows on the socketio engine', () => {
       socket.on('chat', (payload: { room: string }) => {
         const members = io.sockets.adapter.rooms.get(payload.room) ?? new Set();
         delivered += members.size - (members.has(socket.id) ? 1 : 0);
+        // The publisher sends its chats in bursts: each member's relays of one burst leave in ONE write, so they
+        // arrive in one read, as under load — socket.io then hands the events on a tick after their packets.
+        for (const id of members) if (id !== socket.id) corkUntilNextTick(io.sockets.sockets.get(id));
         socket.to(payload.room).emit('chat', payload);
       });
       socket.on('ping2', () => socket.emit('pong2', { ok: true }));
@@ -137,7 +141,7 @@ describe('flows on the socketio engine', () => {
           name: 'pub', share: 1 / 6, location: LOC,
           flow: [
             step({ kind: 'think', ms: 1300 }),
-            step({ kind: 'loop', count: 10, everyMs: 50, steps: [step({ kind: 'emit', event: 'chat', args: [{ room: 'r1', text: '{{ stamp }}' }], ack: false, timeoutMs: 1000, publish: 'r1' })] }),
+            step({ kind: 'loop', count: 2, everyMs: 200, steps: [step({ kind: 'loop', count: 5, steps: [step({ kind: 'emit', event: 'chat', args: [{ room: 'r1', text: '{{ stamp }}' }], ack: false, timeoutMs: 1000, publish: 'r1' })] })] }),
           ],
         },
         {
@@ -162,3 +166,11 @@ describe('flows on the socketio engine', () => {
     assert.equal(t.frames.unsolicited, delivered);
   });
 });
+
+/** Holds a socket.io socket's TCP writes until the next tick, so what it is sent meanwhile leaves in one write. */
+function corkUntilNextTick(socket: Socket | undefined): void {
+  const raw = (socket?.conn.transport as unknown as { socket?: { _socket?: NetSocket } } | undefined)?.socket?._socket;
+  if (raw === undefined || raw.writableCorked > 0) return;
+  raw.cork();
+  process.nextTick(() => raw.uncork());
+}

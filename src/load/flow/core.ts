@@ -134,15 +134,24 @@ export class FlowCore implements FrameView {
     this.buf = undefined;
   }
 
-  /** socketio: one received event (`raw`: its packet's text, scanned for a stamp). */
-  onEvent(event: string, arg: unknown, raw: string | undefined, now: number): void {
+  /**
+   * socketio: one received packet's text, scanned for a delivery stamp as it arrives. Not at the event: socket.io
+   * hands decoded events on a tick later, so several packets of one read arrive before their events and an event
+   * cannot be paired with its packet by order (acks and connects are packets without an event).
+   */
+  onPacket(raw: string): void {
+    if (this.ended || !raw.includes(STAMP_PREFIX)) return;
+    const stamp = findStamp(raw);
+    if (stamp !== undefined) this.memberships.receive(stamp, nowUs(), this.backend);
+  }
+
+  /** socketio: one received event (its stamp, if any, was counted by onPacket). */
+  onEvent(event: string, arg: unknown, now: number): void {
     if (this.ended) return;
     this.buf = undefined;
     this.arg = arg;
     this.textCache = undefined;
     this.jsonCache = NO_JSON;
-    const stamp = raw !== undefined && raw.includes(STAMP_PREFIX) ? findStamp(raw) : undefined;
-    if (stamp !== undefined) this.memberships.receive(stamp, nowUs(), this.backend);
     this.classify(event, now);
     this.arg = undefined;
   }

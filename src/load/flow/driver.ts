@@ -13,8 +13,10 @@ export interface FlowDriver {
   wake(now: number): void;
   /** ws: a received frame (not the reference backend's hello). */
   onFrame(data: Buffer, now: number): void;
-  /** socketio: a received event (not `hello`); `raw`: its packet's text. */
-  onEvent(event: string, arg: unknown, raw: string | undefined, now: number): void;
+  /** socketio: a received packet's text, as it arrives (delivery stamps are counted here). */
+  onPacket(raw: string): void;
+  /** socketio: a received event (not `hello`). */
+  onEvent(event: string, arg: unknown, now: number): void;
   /** When to wake next (Infinity: only a frame can move it). */
   nextAt(): number;
   /** The connection ended (requests in flight lost, memberships end). */

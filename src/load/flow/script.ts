@@ -48,8 +48,12 @@ export class ScriptRunner {
     this.core.onFrame(data, now);
   }
 
-  onEvent(event: string, arg: unknown, raw: string | undefined, now: number): void {
-    this.core.onEvent(event, arg, raw, now);
+  onPacket(raw: string): void {
+    this.core.onPacket(raw);
+  }
+
+  onEvent(event: string, arg: unknown, now: number): void {
+    this.core.onEvent(event, arg, now);
   }
 
   nextAt(): number {

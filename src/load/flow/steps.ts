@@ -58,8 +58,12 @@ export class StepRunner {
     this.run(now);
   }
 
-  onEvent(event: string, arg: unknown, raw: string | undefined, now: number): void {
-    this.core.onEvent(event, arg, raw, now);
+  onPacket(raw: string): void {
+    this.core.onPacket(raw);
+  }
+
+  onEvent(event: string, arg: unknown, now: number): void {
+    this.core.onEvent(event, arg, now);
     this.run(now);
   }
 
