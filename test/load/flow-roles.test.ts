@@ -28,6 +28,17 @@ describe('roles by slot', () => {
     // Every block of 100 slots holds 10 of them.
     for (let b = 0; b < 10; b++) assert.equal(pubs.filter((s) => Math.floor(s / 100) === b).length, 10);
   });
+
+  test('a small role is not periodic: `room-{{ client % 50 }}` gives 1% publishers many rooms, not one', () => {
+    const roles = assignRoles(2000, [0.01, 0.99]);
+    const pubs = [...roles.keys()].filter((s) => roles[s] === 0);
+    assert.equal(pubs.length, 20);
+    assert.ok(new Set(pubs.map((s) => s % 50)).size >= 10, `rooms: ${pubs.map((s) => s % 50).join(',')}`);
+    // Still one per 100-slot block (spread over a ramp), and both workers of a 2-worker run get some.
+    for (let b = 0; b < 20; b++) assert.equal(pubs.filter((s) => Math.floor(s / 100) === b).length, 1);
+    assert.ok(pubs.some((s) => s % 2 === 0) && pubs.some((s) => s % 2 === 1));
+    assert.deepEqual(assignRoles(2000, [0.01, 0.99]), roles, 'the same in every worker');
+  });
 });
 
 describe('data rows', () => {

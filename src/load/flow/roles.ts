@@ -4,7 +4,9 @@
  * share rounded down or up), and the slots of each role are spread evenly over the slot range by smooth weighted
  * round robin (nginx's upstream algorithm), so a 1% publisher role is every ~100th slot rather than the first 1%
  * (slots open in order during a ramp: publishers would all start first and reach the subscribers before they join).
- * Every worker computes the same assignment from the same inputs.
+ * Then the slots of each window of one period of the rarest role are shuffled (seeded, so every worker computes
+ * the same assignment): a strictly periodic role would put every publisher in the same residue class, and a
+ * topic written `room-{{ client % 50 }}` would give all 1% publishers one room out of 50.
  */
 
 /** How many of `clients` slots each share gets (largest remainder; ties to the earlier role). */
@@ -36,5 +38,28 @@ export function assignRoles(clients: number, shares: readonly number[]): Uint16A
     current[best] = (current[best] as number) - clients;
     out[s] = best;
   }
+  const rarest = Math.min(...counts.filter((c) => c > 0));
+  shuffleWindows(out, Math.ceil(clients / rarest));
   return out;
+}
+
+/** Fisher–Yates within each window of `size` slots, from a fixed seed (mulberry32): counts per window are kept. */
+function shuffleWindows(a: Uint16Array, size: number): void {
+  let seed = 0x5eed1e;
+  const random = (): number => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  if (size <= 1) return;
+  for (let start = 0; start < a.length; start += size) {
+    const end = Math.min(a.length, start + size);
+    for (let i = end - 1; i > start; i--) {
+      const j = start + Math.floor(random() * (i - start + 1));
+      const t = a[i] as number;
+      a[i] = a[j] as number;
+      a[j] = t;
+    }
+  }
 }
