@@ -3,7 +3,7 @@
  * printed as ratios and rates (the machine is shared: only figures from the same run compare).
  *
  *   npm run bench -- flows     (options: --clients 200 --rate 200 --seconds 10 --subscribers 2000 --publish-rate 50
- *                               --fanout-seconds 10 --workers 2 --json FILE)
+ *                               --fanout-seconds 10 --workers 2 --batch-ms 20 --json FILE)
  *
  * The server is the oracle ws app (test/oracle/ws-app.ts: plain `ws`, not wsherd's backends) in its own process
  * (bench/flows-app.ts), one instance: it echoes frames that are not its protocol and answers `request` frames by id.
@@ -14,9 +14,11 @@
  *     and the ratio compares saturated throughputs. msg/s = answers received (messagesReceived) / full-load seconds
  *     (the hold plus half of each linear ramp).
  *     Goal: flow/echo ≥ 0.8.
- * (b) Fan-out: 1 publisher at --publish-rate → --subscribers subscribers of one topic. deliveries/s = the generator's
- *     deliveries.received / the seconds the app was writing deliveries (its first to last write), beside the app's own
- *     count of deliveries written. Goal ≥ 100,000/s (generator side).
+ * (b) Fan-out: 1 publisher at --publish-rate → --subscribers subscribers of one topic, against a lean fan-out server
+ *     (bench/fanout-app.ts: one frame built per publish, each subscriber's deliveries written every --batch-ms in one
+ *     write), so the generator, not the server, saturates: "generator side alone". deliveries/s = the generator's
+ *     deliveries.received / the seconds the server was writing (its first to last flush), beside the server's own
+ *     count of deliveries written; plus the generator's CPU per delivery. Goal ≥ 100,000/s.
  *
  * Runs go through the CLI (`wsherd run`, a target scenario written to a temp dir) and read results.json, as a user's
  * run would. The figures are also written as JSON (--json, default wsherd-results/bench-flows-<time>.json).
@@ -33,19 +35,20 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** The repository root, from dist/bench/flows.js. */
 const ROOT = path.resolve(HERE, '../..');
 
-interface Options { clients: number; rate: number; seconds: number; subscribers: number; publishRate: number; fanoutSeconds: number; workers: number; json: string }
+interface Options { clients: number; rate: number; seconds: number; subscribers: number; publishRate: number; fanoutSeconds: number; workers: number; batchMs: number; json: string }
 
-interface AppHandle { child: ChildProcess; url: string; totals(): Promise<{ totals: WsAppCounts; firstDeliveryMs: number; lastDeliveryMs: number }>; reset(): void }
+interface AppHandle { child: ChildProcess; url: string; totals(): Promise<{ totals: Pick<WsAppCounts, 'deliveries' | 'responses'>; firstDeliveryMs: number; lastDeliveryMs: number }>; reset(): void }
 
-async function startApp(): Promise<AppHandle> {
-  const child = fork(path.join(HERE, 'flows-app.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** `module`: flows-app.js (the oracle ws app) or fanout-app.js (the lean fan-out server); env for its options. */
+async function startApp(module = 'flows-app.js', env: NodeJS.ProcessEnv = {}): Promise<AppHandle> {
+  const child = fork(path.join(HERE, module), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
   const [msg] = (await once(child, 'message')) as [{ port: number }];
   return {
     child,
     url: `ws://127.0.0.1:${msg.port}/`,
     totals: async () => {
       child.send({ cmd: 'totals' });
-      const [m] = (await once(child, 'message')) as [{ totals: WsAppCounts; firstDeliveryMs: number; lastDeliveryMs: number }];
+      const [m] = (await once(child, 'message')) as [{ totals: Pick<WsAppCounts, 'deliveries' | 'responses'>; firstDeliveryMs: number; lastDeliveryMs: number }];
       return m;
     },
     reset: () => child.send({ cmd: 'reset' }),
@@ -134,7 +137,7 @@ export async function benchFlows(argv: string[]): Promise<string> {
   const jsonAt = argv.indexOf('--json');
   const o: Options = {
     clients: arg('clients', 200), rate: arg('rate', 200), seconds: arg('seconds', 10), subscribers: arg('subscribers', 2000),
-    publishRate: arg('publish-rate', 50), fanoutSeconds: arg('fanout-seconds', 10), workers: arg('workers', 2),
+    publishRate: arg('publish-rate', 60), fanoutSeconds: arg('fanout-seconds', 10), workers: arg('workers', 2), batchMs: arg('batch-ms', 20),
     json: jsonAt >= 0 ? String(argv[jsonAt + 1]) : path.join(ROOT, 'wsherd-results', `bench-flows-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
   };
   const dir = mkdtempSync(path.join(tmpdir(), 'wsherd-bench-flows-'));
@@ -153,16 +156,29 @@ export async function benchFlows(argv: string[]): Promise<string> {
     lines.push(`echo engine       ${echoRate.toFixed(0).padStart(8)} msg/s received (exit ${echo.code})`);
     lines.push(`correlated flow   ${flowRate.toFixed(0).padStart(8)} msg/s answered (exit ${flow.code}; the app answered ${a.totals.responses} requests, wsherd counted ${get(flow.results, 'summary', 'counters', 'messagesReceived')})`);
     lines.push(`flow/echo ratio: ${(flowRate / echoRate).toFixed(2)} (goal ≥ 0.8)`);
-    // (b) fan-out.
-    app.reset();
-    const fan = await runScenario(dir, 'fanout', fanoutYaml(app.url, o));
-    const b = await app.totals();
+    // (b) fan-out, against the lean fan-out server (bench/fanout-app.ts), so that the generator is what saturates.
+    const fanApp = await startApp('fanout-app.js', { WSHERD_BENCH_BATCH_MS: String(o.batchMs) });
+    let fan: RunOut;
+    let b: Awaited<ReturnType<AppHandle['totals']>>;
+    try {
+      fan = await runScenario(dir, 'fanout', fanoutYaml(fanApp.url, o));
+      b = await fanApp.totals();
+    } finally {
+      fanApp.child.disconnect();
+      await once(fanApp.child, 'exit').catch(() => {});
+    }
+    // The generator's own CPU for the fan-out run (all workers): what one delivery costs it, and so how many a
+    // second two cores would count with nothing else running.
+    const workers = ((fan.results?.['generator'] as Json | undefined)?.['workers'] as Json[] | undefined) ?? [];
+    const genCpuMs = workers.reduce((t, w) => t + (typeof w['cpuMs'] === 'number' ? w['cpuMs'] : 0), 0);
     const received = get(fan.results, 'summary', 'flow', 'deliveries', 'received');
     const windowS = Math.max(0.001, (b.lastDeliveryMs - b.firstDeliveryMs) / 1000);
     const genRate = received / windowS;
-    lines.push(`fan-out: 1 publisher × ${o.publishRate}/s → ${o.subscribers} subscribers for ${o.fanoutSeconds} s (exit ${fan.code})`);
+    lines.push(`fan-out: 1 publisher × ${o.publishRate}/s → ${o.subscribers} subscribers for ${o.fanoutSeconds} s, server flushing every ${o.batchMs} ms (exit ${fan.code})`);
     lines.push(`  deliveries received by the generator: ${received} over ${windowS.toFixed(2)} s of the app writing = ${genRate.toFixed(0)}/s (goal ≥ 100,000/s); over the whole hold: ${(received / (o.fanoutSeconds + 2)).toFixed(0)}/s`);
     lines.push(`  deliveries written by the app: ${b.totals.deliveries} (${(b.totals.deliveries / windowS).toFixed(0)}/s); lost ${get(fan.results, 'summary', 'flow', 'deliveries', 'lost')}, p99(delivery) ${get(fan.results, 'summary', 'flow', 'deliveries', 'latency', 'p99').toFixed(1)} ms`);
+    const usPerDelivery = (genCpuMs * 1000) / Math.max(1, received);
+    lines.push(`  generator CPU: ${(genCpuMs / 1000).toFixed(1)} s for the run = ${usPerDelivery.toFixed(1)} µs per delivery (connections included): ${(2e6 / usPerDelivery).toFixed(0)}/s on 2 cores`);
     for (const [name, r] of [['echo', echo], ['flow', flow], ['fanout', fan]] as const) {
       if (r.results === undefined) lines.push(`  (${name}: no results.json; output: ${r.output.trim().slice(0, 400)})`);
     }
@@ -170,7 +186,7 @@ export async function benchFlows(argv: string[]): Promise<string> {
       bench: 'flows', at: new Date().toISOString(), options: { ...o, json: undefined },
       echo: { msgsPerSec: echoRate, exit: echo.code }, flow: { msgsPerSec: flowRate, exit: flow.code, appResponses: a.totals.responses },
       ratio: flowRate / echoRate,
-      fanout: { receivedByGenerator: received, appWritten: b.totals.deliveries, windowSeconds: windowS, deliveriesPerSec: genRate, exit: fan.code },
+      fanout: { receivedByGenerator: received, appWritten: b.totals.deliveries, windowSeconds: windowS, deliveriesPerSec: genRate, generatorCpuMs: genCpuMs, usPerDelivery, exit: fan.code },
     };
     mkdirSync(path.dirname(o.json), { recursive: true });
     writeFileSync(o.json, `${JSON.stringify(record, null, 2)}\n`);

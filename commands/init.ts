@@ -45,6 +45,7 @@ unless --force is given. Then: wsherd run <file>.`;
     });
     const file = relativeToCwd(outcome.file);
     this.log(`Wrote ${file} (${outcome.from === 'target' ? `against ${flags.target ?? ''}` : `the bundled ${outcome.from} scenario`}).`);
+    for (const c of outcome.companions ?? []) this.log(`Wrote ${relativeToCwd(c)} (named by the scenario).`);
     this.info(`Next: wsherd run ${file}`);
     return outcome;
   }

@@ -3,8 +3,9 @@
  * repository's layout (`npx wsherd run scenarios/quickstart.yaml` only works inside a checkout). It copies one of
  * the bundled scenarios (shipped in the package's scenarios/ folder) or writes a target scenario for a URL.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { constants, readdirSync, readFileSync } from 'node:fs';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { parse } from 'yaml';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WsherdError } from '../errors.js';
@@ -46,6 +47,8 @@ export interface InitOptions {
 
 export interface InitOutcome {
   file: string;
+  /** Files the scenario names (a data file, a script), copied beside it. */
+  companions?: string[];
   /** The bundled scenario copied, or `target` for a target scenario. */
   from: string;
 }
@@ -64,7 +67,31 @@ export async function initScenario(opts: InitOptions, cwd: string = process.cwd(
     if (code === 'EEXIST') throw new WsherdError('WSH_ERR_INVALID_INPUT', `${shown} already exists.`, { hint: 'give another file name, or --force to overwrite it' });
     throw new WsherdError('WSH_ERR_OUTPUT_UNWRITABLE', `Cannot write ${shown}: ${(err as Error).message}.`, { hint: 'write into a folder you can write to', cause: err });
   }
-  return { file, from };
+  const companions = opts.target === undefined ? await copyCompanions(text, path.dirname(file), opts.force === true) : [];
+  return { file, from, ...(companions.length === 0 ? {} : { companions }) };
+}
+
+/**
+ * The files a bundled scenario names by a relative path (behavior.data.file, behavior.script, a role's script),
+ * copied to the same relative place beside the written scenario, so that it loads as written. An existing file
+ * is kept (unless `force`): it may be the user's own data.
+ */
+async function copyCompanions(text: string, dir: string, force: boolean): Promise<string[]> {
+  const behavior = (parse(text) as { behavior?: { data?: { file?: unknown }; script?: unknown; roles?: Record<string, { script?: unknown }> } } | null)?.behavior;
+  const named = [behavior?.data?.file, behavior?.script, ...Object.values(behavior?.roles ?? {}).map((r) => r?.script)];
+  const out: string[] = [];
+  for (const rel of named) {
+    if (typeof rel !== 'string' || path.isAbsolute(rel)) continue;
+    const to = path.resolve(dir, rel);
+    await mkdir(path.dirname(to), { recursive: true });
+    try {
+      await copyFile(path.resolve(BUNDLED_DIR, rel), to, force ? 0 : constants.COPYFILE_EXCL);
+      out.push(to);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new WsherdError('WSH_ERR_OUTPUT_UNWRITABLE', `Cannot write ${to}: ${(err as Error).message}.`, { hint: 'write into a folder you can write to', cause: err });
+    }
+  }
+  return out;
 }
 
 function exampleScenario(name: string): { text: string; from: string; defaultName: string } {

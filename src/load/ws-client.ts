@@ -9,8 +9,7 @@
  * no timer at all. Event handlers are shared module-level functions (the client hangs off the ws object)
  * rather than closures per client, to keep the per-connection footprint small.
  */
-import net from 'node:net';
-import tls from 'node:tls';
+import type net from 'node:net';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
@@ -23,6 +22,7 @@ import { encodeMessageFast, seqFromBuffer } from './messages.js';
 import type { LoadClient } from './client.js';
 import { REASON_HEADER } from '../proxy/http-util.js';
 import { clientHeaders, clientUrl } from './client-templates.js';
+import { CLIENT, createConnection } from './ws-connect.js';
 import { MAX_SENDS_PER_WAKE, recordRoundTrip, skipOverdue, type InFlight } from './send-schedule.js';
 import type { FlowContext } from './flow/context.js';
 import { startFlow, type FlowDriver } from './flow/driver.js';
@@ -56,9 +56,7 @@ export interface ClientContext {
   onEnd(client: LoadClient): void;
 }
 
-const CLIENT = Symbol('wsherd.client');
 type TaggedSocket = WebSocket & { [CLIENT]?: WsClient };
-type ConnectOptions = net.NetConnectOpts & tls.ConnectionOptions & { [CLIENT]?: WsClient; host?: string };
 
 const HELLO_HEAD = Buffer.from('{"wsherd":"hello"', 'latin1');
 
@@ -421,26 +419,4 @@ function onError(this: WebSocket, err: Error): void {
 }
 function onClose(this: WebSocket, code: number): void {
   clientOf(this)?.handleClose(code);
-}
-
-/**
- * Replaces ws's own connector so that TCP connect time can be measured on the socket itself (to 'connect', or
- * 'secureConnect' for TLS) and a local source address can be bound. http passes ws's options through, so the
- * client travels in them.
- */
-function createConnection(options: ConnectOptions): net.Socket {
-  const client = options[CLIENT];
-  if (client?.secure) {
-    const host = options.host ?? 'localhost';
-    const socket = tls.connect({
-      ...options,
-      path: undefined,
-      servername: options.servername ?? (net.isIP(host) ? '' : host),
-    } as tls.ConnectionOptions);
-    socket.once('secureConnect', () => client?.handleConnected());
-    return socket;
-  }
-  const socket = net.connect({ ...options, path: undefined } as net.NetConnectOpts);
-  socket.once('connect', () => client?.handleConnected());
-  return socket;
 }
