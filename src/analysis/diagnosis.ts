@@ -7,7 +7,7 @@
 import type { Results } from '../results/types.js';
 import { describeSaturation, establishedNothing, saturationOf } from './saturation.js';
 
-export type DiagnosisKind = 'generator-saturated' | 'nothing-established' | 'fd-exhaustion' | 'port-depletion' | 'broken-stickiness' | 'nat-skew' | 'backend-lost' | 'idle-backend' | 'bus-loss' | 'delivery-loss' | 'target-errors' | 'none';
+export type DiagnosisKind = 'generator-saturated' | 'nothing-established' | 'fd-exhaustion' | 'port-depletion' | 'broken-stickiness' | 'nat-skew' | 'backend-lost' | 'idle-backend' | 'bus-loss' | 'delivery-loss' | 'not-echoing' | 'target-errors' | 'none';
 
 export interface Diagnosis {
   kind: DiagnosisKind;
@@ -62,6 +62,9 @@ export function diagnose(r: Results): Diagnosis {
   const lostDeliveries = deliveryLoss(r);
   if (lostDeliveries !== undefined) return lostDeliveries;
 
+  const silent = notEchoing(r);
+  if (silent !== undefined) return silent;
+
   if (r.summary.errors.total > 0) {
     const [top, n] = topCode(codes);
     const first = r.analysis?.forensics?.[0];
@@ -91,6 +94,22 @@ function deliveryLoss(r: Results): Diagnosis | undefined {
   const top = d.byTopic[0];
   const where = top === undefined || top.lost === 0 ? '' : `, most on topic ${top.topic} (${int(top.lost)})`;
   return { kind: 'delivery-loss', sentence: `Deliveries lost: ${int(d.lost)} of ${int(d.expected)} expected (${pct(d.loss ?? 0)})${where}.` };
+}
+
+/**
+ * The echo sender's messages never came back (under 1% did) from a target that does not echo: an application with
+ * a protocol of its own, which the default measurement cannot time. Not for flows, which say what to expect.
+ */
+function notEchoing(r: Results): Diagnosis | undefined {
+  const k = r.summary.counters;
+  if (r.summary.flow !== undefined || k.messagesSent < 10 || k.messagesReceived >= k.messagesSent * 0.01) return undefined;
+  const other = k.framesOther ?? 0;
+  const arrived = other > 0 ? `, while ${int(other)} other frames arrived (a welcome, pushes, replies of its own protocol)` : ' and nothing else arrived';
+  return {
+    kind: 'not-echoing',
+    sentence: `The target does not echo: ${int(k.messagesReceived)} of ${int(k.messagesSent)} messages came back${arrived}. ` +
+      'wsherd\'s default sender times echoes; describe the application\'s protocol with behavior.flow (docs/flows.md).',
+  };
 }
 
 /** The most frequent failure code and its count. */

@@ -281,7 +281,12 @@ export class WsClient implements Wakeable, LoadClient, FlowTransport {
     }
     if (this.flow !== undefined) return this.flowFrame(data);
     const seq = seqFromBuffer(data);
-    if (seq < 0 || !this.outstanding) return;
+    if (seq < 0) {
+      // Not an echo: the target speaks a protocol of its own (counted, so a run against it says so).
+      recorder.count('framesOther');
+      return;
+    }
+    if (!this.outstanding) return;
     const sent = this.outstanding.get(seq);
     if (sent === undefined) return; // already counted lost
     this.outstanding.delete(seq);

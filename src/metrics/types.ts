@@ -87,13 +87,17 @@ export interface Counters {
    *  Neither sent nor lost. Always counted by this version; optional because results files from before it was added
    *  lack it (those files did skip such sends, uncounted). */
   messagesSkipped?: number;
+  /** ws echo sender (no flow): frames received that were neither an echo of its messages nor a reference backend's
+   *  hello — pushes, welcomes, replies of an application that does not echo (then behavior.flow describes it).
+   *  Optional: absent in files from before it was counted. */
+  framesOther?: number;
 }
 
 export function emptyCounters(): Counters {
   return {
     attempted: 0, established: 0, failed: 0, closedClean: 0, dropped: 0,
     messagesSent: 0, messagesReceived: 0, messagesLost: 0, bytesSent: 0, bytesReceived: 0,
-    messagesSkipped: 0,
+    messagesSkipped: 0, framesOther: 0,
   };
 }
 

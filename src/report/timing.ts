@@ -37,8 +37,9 @@ export function stallsText(workers: readonly WorkerInfo[]): string | undefined {
   return `${n} stall${n === 1 ? '' : 's'} of ${GENERATOR_STALL_MS} ms or more: ${stallsListing(workers)}`;
 }
 
-/** ", 12 skipped" when sends were skipped; '' when none (or the file predates the count). */
+/** ", 12 skipped" when sends were skipped, ", 40 other frames" when non-echo frames arrived; '' when none. */
 export function skippedText(k: Counters): string {
   const n = k.messagesSkipped ?? 0;
-  return n > 0 ? `, ${fmtInt(n)} skipped` : '';
+  const other = k.framesOther ?? 0;
+  return `${n > 0 ? `, ${fmtInt(n)} skipped` : ''}${other > 0 ? `, ${fmtInt(other)} other frames (not echoes)` : ''}`;
 }
