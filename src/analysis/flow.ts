@@ -18,6 +18,8 @@ export interface StepSummary {
   errorRate: number | null;
   /** Completions' latency (ms). */
   latency: LatencyStats;
+  /** How the first failure went (a script's throw: `client N: message`, secret data redacted). */
+  sample?: string;
 }
 
 export interface FrameSummary {
@@ -81,6 +83,7 @@ export function summarizeFlow(m: MergedFlow): FlowSummary {
       ok: s.ok, errors: { ...s.errors }, errorCount,
       errorRate: s.ok + errorCount > 0 ? errorCount / (s.ok + errorCount) : null,
       latency: latencyStats(s.hist),
+      ...(s.sample === undefined ? {} : { sample: s.sample }),
     };
   }
   const d = m.deliveries;

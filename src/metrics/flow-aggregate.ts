@@ -11,6 +11,8 @@ export interface MergedStep {
   ok: number;
   errors: Record<string, number>;
   hist: Histogram;
+  /** The first failure's description (a script's throw: the client and message), earliest second first. */
+  sample?: string;
 }
 
 /** The merged deliveries: raw inputs of the delivery accounting, plus the receipt counts. */
@@ -66,6 +68,7 @@ export class FlowAggregator {
       }
       step.ok += s.ok;
       addRecord(step.errors, s.errors);
+      if (s.sample !== undefined && step.sample === undefined) step.sample = s.sample;
       if (s.hist !== undefined) addEncoded(step.hist, s.hist);
     }
     if (f.frames !== undefined) {

@@ -68,6 +68,7 @@ export function flowSummary(r: Results, c: ChalkInstance): string[] {
   if (steps.length > 0) {
     const head = ['step', 'ok', 'errors', 'error rate', 'p50 ms', 'p99 ms', ''].map((h) => c.dim(h));
     lines.push(...table([head, ...steps.map((row) => row.map((cell, i) => (i === 6 && cell !== '' ? c.red(cell) : cell)))], ['l', 'r', 'r', 'r', 'r', 'r', 'l']));
+    for (const [name, s] of Object.entries(f.steps)) if (s.sample !== undefined) lines.push(`  ${name}: ${c.dim('first failure')} ${s.sample}`);
   }
   lines.push(`  ${c.dim('frames')}  ${framesText(f)}`);
   if (f.roles !== undefined) lines.push(`  ${c.dim('roles')}   ${Object.entries(f.roles).map(([k, n]) => `${k} ${fmtInt(n)}`).join(', ')} ${c.dim('clients started')}`);

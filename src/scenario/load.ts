@@ -2,6 +2,7 @@
  * Loading a scenario file: read, parse YAML keeping node positions, validate everything, resolve defaults.
  * Any problem, syntax or semantic, comes back as one ScenarioError listing all of them with file:line:col.
  */
+import { checkScripts } from './script-check.js';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
@@ -32,7 +33,9 @@ export async function loadScenario(file: string, options: LoadOptions = {}): Pro
     if (err instanceof ScenarioError) throw err;
     throw notFound(file, err);
   }
-  return { ...parseScenario(text, file, options), file: path.resolve(file) };
+  const scenario = { ...parseScenario(text, file, options), file: path.resolve(file) };
+  await checkScripts(scenario);
+  return scenario;
 }
 
 function notFound(file: string, err: unknown): WsherdError {
