@@ -47,7 +47,6 @@ wss.on('connection', (ws) => {
         let q = queues.get(raw);
         if (q === undefined) queues.set(raw, (q = []));
         q.push(frame);
-        counts.deliveries++;
       }
     }
   });
@@ -55,7 +54,12 @@ wss.on('connection', (ws) => {
 
 const flush = setInterval(() => {
   if (queues.size === 0) return;
-  for (const [raw, q] of queues) if (!raw.destroyed) raw.write(q.length === 1 ? (q[0] as Buffer) : Buffer.concat(q));
+  for (const [raw, q] of queues) {
+    if (raw.destroyed) continue;
+    raw.write(q.length === 1 ? (q[0] as Buffer) : Buffer.concat(q));
+    // Counted when written (not when queued): a subscriber gone before the flush was never sent them.
+    counts.deliveries += q.length;
+  }
   queues.clear();
   const now = Date.now();
   if (first === 0) first = now;
@@ -63,7 +67,7 @@ const flush = setInterval(() => {
 }, batchMs);
 
 process.on('message', (m: { cmd: string }) => {
-  if (m.cmd === 'totals') process.send?.({ totals: { ...counts }, firstDeliveryMs: first, lastDeliveryMs: last });
+  if (m.cmd === 'totals') process.send?.({ totals: { ...counts, echoed: 0 }, firstDeliveryMs: first, lastDeliveryMs: last });
   if (m.cmd === 'reset') {
     counts.deliveries = 0;
     counts.publishes = 0;

@@ -9,7 +9,9 @@
  * (bench/flows-app.ts), one instance: it echoes frames that are not its protocol and answers `request` frames by id.
  *
  * (a) Echo vs correlated request/response, same server, same clients, same phases: the echo engine
- *     (messages_per_second) and a flow looping a correlated `send` (OPEN loop: `every: 1000/rate ms`), both offered
+ *     (messages_per_second) and a flow looping a correlated `send` (OPEN loop: `every: 1000/rate ms`) of a JSON frame
+ *     the app echoes verbatim, answered by the id it carries back (correlate $.id → $.id), about the echo engine's
+ *     64 bytes. The server's work per message is then the same for both, so the ratio is the generator's. Both offered
  *     clients × rate messages/s — set it above what the host can carry (default 40,000/s on 2 cores) so both saturate
  *     and the ratio compares saturated throughputs. msg/s = answers received (messagesReceived) / full-load seconds
  *     (the hold plus half of each linear ramp).
@@ -37,7 +39,7 @@ const ROOT = path.resolve(HERE, '../..');
 
 interface Options { clients: number; rate: number; seconds: number; subscribers: number; publishRate: number; fanoutSeconds: number; workers: number; batchMs: number; json: string }
 
-interface AppHandle { child: ChildProcess; url: string; totals(): Promise<{ totals: Pick<WsAppCounts, 'deliveries' | 'responses'>; firstDeliveryMs: number; lastDeliveryMs: number }>; reset(): void }
+interface AppHandle { child: ChildProcess; url: string; totals(): Promise<{ totals: Pick<WsAppCounts, 'deliveries' | 'echoed'>; firstDeliveryMs: number; lastDeliveryMs: number }>; reset(): void }
 
 /** `module`: flows-app.js (the oracle ws app) or fanout-app.js (the lean fan-out server); env for its options. */
 async function startApp(module = 'flows-app.js', env: NodeJS.ProcessEnv = {}): Promise<AppHandle> {
@@ -48,7 +50,7 @@ async function startApp(module = 'flows-app.js', env: NodeJS.ProcessEnv = {}): P
     url: `ws://127.0.0.1:${msg.port}/`,
     totals: async () => {
       child.send({ cmd: 'totals' });
-      const [m] = (await once(child, 'message')) as [{ totals: Pick<WsAppCounts, 'deliveries' | 'responses'>; firstDeliveryMs: number; lastDeliveryMs: number }];
+      const [m] = (await once(child, 'message')) as [{ totals: Pick<WsAppCounts, 'deliveries' | 'echoed'>; firstDeliveryMs: number; lastDeliveryMs: number }];
       return m;
     },
     reset: () => child.send({ cmd: 'reset' }),
@@ -84,13 +86,13 @@ function echoYaml(url: string, o: Options): string {
 
 function flowYaml(url: string, o: Options): string {
   return `name: bench-flow\ntarget: ${url}\nclients: ${o.clients}\nworkers: ${o.workers}\n${phases(o.seconds)}behavior:
-  correlate: {send: "$.id", receive: "$.re"}
+  correlate: {send: "$.id", receive: "$.id"}
   flow:
     - loop:
         forever: true
         every: ${Math.max(1, Math.round(1000 / o.rate))}ms
         steps:
-          - send: {json: {type: request, data: "0123456789012345678901234567890123456789"}}
+          - send: {json: {type: echo, data: "0123456789012345678901234567"}}
 `;
 }
 
@@ -154,7 +156,7 @@ export async function benchFlows(argv: string[]): Promise<string> {
     const a = await app.totals();
     lines.push(`offered: ${o.clients} clients × ${o.rate} msg/s = ${o.clients * o.rate} msg/s (open loop), ${o.seconds} s hold, ${o.workers} workers`);
     lines.push(`echo engine       ${echoRate.toFixed(0).padStart(8)} msg/s received (exit ${echo.code})`);
-    lines.push(`correlated flow   ${flowRate.toFixed(0).padStart(8)} msg/s answered (exit ${flow.code}; the app answered ${a.totals.responses} requests, wsherd counted ${get(flow.results, 'summary', 'counters', 'messagesReceived')})`);
+    lines.push(`correlated flow   ${flowRate.toFixed(0).padStart(8)} msg/s answered (exit ${flow.code}; the app echoed ${a.totals.echoed} frames in both runs, wsherd counted ${get(echo.results, 'summary', 'counters', 'messagesReceived') + get(flow.results, 'summary', 'counters', 'messagesReceived')} answers)`);
     lines.push(`flow/echo ratio: ${(flowRate / echoRate).toFixed(2)} (goal ≥ 0.8)`);
     // (b) fan-out, against the lean fan-out server (bench/fanout-app.ts), so that the generator is what saturates.
     const fanApp = await startApp('fanout-app.js', { WSHERD_BENCH_BATCH_MS: String(o.batchMs) });
@@ -184,7 +186,7 @@ export async function benchFlows(argv: string[]): Promise<string> {
     }
     const record = {
       bench: 'flows', at: new Date().toISOString(), options: { ...o, json: undefined },
-      echo: { msgsPerSec: echoRate, exit: echo.code }, flow: { msgsPerSec: flowRate, exit: flow.code, appResponses: a.totals.responses },
+      echo: { msgsPerSec: echoRate, exit: echo.code }, flow: { msgsPerSec: flowRate, exit: flow.code, appEchoed: a.totals.echoed },
       ratio: flowRate / echoRate,
       fanout: { receivedByGenerator: received, appWritten: b.totals.deliveries, windowSeconds: windowS, deliveriesPerSec: genRate, generatorCpuMs: genCpuMs, usPerDelivery, exit: fan.code },
     };
