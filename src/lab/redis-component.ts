@@ -5,10 +5,9 @@
  * do (src/process/parent-watch.ts): it is started through `setpriv --pdeathsig KILL`, which makes the kernel kill it
  * when the lab process dies, even by SIGKILL; the lab's cleanup (src/lab/cleanup.ts) covers exit and signals.
  */
+import { freePort } from './free-port.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { WsherdError } from '../errors.js';
@@ -150,14 +149,4 @@ async function pings(port: number): Promise<boolean> {
   } catch {
     return false; // not listening yet
   }
-}
-
-/** redis-server cannot listen on port 0 and report it: probe a free port on loopback first. */
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }

@@ -3,17 +3,9 @@
  * free one, then wait until the process listens there. Shared by the tests and the benches.
  */
 import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import net from 'node:net';
 
-export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
+export { freePort } from '../../src/lab/free-port.js';
 
 /**
  * Resolves once something accepts connections on 127.0.0.1:`port`, within `timeoutMs`. With `child`, fails as soon

@@ -116,6 +116,18 @@ export class ScriptRunner {
       if (Buffer.isBuffer(data)) return core.sendBinary(data);
       return core.sendJson(data, false).ok;
     };
+    /** A request or an emit with ack that left (`key`) or could not (undefined): resolves with its answer. */
+    const answer = (key: string | undefined, now: number, ack: boolean, o: FlowWaitOptions | undefined): Promise<unknown> => {
+      const { name, named } = runner.stepOf(o);
+      if (key === undefined) {
+        core.rec.stepError(name, core.transport.writable ? 'send_failed' : 'closed');
+        return Promise.resolve(undefined);
+      }
+      return new Promise((resolve) => {
+        core.track(key, { sentAt: now, intendedAt: now, step: name, named, ack, join: undefined, resolve }, o?.timeout ?? core.fctx.messageTimeoutMs);
+        core.transport.reschedule();
+      });
+    };
     return {
       client: core.slot,
       role: vars.role ?? '',
@@ -129,15 +141,7 @@ export class ScriptRunner {
         vars.seq = core.seq++;
         const now = performance.now();
         const { ok, id } = core.sendJson(json, true);
-        const { name, named } = runner.stepOf(o);
-        if (!ok || id === undefined) {
-          core.rec.stepError(name, core.transport.writable ? 'send_failed' : 'closed');
-          return Promise.resolve(undefined);
-        }
-        return new Promise((resolve) => {
-          core.track(id, { sentAt: now, intendedAt: now, step: name, named, ack: false, join: undefined, resolve }, o?.timeout ?? core.fctx.messageTimeoutMs);
-          core.transport.reschedule();
-        });
+        return answer(ok ? id : undefined, now, false, o);
       },
       expect(matcher, o) {
         return runner.wait(undefined, tester(matcher, core), o);
@@ -150,15 +154,8 @@ export class ScriptRunner {
         vars.seq = core.seq++;
         const key = `a${vars.seq}`;
         const now = performance.now();
-        const { name, named } = runner.stepOf(o);
-        if (!core.emit(event, args, (...values: unknown[]) => core.acked(key, values[0]))) {
-          core.rec.stepError(name, core.transport.writable ? 'send_failed' : 'closed');
-          return Promise.resolve(undefined);
-        }
-        return new Promise((resolve) => {
-          core.track(key, { sentAt: now, intendedAt: now, step: name, named, ack: true, join: undefined, resolve }, o?.timeout ?? core.fctx.messageTimeoutMs);
-          core.transport.reschedule();
-        });
+        const sent = core.emit(event, args, (...values: unknown[]) => core.acked(key, values[0]));
+        return answer(sent ? key : undefined, now, true, o);
       },
       on(event, o) {
         return runner.wait(event, () => true, o);
