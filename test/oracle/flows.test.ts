@@ -71,6 +71,13 @@ function assertDeliveries(d: FlowResults['summary']['flow']['deliveries'], app: 
   assert.equal(d.accounted, app.written, seen);
   assert.equal(d.lost, app.dropped, `lost = deliberately dropped: ${seen}`);
   assert.equal(d.expected, app.written + app.dropped, seen);
+  // The figures, in the test's output: what the app counted beside what wsherd reported.
+  diagnostic(`${label}: app published ${app.published}, wrote ${app.written}, dropped ${app.dropped}; wsherd published ${d.published}, received ${d.received}, expected ${d.expected}, accounted ${d.accounted}, lost ${d.lost}`);
+}
+
+/** A line in the TAP output (node:test prints `# …` for it), so a run shows the oracle's figures. */
+function diagnostic(text: string): void {
+  process.stdout.write(`# oracle: ${text}\n`);
 }
 
 describe('oracle: flow scenarios against the test\'s own apps', { skip: REDIS_SKIP }, () => {
@@ -110,6 +117,7 @@ describe('oracle: flow scenarios against the test\'s own apps', { skip: REDIS_SK
       assert.equal(f.frames.received, t.welcomes + t.responses + t.pushes, 'every frame the app wrote, counted once');
       assert.equal(f.frames.unsolicited, t.pushes);
       assert.equal(f.frames.solicited, t.welcomes + t.responses);
+      diagnostic(`app-session: app welcomes ${t.welcomes}, responses ${t.responses}, pushes ${t.pushes}; wsherd step welcome ok ${f.steps.welcome?.ok}, request ok ${f.steps.request?.ok}, messagesReceived ${c.messagesReceived}, frames push ${f.frames.byType.push}, solicited ${f.frames.solicited}, unsolicited ${f.frames.unsolicited}`);
     } finally {
       await app.close();
     }
