@@ -77,7 +77,7 @@ function assertDeliveries(d: FlowResults['summary']['flow']['deliveries'], app: 
 
 /** A line in the TAP output (node:test prints `# …` for it), so a run shows the oracle's figures. */
 function diagnostic(text: string): void {
-  process.stdout.write(`# oracle: ${text}\n`);
+  process.stdout.write(`oracle: ${text}\n`);
 }
 
 describe('oracle: flow scenarios against the test\'s own apps', { skip: REDIS_SKIP }, () => {
