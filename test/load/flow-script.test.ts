@@ -1,38 +1,17 @@
 /** Scripts, data rows and roles on the ws engine, and flows on the socketio engine, against servers written here. */
-import { test, describe, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
-import { WebSocketServer, type WebSocket } from 'ws';
 import type { Socket as NetSocket } from 'node:net';
 import { Server, type Socket } from 'socket.io';
-import { runFlow, step, path, LOC, type FlowRun } from './helpers/flow-run.js';
+import { flowFixtures, step, path, LOC } from './helpers/flow-run.js';
 import { roleCounts } from '../../src/load/flow/roles.js';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
-
-async function wsServer(onConnection: (ws: WebSocket) => void): Promise<string> {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  await once(wss, 'listening');
-  wss.on('connection', onConnection);
-  cleanups.push(() => new Promise<void>((r) => {
-    for (const c of wss.clients) c.terminate();
-    wss.close(() => r());
-  }));
-  return `ws://127.0.0.1:${(wss.address() as { port: number }).port}/`;
-}
-
-function run(url: string, clients: number, holdMs: number, behavior: Parameters<typeof runFlow>[3]): FlowRun {
-  const r = runFlow([url], clients, holdMs, behavior);
-  cleanups.push(() => r.stop());
-  return r;
-}
+const { cleanups, wsServer, run } = flowFixtures();
 
 const dir = mkdtempSync(join(tmpdir(), 'wsherd-flow-'));
 

@@ -2,34 +2,15 @@
  * Flows on the ws engine against servers written here with plain `ws`: each server counts what it did, and the
  * recorder's figures must equal those counts.
  */
-import { test, describe, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { runFlow, step, path, type FlowRun } from './helpers/flow-run.js';
+import type { WebSocket } from 'ws';
+import { flowFixtures, step, path } from './helpers/flow-run.js';
 import type { FlowStep } from '../../src/scenario/flow-types.js';
+import type { Behavior } from '../../src/scenario/types.js';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
-
-async function server(onConnection: (ws: WebSocket) => void): Promise<string> {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  await once(wss, 'listening');
-  wss.on('connection', onConnection);
-  cleanups.push(() => new Promise<void>((r) => {
-    for (const c of wss.clients) c.terminate();
-    wss.close(() => r());
-  }));
-  return `ws://127.0.0.1:${(wss.address() as { port: number }).port}/`;
-}
-
-function run(url: string, clients: number, holdMs: number, behavior: Parameters<typeof runFlow>[3]): FlowRun {
-  const r = runFlow([url], clients, holdMs, behavior);
-  cleanups.push(() => r.stop());
-  return r;
-}
+const { wsServer, run } = flowFixtures();
+const server = wsServer;
 
 const json = (value: unknown, more: Partial<FlowStep> = {}): FlowStep => step({ kind: 'send', payload: { kind: 'json', value }, correlate: true, ...more } as never);
 
@@ -144,7 +125,7 @@ async function relay(drop: (sub: number, n: number) => boolean = () => false): P
   return { url, delivered: () => delivered, dropped: () => dropped };
 }
 
-const FANOUT = (publishers: number, subscribers: number): Parameters<typeof runFlow>[3] => ({
+const FANOUT = (publishers: number, subscribers: number): Partial<Behavior> => ({
   correlate: { send: path('$.id'), receive: path('$.re') },
   deliveryTimeoutMs: 500,
   roles: [

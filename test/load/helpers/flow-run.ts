@@ -1,4 +1,7 @@
 /** Runs one in-process LoadWorker with a hand-built flow behavior and sums the flow parts of its buckets. */
+import { after } from 'node:test';
+import { once } from 'node:events';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { LoadWorker, type WorkerEnd } from '../../../src/load/worker.js';
 import type { WorkerPlan } from '../../../src/load/protocol.js';
 import type { Behavior } from '../../../src/scenario/types.js';
@@ -114,4 +117,37 @@ export function sum(buckets: SecondBucket[], reason: WorkerEnd): FlowTotals {
   t.deliveries.expected -= selfExpected;
   t.deliveries.lost = t.deliveries.expected - t.deliveries.accounted;
   return t;
+}
+
+/** What a flow test file sets up: plain `ws` servers of the test's own and flow runs, all closed after its tests. */
+export interface FlowFixtures {
+  cleanups: Array<() => Promise<void> | void>;
+  wsServer(onConnection: (ws: WebSocket) => void): Promise<string>;
+  run(url: string, clients: number, holdMs: number, behavior: Partial<Behavior>): FlowRun;
+}
+
+/** Call at a test file's top level: registers the `after` hook that closes what the fixtures opened. */
+export function flowFixtures(): FlowFixtures {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  after(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+  return {
+    cleanups,
+    async wsServer(onConnection) {
+      const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+      await once(wss, 'listening');
+      wss.on('connection', onConnection);
+      cleanups.push(() => new Promise<void>((r) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close(() => r());
+      }));
+      return `ws://127.0.0.1:${(wss.address() as { port: number }).port}/`;
+    },
+    run(url, clients, holdMs, behavior) {
+      const r = runFlow([url], clients, holdMs, behavior);
+      cleanups.push(() => r.stop());
+      return r;
+    },
+  };
 }
