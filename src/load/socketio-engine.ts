@@ -8,17 +8,16 @@
  * can be set beside the servers' logs. A session that ends waits for what it had in flight (bounded by
  * CLOSE_WAIT_MS) before its slot is released, so that late answers are counted too.
  */
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import type { LoadClient } from './client.js';
 import { encodeMessageFast } from './messages.js';
 import type { Wakeable } from './wheel.js';
 import { ATTRIBUTION_WAIT_MS, CLOSE_WAIT_MS, type ClientContext, type ClientState } from './ws-client.js';
 import { CANCELLED } from './classify.js';
-import { applyToAgent } from './request-headers.js';
-import { clientHeaders, clientQuery, queryOption } from './client-templates.js';
+import { clientQuery, queryOption } from './client-templates.js';
+import { cookieHeader, openSocket, sessionAgent } from './socketio-connect.js';
 import { EioRequestTap } from './socketio-requests.js';
 import { classifyConnectError, describe, slug } from './socketio-errors.js';
 
@@ -26,13 +25,6 @@ export { classifyConnectError } from './socketio-errors.js';
 import { MAX_SENDS_PER_WAKE, recordRoundTrip, skipOverdue, type InFlight } from './send-schedule.js';
 import type { FlowTransport } from './flow/core.js';
 import { startFlow, type FlowDriver } from './flow/driver.js';
-
-/** The cookies socket.io-client's jar holds for this session, as a Cookie header (undefined when none). */
-function cookieHeader(socket: Socket | undefined): string | undefined {
-  const jar = (socket?.io.engine as unknown as { _cookieJar?: { cookies?: Map<string, { value: string }> } } | undefined)?._cookieJar;
-  const pairs = [...(jar?.cookies ?? new Map<string, { value: string }>())].map(([name, c]) => `${name}=${c.value}`);
-  return pairs.length === 0 ? undefined : pairs.join('; ');
-}
 
 export class SocketIoClient implements LoadClient, Wakeable, FlowTransport {
   readonly kind = 'socketio';
@@ -100,34 +92,9 @@ export class SocketIoClient implements LoadClient, Wakeable, FlowTransport {
 
   /** `cookie`: a Cookie header for the reconnect check (the first session's jar, which a new socket cannot share). */
   private open(cookie?: string): void {
-    const { behavior, insecure, ca } = this.ctx;
-    const session = behavior.session;
-    const secure = this.url.startsWith('https:');
-    // One agent per client: it binds the source address for every poll and the upgrade, and keepAlive off lets a
-    // per-connection balancer place each request on its own, as browsers behind proxies often see it.
-    const tlsOpts = secure ? { rejectUnauthorized: !insecure, ...(ca === undefined ? {} : { ca }) } : {};
-    // The agent also puts behavior.headers on every poll and on the upgrade (extraHeaders could not: the polling
-    // transport writes its own Host over them, and its cookie jar's Cookie replaces theirs).
-    const headers = clientHeaders(this.ctx, this.slot);
-    this.agent ??= this.tap.install(applyToAgent(secure
-      ? new https.Agent({ keepAlive: false, ...tlsOpts, ...(this.localAddress === undefined ? {} : { localAddress: this.localAddress }) })
-      : new http.Agent({ keepAlive: false, ...(this.localAddress === undefined ? {} : { localAddress: this.localAddress }) }), headers));
-    const socket = io(this.url, {
-      path: session?.path ?? '/socket.io/',
-      transports: session?.transports ?? ['polling', 'websocket'],
-      upgrade: session?.upgrade ?? true,
-      forceNew: true,
-      reconnection: false,
-      timeout: behavior.connectTimeoutMs + behavior.handshakeTimeoutMs,
-      // The cookie jar: Set-Cookie from the balancer (cookie insert) goes back on later polls and the upgrade.
-      withCredentials: true,
-      agent: this.agent as unknown as string,
-      ...tlsOpts,
-      ...(this.localAddress === undefined ? {} : { localAddress: this.localAddress }),
-      ...(cookie === undefined ? {} : { extraHeaders: { cookie } }),
-      ...(headers.protocols.length === 0 ? {} : { protocols: [...headers.protocols] }),
-      ...(this.query === undefined ? {} : { query: this.query }),
-    } as Parameters<typeof io>[1]);
+    const target = { url: this.url, query: this.query, localAddress: this.localAddress };
+    this.agent ??= this.tap.install(sessionAgent(this.ctx, this.slot, target));
+    const socket = openSocket(this.ctx, this.slot, target, this.agent, cookie);
     this.socket = socket;
     // The Engine.IO session exists once its handshake issued a sid: the same point the engineio probe counts.
     socket.io.engine.on('open', () => {

@@ -94,7 +94,7 @@ export class LoadWorker {
     const groupOf = plan.population === undefined ? undefined : (slot: number) => this.groupNames[this.population?.group[slot] ?? -1];
     const values = clientValues(plan.behavior, plan.clients, ownSlots(plan));
     const rows = values.rows;
-    const flow = buildFlowContext(plan.behavior, { startAt: plan.startAt, clients: plan.clients, slots: ownSlots(plan), ...(groupOf === undefined ? {} : { groupOf }), ...(rows === undefined ? {} : { rows }) });
+    const flow = buildFlowContext(plan.behavior, { startAt: plan.startAt, clients: plan.clients, slots: ownSlots(plan), ...(groupOf === undefined ? {} : { groupOf }), ...(rows === undefined ? {} : { rows }), ...(values.roleIndex === undefined ? {} : { roleIndex: values.roleIndex }) });
     this.ctx = {
       behavior: plan.behavior,
       recorder: this.recorder,

@@ -6,11 +6,10 @@
  *
  * Everything it measures goes into the worker's Recorder; every deadline (connect, handshake, next send,
  * message timeout, attribution, close) goes through the worker's one TimerWheel, so an idle connection costs
- * no timer at all. Event handlers are shared module-level functions (the client hangs off the ws object)
- * rather than closures per client, to keep the per-connection footprint small.
+ * no timer at all. Its ws event handlers are shared module-level functions (ws-connect.ts), not closures per client.
  */
 import type net from 'node:net';
-import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { BACKEND_HEADER, CLOSE_REQUEST, parseHello } from '../backend/identity.js';
@@ -22,7 +21,7 @@ import { encodeMessageFast, seqFromBuffer } from './messages.js';
 import type { LoadClient } from './client.js';
 import { REASON_HEADER } from '../proxy/http-util.js';
 import { clientHeaders, clientUrl } from './client-templates.js';
-import { CLIENT, createConnection } from './ws-connect.js';
+import { CLIENT, attachHandlers, createConnection } from './ws-connect.js';
 import { MAX_SENDS_PER_WAKE, recordRoundTrip, skipOverdue, type InFlight } from './send-schedule.js';
 import type { FlowContext } from './flow/context.js';
 import { startFlow, type FlowDriver } from './flow/driver.js';
@@ -121,12 +120,7 @@ export class WsClient implements Wakeable, LoadClient, FlowTransport {
     }
     ws[CLIENT] = this;
     this.ws = ws;
-    ws.on('upgrade', onUpgrade);
-    ws.on('open', onOpen);
-    ws.on('message', onMessage);
-    ws.on('unexpected-response', onUnexpectedResponse);
-    ws.on('error', onError);
-    ws.on('close', onClose);
+    attachHandlers(ws);
   }
 
   /** The planned end: close as the behavior says (or cancel an attempt that is not established yet). */
@@ -398,30 +392,4 @@ export class WsClient implements Wakeable, LoadClient, FlowTransport {
     if (ws && ws.readyState !== WebSocket.CLOSED) ws.terminate();
     this.ctx.onEnd(this);
   }
-}
-
-function clientOf(ws: WebSocket): WsClient | undefined {
-  return (ws as TaggedSocket)[CLIENT];
-}
-
-function onUpgrade(this: WebSocket, res: IncomingMessage): void {
-  clientOf(this)?.handleUpgrade(res);
-}
-function onOpen(this: WebSocket): void {
-  clientOf(this)?.handleOpen();
-}
-function onMessage(this: WebSocket, data: WebSocket.RawData): void {
-  const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-  clientOf(this)?.handleMessage(buf);
-}
-function onUnexpectedResponse(this: WebSocket, req: ClientRequest, res: IncomingMessage): void {
-  res.resume();
-  clientOf(this)?.handleUnexpectedResponse(res);
-  req.destroy();
-}
-function onError(this: WebSocket, err: Error): void {
-  clientOf(this)?.handleError(err);
-}
-function onClose(this: WebSocket, code: number): void {
-  clientOf(this)?.handleClose(code);
 }

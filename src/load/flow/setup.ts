@@ -22,18 +22,19 @@ export interface FlowSetup {
   /** The slots this worker owns. */
   slots: Iterable<number>;
   groupOf?: (slot: number) => string | undefined;
-  /** The rows of the worker's own slots, when the worker has read behavior.data already. */
+  /** The rows of the worker's own slots and each slot's role index, when clientValues has read them already. */
   rows?: Map<number, Row>;
+  roleIndex?: Uint16Array;
 }
 
 /** The rows of behavior.data for the worker's own slots, and each slot's role: what templates fill in, flow or not. */
-export function clientValues(b: Behavior, clients: number, slots: Iterable<number>): { rows?: Map<number, Row>; roleOf?: (slot: number) => string | undefined } {
+export function clientValues(b: Behavior, clients: number, slots: Iterable<number>): { rows?: Map<number, Row>; roleIndex?: Uint16Array; roleOf?: (slot: number) => string | undefined } {
   const rows = b.data === undefined ? undefined : loadRows(b.data, slots);
   const roles = b.roles;
-  const index = roles === undefined ? undefined : assignRoles(clients, roles.map((r) => r.share));
+  const roleIndex = roles === undefined ? undefined : assignRoles(clients, roles.map((r) => r.share));
   return {
     ...(rows === undefined ? {} : { rows }),
-    ...(roles === undefined || index === undefined ? {} : { roleOf: (slot: number) => roles[index[slot] ?? 0]?.name }),
+    ...(roles === undefined || roleIndex === undefined ? {} : { roleIndex, roleOf: (slot: number) => roles[roleIndex[slot] ?? 0]?.name }),
   };
 }
 
@@ -49,7 +50,7 @@ export function buildFlowContext(b: Behavior, setup: FlowSetup): FlowContext | u
   };
   const roles = b.roles;
   const programs = roles === undefined ? [program(b.flow, b.script)] : roles.map((r) => program(r.flow, r.script));
-  const roleIndex = roles === undefined ? undefined : assignRoles(setup.clients, roles.map((r) => r.share));
+  const roleIndex = roles === undefined ? undefined : (setup.roleIndex ?? assignRoles(setup.clients, roles.map((r) => r.share)));
   const data = b.data;
   const rows: Map<number, Row> | undefined = data === undefined ? undefined : (setup.rows ?? loadRows(data, setup.slots));
   const secretsCache = new Map<number, string[]>();
