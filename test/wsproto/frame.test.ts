@@ -37,7 +37,7 @@ test('frames written by encodeFrame (masked) are what a ws server receives, byte
   assert.ok(parsed);
   assert.equal(checkUpgradeResponse(parsed, key), undefined);
   const sent: Buffer[] = SIZES.map((n, i) => Buffer.alloc(n, i + 1));
-  for (const [i, b] of sent.entries()) sock.write(encodeFrame(OP_BINARY, b, true));
+  for (const b of sent) sock.write(encodeFrame(OP_BINARY, b, true));
   sock.write(encodeFrame(OP_TEXT, 'héllo', true));
   await until('the ws server to receive every frame', () => received.length === SIZES.length + 1);
   for (const [i, b] of sent.entries()) assert.deepEqual(received[i]?.data, b);
