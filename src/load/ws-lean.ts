@@ -169,7 +169,9 @@ export class LeanWsClient implements Wakeable, LoadClient, FlowTransport, Reader
   /** The measured message, written straight into its frame. */
   private send(now: number): void {
     const socket = this.socket;
-    if (!socket) return;
+    // After the server's close frame our side is ending: nothing more leaves (ws drops such sends; WsClient still
+    // counts them as sent, then lost; this client does not count what it did not send).
+    if (!socket || this.closeSent) return;
     const { behavior, recorder } = this.ctx;
     const seq = this.seq++;
     (this.outstanding ??= new Map()).set(seq, { sentAt: now, intendedAt: this.nextSendAt });
@@ -358,17 +360,19 @@ export class LeanWsClient implements Wakeable, LoadClient, FlowTransport, Reader
 
   // FlowTransport: how a flow writes.
   get writable(): boolean {
-    return this.state === 'open' && this.socket !== undefined;
+    return this.state === 'open' && this.socket !== undefined && !this.closeSent;
   }
 
   sendText(text: string): boolean {
+    if (!this.writable) return false;
     this.socket?.write(encodeFrame(OP_TEXT, text, true));
-    return this.socket !== undefined;
+    return true;
   }
 
   sendBinary(data: Buffer): boolean {
+    if (!this.writable) return false;
     this.socket?.write(encodeFrame(OP_BINARY, data, true));
-    return this.socket !== undefined;
+    return true;
   }
 
   emit(): boolean {
