@@ -18,6 +18,7 @@ export type AnyWsClient = WsClient | LeanWsClient;
 export const TEST_WS_CLIENT: 'lean' | 'library' = process.env['WSHERD_TEST_WS_CLIENT'] === 'library' ? 'library' : 'lean';
 
 export const BEHAVIOR: Behavior = {
+  ...(TEST_WS_CLIENT === 'library' ? { wsClient: 'library' as const } : {}),
   messagesPerSecond: 0,
   payloadBytes: 64,
   close: 'client',
