@@ -8,7 +8,7 @@
  * TimerWheel advanced every 10 ms); `floor`, a plain `ws` client of a few lines (the issue's floor: one WebSocket and
  * a timer per connection).
  *
- * argv: kind url n mode(hold|rate) [rate msg/s] [seconds] [spread: 0|1]
+ * argv: kind url n mode(hold|rate) [rate msg/s] [seconds] [wheel tick ms, default 10]
  */
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
@@ -20,7 +20,9 @@ import { LeanWsClient } from '../src/load/ws-lean.js';
 import type { Behavior } from '../src/scenario/types.js';
 
 const IN_FLIGHT = 256;
-const [kind = 'lean', url = '', nText = '1000', mode = 'hold', rateText = '40', secondsText = '10'] = process.argv.slice(2);
+const [kind = 'lean', url = '', nText = '1000', mode = 'hold', rateText = '40', secondsText = '10', tickText = '10'] = process.argv.slice(2);
+/** The wheel's tick, ms: 10 as the worker's; smaller spreads the sends due within 10 ms over that many ticks. */
+const tickMs = Number(tickText);
 const n = Number(nText);
 const rate = mode === 'rate' ? Number(rateText) : 0;
 const seconds = Number(secondsText);
@@ -46,8 +48,8 @@ function openWsherd(): Promise<{ clients: LoadClient[]; failed: () => number }> 
     if (name === 'rtt') rtts.push(micros / 1000);
     record(name, micros);
   };
-  const wheel = new TimerWheel(10, 2048, performance.now());
-  setInterval(() => wheel.advance(performance.now()), 10);
+  const wheel = new TimerWheel(tickMs, 2048, performance.now());
+  setInterval(() => wheel.advance(performance.now()), tickMs);
   const behavior: Behavior = {
     messagesPerSecond: rate, payloadBytes: 64, close: 'client-fin',
     connectTimeoutMs: 30_000, handshakeTimeoutMs: 30_000, messageTimeoutMs: 30_000,

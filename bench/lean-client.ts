@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- lean [--n 10000] [--conns 1000] [--rate 40] [--seconds 10] [--kinds lean,library,floor] [--json F]`
+ * `npm run bench -- lean [--n 10000] [--conns 1000] [--rate 40] [--seconds 10] [--tick 10] [--kinds lean,library,floor] [--json F]`
  *
  * The ws engine's lean client against the `ws` library's client (behavior.ws_client: library) and the floor (a plain
  * `ws` client of a few lines), each in a fresh generator process (bench/lean-child.ts) against one plain `ws` echo
@@ -92,8 +92,8 @@ async function hold(kind: string, url: string, n: number): Promise<HoldFigures> 
   }
 }
 
-async function rateRun(kind: string, url: string, conns: number, rate: number, seconds: number): Promise<RateFigures> {
-  const child = fork(CHILD, [kind, url, String(conns), 'rate', String(rate), String(seconds)], { execArgv: ['--expose-gc'] });
+async function rateRun(kind: string, url: string, conns: number, rate: number, seconds: number, tickMs: number): Promise<RateFigures> {
+  const child = fork(CHILD, [kind, url, String(conns), 'rate', String(rate), String(seconds), String(tickMs)], { execArgv: ['--expose-gc'] });
   try {
     await next(child);
     child.send('go');
@@ -118,6 +118,7 @@ export async function benchLean(argv: string[]): Promise<string> {
   const seconds = Number(opt(argv, 'seconds', '10'));
   const kinds = opt(argv, 'kinds', 'lean,library,floor').split(',');
   const json = opt(argv, 'json', '');
+  const tickMs = Number(opt(argv, 'tick', '10'));
   const holds: HoldFigures[] = [];
   const rates: RateFigures[] = [];
   for (const kind of kinds) {
@@ -125,7 +126,7 @@ export async function benchLean(argv: string[]): Promise<string> {
     const s = await startServer();
     try {
       if (n > 0) holds.push(await hold(kind, s.url, n));
-      if (conns > 0) rates.push(await rateRun(kind, s.url, conns, rate, seconds));
+      if (conns > 0) rates.push(await rateRun(kind, s.url, conns, rate, seconds, tickMs));
     } finally {
       s.child.kill();
     }
@@ -137,7 +138,7 @@ export async function benchLean(argv: string[]): Promise<string> {
   for (const h of holds) {
     lines.push(`  ${h.kind.padEnd(8)} ${String(h.bytesPerConn).padStart(6)} B/conn${ratio(h.bytesPerConn, floorHold?.bytesPerConn)}  of it JS heap ${h.heapPerConn}  open ${h.openPerS}/s${ratio(h.openPerS, floorHold?.openPerS)}  CPU ${h.cpuOpenS} s${ratio(h.cpuOpenS, floorHold?.cpuOpenS)}  failed ${h.failed}`);
   }
-  lines.push(`rate: ${conns} connections × ${rate} msg/s for ${seconds} s (the first second not measured)`);
+  lines.push(`rate: ${conns} connections × ${rate} msg/s for ${seconds} s (the first second not measured), wheel tick ${tickMs} ms`);
   for (const r of rates) {
     lines.push(`  ${r.kind.padEnd(8)} rtt p50 ${r.p50} p90 ${r.p90} p99 ${r.p99} max ${r.max} ms${ratio(r.p99, floorRate?.p99)} (p99)  ${r.count} answers  CPU ${r.cpuPer1k} s per 1k${ratio(r.cpuPer1k, floorRate?.cpuPer1k)}`);
   }

@@ -174,7 +174,9 @@ export class LeanWsClient implements Wakeable, LoadClient, FlowTransport, Reader
     if (!socket || this.closeSent) return;
     const { behavior, recorder } = this.ctx;
     const seq = this.seq++;
-    (this.outstanding ??= new Map()).set(seq, { sentAt: now, intendedAt: this.nextSendAt });
+    // Timed at the write, not at the wake: a wake that sends for many clients takes a while, and the later writes in
+    // it would otherwise carry that wait in their round trip. (`now`, the wake's time, only decides what is due.)
+    (this.outstanding ??= new Map()).set(seq, { sentAt: Math.max(now, performance.now()), intendedAt: this.nextSendAt });
     socket.write(echoFrame(seq, behavior.payloadBytes));
     recorder.count('messagesSent');
     recorder.count('bytesSent', echoLength(seq, behavior.payloadBytes));
