@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- lean [--n 10000] [--conns 1000] [--rate 40] [--seconds 10] [--tick 10] [--kinds lean,library,floor] [--json F]`
+ * `npm run bench -- lean [--n 10000] [--conns 1000] [--rate 40] [--seconds 10] [--tick 10] [--kinds lean,library,floor] [--semi MB] [--json F]`
  *
  * The ws engine's lean client against the `ws` library's client (behavior.ws_client: library) and the floor (a plain
  * `ws` client of a few lines), each in a fresh generator process (bench/lean-child.ts) against one plain `ws` echo
@@ -68,8 +68,8 @@ function next(child: ChildProcess): Promise<Msg> {
 export interface HoldFigures { kind: string; n: number; bytesPerConn: number; heapPerConn: number; openPerS: number; cpuOpenS: number; failed: number }
 export interface RateFigures { kind: string; conns: number; rate: number; count: number; p50: number; p90: number; p99: number; max: number; cpuPer1k: number }
 
-async function hold(kind: string, url: string, n: number): Promise<HoldFigures> {
-  const child = fork(CHILD, [kind, url, String(n), 'hold'], { execArgv: ['--expose-gc'] });
+async function hold(kind: string, url: string, n: number, v8: string[]): Promise<HoldFigures> {
+  const child = fork(CHILD, [kind, url, String(n), 'hold'], { execArgv: ['--expose-gc', ...v8] });
   try {
     const base = await next(child);
     const pid = child.pid as number;
@@ -119,13 +119,16 @@ export async function benchLean(argv: string[]): Promise<string> {
   const kinds = opt(argv, 'kinds', 'lean,library,floor').split(',');
   const json = opt(argv, 'json', '');
   const tickMs = Number(opt(argv, 'tick', '10'));
+  // --semi N: V8's young generation capped at N MB (--max-semi-space-size), to see the connections without its growth.
+  const semi = opt(argv, 'semi', '');
+  const v8 = semi === '' ? [] : [`--max-semi-space-size=${semi}`];
   const holds: HoldFigures[] = [];
   const rates: RateFigures[] = [];
   for (const kind of kinds) {
     // A fresh server per kind: what one kind left behind (TIME_WAIT, a grown heap) does not weigh on the next.
     const s = await startServer();
     try {
-      if (n > 0) holds.push(await hold(kind, s.url, n));
+      if (n > 0) holds.push(await hold(kind, s.url, n, v8));
       if (conns > 0) rates.push(await rateRun(kind, s.url, conns, rate, seconds, tickMs));
     } finally {
       s.child.kill();
@@ -134,7 +137,7 @@ export async function benchLean(argv: string[]): Promise<string> {
   const floorHold = holds.find((h) => h.kind === 'floor');
   const floorRate = rates.find((r) => r.kind === 'floor');
   const ratio = (a: number, b: number | undefined): string => (b === undefined || b === 0 ? '' : ` (${(a / b).toFixed(2)}× floor)`);
-  const lines = [`hold: ${n} connections per kind, generator process RSS from /proc after a GC`];
+  const lines = [`hold: ${n} connections per kind, generator process RSS from /proc after a GC${semi === '' ? '' : `, --max-semi-space-size=${semi}`}`];
   for (const h of holds) {
     lines.push(`  ${h.kind.padEnd(8)} ${String(h.bytesPerConn).padStart(6)} B/conn${ratio(h.bytesPerConn, floorHold?.bytesPerConn)}  of it JS heap ${h.heapPerConn}  open ${h.openPerS}/s${ratio(h.openPerS, floorHold?.openPerS)}  CPU ${h.cpuOpenS} s${ratio(h.cpuOpenS, floorHold?.cpuOpenS)}  failed ${h.failed}`);
   }
