@@ -7,12 +7,18 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE_REQUEST } from '../../src/backend/identity.js';
 import type { Closer, WsClientName } from '../../src/scenario/types.js';
 import { Harness, type AnyWsClient } from '../load/helpers/harness.js';
 import { until } from '../helpers/until.js';
+import { needBinary } from '../helpers/system.js';
 
 const CLIENTS: readonly WsClientName[] = ['lean', 'library'];
 const N = 4;
@@ -42,9 +48,10 @@ interface Counts {
  * 70 KiB binary frame and one short text that is not an echo; pings every 30 ms. CLOSE_REQUEST: closes with 1000.
  * `dropAfter`: closes with 4001 after that many messages (an unplanned end).
  */
-async function echoServer(dropAfter?: number): Promise<{ url: string; c: Counts }> {
+async function echoServer(dropAfter?: number, tlsFiles?: { key: Buffer; cert: Buffer }): Promise<{ url: string; c: Counts }> {
   const c: Counts = { connections: 0, received: 0, echoes: 0, bytesOut: 0, extras: 0, pings: 0, pongs: 0, closeCodes: [], open: 0 };
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  const https = tlsFiles === undefined ? undefined : createHttpsServer(tlsFiles);
+  const wss = https === undefined ? new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false }) : new WebSocketServer({ server: https, perMessageDeflate: false });
   wss.on('connection', (ws: WebSocket) => {
     c.connections++;
     c.open++;
@@ -90,6 +97,14 @@ async function echoServer(dropAfter?: number): Promise<{ url: string; c: Counts 
       c.open--;
     });
   });
+  if (https !== undefined) {
+    await new Promise<void>((r) => https.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => {
+      for (const ws of wss.clients) ws.terminate();
+      https.close(() => r());
+    }));
+    return { url: `wss://127.0.0.1:${(https.address() as AddressInfo).port}/`, c };
+  }
   await new Promise<void>((r) => wss.once('listening', r));
   cleanups.push(() => new Promise<void>((r) => {
     for (const ws of wss.clients) ws.terminate();
@@ -103,9 +118,9 @@ function totals(h: Harness) {
   return { counters: b.counters, errors: b.errors, samples: b.errorSamples ?? {}, opened: b.backendsOpened };
 }
 
-async function runEcho(wsClient: WsClientName, close: Closer): Promise<{ c: Counts; t: ReturnType<typeof totals> }> {
-  const s = await echoServer();
-  const h = new Harness({ wsClient, close, messagesPerSecond: 100, payloadBytes: 300 });
+async function runEcho(wsClient: WsClientName, close: Closer, tlsFiles?: { key: Buffer; cert: Buffer }): Promise<{ c: Counts; t: ReturnType<typeof totals> }> {
+  const s = await echoServer(undefined, tlsFiles);
+  const h = new Harness({ wsClient, close, messagesPerSecond: 100, payloadBytes: 300 }, tlsFiles !== undefined);
   try {
     const clients: AnyWsClient[] = [];
     for (let i = 0; i < N; i++) clients.push(h.client(s.url));
@@ -148,6 +163,24 @@ describe('oracle: the ws clients against a plain ws server', () => {
         assert.deepEqual(c.closeCodes, Array<number>(N).fill(expected), `the server's close codes: ${JSON.stringify(c.closeCodes)}`);
       });
     }
+
+    test(`${wsClient}, wss:// (reads through TLS): messages, bytes and frames equal the server's counts`, async (t) => {
+      const missing = needBinary('/usr/bin/openssl', 'openssl');
+      if (missing !== false) return t.skip(missing);
+      const dir = mkdtempSync(path.join(tmpdir(), 'wsherd-lean-tls-'));
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+        '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+      const { c, t: r } = await runEcho(wsClient, 'client', { key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem')) });
+      const k = r.counters;
+      assert.equal(k.established, N);
+      assert.equal(k.closedClean, N);
+      assert.equal(k.messagesSent, c.received);
+      assert.equal(k.messagesReceived, c.echoes);
+      assert.equal(k.framesOther, c.extras);
+      assert.equal(k.bytesReceived, c.bytesOut);
+      assert.deepEqual(c.closeCodes, Array<number>(N).fill(1000));
+    });
 
     test(`${wsClient}: a server closing with 4001 → dropped, close_4001, once per connection`, async () => {
       const s = await echoServer(8);
