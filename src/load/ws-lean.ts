@@ -11,38 +11,29 @@
  * events end up as), this file does the same by hand; each such place says which ws behavior it copies.
  */
 import { performance } from 'node:perf_hooks';
-import { BACKEND_HEADER, CLOSE_REQUEST, parseHello } from '../backend/identity.js';
+import { BACKEND_HEADER, CLOSE_REQUEST } from '../backend/identity.js';
 import type { Wakeable } from './wheel.js';
 import { CANCELLED, CONNECT_TIMEOUT, HANDSHAKE_TIMEOUT, OTHER, classifyClose, classifyError, classifyHttpStatus } from './classify.js';
-import { seqFromBuffer } from './messages.js';
 import type { LoadClient } from './client.js';
 import { REASON_HEADER } from '../proxy/http-util.js';
 import { clientHeaders, clientUrl } from './client-templates.js';
-import { MAX_SENDS_PER_WAKE, recordRoundTrip, skipOverdue, type InFlight } from './send-schedule.js';
-import { startFlow, type FlowDriver } from './flow/driver.js';
-import type { FlowTransport } from './flow/core.js';
-import { ATTRIBUTION_WAIT_MS, CLOSE_WAIT_MS, type ClientContext, type ClientState } from './ws-client.js';
+import { startFlow } from './flow/driver.js';
+import { ATTRIBUTION_WAIT_MS, CLOSE_WAIT_MS } from './ws-client.js';
 import { CLOSE_TOO_BIG, OP_BINARY, OP_CLOSE, OP_PING, OP_TEXT, OP_PONG, closeCode, closePayload, encodeFrame, readFrames, type FrameSink, type ReaderState } from '../wsproto/frame.js';
 import { parseHead, upgradeRequest } from '../wsproto/handshake.js';
-import { LEAN, echoFrame, echoLength, leanTarget, openSocket, pooledKey, type LeanHandlers, type LeanSocket } from './ws-lean-io.js';
+import { LEAN, leanTarget, openSocket, pooledKey, type LeanHandlers } from './ws-lean-io.js';
 import { upgradeProblem } from './ws-lean-handshake.js';
+import { LeanOpen } from './ws-lean-open.js';
 
 /** ws's default maxPayload (100 MiB): a larger message is a protocol error (1009) for both clients alike. */
 export const LEAN_MAX_PAYLOAD = 100 * 1024 * 1024;
 
-const HELLO_HEAD = Buffer.from('{"wsherd":"hello"', 'latin1');
-
-export class LeanWsClient implements Wakeable, LoadClient, FlowTransport, ReaderState, FrameSink, LeanHandlers {
-  readonly kind = 'ws';
-  state: ClientState = 'idle';
-  backend: string | undefined = undefined;
-  wakeTick = -1;
+export class LeanWsClient extends LeanOpen implements Wakeable, LoadClient, ReaderState, FrameSink, LeanHandlers {
   // ReaderState: the codec keeps a frame not complete yet here (a copy; reads come in the worker's shared buffer).
   pending: Buffer | undefined = undefined;
   pendingFill = 0;
   fragOp = 0;
   frags: Buffer[] | undefined = undefined;
-  private socket: LeanSocket | undefined = undefined;
   /** Sec-WebSocket-Key until the 101 is checked, then undefined. */
   private key: string | undefined = undefined;
   /** A response head not complete yet (a copy). */
@@ -51,20 +42,9 @@ export class LeanWsClient implements Wakeable, LoadClient, FlowTransport, Reader
   private tcpAt = 0;
   /** Connect, handshake or close deadline, depending on the state (performance.now() ms). */
   private deadline = 0;
-  private attributeBy = 0;
-  private nextSendAt = Infinity;
-  private seq = 0;
-  private outstanding: Map<number, InFlight> | undefined = undefined;
   private lastError: string | undefined = undefined;
   /** The server's close code once its close frame came (0: none), what ws's 'close' event reports; 1006 without. */
   private peerClose = 0;
-  private closeSent = false;
-  private flow: FlowDriver | undefined = undefined;
-
-  constructor(
-    private readonly ctx: ClientContext,
-    readonly slot: number,
-  ) {}
 
   /**
    * Begin connecting to `target` (behavior.query appended). The request is written at once: the socket holds it
@@ -138,75 +118,6 @@ export class LeanWsClient implements Wakeable, LoadClient, FlowTransport, Reader
       default:
         return;
     }
-  }
-
-  private wakeOpen(now: number): void {
-    if (this.backend === undefined && now >= this.attributeBy) this.attribute('unknown');
-    if (this.flow !== undefined) {
-      this.flow.wake(now);
-      this.scheduleOpen();
-      return;
-    }
-    for (let i = 0; i < MAX_SENDS_PER_WAKE && now >= this.nextSendAt; i++) this.send(now);
-    this.nextSendAt = skipOverdue(this.ctx.recorder, this.nextSendAt, now, 1000 / this.ctx.behavior.messagesPerSecond);
-    this.expireMessages(now);
-    this.scheduleOpen();
-  }
-
-  private scheduleOpen(): void {
-    let next = this.flow === undefined ? this.nextSendAt : this.flow.nextAt();
-    if (this.backend === undefined) next = Math.min(next, this.attributeBy);
-    const out = this.outstanding;
-    if (out !== undefined) {
-      for (const m of out.values()) {
-        next = Math.min(next, m.sentAt + this.ctx.behavior.messageTimeoutMs);
-        break;
-      }
-    }
-    if (next !== Infinity) this.ctx.wheel.schedule(this, next);
-  }
-
-  /** The measured message, written straight into its frame. */
-  private send(now: number): void {
-    const socket = this.socket;
-    // After the server's close frame our side is ending: nothing more leaves (ws drops such sends; WsClient still
-    // counts them as sent, then lost; this client does not count what it did not send).
-    if (!socket || this.closeSent) return;
-    const { behavior, recorder } = this.ctx;
-    const seq = this.seq++;
-    // Timed at the write, not at the wake: a wake that sends for many clients takes a while, and the later writes in
-    // it would otherwise carry that wait in their round trip. (`now`, the wake's time, only decides what is due.)
-    (this.outstanding ??= new Map()).set(seq, { sentAt: Math.max(now, performance.now()), intendedAt: this.nextSendAt });
-    socket.write(echoFrame(seq, behavior.payloadBytes));
-    recorder.count('messagesSent');
-    recorder.count('bytesSent', echoLength(seq, behavior.payloadBytes));
-    this.nextSendAt += 1000 / behavior.messagesPerSecond;
-  }
-
-  private expireMessages(now: number): void {
-    const out = this.outstanding;
-    if (!out) return;
-    const timeout = this.ctx.behavior.messageTimeoutMs;
-    let lost = 0;
-    for (const [seq, m] of out) {
-      if (now - m.sentAt < timeout) break;
-      out.delete(seq);
-      lost++;
-    }
-    if (lost > 0) this.ctx.recorder.count('messagesLost', lost);
-  }
-
-  private attribute(id: string): void {
-    this.backend = id;
-    this.ctx.recorder.backendOpened(id);
-  }
-
-  /**
-   * When the first measured message is due: a random phase within one interval, so clients opened together do not
-   * send together. MERGE (issue 17): behavior.send_during_ramp delays it to ctx.sendsFrom(now) here.
-   */
-  private firstSendAt(now: number): number {
-    return now + Math.random() * (1000 / this.ctx.behavior.messagesPerSecond);
   }
 
   /** @internal TCP connected (or TLS established for wss://). */
@@ -330,63 +241,6 @@ export class LeanWsClient implements Wakeable, LoadClient, FlowTransport, Reader
       : reason.startsWith('reserved') ? 'WS_ERR_UNEXPECTED_RSV_1'
       : reason.startsWith('a control frame') ? 'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH' : 'WS_ERR_INVALID_OPCODE';
     this.end('dropped', wsCode);
-  }
-
-  private onMessage(data: Buffer): void {
-    const { recorder } = this.ctx;
-    recorder.count('bytesReceived', data.length);
-    if (this.backend === undefined) {
-      // The first frame decides attribution: a hello names the backend, anything else means 'unknown'.
-      const hello = data[0] === 0x7b ? parseHello(data.toString('utf8')) : undefined;
-      this.attribute(hello ?? 'unknown');
-      if (hello !== undefined) return;
-    }
-    if (this.flow !== undefined) {
-      // The reference backends' hello (attribution) is not one of the application's frames.
-      if (data.length >= HELLO_HEAD.length && data.compare(HELLO_HEAD, 0, HELLO_HEAD.length, 0, HELLO_HEAD.length) === 0) return;
-      this.flow.onFrame(data, performance.now());
-      if (this.state === 'open') this.scheduleOpen();
-      return;
-    }
-    const seq = seqFromBuffer(data);
-    if (seq < 0) {
-      recorder.count('framesOther');
-      return;
-    }
-    const sent = this.outstanding?.get(seq);
-    if (sent === undefined) return; // already counted lost
-    (this.outstanding as Map<number, InFlight>).delete(seq);
-    recorder.count('messagesReceived');
-    recordRoundTrip(recorder, 'rtt', sent, performance.now());
-  }
-
-  // FlowTransport: how a flow writes.
-  get writable(): boolean {
-    return this.state === 'open' && this.socket !== undefined && !this.closeSent;
-  }
-
-  sendText(text: string): boolean {
-    if (!this.writable) return false;
-    this.socket?.write(encodeFrame(OP_TEXT, text, true));
-    return true;
-  }
-
-  sendBinary(data: Buffer): boolean {
-    if (!this.writable) return false;
-    this.socket?.write(encodeFrame(OP_BINARY, data, true));
-    return true;
-  }
-
-  emit(): boolean {
-    return false;
-  }
-
-  closeFlow(): void {
-    this.close();
-  }
-
-  reschedule(): void {
-    if (this.state === 'open') this.scheduleOpen();
   }
 
   /** @internal */
