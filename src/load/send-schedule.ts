@@ -15,8 +15,8 @@ import type { Recorder } from '../metrics/recorder.js';
 export const MAX_SENDS_PER_WAKE = 10;
 
 /**
- * The generator's send resolution, ms: the worker wakes clients on a 10 ms wheel driven by a 10 ms interval, so a send
- * on time leaves up to about two ticks after its due time. Lateness within it is the wheel's granularity, not a delay
+ * The generator's send resolution, ms: the worker wakes clients on a timer wheel (2 ms ticks since issue 17; 10 ms
+ * before), so a send on time leaves a little after its due time, up to a tick or two more on a busy host. Lateness within it is the wheel's granularity, not a delay
  * anyone waited for: the corrected round trip adds a send's lateness only beyond it (then in full). Without this, a
  * 20 ms echo read ~31 ms corrected on an idle generator.
  */

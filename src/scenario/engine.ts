@@ -3,7 +3,7 @@
  * options of the session engines. Read apart from the rest of `behavior` so the ws-only keys stay simple.
  */
 import { isSeq } from 'yaml';
-import { DEFAULT_SESSION, ENGINE_NAMES, type EngineName, type SessionOptions, type TransportName } from './types.js';
+import { DEFAULT_SESSION, ENGINE_NAMES, WS_CLIENT_NAMES, type EngineName, type SessionOptions, type TransportName, type WsClientName } from './types.js';
 import { type Context, type Field, readBool, readChoice, readInteger, readSection, readString } from './context.js';
 
 export const SESSION_KEYS = ['path', 'transports', 'polls_before_upgrade', 'upgrade', 'reconnect_check'] as const;
@@ -13,6 +13,16 @@ export const MAX_POLLS_BEFORE_UPGRADE = 100;
 
 export function readEngine(ctx: Context, field: Field | undefined): EngineName | undefined {
   return field === undefined ? 'ws' : readChoice(ctx, field, ENGINE_NAMES);
+}
+
+/** Reads `behavior.ws_client` (null when absent); with another engine than ws it is reported, since it would be ignored. */
+export function readWsClient(ctx: Context, field: Field | undefined, engine: EngineName | undefined): WsClientName | null | undefined {
+  if (field === undefined) return null;
+  if (engine !== undefined && engine !== 'ws') {
+    ctx.report(field.at, field.path, `${field.path} applies to the ws engine, but the engine is ${engine}`, 'set behavior.engine: ws, or remove behavior.ws_client');
+    return undefined;
+  }
+  return readChoice(ctx, field, WS_CLIENT_NAMES);
 }
 
 /** Reads `behavior.session`; a session section with engine ws is reported, since ws would ignore it. */

@@ -9,7 +9,7 @@ import type { BackendBus, BackendKind, BackendsSpec, Behavior, Closer, LabSpec, 
 import { type Context, type Field, type Section, childPath, describe, readChoice, readDuration, readInteger, readList, readNumber, readSection, readString, reportMissing } from './context.js';
 import { checkStrategyMode, readStrategy } from './strategies.js';
 import { readProxyExtras } from './proxy-options.js';
-import { readEngine, readSessionOptions } from './engine.js';
+import { readEngine, readSessionOptions, readWsClient } from './engine.js';
 import { readSocketIoBackend } from './socketio-backend.js';
 import { readLimits } from './limits.js';
 import { DEFAULT_DNS_LAB, DEFAULT_ORCHESTRATOR, readApproach, readDnsClient, readDnsLab, readOrchestrator } from './approach.js';
@@ -23,7 +23,7 @@ export const BACKENDS_KEYS = ['count', 'kind', 'host', 'socketio', 'limits', 'bu
 /** `lab.backends.bus`: the message bus the backends share (the lab starts it). */
 export const BACKEND_BUSES: readonly BackendBus[] = ['redis'];
 export const PROXY_KEYS = ['strategy', 'mode', 'host', 'options', 'tls', 'store', 'sources', 'maxconn', 'workers', 'limits'] as const;
-export const BEHAVIOR_KEYS = ['engine', 'session', 'messages_per_second', 'payload_bytes', 'close', 'connect_timeout', 'handshake_timeout', 'message_timeout', 'lifetime', 'think_time', 'reconnect', 'dns', 'headers', 'query', ...FLOW_KEYS] as const;
+export const BEHAVIOR_KEYS = ['engine', 'ws_client', 'session', 'messages_per_second', 'payload_bytes', 'close', 'connect_timeout', 'handshake_timeout', 'message_timeout', 'lifetime', 'think_time', 'reconnect', 'dns', 'headers', 'query', ...FLOW_KEYS] as const;
 
 /** A connection shorter than this measures the connect path, not a WebSocket; it also bounds the events a worker plans. */
 export const MIN_LIFETIME_MS = 100;
@@ -292,6 +292,7 @@ export function readBehavior(ctx: Context, field: Field | undefined, where: { ta
   }
   const reconnect = readReconnect(ctx, f.get('reconnect'));
   const engine = readEngine(ctx, f.get('engine'));
+  const wsClient = readWsClient(ctx, f.get('ws_client'), engine);
   // data first: header, query and flow templates may name its columns.
   const data = readDataPart(ctx, f);
   const scope = templateScope(f, where.population, data);
@@ -300,12 +301,13 @@ export function readBehavior(ctx: Context, field: Field | undefined, where: { ta
   const sessionField = f.get('session');
   const session = engine === 'ws' && sessionField === undefined ? null : readSessionOptions(ctx, sessionField, engine);
   const flow = data === undefined ? undefined : readFlowParts(ctx, f, engine, scope, data);
-  if (engine === undefined || session === undefined || lifetimeMs === undefined || thinkTimeMs === undefined || dns === undefined || reconnect === undefined || headers === undefined || query === undefined) return undefined;
+  if (engine === undefined || wsClient === undefined || session === undefined || lifetimeMs === undefined || thinkTimeMs === undefined || dns === undefined || reconnect === undefined || headers === undefined || query === undefined) return undefined;
   if (Object.values(behavior).some((v) => v === undefined) || (thinkField !== undefined && lifetimeField === undefined) || flow === undefined) return undefined;
   return {
     ...(behavior as Behavior),
     ...flow,
     ...(engine === 'ws' ? {} : { engine }),
+    ...(wsClient === null ? {} : { wsClient }),
     ...(session === null ? {} : { session }),
     ...(lifetimeMs === null ? {} : { lifetimeMs }),
     ...(thinkTimeMs === null ? {} : { thinkTimeMs }),

@@ -241,6 +241,14 @@ export type EngineName = 'ws' | 'socketio' | 'engineio' | 'dns' | 'orchestrated'
 /** Engines a scenario may name; `dns` and `orchestrated` follow from the lab's approach (or behavior.dns against a target). */
 export const ENGINE_NAMES: readonly EngineName[] = ['ws', 'socketio', 'engineio', 'dns', 'orchestrated'];
 
+/**
+ * `behavior.ws_client`: which client the ws engine runs. `lean` (the default): wsherd's own over a raw socket
+ * (src/load/ws-lean.ts), a few kB per held connection. `library`: the `ws` package's client (src/load/ws-client.ts),
+ * kept as an escape hatch and as a peer to measure the lean one against.
+ */
+export type WsClientName = 'lean' | 'library';
+export const WS_CLIENT_NAMES: readonly WsClientName[] = ['lean', 'library'];
+
 export type TransportName = 'polling' | 'websocket';
 
 /** Options of the session engines (socketio, engineio); ignored by ws. */
@@ -285,6 +293,8 @@ export interface Behavior {
   engine?: EngineName;
   /** Session engines' options (socketio, engineio). */
   session?: SessionOptions;
+  /** Engine ws: which client (absent: lean). */
+  wsClient?: WsClientName;
   /** The dns engine's resolving and caching. */
   dns?: DnsClientSpec;
   /** Messages per second each client sends while open (0 = idle connections). */

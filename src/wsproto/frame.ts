@@ -93,6 +93,17 @@ export function encodeFrame(opcode: number, payload: Buffer | string, masked: bo
   return out;
 }
 
+/**
+ * Masks a frame written in place by its caller (header with the mask bit set, 4 bytes left for the key before the
+ * payload at `head`): picks a key from the pool, writes it, XORs the `len` payload bytes. For writers that build
+ * a frame straight into its buffer (the lean client's measured message) instead of calling encodeFrame.
+ */
+export function maskFrame(out: Buffer, head: number, len: number): void {
+  const at = nextMask();
+  MASK_POOL.copy(out, head - 4, at, at + 4);
+  applyMask(out, head, len, MASK_POOL, at);
+}
+
 /** A close frame's payload: the code, then the reason (UTF-8, at most 123 bytes so the frame stays a control frame). */
 export function closePayload(code: number, reason = ''): Buffer {
   const text = Buffer.from(reason, 'utf8').subarray(0, 123);

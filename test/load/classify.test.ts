@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { classifyClose, classifyError, classifyHttpStatus } from '../../src/load/classify.js';
 import { Harness } from './helpers/harness.js';
-import type { WsClient } from '../../src/load/ws-client.js';
+import type { AnyWsClient } from './helpers/harness.js';
 import { needBinary } from '../helpers/system.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -40,7 +40,7 @@ async function listen(server: net.Server | http.Server): Promise<number> {
 async function outcome(url: string, opts: { handshakeTimeoutMs?: number; localAddress?: string; insecure?: boolean } = {}) {
   const h = new Harness({ handshakeTimeoutMs: opts.handshakeTimeoutMs ?? 2000 }, opts.insecure ?? false);
   try {
-    const c: WsClient = h.client(url, opts.localAddress);
+    const c: AnyWsClient = h.client(url, opts.localAddress);
     await h.ended_(c);
     const b = h.recorder.flush(0, { open: 0, backendsOpen: {}, lagMaxMs: 0, fds: 0 });
     return { errors: b.errors, counters: b.counters };

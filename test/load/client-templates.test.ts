@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Harness } from './helpers/harness.js';
 import { sioServer, wsServer, type Cleanup } from './helpers/recording-servers.js';
-import { WsClient } from '../../src/load/ws-client.js';
+import { createClient } from '../../src/load/client.js';
 import { EngineIoClient } from '../../src/load/engineio-client.js';
 import { SocketIoClient } from '../../src/load/socketio-engine.js';
 import { appendQuery, clientHeaders, queryOption } from '../../src/load/client-templates.js';
@@ -55,7 +55,7 @@ describe('per-client query and headers', () => {
   test('ws engine: N clients send distinct {{client}} values, {{client % 3}} gives 3 values, URL parameters kept, encoded', async () => {
     const s = await wsServer(cleanups, '/chat?token=abc');
     const h = harness({ query: { room: '{{ client % 3 }}', user: 'u{{client}}', tag: 'a b&c' }, headers: { 'X-User-Id': 'u{{ client }}', Origin: 'https://app.example' } });
-    const clients = Array.from({ length: 6 }, (_, slot) => new WsClient(h.ctx, slot));
+    const clients = Array.from({ length: 6 }, (_, slot) => createClient(h.ctx, slot));
     for (const c of clients) c.start(s.url);
     for (const c of clients) await h.untilState(c, 'open');
     for (const c of clients) c.close();

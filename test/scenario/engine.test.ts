@@ -34,3 +34,16 @@ describe('behavior.engine and behavior.session', () => {
     ]);
   });
 });
+
+describe('behavior.ws_client', () => {
+  test('absent: the lean client (no key in behavior); lean and library resolve', () => {
+    assert.equal(parseScenario(behavior('  messages_per_second: 2\n'), 'e.yaml').behavior.wsClient, undefined);
+    assert.equal(parseScenario(behavior('  ws_client: library\n'), 'e.yaml').behavior.wsClient, 'library');
+    assert.equal(parseScenario(behavior('  engine: ws\n  ws_client: lean\n'), 'e.yaml').behavior.wsClient, 'lean');
+  });
+
+  test('a bad value, or another engine, is reported at its position', () => {
+    assert.deepEqual(lines(behavior('  ws_client: ws\n')), ['5:14 behavior.ws_client must be one of lean, library, got "ws"']);
+    assert.deepEqual(lines(behavior('  engine: socketio\n  ws_client: library\n')), ['6:14 behavior.ws_client applies to the ws engine, but the engine is socketio']);
+  });
+});

@@ -5,9 +5,20 @@ import { Recorder, type CounterName } from '../../../src/metrics/recorder.js';
 import type { SessionEvent } from '../../../src/metrics/types.js';
 import { TimerWheel } from '../../../src/load/wheel.js';
 import { WsClient, type ClientContext } from '../../../src/load/ws-client.js';
+import { LeanWsClient } from '../../../src/load/ws-lean.js';
 import type { Behavior } from '../../../src/scenario/types.js';
 
+/** Either client of the ws engine (behavior.ws_client). */
+export type AnyWsClient = WsClient | LeanWsClient;
+
+/**
+ * The ws client the harness runs unless a test's behavior names one: the lean default, or the `ws` library's with
+ * WSHERD_TEST_WS_CLIENT=library (to run the same tests against both).
+ */
+export const TEST_WS_CLIENT: 'lean' | 'library' = process.env['WSHERD_TEST_WS_CLIENT'] === 'library' ? 'library' : 'lean';
+
 export const BEHAVIOR: Behavior = {
+  ...(TEST_WS_CLIENT === 'library' ? { wsClient: 'library' as const } : {}),
   messagesPerSecond: 0,
   payloadBytes: 64,
   close: 'client',
@@ -53,13 +64,14 @@ export class Harness {
     this.timer = setInterval(() => this.wheel.advance(performance.now()), 10);
   }
 
-  client(url: string, localAddress?: string): WsClient {
-    const c = new WsClient(this.ctx, 0);
+  client(url: string, localAddress?: string): AnyWsClient {
+    const lib = (this.ctx.behavior.wsClient ?? TEST_WS_CLIENT) === 'library';
+    const c = lib ? new WsClient(this.ctx, 0) : new LeanWsClient(this.ctx, 0);
     c.start(url, localAddress);
     return c;
   }
 
-  async untilState(c: WsClient, state: WsClient['state'], timeoutMs = 5000): Promise<void> {
+  async untilState(c: LoadClient, state: LoadClient['state'], timeoutMs = 5000): Promise<void> {
     const until = Date.now() + timeoutMs;
     while (c.state !== state) {
       if (Date.now() > until) throw new Error(`client stuck in ${c.state}, wanted ${state}`);
@@ -76,7 +88,7 @@ export class Harness {
     }
   }
 
-  async ended_(c: WsClient, timeoutMs = 8000): Promise<void> {
+  async ended_(c: LoadClient, timeoutMs = 8000): Promise<void> {
     if (this.ended.has(c)) return;
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`client did not end (state ${c.state})`)), timeoutMs);
