@@ -47,6 +47,8 @@ export interface Launched {
   child: ChildProcess;
   pid: number;
   output(): string;
+  /** Its exit code, once it exited. */
+  exited: Promise<number | null>;
   /** Waits for its exit and reads its figures (wsherd: results.json). */
   result(): Promise<ClientResult>;
   /** SIGKILL to every process of its tree (the bench's own children only). */
@@ -66,7 +68,10 @@ function wsherdYaml(t: TestSpec, behavior: Record<string, unknown>): string {
     b['flow'] = [{ loop: { forever: true, steps: [{ send: { text: '.'.repeat(64) } }, { expect: { regex: '^', timeout: '5s' } }] } }];
   }
   // YAML is a superset of JSON: the behavior map is written as JSON so passthrough keys need no YAML writer.
-  return [`name: bench-generator-${t.mode}`, `target: ${target}`, `clients: ${t.conns}`, 'phases:', `  - hold: ${t.delayMs}ms`, '  - ramp_up: 1s',
+  return [`name: bench-generator-${t.mode}`, `target: ${target}`, `clients: ${t.conns}`, 'phases:', `  - hold: ${t.delayMs}ms`,
+    // Hold: 1 s for all of them, as fast as it goes. Load tests measure after all are open: a gentler ramp (500/s) so
+    // a busy host does not cancel attempts the generator could not start in time (wsherd counts those, never retries).
+    `  - ramp_up: ${t.mode === 'hold' ? 1000 : Math.max(1000, Math.ceil(t.conns / 500) * 1000)}ms`,
     `  - hold: ${Math.max(1, Math.round(t.seconds))}s`, `behavior: ${JSON.stringify(b)}`, ''].join('\n');
 }
 
@@ -109,7 +114,7 @@ export function launch(kind: ClientKind, t: TestSpec, env: ClientEnv, name: stri
   const exited = once(child, 'close').then(([code]) => code as number | null);
   const pid = child.pid ?? -1;
   return {
-    child, pid, output: () => output,
+    child, pid, output: () => output, exited,
     kill: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       for (const p of treePids(pid).reverse()) {
@@ -127,7 +132,8 @@ export function launch(kind: ClientKind, t: TestSpec, env: ClientEnv, name: stri
         try {
           const r = JSON.parse(readFileSync(results, 'utf8')) as { summary?: { latency?: { rtt?: Record<string, unknown> }; counters?: Record<string, unknown> } };
           const rtt = r.summary?.latency?.rtt ?? {};
-          return { p50: num(rtt['p50']), p99: num(rtt['p99']), sent: num(r.summary?.counters?.['messagesSent']), received: num(r.summary?.counters?.['messagesReceived']), code };
+          const none = rtt['count'] === 0; // a flow records no echo round trips
+          return { p50: none ? null : num(rtt['p50']), p99: none ? null : num(rtt['p99']), sent: num(r.summary?.counters?.['messagesSent']), received: num(r.summary?.counters?.['messagesReceived']), code };
         } catch {
           return { p50: null, p99: null, sent: null, received: null, code, note: `no results.json: ${output.trim().slice(-300)}` };
         }

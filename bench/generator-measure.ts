@@ -56,10 +56,10 @@ class BenchServer {
   }
 }
 
-/** Resolves with the promise's value, or undefined after `ms`. */
-async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+/** Resolves with the promise's value, or undefined after `ms` or once `or` settles (the client exited early). */
+async function within<T>(p: Promise<T>, ms: number, or?: Promise<unknown>): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const r = await Promise.race([p, new Promise<undefined>((res) => (timer = setTimeout(() => res(undefined), ms)))]);
+  const r = await Promise.race([p, new Promise<undefined>((res) => (timer = setTimeout(() => res(undefined), ms))), ...(or ? [or.then(() => undefined)] : [])]);
   clearTimeout(timer);
   return r;
 }
@@ -87,9 +87,9 @@ export async function measureHold(kind: ClientKind, t: Omit<TestSpec, 'port' | '
   const client = launch(kind, { ...t, port: server.port, mode: 'hold' }, env, name);
   const sampler = new TreeSampler(client.pid, 100);
   try {
-    const first = await within(server.first, tm.openTimeoutMs);
+    const first = await within(server.first, tm.openTimeoutMs, client.exited);
     if (first === undefined) throw new Error(`${kind} made no connection within ${tm.openTimeoutMs} ms: ${client.output().trim().slice(-400)}`);
-    const reached = await within(server.reached, tm.openTimeoutMs);
+    const reached = await within(server.reached, tm.openTimeoutMs, client.exited);
     await sleep(tm.settleMs);
     const held = sampler.now();
     const base = sampler.before(first);
@@ -124,8 +124,11 @@ export async function measureLoad(kind: ClientKind, mode: 'rate' | 'echo', t: Om
   const client = launch(kind, { ...t, port: server.port, mode }, env, name);
   const sampler = new TreeSampler(client.pid, 250);
   try {
-    const reached = await within(server.reached, tm.openTimeoutMs);
-    if (reached === undefined) throw new Error(`${kind}: ${(await server.stats()).open} of ${t.conns} open after ${tm.openTimeoutMs} ms: ${client.output().trim().slice(-400)}`);
+    const reached = await within(server.reached, tm.openTimeoutMs, client.exited);
+    if (reached === undefined) {
+      const { open, opened } = await server.stats();
+      throw new Error(`${kind}: never ${t.conns} open at once (${opened} opened, ${open} open when it ${client.child.exitCode === null ? `had not after ${tm.openTimeoutMs} ms` : `exited, code ${client.child.exitCode}`}): ${client.output().trim().slice(-300)}`);
+    }
     await sleep(tm.warmMs);
     // The window ends half a second before the client's own load should (its timer starts at its own "all open").
     const windowMs = Math.max(500, t.seconds * 1000 - tm.warmMs - 500);

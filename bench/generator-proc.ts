@@ -10,7 +10,14 @@ import { performance } from 'node:perf_hooks';
 const PAGE = 4096;
 const TICK_MS = 10;
 
-export interface TreeSample { t: number; rssBytes: number; cpuMs: number; pids: number }
+export interface TreeSample {
+  t: number;
+  rssBytes: number;
+  cpuMs: number;
+  pids: number;
+  /** CPU ms of each process in the tree, by pid (TreeSampler keeps the last value of processes that exited). */
+  perPid?: Map<number, number>;
+}
 
 /** Epoch milliseconds with sub-ms precision: the bench and its server time events on the same clock. */
 export const nowMs = (): number => performance.timeOrigin + performance.now();
@@ -46,15 +53,17 @@ export function sampleTree(root: number): TreeSample {
   let rss = 0;
   let cpu = 0;
   let pids = 0;
+  const perPid = new Map<number, number>();
   const stack: Stat[] = [rootStat];
   while (stack.length > 0) {
     const st = stack.pop() as Stat;
     rss += st.rssPages * PAGE;
     cpu += st.cpuTicks * TICK_MS;
+    perPid.set(st.pid, st.cpuTicks * TICK_MS);
     pids++;
     for (const c of byParent.get(st.pid) ?? []) stack.push(c);
   }
-  return { t, rssBytes: rss, cpuMs: cpu, pids };
+  return { t, rssBytes: rss, cpuMs: cpu, pids, perPid };
 }
 
 /** The pids of the tree (root first), to signal every process of a client when it is stopped. */
@@ -85,13 +94,26 @@ export function treePids(root: number): number[] {
 export class TreeSampler {
   readonly samples: TreeSample[] = [];
   private timer: NodeJS.Timeout;
+  /**
+   * Last CPU seen of every process ever in the tree: a process that exits (a worker, a probe's helper) takes its
+   * utime+stime out of /proc (the kernel adds it to the parent's cutime only once reaped, and not to its utime), so
+   * the tree's CPU is the sum over every pid seen, never a sum that drops when one exits.
+   */
+  private cpuByPid = new Map<number, number>();
 
   constructor(readonly root: number, everyMs = 100) {
-    this.samples.push(sampleTree(root));
-    this.timer = setInterval(() => {
-      const s = sampleTree(root);
-      if (s.pids > 0) this.samples.push(s);
-    }, everyMs);
+    this.take();
+    this.timer = setInterval(() => this.take(), everyMs);
+  }
+
+  private take(): TreeSample {
+    const s = sampleTree(this.root);
+    for (const [pid, ms] of s.perPid ?? []) this.cpuByPid.set(pid, Math.max(ms, this.cpuByPid.get(pid) ?? 0));
+    let cpu = 0;
+    for (const ms of this.cpuByPid.values()) cpu += ms;
+    const kept: TreeSample = { t: s.t, rssBytes: s.rssBytes, cpuMs: cpu, pids: s.pids };
+    if (s.pids > 0 || this.samples.length === 0) this.samples.push(kept);
+    return kept;
   }
 
   /** The last sample taken strictly before `t` (epoch ms); the first sample when none was. */
@@ -103,14 +125,7 @@ export class TreeSampler {
 
   /** A fresh sample now (kept too). */
   now(): TreeSample {
-    const s = sampleTree(this.root);
-    if (s.pids > 0) this.samples.push(s);
-    return s;
-  }
-
-  /** The last sample with the tree alive (its CPU when it exits is the last one seen). */
-  last(): TreeSample {
-    return this.samples[this.samples.length - 1] as TreeSample;
+    return this.take();
   }
 
   stop(): void {

@@ -3,7 +3,7 @@
  * against one plain `ws` echo server of the bench's own (issue 17's table and goals).
  *
  *   npm run bench -- generator [--runs 3] [--quick] [--conns 10000] [--latency-conns 1000] [--rate 40] [--seconds 20]
- *       [--echo-conns 1000] [--echo-seconds 10] [--sessions 2000] [--in-flight 256] [--clients wsherd,floor,anchor,artillery]
+ *       [--echo-conns 1000] [--echo-seconds 10] [--flood-rate 100000] [--sessions 2000] [--in-flight 256] [--clients wsherd,floor,anchor,artillery]
  *       [--no-artillery] [--wsherd-behavior '{"key": value}'] [--out FILE]
  *
  * Every client is a child process; its whole process tree is sampled from /proc (RSS and utime+stime summed over it:
@@ -21,7 +21,7 @@ import { medians, table, verdictLines, verdicts, type ClientRuns, type Medians }
 import { probeWsherdBehavior } from './generator-probe.js';
 
 interface Options {
-  runs: number; conns: number; latencyConns: number; rate: number; seconds: number; echoConns: number; echoSeconds: number; sessions: number;
+  runs: number; conns: number; latencyConns: number; rate: number; seconds: number; echoConns: number; echoSeconds: number; floodRate: number; sessions: number;
   inFlight: number; clients: ClientKind[]; wsherdBehavior: Record<string, unknown>; out: string; quick: boolean;
 }
 
@@ -53,7 +53,7 @@ function parse(argv: string[]): Options {
   }
   return {
     quick, runs: n('runs', 3, 1), conns, latencyConns: n('latency-conns', 1000, 200), rate: n('rate', 40, 40), seconds: n('seconds', 20, 3),
-    echoConns: n('echo-conns', 1000, 100), echoSeconds: n('echo-seconds', 10, 2), sessions: n('sessions', 2000, 200), inFlight: n('in-flight', 256, 256),
+    echoConns: n('echo-conns', 1000, 100), echoSeconds: n('echo-seconds', 10, 2), floodRate: n('flood-rate', 100_000, 20_000), sessions: n('sessions', 2000, 200), inFlight: n('in-flight', 256, 256),
     clients, wsherdBehavior,
     out: val('out') ?? path.join(ROOT, 'bench', 'results', `generator-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
   };
@@ -117,7 +117,7 @@ export async function benchGenerator(argv: string[]): Promise<string> {
     lines.push('note: tcpkali (the issue\'s C peer) is not packaged in Debian 12; the C anchor (bench/anchor/client.c: epoll, raw upgrade, masked frames) is the physical floor in its place.');
     for (const [k, why] of Object.entries(skipped)) lines.push(`skipped ${k}: ${why}`);
     const active = o.clients.filter((c) => skipped[c] === undefined);
-    const runs = Object.fromEntries(active.map((c) => [c, { hold: [], rate: [], echo: [], sioHold: [] } as ClientRuns])) as Record<ClientKind, ClientRuns>;
+    const runs = Object.fromEntries(active.map((c) => [c, { hold: [], rate: [], echo: [], flood: [], sioHold: [] } as ClientRuns])) as Record<ClientKind, ClientRuns>;
     const base = { engine: 'ws' as const, rate: o.rate, delayMs, inFlight: o.inFlight };
     const errors: string[] = [];
     const attempt = async <T>(what: string, f: () => Promise<T>, into: T[]): Promise<void> => {
@@ -135,6 +135,12 @@ export async function benchGenerator(argv: string[]): Promise<string> {
         if (c === 'artillery') continue; // its ws engine reports no round trip and has no closed loop
         await attempt(`${c} rate`, () => measureLoad(c, 'rate', { ...base, conns: o.latencyConns, seconds: o.seconds }, env, `${c}-rate-${run}`, tm), r.rate);
         await attempt(`${c} echo`, () => measureLoad(c, 'echo', { ...base, conns: o.echoConns, seconds: o.echoSeconds }, env, `${c}-echo-${run}`, tm), r.echo);
+        if (c === 'wsherd') {
+          // wsherd's own echo engine is open loop: offered well above what the server carries, it saturates it (the
+          // issue's "73,513 server echoes/s"); its closed loop is a flow (send, expect), paced by its timer wheel.
+          const rate = Math.ceil(o.floodRate / o.echoConns);
+          await attempt(`${c} open-loop echo`, () => measureLoad(c, 'rate', { ...base, rate, conns: o.echoConns, seconds: o.echoSeconds }, env, `${c}-flood-${run}`, tm), r.flood);
+        }
         if (c === 'wsherd' || c === 'floor') {
           await attempt(`${c} socket.io hold`, () => measureHold(c, { ...base, engine: 'socketio', conns: o.sessions, seconds: 600 }, env, `${c}-sio-${run}`, tm), r.sioHold);
         }
@@ -144,7 +150,7 @@ export async function benchGenerator(argv: string[]): Promise<string> {
     for (const c of active) by[c] = medians(runs[c]);
     lines.push(`generator bench: median of ${o.runs} run(s); ${o.conns} held, ${o.latencyConns} × ${o.rate} msg/s for ${o.seconds} s, ${o.echoConns} closed-loop for ${o.echoSeconds} s, ${o.sessions} socket.io sessions; in flight ≤ ${o.inFlight} (floor, anchor)`);
     lines.push(...table(o.clients.map((c) => ({ kind: c, title: TITLES[c], m: by[c] ?? {}, ...(skipped[c] === undefined ? {} : { skipped: skipped[c] }) })),
-      { conns: o.conns, latencyConns: o.latencyConns, rate: o.rate, sessions: o.sessions }));
+      { conns: o.conns, latencyConns: o.latencyConns, rate: o.rate, sessions: o.sessions, floodRate: o.floodRate, echoConns: o.echoConns }));
     lines.push('ratios (goals from issue 17):');
     const vs = verdicts(by);
     lines.push(...verdictLines(vs).map((l) => `  ${l}`));
