@@ -51,6 +51,8 @@ export interface Launched {
   exited: Promise<number | null>;
   /** Waits for its exit and reads its figures (wsherd: results.json). */
   result(): Promise<ClientResult>;
+  /** SIGINT to the root: wsherd stops its clients and writes partial results (exit 130). */
+  interrupt(): void;
   /** SIGKILL to every process of its tree (the bench's own children only). */
   kill(): Promise<void>;
 }
@@ -72,7 +74,9 @@ function wsherdYaml(t: TestSpec, behavior: Record<string, unknown>): string {
     // Hold: 1 s for all of them, as fast as it goes. Load tests measure after all are open: a gentler ramp (500/s) so
     // a busy host does not cancel attempts the generator could not start in time (wsherd counts those, never retries).
     `  - ramp_up: ${t.mode === 'hold' ? 1000 : Math.max(1000, Math.ceil(t.conns / 500) * 1000)}ms`,
-    `  - hold: ${Math.max(1, Math.round(t.seconds))}s`, `behavior: ${JSON.stringify(b)}`, ''].join('\n');
+    // Load tests: the bench ends the run with SIGINT once it has had --seconds of load after all were open (wsherd
+    // writes its results on an interrupt), so the hold only needs to outlast a slow ramp on a busy host.
+    `  - hold: ${t.mode === 'hold' ? Math.max(1, Math.round(t.seconds)) : Math.round(t.seconds) + 120}s`, `behavior: ${JSON.stringify(b)}`, ''].join('\n');
 }
 
 function artilleryYaml(t: TestSpec): string {
@@ -115,6 +119,9 @@ export function launch(kind: ClientKind, t: TestSpec, env: ClientEnv, name: stri
   const pid = child.pid ?? -1;
   return {
     child, pid, output: () => output, exited,
+    interrupt: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+    },
     kill: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       for (const p of treePids(pid).reverse()) {

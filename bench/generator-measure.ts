@@ -9,7 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { launch, type ClientEnv, type ClientKind, type ClientResult, type TestSpec } from './generator-clients.js';
-import { TreeSampler } from './generator-proc.js';
+import { nowMs, TreeSampler } from './generator-proc.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -139,7 +139,10 @@ export async function measureLoad(kind: ClientKind, mode: 'rate' | 'echo', t: Om
     const s1 = await server.stats();
     const echoes = s1.echoes - s0.echoes;
     const windowSeconds = (s1.t - s0.t) / 1000;
-    const result = await within(client.result(), t.seconds * 1000 + 30_000);
+    // The floor and the anchor stop by themselves --seconds after all were open; wsherd is interrupted then.
+    await sleep(Math.max(0, reached + t.seconds * 1000 - nowMs()));
+    if (kind === 'wsherd') client.interrupt();
+    const result = await within(client.result(), 30_000);
     return {
       conns: t.conns, echoesPerSec: echoes / windowSeconds, cpuSecondsPer1k: echoes === 0 ? NaN : (c1.cpuMs - c0.cpuMs) / 1000 / (echoes / 1000), windowSeconds,
       client: result ?? { p50: null, p99: null, sent: null, received: null, code: null, note: 'did not end in time' },

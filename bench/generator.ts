@@ -81,7 +81,8 @@ function installArtillery(): { bin?: string; skipped?: string } {
   process.stderr.write(`installing artillery@2.0.21 into ${prefix} (once)…\n`);
   try {
     mkdirSync(prefix, { recursive: true });
-    execFileSync('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', 'artillery@2.0.21'], { timeout: 600_000, stdio: 'pipe' });
+    // Its playwright engine's postinstall downloads Chrome from a CDN; the ws engine needs no browser.
+    execFileSync('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', 'artillery@2.0.21'], { timeout: 600_000, stdio: 'pipe', env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' } });
   } catch (err) {
     return { skipped: `npm install artillery@2.0.21 failed: ${(err as Error).message.slice(0, 200)}` };
   }
