@@ -52,8 +52,8 @@ function parse(argv: string[]): Options {
     }
   }
   return {
-    quick, runs: n('runs', 3, 1), conns, latencyConns: n('latency-conns', 1000, 200), rate: n('rate', 40, 40), seconds: n('seconds', 20, 3),
-    echoConns: n('echo-conns', 1000, 100), echoSeconds: n('echo-seconds', 10, 2), floodRate: n('flood-rate', 100_000, 20_000), sessions: n('sessions', 2000, 200), inFlight: n('in-flight', 256, 256),
+    quick, runs: n('runs', 3, 1), conns, latencyConns: n('latency-conns', 1000, 200), rate: n('rate', 40, 40), seconds: n('seconds', 20, 2),
+    echoConns: n('echo-conns', 1000, 100), echoSeconds: n('echo-seconds', 10, 1.5), floodRate: n('flood-rate', 100_000, 20_000), sessions: n('sessions', 2000, 100), inFlight: n('in-flight', 256, 256),
     clients, wsherdBehavior,
     out: val('out') ?? path.join(ROOT, 'bench', 'results', `generator-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
   };
@@ -94,8 +94,8 @@ const TITLES: Record<ClientKind, string> = { wsherd: 'wsherd', floor: 'Node+ws f
 export async function benchGenerator(argv: string[]): Promise<string> {
   const o = parse(argv);
   const dir = mkdtempSync(path.join(tmpdir(), 'wsherd-bench-generator-'));
-  const tm: Timing = { settleMs: o.quick ? 1000 : 2000, openTimeoutMs: 60_000, warmMs: o.quick ? 500 : 1000 };
-  const delayMs = o.quick ? 500 : 1000;
+  const tm: Timing = { settleMs: o.quick ? 500 : 2000, openTimeoutMs: 60_000, warmMs: o.quick ? 300 : 1000 };
+  const delayMs = o.quick ? 300 : 1000;
   const lines: string[] = [];
   const skipped: Partial<Record<ClientKind, string>> = {};
   try {
@@ -122,15 +122,17 @@ export async function benchGenerator(argv: string[]): Promise<string> {
     const base = { engine: 'ws' as const, rate: o.rate, delayMs, inFlight: o.inFlight };
     const errors: string[] = [];
     const attempt = async <T>(what: string, f: () => Promise<T>, into: T[]): Promise<void> => {
+      const t0 = Date.now();
       try {
         into.push(await f());
       } catch (err) {
         errors.push(`${what}: ${(err as Error).message}`);
       }
+      process.stderr.write(`  ${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     };
     for (let run = 1; run <= o.runs; run++) {
       for (const c of active) {
-        process.stderr.write(`run ${run}/${o.runs}: ${c}…\n`);
+        process.stderr.write(`run ${run}/${o.runs}: ${c}\n`);
         const r = runs[c];
         await attempt(`${c} hold`, () => measureHold(c, { ...base, conns: o.conns, seconds: 600 }, env, `${c}-hold-${run}`, tm), r.hold);
         if (c === 'artillery') continue; // its ws engine reports no round trip and has no closed loop
