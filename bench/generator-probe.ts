@@ -18,8 +18,16 @@ export async function probeWsherdBehavior(env: ClientEnv): Promise<{ accepted: R
   try {
     const [m] = (await once(server, 'message')) as [{ port: number }];
     const c = launch('wsherd', { mode: 'rate', engine: 'ws', port: m.port, conns: 1, rate: 1, seconds: 1, delayMs: 1, inFlight: 1 }, env, 'probe');
-    const r = await c.result();
-    if (r.code !== 2) return { accepted: env.wsherdBehavior, notes: [`wsherd behavior passthrough: ${JSON.stringify(env.wsherdBehavior)}`] };
+    // A scenario is validated in full before the first socket opens: a connection means every key was accepted.
+    const connected = new Promise<'connected'>((res) => server.on('message', (x: { ev?: string }) => x.ev === 'first' && res('connected')));
+    const first = await Promise.race([connected, c.exited]);
+    if (first === 'connected') {
+      c.interrupt();
+      await Promise.race([c.exited, new Promise((res) => setTimeout(res, 20_000))]);
+      await c.kill();
+    }
+    const code = first === 'connected' ? 0 : first;
+    if (code !== 2) return { accepted: env.wsherdBehavior, notes: [`wsherd behavior passthrough: ${JSON.stringify(env.wsherdBehavior)}`] };
     const out = c.output();
     const rejected = keys.filter((k) => out.includes(k));
     if (rejected.length === 0) throw new Error(`wsherd rejected the bench's scenario: ${out.trim().slice(-600)}`);

@@ -116,6 +116,9 @@ export async function benchGenerator(argv: string[]): Promise<string> {
       for (const note of probe.notes) lines.push(`note: ${note}`);
     }
     lines.push('note: tcpkali (the issue\'s C peer) is not packaged in Debian 12; the C anchor (bench/anchor/client.c: epoll, raw upgrade, masked frames) is the physical floor in its place.');
+    if (o.clients.includes('artillery') && skipped.artillery === undefined) {
+      lines.push('note: Artillery\'s ws engine reports no round-trip time and has no closed loop: its latency and echo rows are n/a (open/hold rows only).');
+    }
     for (const [k, why] of Object.entries(skipped)) lines.push(`skipped ${k}: ${why}`);
     const active = o.clients.filter((c) => skipped[c] === undefined);
     const runs = Object.fromEntries(active.map((c) => [c, { hold: [], rate: [], echo: [], flood: [], sioHold: [] } as ClientRuns])) as Record<ClientKind, ClientRuns>;
