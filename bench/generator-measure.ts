@@ -95,7 +95,8 @@ export async function measureHold(kind: ClientKind, t: Omit<TestSpec, 'port' | '
     const base = sampler.before(first);
     const { open } = await server.stats();
     return {
-      conns: t.conns, open, bytesPerHeld: (held.rssBytes - base.rssBytes) / t.conns, totalRssPerConn: held.rssBytes / t.conns,
+      // Per connection the server counts open (N, unless some never opened: the note says so).
+      conns: t.conns, open, bytesPerHeld: (held.rssBytes - base.rssBytes) / Math.max(1, open), totalRssPerConn: held.rssBytes / Math.max(1, open),
       baseRssBytes: base.rssBytes, heldRssBytes: held.rssBytes, processes: held.pids,
       openPerSec: reached === undefined ? null : t.conns / ((reached - first) / 1000), cpuSeconds: (held.cpuMs - base.cpuMs) / 1000,
       ...(reached === undefined ? { note: `only ${open} of ${t.conns} open after ${tm.openTimeoutMs} ms` } : {}),
@@ -118,17 +119,41 @@ export interface LoadFigures {
   note?: string;
 }
 
+/**
+ * When the load starts: the server's "all N open", or — when a client gave some attempts up (a saturated wsherd
+ * cancels what it could not start in time, and never retries) — once the open count has not moved for `settleMs` × 3.
+ */
+async function allOpenOrSettled(server: BenchServer, exited: Promise<unknown>, tm: Timing): Promise<{ t: number; open: number; opened: number }> {
+  let done: { t: number } | undefined;
+  void server.reached.then((t) => (done ??= { t }));
+  void exited.then(() => (done ??= { t: nowMs() }));
+  const deadline = nowMs() + tm.openTimeoutMs;
+  let last = -1;
+  let since = nowMs();
+  while (nowMs() < deadline) {
+    await sleep(250);
+    const s = await server.stats();
+    if (done !== undefined) return { t: done.t, open: s.open, opened: s.opened };
+    if (s.opened !== last) {
+      last = s.opened;
+      since = nowMs();
+    } else if (s.open > 0 && nowMs() - since >= tm.settleMs * 3) return { t: nowMs(), open: s.open, opened: s.opened };
+  }
+  const s = await server.stats();
+  return { t: nowMs(), open: s.open, opened: s.opened };
+}
+
 /** `rate` (fixed rate, latency) or `echo` (closed loop): CPU per 1k messages and the server's echo rate. */
 export async function measureLoad(kind: ClientKind, mode: 'rate' | 'echo', t: Omit<TestSpec, 'port' | 'mode'>, env: ClientEnv, name: string, tm: Timing): Promise<LoadFigures> {
   const server = await BenchServer.start(t.engine, t.conns);
   const client = launch(kind, { ...t, port: server.port, mode }, env, name);
   const sampler = new TreeSampler(client.pid, 250);
   try {
-    const reached = await within(server.reached, tm.openTimeoutMs, client.exited);
-    if (reached === undefined) {
-      const { open, opened } = await server.stats();
-      throw new Error(`${kind}: never ${t.conns} open at once (${opened} opened, ${open} open when it ${client.child.exitCode === null ? `had not after ${tm.openTimeoutMs} ms` : `exited, code ${client.child.exitCode}`}): ${client.output().trim().slice(-300)}`);
+    const start = await allOpenOrSettled(server, client.exited, tm);
+    if (start.open === 0 || client.child.exitCode !== null) {
+      throw new Error(`${kind}: never ${t.conns} open at once (${start.opened} opened, ${start.open} open when it ${client.child.exitCode === null ? `had not after ${tm.openTimeoutMs} ms` : `exited, code ${client.child.exitCode}`}): ${client.output().trim().slice(-300)}`);
     }
+    const reached = start.t;
     await sleep(tm.warmMs);
     // The window ends half a second before the client's own load should (its timer starts at its own "all open").
     const windowMs = Math.max(500, t.seconds * 1000 - tm.warmMs - 500);
@@ -146,6 +171,7 @@ export async function measureLoad(kind: ClientKind, mode: 'rate' | 'echo', t: Om
     return {
       conns: t.conns, echoesPerSec: echoes / windowSeconds, cpuSecondsPer1k: echoes === 0 ? NaN : (c1.cpuMs - c0.cpuMs) / 1000 / (echoes / 1000), windowSeconds,
       client: result ?? { p50: null, p99: null, sent: null, received: null, code: null, note: 'did not end in time' },
+      ...(start.open < t.conns ? { note: `only ${start.open} of ${t.conns} open at once (the count had stopped rising): measured with those` } : {}),
     };
   } finally {
     sampler.stop();

@@ -160,6 +160,11 @@ export async function benchGenerator(argv: string[]): Promise<string> {
     lines.push('ratios (goals from issue 17):');
     const vs = verdicts(by);
     lines.push(...verdictLines(vs).map((l) => `  ${l}`));
+    for (const c of active) {
+      for (const [test, list] of Object.entries(runs[c])) {
+        for (const [i, f] of (list as { note?: string }[]).entries()) if (f.note !== undefined) lines.push(`note: ${c} ${test} (run ${i + 1}): ${f.note}`);
+      }
+    }
     for (const e of errors) lines.push(`error: ${e}`);
     const record = { bench: 'generator', at: new Date().toISOString(), options: { ...o, out: undefined }, skipped, medians: by, verdicts: vs, runs, errors };
     mkdirSync(path.dirname(o.out), { recursive: true });
