@@ -89,7 +89,8 @@ export async function measureHold(kind: ClientKind, t: Omit<TestSpec, 'port' | '
   try {
     const first = await within(server.first, tm.openTimeoutMs, client.exited);
     if (first === undefined) throw new Error(`${kind} made no connection within ${tm.openTimeoutMs} ms: ${client.output().trim().slice(-400)}`);
-    const reached = await within(server.reached, tm.openTimeoutMs, client.exited);
+    const start = await allOpenOrSettled(server, client.exited, tm);
+    const reached = start.all ? start.t : undefined;
     await sleep(tm.settleMs);
     const held = sampler.now();
     const base = sampler.before(first);
@@ -99,7 +100,7 @@ export async function measureHold(kind: ClientKind, t: Omit<TestSpec, 'port' | '
       conns: t.conns, open, bytesPerHeld: (held.rssBytes - base.rssBytes) / Math.max(1, open), totalRssPerConn: held.rssBytes / Math.max(1, open),
       baseRssBytes: base.rssBytes, heldRssBytes: held.rssBytes, processes: held.pids,
       openPerSec: reached === undefined ? null : t.conns / ((reached - first) / 1000), cpuSeconds: (held.cpuMs - base.cpuMs) / 1000,
-      ...(reached === undefined ? { note: `only ${open} of ${t.conns} open after ${tm.openTimeoutMs} ms` } : {}),
+      ...(reached === undefined ? { note: `only ${open} of ${t.conns} open (${start.opened} opened; the count had stopped rising or ${tm.openTimeoutMs} ms passed): no open rate` } : {}),
     };
   } finally {
     sampler.stop();
@@ -123,24 +124,24 @@ export interface LoadFigures {
  * When the load starts: the server's "all N open", or — when a client gave some attempts up (a saturated wsherd
  * cancels what it could not start in time, and never retries) — once the open count has not moved for `settleMs` × 3.
  */
-async function allOpenOrSettled(server: BenchServer, exited: Promise<unknown>, tm: Timing): Promise<{ t: number; open: number; opened: number }> {
-  let done: { t: number } | undefined;
-  void server.reached.then((t) => (done ??= { t }));
-  void exited.then(() => (done ??= { t: nowMs() }));
+async function allOpenOrSettled(server: BenchServer, exited: Promise<unknown>, tm: Timing): Promise<{ t: number; open: number; opened: number; all: boolean }> {
+  let done: { t: number; all: boolean } | undefined;
+  void server.reached.then((t) => (done ??= { t, all: true }));
+  void exited.then(() => (done ??= { t: nowMs(), all: false }));
   const deadline = nowMs() + tm.openTimeoutMs;
   let last = -1;
   let since = nowMs();
   while (nowMs() < deadline) {
     await sleep(250);
     const s = await server.stats();
-    if (done !== undefined) return { t: done.t, open: s.open, opened: s.opened };
+    if (done !== undefined) return { t: done.t, open: s.open, opened: s.opened, all: done.all };
     if (s.opened !== last) {
       last = s.opened;
       since = nowMs();
-    } else if (s.open > 0 && nowMs() - since >= tm.settleMs * 3) return { t: nowMs(), open: s.open, opened: s.opened };
+    } else if (s.open > 0 && nowMs() - since >= tm.settleMs * 3) return { t: nowMs(), open: s.open, opened: s.opened, all: false };
   }
   const s = await server.stats();
-  return { t: nowMs(), open: s.open, opened: s.opened };
+  return { t: nowMs(), open: s.open, opened: s.opened, all: false };
 }
 
 /** `rate` (fixed rate, latency) or `echo` (closed loop): CPU per 1k messages and the server's echo rate. */
@@ -171,7 +172,7 @@ export async function measureLoad(kind: ClientKind, mode: 'rate' | 'echo', t: Om
     return {
       conns: t.conns, echoesPerSec: echoes / windowSeconds, cpuSecondsPer1k: echoes === 0 ? NaN : (c1.cpuMs - c0.cpuMs) / 1000 / (echoes / 1000), windowSeconds,
       client: result ?? { p50: null, p99: null, sent: null, received: null, code: null, note: 'did not end in time' },
-      ...(start.open < t.conns ? { note: `only ${start.open} of ${t.conns} open at once (the count had stopped rising): measured with those` } : {}),
+      ...(!start.all ? { note: `only ${start.open} of ${t.conns} open at once (the count had stopped rising): measured with those` } : {}),
     };
   } finally {
     sampler.stop();

@@ -3,7 +3,7 @@
  * against one plain `ws` echo server of the bench's own (issue 17's table and goals).
  *
  *   npm run bench -- generator [--runs 3] [--quick] [--conns 10000] [--latency-conns 1000] [--rate 40] [--seconds 20]
- *       [--echo-conns 1000] [--echo-seconds 10] [--flood-rate 100000] [--sessions 2000] [--in-flight 256] [--clients wsherd,floor,anchor,artillery]
+ *       [--echo-conns 1000] [--echo-seconds 10] [--flood-rate 100000] [--sessions 2000] [--in-flight 256] [--clients wsherd,floor,anchor,artillery] [--tests hold,rate,echo,flood,sio]
  *       [--no-artillery] [--wsherd-behavior '{"key": value}'] [--out FILE]
  *
  * Every client is a child process; its whole process tree is sampled from /proc (RSS and utime+stime summed over it:
@@ -22,7 +22,7 @@ import { probeWsherdBehavior } from './generator-probe.js';
 
 interface Options {
   runs: number; conns: number; latencyConns: number; rate: number; seconds: number; echoConns: number; echoSeconds: number; floodRate: number; sessions: number;
-  inFlight: number; clients: ClientKind[]; wsherdBehavior: Record<string, unknown>; out: string; quick: boolean;
+  inFlight: number; clients: ClientKind[]; tests: string[]; wsherdBehavior: Record<string, unknown>; out: string; quick: boolean;
 }
 
 function parse(argv: string[]): Options {
@@ -42,6 +42,8 @@ function parse(argv: string[]): Options {
   if (conns > 19_000) throw new Error(`--conns ${conns}: the bench server is one process under a 20,000-fd limit; at most 19,000`);
   const clients = (val('clients') ?? 'wsherd,floor,anchor,artillery').split(',').filter((c) => !(c === 'artillery' && argv.includes('--no-artillery'))) as ClientKind[];
   for (const c of clients) if (!['wsherd', 'floor', 'anchor', 'artillery'].includes(c)) throw new Error(`--clients: unknown client "${c}" (wsherd, floor, anchor, artillery)`);
+  const tests = (val('tests') ?? 'hold,rate,echo,flood,sio').split(',');
+  for (const t of tests) if (!['hold', 'rate', 'echo', 'flood', 'sio'].includes(t)) throw new Error(`--tests: unknown test "${t}" (hold, rate, echo, flood, sio)`);
   let wsherdBehavior: Record<string, unknown> = { send_during_ramp: false };
   const wb = val('wsherd-behavior');
   if (wb !== undefined) {
@@ -54,7 +56,7 @@ function parse(argv: string[]): Options {
   return {
     quick, runs: n('runs', 3, 1), conns, latencyConns: n('latency-conns', 1000, 200), rate: n('rate', 40, 40), seconds: n('seconds', 20, 2),
     echoConns: n('echo-conns', 1000, 100), echoSeconds: n('echo-seconds', 10, 1.5), floodRate: n('flood-rate', 100_000, 20_000), sessions: n('sessions', 2000, 100), inFlight: n('in-flight', 256, 256),
-    clients, wsherdBehavior,
+    clients, tests, wsherdBehavior,
     out: val('out') ?? path.join(ROOT, 'bench', 'results', `generator-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
   };
 }
@@ -137,17 +139,18 @@ export async function benchGenerator(argv: string[]): Promise<string> {
       for (const c of active) {
         process.stderr.write(`run ${run}/${o.runs}: ${c}\n`);
         const r = runs[c];
-        await attempt(`${c} hold`, () => measureHold(c, { ...base, conns: o.conns, seconds: 600 }, env, `${c}-hold-${run}`, tm), r.hold);
+        const on = (t: string): boolean => o.tests.includes(t);
+        if (on('hold')) await attempt(`${c} hold`, () => measureHold(c, { ...base, conns: o.conns, seconds: 600 }, env, `${c}-hold-${run}`, tm), r.hold);
         if (c === 'artillery') continue; // its ws engine reports no round trip and has no closed loop
-        await attempt(`${c} rate`, () => measureLoad(c, 'rate', { ...base, conns: o.latencyConns, seconds: o.seconds }, env, `${c}-rate-${run}`, tm), r.rate);
-        await attempt(`${c} echo`, () => measureLoad(c, 'echo', { ...base, conns: o.echoConns, seconds: o.echoSeconds }, env, `${c}-echo-${run}`, tm), r.echo);
-        if (c === 'wsherd') {
+        if (on('rate')) await attempt(`${c} rate`, () => measureLoad(c, 'rate', { ...base, conns: o.latencyConns, seconds: o.seconds }, env, `${c}-rate-${run}`, tm), r.rate);
+        if (on('echo')) await attempt(`${c} echo`, () => measureLoad(c, 'echo', { ...base, conns: o.echoConns, seconds: o.echoSeconds }, env, `${c}-echo-${run}`, tm), r.echo);
+        if (c === 'wsherd' && on('flood')) {
           // wsherd's own echo engine is open loop: offered well above what the server carries, it saturates it (the
           // issue's "73,513 server echoes/s"); its closed loop is a flow (send, expect), paced by its timer wheel.
           const rate = Math.ceil(o.floodRate / o.echoConns);
           await attempt(`${c} open-loop echo`, () => measureLoad(c, 'rate', { ...base, rate, conns: o.echoConns, seconds: o.echoSeconds }, env, `${c}-flood-${run}`, tm), r.flood);
         }
-        if (c === 'wsherd' || c === 'floor') {
+        if ((c === 'wsherd' || c === 'floor') && on('sio')) {
           await attempt(`${c} socket.io hold`, () => measureHold(c, { ...base, engine: 'socketio', conns: o.sessions, seconds: 600 }, env, `${c}-sio-${run}`, tm), r.sioHold);
         }
       }
