@@ -122,8 +122,11 @@ export interface LoadFigures {
 
 /**
  * When the load starts: the server's "all N open", or — when a client gave some attempts up (a saturated wsherd
- * cancels what it could not start in time, and never retries) — once the open count has not moved for `settleMs` × 3.
+ * cancels what it could not start in time, and never retries) — once the count of connections opened has not moved
+ * for STILL_MS: long, because a generator on a busy 2-core host can stall for seconds mid-ramp and then go on.
  */
+const STILL_MS = 10_000;
+
 async function allOpenOrSettled(server: BenchServer, exited: Promise<unknown>, tm: Timing): Promise<{ t: number; open: number; opened: number; all: boolean }> {
   let done: { t: number; all: boolean } | undefined;
   void server.reached.then((t) => (done ??= { t, all: true }));
@@ -138,7 +141,7 @@ async function allOpenOrSettled(server: BenchServer, exited: Promise<unknown>, t
     if (s.opened !== last) {
       last = s.opened;
       since = nowMs();
-    } else if (s.open > 0 && nowMs() - since >= tm.settleMs * 3) return { t: nowMs(), open: s.open, opened: s.opened, all: false };
+    } else if (s.open > 0 && nowMs() - since >= STILL_MS) return { t: nowMs(), open: s.open, opened: s.opened, all: false };
   }
   const s = await server.stats();
   return { t: nowMs(), open: s.open, opened: s.opened, all: false };
