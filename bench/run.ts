@@ -1,10 +1,11 @@
 /** `npm run bench -- <name> [options]`: runs one benchmark and prints its ratios. */
 import { benchBalancerCosts } from './balancer-costs.js';
 import { benchFlows } from './flows.js';
+import { benchGenerator } from './generator.js';
 import { benchLean } from './lean-client.js';
 import { benchProxy } from './proxy-vs-haproxy.js';
 
-const BENCHES: Record<string, (argv: string[]) => Promise<string>> = { proxy: benchProxy, costs: benchBalancerCosts, flows: benchFlows, lean: benchLean };
+const BENCHES: Record<string, (argv: string[]) => Promise<string>> = { proxy: benchProxy, costs: benchBalancerCosts, flows: benchFlows, lean: benchLean, generator: benchGenerator };
 
 const [name = 'proxy', ...rest] = process.argv.slice(2);
 const bench = BENCHES[name];
