@@ -4,12 +4,15 @@
  * connecting and after a half-close, so 8,000 relayed connections cost little beyond their 16,000 fds.
  */
 import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { bookConnectFailure, bump, createAcceptGuard, endThenDestroy, type ListenerOptions } from './accept.js';
 import type { BackendState } from './pool.js';
 import { DEFAULT_SOURCE, type FdBackoff, portAcquire, portRelease, SourcePool } from './upstream.js';
 
-export type L4Options = ListenerOptions;
+export interface L4Options extends ListenerOptions {
+  /** node:tls, required when `tls` is set: the caller imports it only then (it costs an idle proxy ~1.3 MB). */
+  tlsModule?: typeof tls;
+}
 
 export interface L4Server {
   server: net.Server;
@@ -33,7 +36,8 @@ export function createL4Server(opts: L4Options): L4Server {
   } else {
     // Admission on the raw socket (before the handshake spends CPU on it); the relay starts once TLS is up. A
     // TLSSocket buffers decrypted bytes until read, so no pauseOnConnect is needed (it would stall the handshake).
-    server = tls.createServer({ ...opts.tls, allowHalfOpen: true }, (client) => new Relay(client, ctx, false).attempt());
+    if (opts.tlsModule === undefined) throw new Error('createL4Server: tls without tlsModule');
+    server = opts.tlsModule.createServer({ ...opts.tls, allowHalfOpen: true }, (client) => new Relay(client, ctx, false).attempt());
     server.on('connection', (raw: net.Socket) => guard.admit(raw));
     server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
       bump(counters.errors, `tls_${err.code ?? 'handshake_failed'}`);

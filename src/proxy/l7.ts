@@ -6,7 +6,6 @@
  * when no backend is left or its own ports or fds ran out.
  */
 import http from 'node:http';
-import https from 'node:https';
 import type net from 'node:net';
 import { bookConnectFailure, bump, createAcceptGuard } from './accept.js';
 import { addForwarded, endToEndHeaders, ownLimitAnswer, proxyResponse, REASON_HEADER } from './http-util.js';
@@ -53,7 +52,8 @@ export function createL7Server(opts: L7Options): L7Server {
       else res.destroy();
     });
   };
-  const server = opts.tls === undefined ? http.createServer(onRequest) : https.createServer({ ...opts.tls }, onRequest);
+  if (opts.tls !== undefined && opts.httpsModule === undefined) throw new Error('createL7Server: tls without httpsModule');
+  const server = opts.tls === undefined || opts.httpsModule === undefined ? http.createServer(onRequest) : opts.httpsModule.createServer({ ...opts.tls }, onRequest);
   server.on('connection', (socket: net.Socket) => {
     if (guard.admit(socket)) track(socket);
   });
