@@ -8,6 +8,7 @@ import type net from 'node:net';
 import type { ListenerOptions } from './accept.js';
 import type { BackendPool, BackendState } from './pool.js';
 import { isSticky, type PickContext } from './strategies/types.js';
+import type { TunnelOwner } from './tunnel.js';
 import type { FdBackoff, SourcePool } from './upstream.js';
 
 export interface L7Options extends ListenerOptions {
@@ -20,6 +21,8 @@ export interface L7Context extends L7Options {
   backoff: FdBackoff;
   /** Registers a socket for destroyAll() and the fd estimate. */
   track(s: net.Socket): void;
+  /** What every upgraded connection's tunnel shares (tunnel.ts). */
+  tunnels: TunnelOwner;
   encrypted: boolean;
 }
 
