@@ -2,16 +2,26 @@
  * Verdicts of `npm run bench -- proxy`: every ratio of issue 17's goal 6 with its goal and PASS/MISS, from figures
  * measured in the same run (medians over `--runs`).
  */
-import type { Latency, ProxyFigures } from './proxy-measure.js';
+import type { ClosedLoop, Latency, ProxyFigures } from './proxy-measure.js';
 import type { ProxyKind } from './proxy-procs.js';
 
 export interface RunFigures {
   /** The direct path (client → backends), before and after the proxies: their difference is the noise. */
   direct: [Latency, Latency];
+  /** Closed loop straight to the backends: the client's and the backends' ceiling, no proxy in the way. */
+  directClosed: ClosedLoop;
   proxies: Partial<Record<ProxyKind, ProxyFigures>>;
 }
 
-export interface Verdict { name: string; value: number | null; goal: string; pass: boolean; detail: string }
+export interface Verdict {
+  name: string;
+  value: number | null;
+  goal: string;
+  pass: boolean;
+  /** The figure cannot decide the goal (a closed loop that did not saturate a proxy): printed INCONCLUSIVE. */
+  inconclusive?: boolean;
+  detail: string;
+}
 
 /** Below this, a round-trip difference is not a measurement on this client (timer and event-loop granularity), ms. */
 export const MIN_RESOLUTION_MS = 0.05;
@@ -38,14 +48,15 @@ export function added(run: RunFigures, kind: ProxyKind, q: 'p50' | 'p99'): { add
 /** One table row per proxy per run, so a reader sees every figure behind a verdict. */
 export function runLines(run: RunFigures, k: number): string[] {
   const [d1, d2] = run.direct;
-  const lines = [`run ${k + 1}: direct p50 ${f(d1.p50, 3)} / ${f(d2.p50, 3)} ms, p99 ${f(d1.p99, 3)} / ${f(d2.p99, 3)} ms (before / after the proxies; errors ${d1.errors + d2.errors})`];
+  const lines = [`run ${k + 1}: direct p50 ${f(d1.p50, 3)} / ${f(d2.p50, 3)} ms, p99 ${f(d1.p99, 3)} / ${f(d2.p99, 3)} ms (before / after the proxies; errors ${d1.errors + d2.errors}); ` +
+    `direct closed loop ${f(run.directClosed.echoesPerSec, 0)} echoes/s (the client's and backends' ceiling)`];
   for (const p of Object.values(run.proxies)) {
     const a50 = added(run, p.kind, 'p50');
     const a99 = added(run, p.kind, 'p99');
     lines.push(`  ${p.kind.padEnd(12)} closed loop ${f(p.closed.echoesPerSec, 0).padStart(7)} echoes/s over ${p.closed.connections} conns, proxy CPU ${f(p.closed.cpuShare * 100, 0)}% of a core` +
       `${p.closed.cpuShare >= 0.9 ? ' (saturated)' : ' (NOT saturated)'}, ${f(p.closed.echoesPerCpuSec, 0)} echoes per proxy CPU-s, errors ${p.closed.errors}; ` +
       `fixed rate p50 ${f(p.latency.p50, 3)} p99 ${f(p.latency.p99, 3)} ms, added p50 ${f(a50.added, 3)} p99 ${f(a99.added, 3)} ms (±${f(a99.resolution, 3)}), ${p.latency.count} round trips, errors ${p.latency.errors}; ` +
-      `idle RSS ${f(p.idleRss / MB, 1)} MB; held ${p.heldOpen} (failed ${p.heldFailed}): ${f(p.bytesPerHeld, 0)} B each`);
+      `idle RSS ${f(p.idleRss / MB, 1)} MB; held ${p.heldOpen} (failed ${p.heldFailed}): ${f(p.bytesPerHeldEarly, 0)} B each at 1 s, ${f(p.bytesPerHeld, 0)} B settled`);
   }
   return lines;
 }
@@ -59,9 +70,9 @@ function modeVerdicts(runs: RunFigures[], ours: ProxyKind, theirs: ProxyKind, la
   const perCpu = median(both.map((r) => (r.proxies[ours] as ProxyFigures).closed.echoesPerCpuSec / (r.proxies[theirs] as ProxyFigures).closed.echoesPerCpuSec));
   const sat = Math.min(pick((p) => p.closed.cpuShare, ours), pick((p) => p.closed.cpuShare, theirs));
   out.push({
-    name: `${label} closed-loop echoes/s wsherd/haproxy`, value: tput, goal: '≥ 0.8', pass: tput >= 0.8,
+    name: `${label} closed-loop echoes/s wsherd/haproxy`, value: tput, goal: '≥ 0.8', pass: tput >= 0.8, inconclusive: sat < 0.9,
     detail: `${f(pick((p) => p.closed.echoesPerSec, ours), 0)} vs ${f(pick((p) => p.closed.echoesPerSec, theirs), 0)}/s; echoes per proxy CPU-s ratio ${f(perCpu)}` +
-      (sat >= 0.9 ? '' : `; a proxy used only ${f(sat * 100, 0)}% of its core: not saturated, the ratio is of the offered load (raise --connections)`),
+      (sat >= 0.9 ? '' : `; a proxy used only ${f(sat * 100, 0)}% of its core: not saturated (client, backends or a busy host bound it), the ratio is of the offered load`),
   });
   // Added p99: ratio only where HAProxy's added latency is above the run's resolution; else the absolute difference.
   const a = both.map((r) => ({ ours: added(r, ours, 'p99'), theirs: added(r, theirs, 'p99') }));
@@ -95,5 +106,5 @@ export function verdicts(runs: RunFigures[]): Verdict[] {
 }
 
 export function verdictLines(vs: Verdict[]): string[] {
-  return vs.map((v) => `${v.name}: ${f(v.value ?? NaN, v.name.includes('−') ? 3 : 2)} (goal ${v.goal}) ${verdict(v.pass)} — ${v.detail}`);
+  return vs.map((v) => `${v.name}: ${f(v.value ?? NaN, v.name.includes('−') ? 3 : 2)} (goal ${v.goal}) ${v.inconclusive === true ? `INCONCLUSIVE (${verdict(v.pass)} as measured)` : verdict(v.pass)} — ${v.detail}`);
 }

@@ -4,7 +4,7 @@
  * Ratios, not absolute figures: the machine is shared, and only figures measured in the same run compare.
  *
  *   npm run bench -- proxy [--runs 3] [--connections 400] [--seconds 5] [--rate 2000] [--rate-connections 200]
- *                          [--held 5000] [--payload 64] [--out FILE] [--quick]
+ *                          [--held 5000] [--settle 15] [--payload 64] [--out FILE] [--quick]
  *
  * Each proxy runs alone on one core (HAProxy nbthread 1; both pinned with taskset to CPU 1); the bench's own client
  * (bench/proxy-client.ts: raw sockets, closed loop or fixed rate) is a child pinned to CPU 0; the four reference ws
@@ -19,12 +19,12 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startLab } from '../src/lab/start.js';
 import type { Target } from './proxy-client.js';
-import { fixedRate, measureProxy, type BenchOptions } from './proxy-measure.js';
+import { closedLoop, fixedRate, measureProxy, type BenchOptions } from './proxy-measure.js';
 import { PROXY_KINDS } from './proxy-procs.js';
 import { runLines, verdictLines, verdicts, type RunFigures } from './proxy-report.js';
 
-const DEFAULTS: BenchOptions = { connections: 400, payload: 64, seconds: 5, warmupMs: 1000, rate: 2000, rateConnections: 200, held: 5000 };
-const QUICK: BenchOptions = { connections: 20, payload: 64, seconds: 1, warmupMs: 300, rate: 200, rateConnections: 20, held: 200 };
+const DEFAULTS: BenchOptions = { connections: 400, payload: 64, seconds: 5, warmupMs: 1000, rate: 2000, rateConnections: 200, held: 5000, settleS: 15 };
+const QUICK: BenchOptions = { connections: 20, payload: 64, seconds: 1, warmupMs: 300, rate: 200, rateConnections: 20, held: 200, settleS: 0 };
 
 function options(argv: string[]): { o: BenchOptions; runs: number; out: string | undefined; quick: boolean } {
   const quick = argv.includes('--quick');
@@ -38,7 +38,7 @@ function options(argv: string[]): { o: BenchOptions; runs: number; out: string |
   };
   const o: BenchOptions = {
     connections: num('connections', base.connections, 1), payload: num('payload', base.payload, 1), seconds: num('seconds', base.seconds, 0.5),
-    warmupMs: base.warmupMs, rate: num('rate', base.rate, 1), rateConnections: num('rate-connections', base.rateConnections, 1), held: num('held', base.held, 1),
+    warmupMs: base.warmupMs, rate: num('rate', base.rate, 1), rateConnections: num('rate-connections', base.rateConnections, 1), held: num('held', base.held, 1), settleS: num('settle', base.settleS, 0),
   };
   if (o.payload > 125) throw new Error('--payload must be ≤ 125 bytes (one short frame)');
   // fds: the client holds every connection, the proxy two per connection; the box allows 20,000 per process.
@@ -59,16 +59,17 @@ export async function benchProxy(argv: string[]): Promise<string> {
   const backends: Target[] = lab.components.filter((c) => c.kind === 'backend').map((c) => ({ host: c.host, port: c.port }));
   const lines = [
     `proxy vs HAProxy: wsherd (Node ${process.version}) vs ${haproxyVersion()}, each pinned to CPU 1, client pinned to CPU 0; ${runs} run(s)${quick ? ' (--quick: smoke only, figures meaningless)' : ''}`,
-    `closed loop: ${o.connections} connections × ${o.payload} B binary frames for ${o.seconds} s after ${o.warmupMs} ms warm-up; fixed rate: ${o.rate} msg/s over ${o.rateConnections} connections; held: ${o.held} idle connections`,
+    `closed loop: ${o.connections} connections × ${o.payload} B binary frames for ${o.seconds} s after ${o.warmupMs} ms warm-up; fixed rate: ${o.rate} msg/s over ${o.rateConnections} connections; held: ${o.held} idle connections, read at 1 s and after ${o.settleS} s more`,
   ];
   const results: RunFigures[] = [];
   try {
     for (let k = 0; k < runs; k++) {
       const d1 = await fixedRate(backends, o);
+      const directClosed = await closedLoop(backends, undefined, o);
       const proxies: RunFigures['proxies'] = {};
       for (const kind of PROXY_KINDS) proxies[kind] = await measureProxy(kind, backends, o);
       const d2 = await fixedRate(backends, o);
-      results.push({ direct: [d1, d2], proxies });
+      results.push({ direct: [d1, d2], directClosed, proxies });
       lines.push(...runLines(results[k] as RunFigures, k));
     }
   } finally {
