@@ -1,128 +1,85 @@
 /**
- * The reference proxy against HAProxy (Debian's 2.6), side by side in one run, on the same backends and the
- * same load, reporting ratios rather than absolute figures (the machine is shared: only ratios measured in
- * the same run mean anything).
+ * The reference proxy against HAProxy (Debian's 2.6) in one run, on the same backends and the same client (issue 17,
+ * goal 6): wsherd L4 vs HAProxy `mode tcp`, wsherd L7 vs HAProxy `mode http` (the WebSocket upgrade passes through).
+ * Ratios, not absolute figures: the machine is shared, and only figures measured in the same run compare.
  *
- *   npm run bench -- proxy            (options: --clients 200 --rate 50 --seconds 10 --held 5000)
+ *   npm run bench -- proxy [--runs 3] [--connections 400] [--seconds 5] [--rate 2000] [--rate-connections 200]
+ *                          [--held 5000] [--settle 15] [--payload 64] [--out FILE] [--quick]
  *
- * 1. Throughput and added latency: the same echo load directly to a backend, through wsherd's proxy and
- *    through HAProxy; messages/s received, rtt p50/p99 over the direct path, and each proxy's CPU time per
- *    message (whose inverse ratio is the ratio of throughputs at saturation).
- * 2. Memory per held connection: `--held` idle connections through each proxy; (RSS held − RSS idle) / held.
- * Both proxies get one core: HAProxy runs with nbthread 1 and each is pinned with taskset to the same CPU.
+ * Each proxy runs alone on one core (HAProxy nbthread 1; both pinned with taskset to CPU 1); the bench's own client
+ * (bench/proxy-client.ts: raw sockets, closed loop or fixed rate) is a child pinned to CPU 0; the four reference ws
+ * backends (the lab's) are not pinned. What each figure is: bench/proxy-measure.ts; the verdicts: proxy-report.ts.
+ * Results are saved as JSON (bench/results/proxy-<timestamp>.json unless --out). `--quick` is the smoke version
+ * test/bench/proxy.test.ts runs: every row, tiny loads, figures meaningless.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { startLab } from '../src/lab/start.js';
-import { runLoad } from '../src/load/coordinator.js';
-import { rssBytes } from '../src/probes/proc.js';
-import type { Scenario } from '../src/scenario/types.js';
-import type { Lab } from '../src/lab/types.js';
-import { freePort, waitListening } from '../test/helpers/free-port.js';
+import type { Target } from './proxy-client.js';
+import { closedLoop, fixedRate, measureProxy, type BenchOptions } from './proxy-measure.js';
+import { PROXY_KINDS } from './proxy-procs.js';
+import { runLines, verdictLines, verdicts, type RunFigures } from './proxy-report.js';
 
-interface Options { clients: number; rate: number; seconds: number; held: number }
+const DEFAULTS: BenchOptions = { connections: 400, payload: 64, seconds: 5, warmupMs: 1000, rate: 2000, rateConnections: 200, held: 5000, settleS: 15 };
+const QUICK: BenchOptions = { connections: 20, payload: 64, seconds: 1, warmupMs: 300, rate: 200, rateConnections: 20, held: 200, settleS: 0 };
 
-const BEHAVIOR = { payloadBytes: 64, close: 'client', connectTimeoutMs: 5000, handshakeTimeoutMs: 5000, messageTimeoutMs: 5000 } as const;
-
-function scenario(url: string, clients: number, rate: number, holdMs: number): Scenario {
-  return {
-    name: 'bench', target: { url }, clients, thresholds: [], workers: 2,
-    phases: [{ kind: 'ramp_up', durationMs: 2000, to: clients }, { kind: 'hold', durationMs: holdMs, to: clients }, { kind: 'ramp_down', durationMs: 500, to: 0 }],
-    behavior: { ...BEHAVIOR, messagesPerSecond: rate },
+function options(argv: string[]): { o: BenchOptions; runs: number; out: string | undefined; quick: boolean } {
+  const quick = argv.includes('--quick');
+  const base = quick ? QUICK : DEFAULTS;
+  const num = (name: string, def: number, min: number): number => {
+    const i = argv.indexOf(`--${name}`);
+    if (i < 0) return def;
+    const v = Number(argv[i + 1]);
+    if (!Number.isFinite(v) || v < min) throw new Error(`--${name} must be a number ≥ ${min}, got ${argv[i + 1] ?? '(nothing)'}`);
+    return v;
   };
+  const o: BenchOptions = {
+    connections: num('connections', base.connections, 1), payload: num('payload', base.payload, 1), seconds: num('seconds', base.seconds, 0.5),
+    warmupMs: base.warmupMs, rate: num('rate', base.rate, 1), rateConnections: num('rate-connections', base.rateConnections, 1), held: num('held', base.held, 1), settleS: num('settle', base.settleS, 0),
+  };
+  if (o.payload > 125) throw new Error('--payload must be ≤ 125 bytes (one short frame)');
+  // fds: the client holds every connection, the proxy two per connection; the box allows 20,000 per process.
+  if (o.held > 9000 || o.connections > 9000) throw new Error('--held and --connections must be ≤ 9000 (2 proxy fds each, 20,000 per process)');
+  const i = argv.indexOf('--out');
+  return { o, runs: num('runs', 1, 1), out: i >= 0 ? argv[i + 1] : undefined, quick };
 }
 
-
-async function startHaproxy(lab: Lab, dir: string): Promise<{ url: string; pid: number; child: ChildProcess }> {
-  const port = await freePort();
-  const servers = lab.components.filter((c) => c.kind === 'backend').map((c) => `  server ${c.id} ${c.host}:${c.port}`);
-  const cfg = ['global', '  maxconn 9000' /* 2 fds each: stays under the 20,000 fd limit */, '  nbthread 1', 'defaults', '  mode tcp', '  timeout connect 5s',
-    '  timeout client 1h', '  timeout server 1h', 'frontend f', `  bind 127.0.0.1:${port}`, '  default_backend b',
-    'backend b', '  balance roundrobin', ...servers, ''].join('\n');
-  const file = path.join(dir, 'haproxy.cfg');
-  writeFileSync(file, cfg);
-  const child = spawn('taskset', ['-c', '1', 'haproxy', '-db', '-f', file], { stdio: ['ignore', 'ignore', 'inherit'] });
-  await waitListening(port);
-  return { url: `ws://127.0.0.1:${port}/`, pid: child.pid ?? -1, child };
-}
-
-/** CPU time (user + system) a process has used, ms; -1 when it cannot be read. */
-function cpuMs(pid: number | undefined): number {
-  if (pid === undefined) return -1;
-  try {
-    // Fields after the `(comm)`: utime and stime are the 12th and 13th, in clock ticks (100 per second on Linux).
-    const after = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(after[11]) + Number(after[12])) * 10;
-  } catch {
-    return -1;
-  }
-}
-
-/**
- * Runs the echo load through `url`. `pid`: the proxy whose CPU time is charged to it — on a 2-core host the
- * generator cannot outrun a proxy, so CPU per message (not messages per second) is what says which proxy would
- * carry more at saturation.
- */
-async function measure(url: string, o: Options, pid?: number) {
-  const cpu0 = cpuMs(pid);
-  const out = await runLoad({ urls: [url], scenario: scenario(url, o.clients, o.rate, o.seconds * 1000), insecure: false });
-  const cpu = pid === undefined ? -1 : cpuMs(pid) - cpu0;
-  const t = out.aggregator.totals();
-  const rtt = out.aggregator.latency().rtt;
-  const errors = t.failed + t.dropped;
-  const relayed = t.messagesSent + t.messagesReceived;
-  return { msgsPerSec: t.messagesReceived / (o.seconds + 2.5), p50: rtt.p50, p99: rtt.p99, errors, lost: t.messagesLost, cpuPer10k: cpu < 0 || relayed === 0 ? NaN : (cpu / relayed) * 10_000 };
-}
-
-async function heldRss(url: string, pid: number, held: number): Promise<{ perConn: number; errors: number }> {
-  const before = rssBytes(pid);
-  let peak = before;
-  const timer = setInterval(() => { peak = Math.max(peak, rssBytes(pid)); }, 200);
-  const sc: Scenario = { ...scenario(url, held, 0, 4000), phases: [{ kind: 'ramp_up', durationMs: 5000, to: held }, { kind: 'hold', durationMs: 4000, to: held }, { kind: 'ramp_down', durationMs: 1000, to: 0 }] };
-  const out = await runLoad({ urls: [url], scenario: sc, insecure: false });
-  clearInterval(timer);
-  const t = out.aggregator.totals();
-  return { perConn: (peak - before) / held, errors: t.failed + t.dropped };
+function haproxyVersion(): string {
+  const r = spawnSync('haproxy', ['-v'], { encoding: 'utf8' });
+  return /HAProxy version \S+/.exec(`${r.stdout}${r.stderr}`)?.[0] ?? 'HAProxy (version unknown)';
 }
 
 export async function benchProxy(argv: string[]): Promise<string> {
-  const arg = (name: string, def: number): number => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? Number(argv[i + 1]) : def;
-  };
-  const o: Options = { clients: arg('clients', 200), rate: arg('rate', 50), seconds: arg('seconds', 10), held: arg('held', 5000) };
-  const dir = mkdtempSync(path.join(tmpdir(), 'wsherd-bench-'));
+  const { o, runs, out, quick } = options(argv);
+  if (os.cpus().length < 2) throw new Error('needs 2 cores: one for the proxies, one for the client');
   const lab = await startLab({ backends: { count: 4, kind: 'ws', host: '127.0.0.1' }, proxy: { strategy: 'round-robin', mode: 'l4', host: '127.0.0.1' } });
-  const proxy = lab.components.find((c) => c.kind === 'proxy');
-  const backend = lab.components.find((c) => c.kind === 'backend');
-  let haproxy: Awaited<ReturnType<typeof startHaproxy>> | undefined;
+  const backends: Target[] = lab.components.filter((c) => c.kind === 'backend').map((c) => ({ host: c.host, port: c.port }));
+  const lines = [
+    `proxy vs HAProxy: wsherd (Node ${process.version}) vs ${haproxyVersion()}, each pinned to CPU 1, client pinned to CPU 0; ${runs} run(s)${quick ? ' (--quick: smoke only, figures meaningless)' : ''}`,
+    `closed loop: ${o.connections} connections × ${o.payload} B binary frames for ${o.seconds} s after ${o.warmupMs} ms warm-up; fixed rate: ${o.rate} msg/s over ${o.rateConnections} connections; held: ${o.held} idle connections, read at 1 s and after ${o.settleS} s more`,
+  ];
+  const results: RunFigures[] = [];
   try {
-    if (!proxy || !backend) throw new Error('lab without proxy or backend');
-    spawn('taskset', ['-pc', '1', String(proxy.pid)], { stdio: 'ignore' });
-    haproxy = await startHaproxy(lab, dir);
-    const lines: string[] = [`load: ${o.clients} clients × ${o.rate} msg/s for ${o.seconds} s; held: ${o.held} idle connections`];
-    const direct = await measure(backend.url, o);
-    const ours = await measure(lab.entryUrl, o, proxy.pid);
-    const theirs = await measure(haproxy.url, o, haproxy.pid);
-    const row = (name: string, r: typeof direct): string =>
-      `${name.padEnd(10)} ${r.msgsPerSec.toFixed(0).padStart(8)} msg/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  errors ${r.errors}  lost ${r.lost}` +
-      (Number.isNaN(r.cpuPer10k) ? '' : `  proxy CPU ${r.cpuPer10k.toFixed(1)} ms per 10k messages relayed`);
-    lines.push(row('direct', direct), row('wsherd', ours), row('haproxy', theirs));
-    // At saturation a one-core proxy relays about 1 s of CPU / (CPU per message): the ratio of CPU per message is
-    // the ratio of saturated throughputs, measurable even when this host's generator cannot saturate either.
-    lines.push(`saturated throughput wsherd/haproxy (inverse CPU per message): ${(theirs.cpuPer10k / ours.cpuPer10k).toFixed(2)} (goal ≥ 0.5)`);
-    const added = (r: typeof direct, p: 'p50' | 'p99'): number => Math.max(0.001, r[p] - direct[p]);
-    lines.push(`measured throughput wsherd/haproxy: ${(ours.msgsPerSec / theirs.msgsPerSec).toFixed(2)} (equal when the offered load does not saturate either)`);
-    lines.push(`added p50 wsherd/haproxy: ${(added(ours, 'p50') / added(theirs, 'p50')).toFixed(2)}; added p99: ${(added(ours, 'p99') / added(theirs, 'p99')).toFixed(2)} (goal ≤ 2)`);
-    const memOurs = await heldRss(lab.entryUrl, proxy.pid, o.held);
-    const memTheirs = await heldRss(haproxy.url, haproxy.pid, o.held);
-    lines.push(`RSS per held connection: wsherd ${(memOurs.perConn / 1024).toFixed(1)} KiB (errors ${memOurs.errors}), haproxy ${(memTheirs.perConn / 1024).toFixed(1)} KiB (errors ${memTheirs.errors}); ratio ${(memOurs.perConn / memTheirs.perConn).toFixed(2)} (goal ≤ 2)`);
-    return lines.join('\n');
+    for (let k = 0; k < runs; k++) {
+      const d1 = await fixedRate(backends, o);
+      const directClosed = await closedLoop(backends, undefined, o);
+      const proxies: RunFigures['proxies'] = {};
+      for (const kind of PROXY_KINDS) proxies[kind] = await measureProxy(kind, backends, o);
+      const d2 = await fixedRate(backends, o);
+      results.push({ direct: [d1, d2], directClosed, proxies });
+      lines.push(...runLines(results[k] as RunFigures, k));
+    }
   } finally {
-    haproxy?.child.kill('SIGTERM');
     await lab.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
+  const vs = verdicts(results);
+  lines.push(`verdicts (median of ${runs} run(s)):`, ...verdictLines(vs).map((l) => `  ${l}`));
+  const file = out ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '../../bench/results', `proxy-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), options: o, runs: results, verdicts: vs }, null, 2)}\n`);
+  lines.push(`saved ${file}`);
+  return lines.join('\n');
 }

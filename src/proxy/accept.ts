@@ -87,6 +87,10 @@ export function createAcceptGuard(counters: ProxyCounters, socketsOpen: () => nu
     client.destroy();
     return false;
   };
+  // One function for every client's close, not a closure per connection.
+  const closed = (): void => {
+    counters.connectionsOpen--;
+  };
   return {
     backoff,
     admit(client, countClose = true) {
@@ -109,7 +113,7 @@ export function createAcceptGuard(counters: ProxyCounters, socketsOpen: () => nu
       }
       counters.connectionsTotal++;
       counters.connectionsOpen++;
-      if (countClose) client.on('close', () => counters.connectionsOpen--);
+      if (countClose) client.on('close', closed);
       return true;
     },
     onServerError(err) {

@@ -7,10 +7,7 @@ import type { ProxyStats } from '../lab/types.js';
 import { listenOn } from '../lab/listen.js';
 import { fdLimit, openFds, rssBytes } from '../probes/proc.js';
 import { newCounters } from './accept.js';
-import { createAdminServer } from './admin.js';
 import { HealthChecker, resolveHealth } from './health.js';
-import { createL4Server } from './l4.js';
-import { createL7Server } from './l7.js';
 import { startLoopLag } from './loop-lag.js';
 import { BackendPool, type BackendState } from './pool.js';
 import type { ProxyOptions, RunningProxy } from './server.js';
@@ -91,8 +88,13 @@ export async function startInstance(opts: ProxyOptions, parts: InstanceParts): P
     ...(tlsMaterial === undefined ? {} : { tls: { cert: tlsMaterial.cert, key: tlsMaterial.key } }),
     onConnectFailed: (b: BackendState, code: string) => checker.observeFailure(b, code === 'error' ? 'CONNECT_FAILED' : code),
   };
-  const { server: l4, destroyAll } = mode === 'l7' ? createL7Server(listenerOptions) : createL4Server(listenerOptions);
-  const admin = parts.withAdmin ? createAdminServer(stats, pool) : undefined;
+  // Imported for the mode in use only, TLS only when asked: each module a default proxy never runs is RSS it
+  // never pays (docs/proxy.md, "Idle memory").
+  const tlsModule = tlsMaterial === undefined ? undefined : mode === 'l7' ? { httpsModule: await import('node:https') } : { tlsModule: await import('node:tls') };
+  const { server: l4, destroyAll } = mode === 'l7'
+    ? (await import('./l7.js')).createL7Server({ ...listenerOptions, ...tlsModule })
+    : (await import('./l4.js')).createL4Server({ ...listenerOptions, ...tlsModule });
+  const admin = parts.withAdmin ? (await import('./admin.js')).createAdminServer(stats, pool) : undefined;
   let port: number;
   let adminPort = 0;
   try {

@@ -4,12 +4,15 @@
  * connecting and after a half-close, so 8,000 relayed connections cost little beyond their 16,000 fds.
  */
 import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { bookConnectFailure, bump, createAcceptGuard, endThenDestroy, type ListenerOptions } from './accept.js';
 import type { BackendState } from './pool.js';
 import { DEFAULT_SOURCE, type FdBackoff, portAcquire, portRelease, SourcePool } from './upstream.js';
 
-export type L4Options = ListenerOptions;
+export interface L4Options extends ListenerOptions {
+  /** node:tls, required when `tls` is set: the caller imports it only then (it costs an idle proxy ~1.3 MB). */
+  tlsModule?: typeof tls;
+}
 
 export interface L4Server {
   server: net.Server;
@@ -33,7 +36,8 @@ export function createL4Server(opts: L4Options): L4Server {
   } else {
     // Admission on the raw socket (before the handshake spends CPU on it); the relay starts once TLS is up. A
     // TLSSocket buffers decrypted bytes until read, so no pauseOnConnect is needed (it would stall the handshake).
-    server = tls.createServer({ ...opts.tls, allowHalfOpen: true }, (client) => new Relay(client, ctx, false).attempt());
+    if (opts.tlsModule === undefined) throw new Error('createL4Server: tls without tlsModule');
+    server = opts.tlsModule.createServer({ ...opts.tls, allowHalfOpen: true }, (client) => new Relay(client, ctx, false).attempt());
     server.on('connection', (raw: net.Socket) => guard.admit(raw));
     server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
       bump(counters.errors, `tls_${err.code ?? 'handshake_failed'}`);
@@ -53,40 +57,45 @@ interface RelayContext extends L4Options {
   sources: SourcePool;
 }
 
+/** The relay of a client or upstream socket, and the upstream's own bookkeeping (a retry replaces `relay.up`). */
+const RELAY = Symbol('wsherd.relay');
+const BACKEND = Symbol('wsherd.backend');
+const SOURCE = Symbol('wsherd.source');
+const TIMER = Symbol('wsherd.connectTimer');
+type ClientSocket = net.Socket & { [RELAY]?: Relay };
+type UpSocket = net.Socket & { [RELAY]?: Relay; [BACKEND]?: BackendState; [SOURCE]?: string; [TIMER]?: NodeJS.Timeout };
+
 /**
  * One relayed connection. Written for memory, since a proxy holding 10,000s of idle WebSockets is what wsherd
- * measures: no stream pipe() (it adds nine closures and two once-wrappers per direction) and no once() (each
- * costs a bound function and a state object); plain listeners and flags instead, about 2 KiB less per connection.
+ * measures: no stream pipe() (nine closures and two once-wrappers per direction), no once(), and no closure at
+ * all: every listener below is a module-level function that finds its relay through a symbol on the socket
+ * (`this` is the emitter). Per connection: this record, the two sockets and three symbols on the upstream.
  */
 class Relay {
-  private up: net.Socket | undefined;
-  private connected = false;
+  up: UpSocket | undefined;
+  connected = false;
   private halfClosed = false;
   /** The backend whose connect failed, excluded from the one retry (no Set per connection: retries are rare). */
   private failed: ReadonlySet<string> | undefined;
   private attempts = 0;
 
   constructor(
-    private readonly client: net.Socket,
-    private readonly c: RelayContext,
+    readonly client: ClientSocket,
+    readonly c: RelayContext,
     /** True when this relay, not the accept guard, decrements connectionsOpen on close. */
     private readonly countsClose: boolean,
   ) {
     c.relays.add(this);
+    client[RELAY] = this;
     client.setNoDelay(true);
-    client.on('error', (err: NodeJS.ErrnoException) => bump(c.counters.errors, `client_${err.code ?? 'error'}`));
-    client.on('close', (hadError: boolean) => this.onClientClose(hadError));
-    client.on('end', () => {
-      this.up?.end();
-      this.onHalfClose();
-    });
+    client.on('error', clientError);
+    client.on('close', clientClose);
+    client.on('end', clientEnd);
     // Paused until the upstream connects (plain sockets already are, by pauseOnConnect; a TLSSocket is not), so
     // nothing is written to an upstream that may fail and be replaced by a retry.
     client.pause();
-    client.on('data', (chunk: Buffer) => {
-      if (this.up?.write(chunk) === false) client.pause();
-    });
-    client.on('drain', () => this.up?.resume());
+    client.on('data', clientData);
+    client.on('drain', clientDrain);
   }
 
   attempt(): void {
@@ -105,33 +114,19 @@ class Relay {
     const localAddress = c.sources.pick(backend);
     const source = localAddress ?? DEFAULT_SOURCE;
     portAcquire(backend, source);
-    const up = net.connect({ host: backend.host, port: backend.port, allowHalfOpen: true, noDelay: true, ...(localAddress === undefined ? {} : { localAddress }) });
+    const up: UpSocket = net.connect({ host: backend.host, port: backend.port, allowHalfOpen: true, noDelay: true, ...(localAddress === undefined ? {} : { localAddress }) });
     this.up = up;
+    up[RELAY] = this;
+    up[BACKEND] = backend;
+    up[SOURCE] = source;
     // A plain timer rather than socket.setTimeout: it is gone once the connect settles, leaving nothing behind.
-    const connectTimer = setTimeout(() => up.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' })), c.connectTimeoutMs ?? 5000);
-    up.on('connect', () => {
-      clearTimeout(connectTimer);
-      this.connected = true;
-      backend.total++;
-      client.resume();
-    });
-    up.on('data', (chunk: Buffer) => {
-      if (!client.write(chunk)) up.pause();
-    });
-    up.on('drain', () => client.resume());
-    up.on('end', () => {
-      client.end();
-      this.onHalfClose();
-    });
-    up.on('error', (err: NodeJS.ErrnoException) => this.onUpstreamError(backend, source, err));
-    up.on('close', (hadError: boolean) => {
-      clearTimeout(connectTimer);
-      backend.active--;
-      portRelease(backend, source);
-      if (this.up !== up || !this.connected || client.destroyed) return;
-      if (hadError) client.destroy();
-      else endThenDestroy(client);
-    });
+    up[TIMER] = setTimeout(connectTimedOut, c.connectTimeoutMs ?? 5000, up);
+    up.on('connect', upConnect);
+    up.on('data', upData);
+    up.on('drain', upDrain);
+    up.on('end', upEnd);
+    up.on('error', upError);
+    up.on('close', upClose);
   }
 
   destroyBoth(): void {
@@ -139,7 +134,7 @@ class Relay {
     this.up?.destroy();
   }
 
-  private onClientClose(hadError: boolean): void {
+  onClientClose(hadError: boolean): void {
     const { c, up } = this;
     // Without TLS the accept guard left counting the close to the relay (see createL4Server).
     if (this.countsClose) c.counters.connectionsOpen--;
@@ -149,7 +144,7 @@ class Relay {
     else endThenDestroy(up);
   }
 
-  private onUpstreamError(backend: BackendState, source: string, err: NodeJS.ErrnoException): void {
+  onUpstreamError(backend: BackendState, source: string, err: NodeJS.ErrnoException): void {
     const { c, client } = this;
     const code = err.code ?? 'error';
     if (this.connected) {
@@ -172,13 +167,86 @@ class Relay {
     this.attempt();
   }
 
-  private onHalfClose(): void {
+  onHalfClose(): void {
     // From now on the connection may idle forever waiting for the other FIN; bound it here rather than with
     // a timer on every healthy connection.
     if (this.halfClosed) return;
     this.halfClosed = true;
     const ms = this.c.halfCloseTimeoutMs ?? 30_000;
-    this.client.setTimeout(ms, () => this.destroyBoth());
-    this.up?.setTimeout(ms, () => this.destroyBoth());
+    this.client.setTimeout(ms, halfCloseTimedOut);
+    this.up?.setTimeout(ms, halfCloseTimedOut);
   }
+}
+
+function clientData(this: ClientSocket, chunk: Buffer): void {
+  if (this[RELAY]?.up?.write(chunk) === false) this.pause();
+}
+
+function clientDrain(this: ClientSocket): void {
+  this[RELAY]?.up?.resume();
+}
+
+function clientEnd(this: ClientSocket): void {
+  const r = this[RELAY];
+  r?.up?.end();
+  r?.onHalfClose();
+}
+
+function clientError(this: ClientSocket, err: NodeJS.ErrnoException): void {
+  const r = this[RELAY];
+  if (r !== undefined) bump(r.c.counters.errors, `client_${err.code ?? 'error'}`);
+}
+
+function clientClose(this: ClientSocket, hadError: boolean): void {
+  this[RELAY]?.onClientClose(hadError);
+}
+
+function connectTimedOut(up: UpSocket): void {
+  up.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }));
+}
+
+function halfCloseTimedOut(this: ClientSocket | UpSocket): void {
+  this[RELAY]?.destroyBoth();
+}
+
+function upConnect(this: UpSocket): void {
+  clearTimeout(this[TIMER]);
+  const r = this[RELAY];
+  if (r === undefined) return;
+  r.connected = true;
+  if (this[BACKEND] !== undefined) this[BACKEND].total++;
+  r.client.resume();
+}
+
+function upData(this: UpSocket, chunk: Buffer): void {
+  if (this[RELAY]?.client.write(chunk) === false) this.pause();
+}
+
+function upDrain(this: UpSocket): void {
+  this[RELAY]?.client.resume();
+}
+
+function upEnd(this: UpSocket): void {
+  const r = this[RELAY];
+  r?.client.end();
+  r?.onHalfClose();
+}
+
+function upError(this: UpSocket, err: NodeJS.ErrnoException): void {
+  const b = this[BACKEND];
+  if (b !== undefined) this[RELAY]?.onUpstreamError(b, this[SOURCE] ?? DEFAULT_SOURCE, err);
+}
+
+function upClose(this: UpSocket, hadError: boolean): void {
+  clearTimeout(this[TIMER]);
+  const b = this[BACKEND];
+  if (b !== undefined) {
+    b.active--;
+    portRelease(b, this[SOURCE] ?? DEFAULT_SOURCE);
+  }
+  const r = this[RELAY];
+  // A failed first attempt's socket closing after the retry began: the relay is the new socket's now.
+  if (r === undefined || r.up !== this || !r.connected || r.client.destroyed) return;
+  if (hadError) r.client.destroy();
+  else endThenDestroy(r.client);
 }

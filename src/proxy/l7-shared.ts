@@ -3,19 +3,26 @@
  * context, routing through plain or sticky strategies, and what to do when an upstream connect fails.
  */
 import type http from 'node:http';
+import type https from 'node:https';
 import type net from 'node:net';
 import type { ListenerOptions } from './accept.js';
 import type { BackendPool, BackendState } from './pool.js';
 import { isSticky, type PickContext } from './strategies/types.js';
+import type { TunnelOwner } from './tunnel.js';
 import type { FdBackoff, SourcePool } from './upstream.js';
 
-export type L7Options = ListenerOptions;
+export interface L7Options extends ListenerOptions {
+  /** node:https, required when `tls` is set: the caller imports it only then (it costs an idle proxy RSS). */
+  httpsModule?: typeof https;
+}
 
 export interface L7Context extends L7Options {
   sources: SourcePool;
   backoff: FdBackoff;
   /** Registers a socket for destroyAll() and the fd estimate. */
   track(s: net.Socket): void;
+  /** What every upgraded connection's tunnel shares (tunnel.ts). */
+  tunnels: TunnelOwner;
   encrypted: boolean;
 }
 

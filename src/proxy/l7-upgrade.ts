@@ -6,6 +6,7 @@
 import type http from 'node:http';
 import net from 'node:net';
 import { bookConnectFailure, bump, endThenDestroy } from './accept.js';
+import { startTunnel } from './tunnel.js';
 import { addForwarded, endToEndHeaders, ownLimitAnswer, parseResponseHead, rejectSocket, serializeHead, type ParsedHead } from './http-util.js';
 import { pickContext, route, type L7Context } from './l7-shared.js';
 import type { BackendState } from './pool.js';
@@ -25,7 +26,11 @@ function upgradeProblem(req: http.IncomingMessage): string | undefined {
 
 export function handleUpgrade(c: L7Context, req: http.IncomingMessage, client: net.Socket, head: Buffer): void {
   c.counters.upgradesTotal++;
-  client.on('error', (err: NodeJS.ErrnoException) => bump(c.counters.errors, `client_${err.code ?? 'error'}`));
+  // Named, so the handover to the tunnel can remove them: a listener left behind would keep this whole handshake
+  // (request, headers, buffers) alive for the life of the connection.
+  const onClientError = (err: NodeJS.ErrnoException): void => bump(c.counters.errors, `client_${err.code ?? 'error'}`);
+  let onClientClose: (() => void) | undefined;
+  client.on('error', onClientError);
   const problem = upgradeProblem(req);
   if (problem !== undefined) {
     bump(c.counters.errors, 'bad_upgrade');
@@ -106,16 +111,23 @@ export function handleUpgrade(c: L7Context, req: http.IncomingMessage, client: n
         backend.total++;
         client.write(answerHead(c, ctx, backend, parsed));
         if (parsed.rest.length > 0) client.write(parsed.rest);
-        splice(c, client, up);
+        // Hand over: only the tunnel's listeners (and the listener's own bookkeeping) stay on the sockets.
+        client.off('error', onClientError);
+        if (onClientClose !== undefined) client.off('close', onClientClose);
+        up.removeAllListeners();
+        c.track(up);
+        startTunnel(client, up, c.tunnels, backend, source);
       }, (why) => {
         bump(c.counters.errors, 'upstream_bad_handshake');
         up.destroy();
         rejectSocket(client, 502, 'upstream-bad-handshake', `Backend ${backend.id} sent ${why}.`);
       });
     });
-    client.once('close', () => {
+    if (onClientClose !== undefined) client.off('close', onClientClose);
+    onClientClose = (): void => {
       if (!answered) up.destroy();
-    });
+    };
+    client.once('close', onClientClose);
   };
 
   attempt().catch(() => client.destroy());
@@ -149,22 +161,4 @@ function readHead(up: net.Socket, done: (head: ParsedHead) => void, fail: (why: 
     done(parsed);
   };
   up.on('data', onData);
-}
-
-/** Both directions relayed; an end or close on one side ends the other (bounded wait after a half-close). */
-function splice(c: L7Context, client: net.Socket, up: net.Socket): void {
-  client.pipe(up);
-  up.pipe(client);
-  up.resume();
-  client.once('close', (hadError) => {
-    if (hadError) up.destroy();
-    else endThenDestroy(up);
-  });
-  const bound = (): void => {
-    const ms = c.halfCloseTimeoutMs ?? 30_000;
-    client.setTimeout(ms, () => client.destroy());
-    up.setTimeout(ms, () => up.destroy());
-  };
-  client.once('end', bound);
-  up.once('end', bound);
 }

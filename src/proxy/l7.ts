@@ -6,7 +6,6 @@
  * when no backend is left or its own ports or fds ran out.
  */
 import http from 'node:http';
-import https from 'node:https';
 import type net from 'node:net';
 import { bookConnectFailure, bump, createAcceptGuard } from './accept.js';
 import { addForwarded, endToEndHeaders, ownLimitAnswer, proxyResponse, REASON_HEADER } from './http-util.js';
@@ -14,6 +13,7 @@ import { pickContext, route, type L7Context, type L7Options } from './l7-shared.
 import { handleUpgrade } from './l7-upgrade.js';
 import type { BackendState } from './pool.js';
 import { isSticky, type PickContext, type ResponseInfo, type StickyStrategy } from './strategies/types.js';
+import type { TunnelOwner } from './tunnel.js';
 import { DEFAULT_SOURCE, portAcquire, portRelease, SourcePool } from './upstream.js';
 
 export type { L7Options } from './l7-shared.js';
@@ -31,12 +31,24 @@ export interface L7Server {
 
 export function createL7Server(opts: L7Options): L7Server {
   const sockets = new Set<net.Socket>();
+  // One listener function for every socket (no closure per socket): this is the emitter.
+  const untrack = function (this: net.Socket): void {
+    sockets.delete(this);
+  };
   const track = (s: net.Socket): void => {
     sockets.add(s);
-    s.once('close', () => sockets.delete(s));
+    s.on('close', untrack);
   };
   const guard = createAcceptGuard(opts.counters, () => sockets.size, opts.maxconn);
-  const c: L7Context = { ...opts, sources: new SourcePool(opts.sourceAddresses ?? []), backoff: guard.backoff, track, encrypted: opts.tls !== undefined };
+  const tunnels: TunnelOwner = {
+    errors: opts.counters.errors,
+    halfCloseTimeoutMs: opts.halfCloseTimeoutMs ?? 30_000,
+    upstreamClosed: (t) => {
+      t.backend.active--;
+      portRelease(t.backend, t.source);
+    },
+  };
+  const c: L7Context = { ...opts, sources: new SourcePool(opts.sourceAddresses ?? []), backoff: guard.backoff, track, tunnels, encrypted: opts.tls !== undefined };
   // One keep-alive pool for every backend: Node keys idle sockets by host, port and local address, so each
   // (backend, source) pair reuses its own connections, as HAProxy's `http-reuse` does.
   const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 1024, scheduling: 'lifo' });
@@ -53,7 +65,8 @@ export function createL7Server(opts: L7Options): L7Server {
       else res.destroy();
     });
   };
-  const server = opts.tls === undefined ? http.createServer(onRequest) : https.createServer({ ...opts.tls }, onRequest);
+  if (opts.tls !== undefined && opts.httpsModule === undefined) throw new Error('createL7Server: tls without httpsModule');
+  const server = opts.tls === undefined || opts.httpsModule === undefined ? http.createServer(onRequest) : opts.httpsModule.createServer({ ...opts.tls }, onRequest);
   server.on('connection', (socket: net.Socket) => {
     if (guard.admit(socket)) track(socket);
   });

@@ -5,15 +5,13 @@
  */
 import { WsherdError } from '../errors.js';
 import type { ProxyStats } from '../lab/types.js';
-import { startCluster } from './cluster.js';
 import type { HealthOptions } from './health.js';
 import { startInstance } from './instance.js';
 import type { BackendTarget } from './pool.js';
-import { openStore } from './store/index.js';
 import { createStrategy, strategyInfo, type Layer, type StrategyOptions } from './strategies/index.js';
 import { STORE_STRATEGIES } from './strategies/metadata.js';
 import { assertHashKeyMode } from './strategies/options.js';
-import { loadTls, type TlsMaterial, type TlsOptions } from './tls.js';
+import type { TlsMaterial, TlsOptions } from './tls.js';
 import { assertLocalSources } from './upstream.js';
 
 export type { BackendTarget } from './pool.js';
@@ -91,9 +89,11 @@ export interface RunningProxy {
 export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const mode = opts.mode ?? 'l4';
   validate(opts, mode);
-  if ((opts.workers ?? 1) > 1) return startCluster(opts);
-  const tlsMaterial = opts.tls === undefined ? undefined : loadTls(opts.tls);
-  const store = needsStore(opts) ? await openStore(opts.store, { tables: [...STICKY_TABLES] }) : undefined;
+  // Cluster, TLS (certificates, ASN.1) and the store are imported only by a proxy that uses them: an idle
+  // default proxy (L4, one process) pays no RSS for them (docs/proxy.md, "Idle memory").
+  if ((opts.workers ?? 1) > 1) return (await import('./cluster.js')).startCluster(opts);
+  const tlsMaterial = opts.tls === undefined ? undefined : (await import('./tls.js')).loadTls(opts.tls);
+  const store = needsStore(opts) ? await (await import('./store/index.js')).openStore(opts.store, { tables: [...STICKY_TABLES] }) : undefined;
   return startInstance(opts, { tlsMaterial, store, withAdmin: true });
 }
 
