@@ -2,8 +2,12 @@
 import { benchBalancerCosts } from './balancer-costs.js';
 import { benchFlows } from './flows.js';
 import { benchProxy } from './proxy-vs-haproxy.js';
+import { benchScaleBackend } from './scale-backend.js';
 
-const BENCHES: Record<string, (argv: string[]) => Promise<string>> = { proxy: benchProxy, costs: benchBalancerCosts, flows: benchFlows };
+const BENCHES: Record<string, (argv: string[]) => Promise<string>> = {
+  proxy: benchProxy, costs: benchBalancerCosts, flows: benchFlows,
+  'scale-backend': benchScaleBackend,
+};
 
 const [name = 'proxy', ...rest] = process.argv.slice(2);
 const bench = BENCHES[name];
