@@ -87,7 +87,9 @@ export function socketInodesOf(pid: number, into = new Set<string>()): Set<strin
 export function establishedTo(ports: readonly number[], owners?: readonly number[]): number {
   const want = new Set(ports);
   const inodes = owners === undefined ? undefined : owners.reduce((s, p) => socketInodesOf(p, s), new Set<string>());
-  let n = 0;
+  // By the connection's address pair: the kernel writes the file in chunks while the table changes, so a busy box
+  // can list a socket twice in one read.
+  const seen = new Set<string>();
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text = '';
     try {
@@ -106,10 +108,10 @@ export function establishedTo(ports: readonly number[], owners?: readonly number
       const local = cols[1] ?? '';
       if (!want.has(parseInt(local.slice(local.indexOf(':') + 1), 16))) continue;
       if (inodes !== undefined && !inodes.has(cols[9] ?? '')) continue;
-      n++;
+      seen.add(`${local}>${cols[2] ?? ''}`);
     }
   }
-  return n;
+  return seen.size;
 }
 
 /** Open fds of a process (entries of /proc/<pid>/fd); 0 when it is gone. */

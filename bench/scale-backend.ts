@@ -5,7 +5,7 @@
  *
  * One backend process (src/backend/server.ts, in bench/scale-child.ts) and one plain `ws` client process (not
  * wsherd) that opens --conns connections to it from --sources source addresses and holds them. The figure is the
- * backend's /proc VmRSS with the connections held minus before the first, divided by the connections the kernel
+ * backend's /proc VmRSS (after a full GC, once steady) with the connections held minus before the first, divided by the connections the kernel
  * shows ESTABLISHED on the backend's port (/proc/net/tcp), which must equal what the client says it holds.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -30,8 +30,14 @@ async function message<T>(child: ChildProcess, what: string): Promise<T> {
   return (await Promise.race([once(child, 'message').then(([m]) => m as T), exited]));
 }
 
-/** RSS once it has stopped moving (two samples 500 ms apart within 64 kB), at most ~5 s. */
-async function settledRss(pid: number): Promise<number> {
+/**
+ * RSS once it has stopped moving (two samples 500 ms apart within 64 kB, at most ~5 s), after a full GC in the
+ * backend: what the connections hold, not the handshakes' garbage that a young generation happens to keep.
+ */
+async function settledRss(child: ChildProcess): Promise<number> {
+  const pid = child.pid as number;
+  child.send({ cmd: 'gc' });
+  await message(child, 'the backend (gc)');
   let last = rssOf(pid);
   for (let i = 0; i < 10; i++) {
     await sleep(500);
@@ -43,17 +49,17 @@ async function settledRss(pid: number): Promise<number> {
 }
 
 export async function measureBackend(conns: number, sources: number): Promise<BackendMemoryRun> {
-  const backend = fork(CHILD, ['backend', 'm1'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const backend = fork(CHILD, ['backend', 'm1'], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let client: ChildProcess | undefined;
   try {
     const { port } = await message<{ port: number }>(backend, 'the backend');
     const pid = backend.pid as number;
-    const rssBefore = await settledRss(pid);
+    const rssBefore = await settledRss(backend);
     const cpu0 = cpuOf(pid);
     const hosts = Array.from({ length: sources }, (_, i) => `127.0.${Math.floor((i + 2) / 250)}.${((i + 2) % 250) + 2}`);
     client = fork(CHILD, ['hold', String(port), String(conns), hosts.join(',')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const { held, failed } = await message<{ held: number; failed: number }>(client, 'the holding client');
-    const rssHeld = await settledRss(pid);
+    const rssHeld = await settledRss(backend);
     const established = establishedTo([port], [pid]);
     return { conns, held, failed, established, rssBefore, rssHeld, bytesPerConn: (rssHeld - rssBefore) / Math.max(1, established), cpuS: cpuOf(pid) - cpu0 };
   } finally {

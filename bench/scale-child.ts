@@ -2,7 +2,9 @@
  * Child processes of the scale benches (bench/scale.ts, bench/scale-backend.ts), one role per process, chosen by
  * argv[2]; each reports on IPC and exits when its parent disconnects (so a crashed bench leaves nothing behind).
  *
- *   backend <id> [host]        a reference ws backend (src/backend/server.ts); sends {port}
+ *   backend <id> [host]        a reference ws backend (src/backend/server.ts); sends {port}; on {cmd: 'gc'} (run
+ *                              with --expose-gc) collects garbage and answers {gc: true}, so the bench samples RSS
+ *                              without the handshakes' garbage in it
  *   hold <port> <n> <hosts>    a plain `ws` client (not wsherd) opening n connections to 127.0.0.1:<port> from the
  *                              comma-separated source addresses in turn, at most 256 handshakes in flight; sends
  *                              {held, failed} when every attempt has ended, then holds until disconnected
@@ -20,6 +22,11 @@ const [role = '', a = '', b = '', c = ''] = process.argv.slice(2);
 if (role === 'backend') {
   const backend = await startBackend({ id: a, host: b || '127.0.0.1', port: 0 });
   send({ port: backend.port, pid: process.pid });
+  process.on('message', (m: { cmd?: string }) => {
+    if (m.cmd !== 'gc') return;
+    (globalThis as { gc?: () => void }).gc?.();
+    send({ gc: true });
+  });
 } else if (role === 'hold') {
   await hold(Number(a), Number(b), c.split(','));
 } else {
