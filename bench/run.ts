@@ -2,10 +2,12 @@
 import { benchBalancerCosts } from './balancer-costs.js';
 import { benchFlows } from './flows.js';
 import { benchProxy } from './proxy-vs-haproxy.js';
+import { benchScale } from './scale.js';
 import { benchScaleBackend } from './scale-backend.js';
 
 const BENCHES: Record<string, (argv: string[]) => Promise<string>> = {
   proxy: benchProxy, costs: benchBalancerCosts, flows: benchFlows,
+  scale: benchScale,
   'scale-backend': benchScaleBackend,
 };
 

@@ -60,7 +60,7 @@ export class BackendConn implements ReaderState, FrameSink, AppConn {
 
   /**
    * Takes over an upgraded socket: the first frames may already be in `head` (the bytes after the request head).
-   * The 101 has been written by the caller.
+   * The caller has written the 101 and given the socket an 'error' listener (ignoreSocketError).
    */
   attach(head: Buffer): void {
     const s = this.socket as TaggedSocket;
@@ -68,8 +68,6 @@ export class BackendConn implements ReaderState, FrameSink, AppConn {
     s.on('data', onSocketData);
     s.on('end', onSocketEnd);
     s.on('close', onSocketClose);
-    // A peer reset is routine under load; without a listener it would crash the process.
-    s.on('error', ignore);
     if (head.length > 0) readFrames(this, head, this, this.host.maxPayload);
   }
 
@@ -163,4 +161,5 @@ function onCloseTimeout(this: Socket): void {
   this.destroy();
 }
 
-function ignore(): void {}
+/** A peer reset is routine under load; a socket without an 'error' listener would crash the process on one. */
+export function ignoreSocketError(): void {}

@@ -14,7 +14,7 @@ import type { BackendStats } from '../lab/types.js';
 import { listenOn } from '../lab/listen.js';
 import { answerStatsOr404, BACKEND_HEADER, CLOSE_REQUEST, STATS_PATH, helloFrame } from './identity.js';
 import { startWsApp, type WsAppCounters } from './ws-app.js';
-import { BackendConn, type ConnHost } from './conn.js';
+import { BackendConn, ignoreSocketError, type ConnHost } from './conn.js';
 import { acceptUpgrade, refuseUpgrade } from './upgrade.js';
 import { OP_TEXT, encodeFrame } from '../wsproto/frame.js';
 
@@ -78,6 +78,9 @@ export async function startBackend(opts: BackendOptions): Promise<RunningBackend
 
   server.on('connection', (socket: Socket) => socket.setNoDelay(true));
   server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+    // http.Server took its own 'error' listener off the socket when it handed it over: ours goes first, before a
+    // write that a reset peer would fail.
+    socket.on('error', ignoreSocketError);
     const refusal = refuseUpgrade(req);
     // The 400 (405) also says which backend refused it.
     if (refusal !== undefined) return rejectHandshake(socket, refusal.status, refusal.message, id);
