@@ -7,6 +7,11 @@ const n0 = (v: number): string => (Number.isFinite(v) ? Math.round(v).toLocaleSt
 const mib = (b: number): string => `${(b / 1048576).toFixed(0)} MiB`;
 const pct = (a: number, b: number): string => `${((100 * a) / b).toFixed(0)}%`;
 
+/** The sample at the hold: the oracle's, else the one with the most backend fds. */
+function holdSample(r: CaseResult): Sample | undefined {
+  return r.oracle?.sample ?? r.samples.reduce<Sample | undefined>((m, s) => (m === undefined || s.tiers.backends.fds > m.tiers.backends.fds ? s : m), undefined);
+}
+
 /** Held connections: the oracle's count, else the run's peak. */
 function heldOf(r: CaseResult): number {
   return r.oracle?.established ?? r.run?.peakOpen ?? 0;
@@ -42,7 +47,7 @@ export function describeCase(r: CaseResult, limits: Record<string, string>): str
     lines.push(`  oracle (/proc/net/tcp at t=${(o.atMs / 1000).toFixed(0)} s): ${n0(o.established)} ESTABLISHED held by the backends on their ${o.ports.length} listening port(s): ${agree}`);
   }
   const held = heldOf(r);
-  const at = o?.sample ?? r.samples[r.samples.length - 1];
+  const at = holdSample(r);
   lines.push(`  ${'tier'.padEnd(10)} ${'procs'.padStart(5)} ${'RSS before'.padStart(11)} ${'RSS held'.padStart(10)} ${'B/conn Δ'.padStart(9)} ${'B/conn'.padStart(7)} ${'CPU-s'.padStart(7)} ${'max fds'.padStart(8)}`);
   for (const t of TIERS) {
     const s = at?.tiers[t];
@@ -60,7 +65,7 @@ export function describeCase(r: CaseResult, limits: Record<string, string>): str
 /** Each limit that applies to the case with how close the run came to it, the closest first. */
 export function boundsOf(r: CaseResult, limits: Record<string, string>): string[] {
   const c = r.case;
-  const at = r.oracle?.sample ?? r.samples[r.samples.length - 1];
+  const at = holdSample(r);
   if (at === undefined) return ['no samples'];
   const fdLimit = Number((limits['fd limit of this process (soft/hard)'] ?? '').split('/')[1]) || 20000;
   const [lo, hi] = (limits['net.ipv4.ip_local_port_range'] ?? '32768 60999').split(' ').map(Number) as [number, number];
@@ -78,7 +83,8 @@ export function boundsOf(r: CaseResult, limits: Record<string, string>): string[
   }
   const rss = TIERS.reduce((t, k) => t + at.tiers[k].rss, 0);
   if (memTotal > 0) add(rss, memTotal, `memory: ${mib(rss)} RSS in all tiers of ${mib(memTotal)}`);
-  const first = r.samples.find((s) => s.tiers.backends.fds > 20 * c.backends);
+  const idleFds = r.baseline.backends?.fds ?? Infinity;
+  const first = r.samples.find((s) => s.tiers.backends.fds > idleFds);
   if (first !== undefined && r.oracle !== undefined && r.oracle.atMs > first.atMs) {
     const cpu = TIERS.reduce((t, k) => t + at.tiers[k].cpuS - first.tiers[k].cpuS, 0);
     const wall = (at.atMs - first.atMs) / 1000;

@@ -12,6 +12,9 @@ export const TIERS: readonly Tier[] = ['generator', 'backends', 'proxy', 'dns', 
 export interface TierSample { processes: number; rss: number; cpuS: number; fds: number; maxFds: number }
 export interface Sample { atMs: number; tiers: Record<Tier, TierSample> }
 
+/** Every pid sampled in a run, by tier: what must be gone when the bench ends. */
+export type SeenPids = Record<Tier, Set<number>>;
+
 function cmdlineOf(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' ');
@@ -36,8 +39,9 @@ export function processesByTier(root: number): Record<Tier, number[]> {
   return out;
 }
 
-export function sample(root: number, t0: number): Sample {
+export function sample(root: number, t0: number, seen?: SeenPids): Sample {
   const by = processesByTier(root);
+  if (seen !== undefined) for (const t of TIERS) for (const p of by[t]) seen[t].add(p);
   const tiers = {} as Record<Tier, TierSample>;
   for (const t of TIERS) {
     const s: TierSample = { processes: 0, rss: 0, cpuS: 0, fds: 0, maxFds: 0 };

@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kernelLimits } from './proc.js';
-import { establishedToBackends, processesByTier, sample, TIERS, type Sample, type Tier } from './scale-sampler.js';
+import { establishedToBackends, processesByTier, sample, TIERS, type Sample, type SeenPids, type Tier } from './scale-sampler.js';
 import { boundsOf, describeCase } from './scale-report.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -52,8 +52,10 @@ export interface CaseResult {
   run: { peakOpen: number; established: number; failed: number; dropped: number; errors: number; errorsByCode: Record<string, number>; openRate: { mean: number; max: number } } | undefined;
   oracle: Oracle | undefined;
   /** First sample with every process of a tier up: the tier's RSS and CPU before (most of) its connections. */
-  baseline: Partial<Record<Tier, { atMs: number; rss: number; cpuS: number }>>;
+  baseline: Partial<Record<Tier, { atMs: number; rss: number; cpuS: number; fds: number }>>;
   samples: Sample[];
+  /** Every process of the run, by tier (the bench's cleanup leaves none of them running). */
+  pids: Record<Tier, number[]>;
   output: string;
 }
 
@@ -104,15 +106,18 @@ export async function runCase(c: ScaleCase, dir: string): Promise<CaseResult> {
   let timedOut = false;
   const closed = once(child, 'close');
   const root = child.pid as number;
+  const seen: SeenPids = { generator: new Set(), backends: new Set(), proxy: new Set(), dns: new Set(), other: new Set() };
   const timer = setInterval(() => {
-    const s = sample(root, t0);
+    const s = sample(root, t0, seen);
     samples.push(s);
     for (const t of TIERS) {
-      if (baseline[t] === undefined && expected[t] > 0 && s.tiers[t].processes >= expected[t]) baseline[t] = { atMs: s.atMs, rss: s.tiers[t].rss, cpuS: s.tiers[t].cpuS };
+      if (baseline[t] === undefined && expected[t] > 0 && s.tiers[t].processes >= expected[t]) baseline[t] = { atMs: s.atMs, rss: s.tiers[t].rss, cpuS: s.tiers[t].cpuS, fds: s.tiers[t].fds };
     }
     const prev = samples[samples.length - 2];
     const fds = s.tiers.backends.fds;
-    flat = prev !== undefined && fds === prev.tiers.backends.fds && fds > 20 * c.backends ? flat + 1 : 0;
+    // Connections open: the backends' fds above their count once they were all up (listeners, pipes, stdio).
+    const opened = baseline.backends === undefined ? 0 : fds - baseline.backends.fds;
+    flat = prev !== undefined && fds === prev.tiers.backends.fds && opened >= Math.max(1, c.clients / 100) ? flat + 1 : 0;
     // Settled for 3 s with more open than at the last count: count again (the hold, or a ramp that stopped short).
     if (flat >= 3 && (oracle === undefined || fds > oracle.sample.tiers.backends.fds)) {
       const o = establishedToBackends(processesByTier(root).backends);
@@ -125,7 +130,8 @@ export async function runCase(c: ScaleCase, dir: string): Promise<CaseResult> {
   }, 1000);
   try {
     const [code] = (await closed) as [number | null];
-    return { case: c, exit: code, timedOut, wallS: (Date.now() - t0) / 1000, run: readRun(out), oracle, baseline, samples, output };
+    return { case: c, exit: code, timedOut, wallS: (Date.now() - t0) / 1000, run: readRun(out), oracle, baseline, samples,
+      pids: Object.fromEntries(TIERS.map((t) => [t, [...seen[t]]])) as Record<Tier, number[]>, output };
   } finally {
     clearInterval(timer);
     // The run's own cleanup stops its lab; whatever a crash left behind in its group goes now.
