@@ -4,9 +4,10 @@
  * an address at random), and (b) through the reference proxy in cluster mode — with the run's own figures beside an
  * oracle from /proc, and what each tier cost and what bounded it.
  *
- *   npm run bench -- scale   (options: --clients 200000 --backends 14 --sources 16 --workers 14 --rate 2000
+ *   npm run bench -- scale   (options: --clients 200000 --backends 14 --sources 16 --workers 0 --rate 2000
  *                             --hold 20 --proxy-clients 100000 --proxy-backends 8 --proxy-workers 12
- *                             --proxy-sources 8 --only idle|proxy --json FILE)
+ *                             --proxy-sources 8 --proxy-client-sources 8 --proxy-gen-workers 0
+ *                             --only idle|proxy --json FILE; workers 0: wsherd picks them for the engine)
  *
  * Each case is one `wsherd run` of a written scenario, in its own process group: the bench kills the whole group when
  * the run ends, when it overruns its deadline (the phases plus 3 minutes) and on SIGINT/SIGTERM, so nothing is left.
@@ -33,6 +34,7 @@ export interface ScaleCase {
   backends: number;
   /** Client source addresses (population). */
   sources: number;
+  /** Generator workers; 0: wsherd chooses (enough that each stays under its fd limit, for the engine in use). */
   workers: number;
   /** Connections opened per second during the ramp. */
   rate: number;
@@ -49,7 +51,7 @@ export interface CaseResult {
   exit: number | null;
   timedOut: boolean;
   wallS: number;
-  run: { peakOpen: number; established: number; failed: number; dropped: number; errors: number; errorsByCode: Record<string, number>; openRate: { mean: number; max: number } } | undefined;
+  run: { workers: number; peakOpen: number; established: number; failed: number; dropped: number; errors: number; errorsByCode: Record<string, number>; openRate: { mean: number; max: number } } | undefined;
   oracle: Oracle | undefined;
   /** First sample with every process of a tier up: the tier's RSS and CPU before (most of) its connections. */
   baseline: Partial<Record<Tier, { atMs: number; rss: number; cpuS: number; fds: number }>>;
@@ -67,7 +69,7 @@ export function scenarioYaml(c: ScaleCase): string {
       `${(c.proxySources ?? 0) > 0 ? `, sources: "127.0.0.2-127.0.0.${1 + (c.proxySources ?? 0)}"` : ''}}\n`;
   // Idle: clients connect and hold; dns: one cached answer per group, a random address of it per client, so the
   // clients spread over the backends instead of a whole group landing on the answer's first address.
-  return `name: scale-${c.name}\n${lab}clients: ${c.clients}\nworkers: ${c.workers}\npopulation: {addresses: ${c.sources}}\n` +
+  return `name: scale-${c.name}\n${lab}clients: ${c.clients}\n${c.workers > 0 ? `workers: ${c.workers}\n` : ''}population: {addresses: ${c.sources}}\n` +
     `phases:\n  - ramp_up: ${rampS}s\n  - hold: ${c.holdS}s\n  - ramp_down: 5s\n` +
     `behavior:\n  messages_per_second: 0\n${c.name === 'idle' ? '  dns: {pick: random}\n' : ''}`;
 }
@@ -100,7 +102,7 @@ export async function runCase(c: ScaleCase, dir: string): Promise<CaseResult> {
   child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-8000)));
   const samples: Sample[] = [];
   const baseline: CaseResult['baseline'] = {};
-  const expected: Record<Tier, number> = { generator: 1 + c.workers, backends: c.backends, proxy: c.name === 'proxy' ? 1 + (c.proxyWorkers ?? 1) : 0, dns: c.name === 'idle' ? 1 : 0, other: 0 };
+  const expected: Record<Tier, number> = { generator: 1 + Math.max(1, c.workers), backends: c.backends, proxy: c.name === 'proxy' ? 1 + (c.proxyWorkers ?? 1) : 0, dns: c.name === 'idle' ? 1 : 0, other: 0 };
   let oracle: Oracle | undefined;
   let flat = 0;
   let timedOut = false;
@@ -130,7 +132,13 @@ export async function runCase(c: ScaleCase, dir: string): Promise<CaseResult> {
   }, 1000);
   try {
     const [code] = (await closed) as [number | null];
-    return { case: c, exit: code, timedOut, wallS: (Date.now() - t0) / 1000, run: readRun(out), oracle, baseline, samples,
+    const run = readRun(out);
+    // Workers chosen by wsherd: the generator's baseline is the first sample with all of them up.
+    if (c.workers === 0 && run !== undefined && run.workers > 0) {
+      const s = samples.find((x) => x.tiers.generator.processes >= 1 + run.workers);
+      if (s !== undefined) baseline.generator = { atMs: s.atMs, rss: s.tiers.generator.rss, cpuS: s.tiers.generator.cpuS, fds: s.tiers.generator.fds };
+    }
+    return { case: c, exit: code, timedOut, wallS: (Date.now() - t0) / 1000, run, oracle, baseline, samples,
       pids: Object.fromEntries(TIERS.map((t) => [t, [...seen[t]]])) as Record<Tier, number[]>, output };
   } finally {
     clearInterval(timer);
@@ -143,10 +151,11 @@ export async function runCase(c: ScaleCase, dir: string): Promise<CaseResult> {
 function readRun(out: string): CaseResult['run'] {
   try {
     const r = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as {
+      generator?: { workers?: unknown[] };
       summary: { peakOpen: number; counters: { established: number; failed: number; dropped: number }; errors: { total: number; byCode: Record<string, number> }; openRate: { mean: number; max: number } };
     };
     const s = r.summary;
-    return { peakOpen: s.peakOpen, established: s.counters.established, failed: s.counters.failed, dropped: s.counters.dropped, errors: s.errors.total, errorsByCode: s.errors.byCode, openRate: s.openRate };
+    return { workers: r.generator?.workers?.length ?? 0, peakOpen: s.peakOpen, established: s.counters.established, failed: s.counters.failed, dropped: s.counters.dropped, errors: s.errors.total, errorsByCode: s.errors.byCode, openRate: s.openRate };
   } catch {
     return undefined;
   }
@@ -168,9 +177,9 @@ export async function benchScale(argv: string[]): Promise<string> {
   const rate = arg('rate', 2000);
   const holdS = arg('hold', 20);
   const cases: ScaleCase[] = [];
-  if (only !== 'proxy') cases.push({ name: 'idle', clients: arg('clients', 200000), backends: arg('backends', 14), sources: arg('sources', 16), workers: arg('workers', 14), rate, holdS });
+  if (only !== 'proxy') cases.push({ name: 'idle', clients: arg('clients', 200000), backends: arg('backends', 14), sources: arg('sources', 16), workers: arg('workers', 0), rate, holdS });
   if (only !== 'idle') {
-    cases.push({ name: 'proxy', clients: arg('proxy-clients', 100000), backends: arg('proxy-backends', 8), sources: arg('proxy-client-sources', 8), workers: arg('proxy-gen-workers', 8), rate, holdS,
+    cases.push({ name: 'proxy', clients: arg('proxy-clients', 100000), backends: arg('proxy-backends', 8), sources: arg('proxy-client-sources', 8), workers: arg('proxy-gen-workers', 0), rate, holdS,
       proxyWorkers: arg('proxy-workers', 12), proxySources: arg('proxy-sources', 8) });
   }
   const json = at('json') ?? path.join(ROOT, 'bench', 'results', `scale-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
