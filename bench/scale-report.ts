@@ -29,6 +29,17 @@ export function openRateFromFds(samples: readonly Sample[]): number {
   return (hi.tiers.backends.fds - lo.tiers.backends.fds) / ((hi.atMs - lo.atMs) / 1000);
 }
 
+/** How long the ramp took as the backends saw it (first connection to the fullest sample), against the plan. */
+function rampSeen(r: CaseResult): string {
+  const idle = r.baseline.backends?.fds ?? Infinity;
+  const first = r.samples.find((s) => s.tiers.backends.fds > idle);
+  const full = holdSample(r);
+  const planned = Math.ceil(r.case.clients / r.case.rate);
+  if (first === undefined || full === undefined) return `ramp planned ${planned} s`;
+  const took = (full.atMs - first.atMs) / 1000;
+  return `ramp planned ${planned} s, took ${took.toFixed(0)} s${took > planned * 1.5 ? ' (the generator fell behind its schedule: the hold was shorter by as much)' : ''}`;
+}
+
 export function describeCase(r: CaseResult, limits: Record<string, string>): string[] {
   const c = r.case;
   const how = c.name === 'idle' ? 'no proxy (lab approach dns: each backend on its own address)' : `through the reference proxy (l4, ${c.proxyWorkers} workers, ${c.proxySources} upstream source addresses)`;
@@ -44,7 +55,8 @@ export function describeCase(r: CaseResult, limits: Record<string, string>): str
   if (o === undefined) lines.push('  oracle: never taken (the backends\' fd count never settled)');
   else {
     const agree = run === undefined ? 'no run figure to compare' : o.established === run.peakOpen ? 'EQUALS the run\'s peak open' : `DIFFERS from the run's peak open (${n0(run.peakOpen)})`;
-    lines.push(`  oracle (/proc/net/tcp at t=${(o.atMs / 1000).toFixed(0)} s): ${n0(o.established)} ESTABLISHED held by the backends on their ${o.ports.length} listening port(s): ${agree}`);
+    lines.push(`  oracle (/proc/net/tcp at t=${(o.atMs / 1000).toFixed(0)} s): ${n0(o.established)} ESTABLISHED held by the backends on their ${o.ports.length} listening port(s): ${agree}` +
+      `${o.steady ? '' : ' (taken while the count moved: the hold was over before it settled)'}`);
   }
   const held = heldOf(r);
   const at = holdSample(r);
@@ -58,7 +70,7 @@ export function describeCase(r: CaseResult, limits: Record<string, string>): str
       `${(b === undefined ? s.cpuS : s.cpuS - b.cpuS).toFixed(1).padStart(7)} ${String(s.maxFds).padStart(8)}`);
   }
   lines.push(`  (B/conn Δ: (RSS at the hold − RSS once the tier's processes were up) / held; CPU-s: from then to the hold; MemTotal ${limits['MemTotal']})`);
-  lines.push(`  open rate seen by the kernel (backends' fds, 10%→90%): ${n0(openRateFromFds(r.samples))}/s`);
+  lines.push(`  open rate seen by the kernel (backends' fds, 10%→90%): ${n0(openRateFromFds(r.samples))}/s; ${rampSeen(r)}`);
   return lines;
 }
 

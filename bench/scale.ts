@@ -12,7 +12,7 @@
  * Each case is one `wsherd run` of a written scenario, in its own process group: the bench kills the whole group when
  * the run ends, when it overruns its deadline (the phases plus 3 minutes) and on SIGINT/SIGTERM, so nothing is left.
  * While it runs the bench samples the run's process tree from /proc every second (bench/scale-sampler.ts); once the
- * backends' fd count has stopped moving at the hold it counts the ESTABLISHED sockets the backends hold on their
+ * backends' fd count has stopped moving at the hold (2 s) it counts the ESTABLISHED sockets the backends hold on their
  * listening ports (/proc/net/tcp): that count must equal the run's peak open.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -21,7 +21,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { kernelLimits } from './proc.js';
+import { fdsOf, kernelLimits } from './proc.js';
 import { establishedToBackends, processesByTier, sample, TIERS, type Sample, type SeenPids, type Tier } from './scale-sampler.js';
 import { boundsOf, describeCase } from './scale-report.js';
 
@@ -44,7 +44,8 @@ export interface ScaleCase {
   proxySources?: number;
 }
 
-export interface Oracle { atMs: number; established: number; ports: number[]; sample: Sample }
+/** `steady`: the backends' fd count was the same before and after the /proc read (else it was taken while moving). */
+export interface Oracle { atMs: number; established: number; ports: number[]; sample: Sample; steady: boolean }
 
 export interface CaseResult {
   case: ScaleCase;
@@ -120,10 +121,15 @@ export async function runCase(c: ScaleCase, dir: string): Promise<CaseResult> {
     // Connections open: the backends' fds above their count once they were all up (listeners, pipes, stdio).
     const opened = baseline.backends === undefined ? 0 : fds - baseline.backends.fds;
     flat = prev !== undefined && fds === prev.tiers.backends.fds && opened >= Math.max(1, c.clients / 100) ? flat + 1 : 0;
-    // Settled for 3 s with more open than at the last count: count again (the hold, or a ramp that stopped short).
-    if (flat >= 3 && (oracle === undefined || fds > oracle.sample.tiers.backends.fds)) {
-      const o = establishedToBackends(processesByTier(root).backends);
-      oracle = { atMs: Date.now() - t0, ...o, sample: s };
+    // Settled for 2 s with more open than at the last count (or the last count was taken while it moved): count
+    // again — the hold, or a ramp that stopped short. A hold shortened by a generator behind its schedule leaves
+    // little time, so it does not wait longer.
+    if (flat >= 2 && (oracle === undefined || !oracle.steady || fds > oracle.sample.tiers.backends.fds)) {
+      const pids = processesByTier(root).backends;
+      const o = establishedToBackends(pids);
+      const after = pids.reduce((t, p) => t + fdsOf(p), 0);
+      const steady = after === fds;
+      if (oracle === undefined || steady || !oracle.steady) oracle = { atMs: Date.now() - t0, ...o, sample: s, steady };
     }
     if (Date.now() - t0 > deadlineMs) {
       timedOut = true;

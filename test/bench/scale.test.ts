@@ -17,7 +17,7 @@ import { ROOT } from '../helpers/cli.js';
 interface SavedCase {
   case: { name: string; clients: number };
   run?: { peakOpen: number; established: number; errors: number };
-  oracle?: { established: number; ports: number[] };
+  oracle?: { established: number; ports: number[]; steady: boolean };
   samples: Array<{ tiers: Record<string, { processes: number }> }>;
   pids: Record<string, number[]>;
   bounds: string[];
@@ -41,6 +41,7 @@ test('bench scale: the /proc oracle equals the run\'s peak open, direct and thro
     assert.deepEqual(saved.cases.map((c) => c.case.name), ['idle', 'proxy']);
     for (const c of saved.cases) {
       assert.ok(c.run !== undefined && c.oracle !== undefined, `${c.case.name}: the run's figures and the oracle: ${out}`);
+      assert.ok(c.oracle.steady, `${c.case.name}: the oracle was read while the backends' count stood still`);
       assert.equal(c.oracle.established, c.run.peakOpen, `${c.case.name}: /proc's ESTABLISHED count equals the run's peak open`);
       // On a busy shared box a few handshakes may time out: the oracle must still agree with what the run held.
       assert.ok(c.run.peakOpen > 0, `${c.case.name}: connections held (errors ${c.run.errors})`);
