@@ -131,6 +131,12 @@ export async function runCase(c: ScaleCase, dir: string): Promise<CaseResult> {
       const steady = after === fds;
       if (oracle === undefined || steady || !oracle.steady) oracle = { atMs: Date.now() - t0, ...o, sample: s, steady };
     }
+    // Progress on stderr every 10 s: a 200k case runs for minutes.
+    if (samples.length % 10 === 0) {
+      process.stderr.write(`[scale ${c.name}] t=${(s.atMs / 1000).toFixed(0)} s: backends hold ~${Math.max(0, fds - (baseline.backends?.fds ?? fds))} ` +
+        `(fds), RSS generator ${(s.tiers.generator.rss / 1048576).toFixed(0)} MiB, backends ${(s.tiers.backends.rss / 1048576).toFixed(0)} MiB` +
+        `${c.name === 'proxy' ? `, proxy ${(s.tiers.proxy.rss / 1048576).toFixed(0)} MiB` : ''}${oracle === undefined ? '' : `; oracle ${oracle.established}`}\n`);
+    }
     if (Date.now() - t0 > deadlineMs) {
       timedOut = true;
       killGroup(child);
@@ -199,7 +205,9 @@ export async function benchScale(argv: string[]): Promise<string> {
     for (const c of cases) {
       const r = await runCase(c, dir);
       results.push(r);
-      lines.push('', ...describeCase(r, limits), ...boundsOf(r, limits).map((b) => `  bound: ${b}`));
+      const text = ['', ...describeCase(r, limits), ...boundsOf(r, limits).map((b) => `  bound: ${b}`)];
+      process.stderr.write(`${text.join('\n')}\n`);
+      lines.push(...text);
     }
   } finally {
     process.off('SIGINT', onSignal);
