@@ -43,7 +43,7 @@ function rampSeen(r: CaseResult): string {
 export function describeCase(r: CaseResult, limits: Record<string, string>): string[] {
   const c = r.case;
   const how = c.name === 'idle' ? 'no proxy (lab approach dns: each backend on its own address)' : `through the reference proxy (l4, ${c.proxyWorkers} workers, ${c.proxySources} upstream source addresses)`;
-  const lines = [`== ${c.name}: ${n0(c.clients)} idle clients → ${c.backends} backends, ${how}; ${c.sources} client source addresses, ${c.workers > 0 ? c.workers : 'wsherd-chosen'} generator workers, ramp ${n0(c.rate)}/s, hold ${c.holdS} s`];
+  const lines = [`== ${c.name}: ${n0(c.clients)} idle clients → ${c.backends} backends, ${how}; ${c.sources} client source addresses, ${c.workers} generator workers, ramp ${n0(c.rate)}/s, hold ${c.holdS} s`];
   lines.push(`run: exit ${r.exit}${r.timedOut ? ' (KILLED at the deadline)' : ''} after ${r.wallS.toFixed(0)} s`);
   const run = r.run;
   if (run === undefined) lines.push(`  no results.json; the run's output ends:\n${r.output.trim().split('\n').slice(-15).map((l) => `    ${l}`).join('\n')}`);

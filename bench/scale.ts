@@ -7,7 +7,7 @@
  *   npm run bench -- scale   (options: --clients 200000 --backends 14 --sources 16 --workers 0 --rate 2000
  *                             --hold 20 --proxy-clients 100000 --proxy-backends 8 --proxy-workers 12
  *                             --proxy-sources 8 --proxy-client-sources 8 --proxy-gen-workers 0
- *                             --only idle|proxy --json FILE; workers 0: wsherd picks them for the engine)
+ *                             --only idle|proxy --json FILE; workers 0: see defaultWorkers)
  *
  * Each case is one `wsherd run` of a written scenario, in its own process group: the bench kills the whole group when
  * the run ends, when it overruns its deadline (the phases plus 3 minutes) and on SIGINT/SIGTERM, so nothing is left.
@@ -34,7 +34,7 @@ export interface ScaleCase {
   backends: number;
   /** Client source addresses (population). */
   sources: number;
-  /** Generator workers; 0: wsherd chooses (enough that each stays under its fd limit, for the engine in use). */
+  /** Generator workers (always written in the scenario: see defaultWorkers). */
   workers: number;
   /** Connections opened per second during the ramp. */
   rate: number;
@@ -62,6 +62,17 @@ export interface CaseResult {
   output: string;
 }
 
+/**
+ * Generator workers when --workers is 0: what wsherd's own pre-flight asks of an explicit count — 15,800 clients per
+ * worker (80% of 20,000 fds less 200) for the ws engine, 7,900 for the dns engine the direct case uses (two fds per
+ * client) — at least 2. Not wsherd's derived default: on 2026-12-07 it picked 2 workers for 30,000 dns clients
+ * (it counts one fd per client) and they stalled and failed the run.
+ */
+export function defaultWorkers(clients: number, dnsEngine: boolean, fdLimit = 20000): number {
+  const perWorker = Math.max(1, Math.floor((Math.floor(fdLimit * 0.8) - 200) / (dnsEngine ? 2 : 1)));
+  return Math.max(2, Math.ceil(clients / perWorker));
+}
+
 export function scenarioYaml(c: ScaleCase): string {
   const rampS = Math.ceil(c.clients / c.rate);
   const lab = c.name === 'idle'
@@ -70,7 +81,7 @@ export function scenarioYaml(c: ScaleCase): string {
       `${(c.proxySources ?? 0) > 0 ? `, sources: "127.0.0.2-127.0.0.${1 + (c.proxySources ?? 0)}"` : ''}}\n`;
   // Idle: clients connect and hold; dns: one cached answer per group, a random address of it per client, so the
   // clients spread over the backends instead of a whole group landing on the answer's first address.
-  return `name: scale-${c.name}\n${lab}clients: ${c.clients}\n${c.workers > 0 ? `workers: ${c.workers}\n` : ''}population: {addresses: ${c.sources}}\n` +
+  return `name: scale-${c.name}\n${lab}clients: ${c.clients}\nworkers: ${c.workers}\npopulation: {addresses: ${c.sources}}\n` +
     `phases:\n  - ramp_up: ${rampS}s\n  - hold: ${c.holdS}s\n  - ramp_down: 5s\n` +
     `behavior:\n  messages_per_second: 0\n${c.name === 'idle' ? '  dns: {pick: random}\n' : ''}`;
 }
@@ -103,7 +114,7 @@ export async function runCase(c: ScaleCase, dir: string): Promise<CaseResult> {
   child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-8000)));
   const samples: Sample[] = [];
   const baseline: CaseResult['baseline'] = {};
-  const expected: Record<Tier, number> = { generator: 1 + Math.max(1, c.workers), backends: c.backends, proxy: c.name === 'proxy' ? 1 + (c.proxyWorkers ?? 1) : 0, dns: c.name === 'idle' ? 1 : 0, other: 0 };
+  const expected: Record<Tier, number> = { generator: 1 + c.workers, backends: c.backends, proxy: c.name === 'proxy' ? 1 + (c.proxyWorkers ?? 1) : 0, dns: c.name === 'idle' ? 1 : 0, other: 0 };
   let oracle: Oracle | undefined;
   let flat = 0;
   let timedOut = false;
@@ -145,11 +156,6 @@ export async function runCase(c: ScaleCase, dir: string): Promise<CaseResult> {
   try {
     const [code] = (await closed) as [number | null];
     const run = readRun(out);
-    // Workers chosen by wsherd: the generator's baseline is the first sample with all of them up.
-    if (c.workers === 0 && run !== undefined && run.workers > 0) {
-      const s = samples.find((x) => x.tiers.generator.processes >= 1 + run.workers);
-      if (s !== undefined) baseline.generator = { atMs: s.atMs, rss: s.tiers.generator.rss, cpuS: s.tiers.generator.cpuS, fds: s.tiers.generator.fds };
-    }
     return { case: c, exit: code, timedOut, wallS: (Date.now() - t0) / 1000, run, oracle, baseline, samples,
       pids: Object.fromEntries(TIERS.map((t) => [t, [...seen[t]]])) as Record<Tier, number[]>, output };
   } finally {
@@ -189,9 +195,11 @@ export async function benchScale(argv: string[]): Promise<string> {
   const rate = arg('rate', 2000);
   const holdS = arg('hold', 20);
   const cases: ScaleCase[] = [];
-  if (only !== 'proxy') cases.push({ name: 'idle', clients: arg('clients', 200000), backends: arg('backends', 14), sources: arg('sources', 16), workers: arg('workers', 0), rate, holdS });
+  const clients = arg('clients', 200000);
+  const proxyClients = arg('proxy-clients', 100000);
+  if (only !== 'proxy') cases.push({ name: 'idle', clients, backends: arg('backends', 14), sources: arg('sources', 16), workers: arg('workers', 0) || defaultWorkers(clients, true), rate, holdS });
   if (only !== 'idle') {
-    cases.push({ name: 'proxy', clients: arg('proxy-clients', 100000), backends: arg('proxy-backends', 8), sources: arg('proxy-client-sources', 8), workers: arg('proxy-gen-workers', 0), rate, holdS,
+    cases.push({ name: 'proxy', clients: proxyClients, backends: arg('proxy-backends', 8), sources: arg('proxy-client-sources', 8), workers: arg('proxy-gen-workers', 0) || defaultWorkers(proxyClients, false), rate, holdS,
       proxyWorkers: arg('proxy-workers', 12), proxySources: arg('proxy-sources', 8) });
   }
   const json = at('json') ?? path.join(ROOT, 'bench', 'results', `scale-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
