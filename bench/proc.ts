@@ -140,6 +140,8 @@ export function kernelLimits(): Record<string, string> {
     'fs.nr_open': read('/proc/sys/fs/nr_open'),
     'fs.file-nr (open, free, max)': read('/proc/sys/fs/file-nr'),
     'net.netfilter.nf_conntrack_max': read('/proc/sys/net/netfilter/nf_conntrack_max'),
+    // 0 with the module loaded: no netfilter hook tracks connections here, so the table bounds nothing.
+    'net.netfilter.nf_conntrack_count': read('/proc/sys/net/netfilter/nf_conntrack_count'),
     'net.ipv4.tcp_mem (pages)': read('/proc/sys/net/ipv4/tcp_mem'),
     'fd limit of this process (soft/hard)': fdLimit(),
     MemTotal: /MemTotal:\s+(\d+ kB)/.exec(read('/proc/meminfo'))?.[1] ?? 'unknown',

@@ -102,6 +102,10 @@ export function boundsOf(r: CaseResult, limits: Record<string, string>): string[
     const wall = (at.atMs - first.atMs) / 1000;
     add(cpu, wall * availableParallelism(), `CPU: ${cpu.toFixed(0)} CPU-s in all tiers over the ${wall.toFixed(0)} s to the hold, of ${availableParallelism()} cores`);
   }
+  // Conntrack, when something tracks (count > 0): one entry per connection, two per proxied one (both legs).
+  const ctMax = Number(limits['net.netfilter.nf_conntrack_max']);
+  const ctCount = Number(limits['net.netfilter.nf_conntrack_count']);
+  if (ctMax > 0 && ctCount > 0) add(c.clients * (c.name === 'proxy' ? 2 : 1) + ctCount, ctMax, `conntrack: ${n0(c.clients * (c.name === 'proxy' ? 2 : 1))} entries needed + ${n0(ctCount)} in use of nf_conntrack_max ${n0(ctMax)}`);
   const somax = Number(limits['net.core.somaxconn']);
   if (Number.isFinite(somax)) add(c.rate, somax * c.backends, `accept backlog: ${n0(c.rate)} opens/s against somaxconn ${somax} per listener × ${c.backends} backends (only fills if a backend stalls ~1 s)`);
   out.sort((a, b) => b[0] - a[0]);
