@@ -4,8 +4,13 @@ import { benchFlows } from './flows.js';
 import { benchGenerator } from './generator.js';
 import { benchLean } from './lean-client.js';
 import { benchProxy } from './proxy-vs-haproxy.js';
+import { benchScale } from './scale.js';
+import { benchScaleBackend } from './scale-backend.js';
 
-const BENCHES: Record<string, (argv: string[]) => Promise<string>> = { proxy: benchProxy, costs: benchBalancerCosts, flows: benchFlows, lean: benchLean, generator: benchGenerator };
+const BENCHES: Record<string, (argv: string[]) => Promise<string>> = {
+  proxy: benchProxy, costs: benchBalancerCosts, flows: benchFlows, lean: benchLean, generator: benchGenerator,
+  scale: benchScale, 'scale-backend': benchScaleBackend,
+};
 
 const [name = 'proxy', ...rest] = process.argv.slice(2);
 const bench = BENCHES[name];

@@ -1,17 +1,22 @@
 /**
  * The reference ws backend: says who it is (x-wsherd-backend header on every HTTP response, hello frame first),
- * echoes every message verbatim, closes first on request, and counts its sessions. Built to hold 10,000+ idle
- * connections cheaply: no per-connection timers, no compression, no per-message allocation beyond ws's own.
- * Text frames of the JSON app (subscribe, publish, auth, request: src/backend/ws-app.ts, docs/lab-app.md) are
- * answered instead of echoed; the echo path pays one byte comparison for it.
+ * echoes every message verbatim, closes first on request, and counts its sessions. Built to hold 100,000+ idle
+ * connections cheaply: http.Server parses the request and hands the socket over on 'upgrade'; from then on a
+ * connection is a small record (src/backend/conn.ts) with RFC 6455 frames read and written by src/wsproto — no
+ * `ws` WebSocket, no per-connection closure or timer, no compression. Text frames of the JSON app (subscribe,
+ * publish, auth, request: src/backend/ws-app.ts, docs/lab-app.md) are answered instead of echoed; the echo path
+ * pays one byte comparison for it.
  */
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import type { Socket } from 'node:net';
 import type { BackendStats } from '../lab/types.js';
 import { listenOn } from '../lab/listen.js';
 import { answerStatsOr404, BACKEND_HEADER, CLOSE_REQUEST, STATS_PATH, helloFrame } from './identity.js';
 import { startWsApp, type WsAppCounters } from './ws-app.js';
+import { BackendConn, ignoreSocketError, type ConnHost } from './conn.js';
+import { acceptUpgrade, refuseUpgrade } from './upgrade.js';
+import { OP_TEXT, encodeFrame } from '../wsproto/frame.js';
 
 export interface BackendOptions {
   /** Identity reported in the header, the hello frame and the stats, e.g. `b1`. */
@@ -52,41 +57,55 @@ export async function startBackend(opts: BackendOptions): Promise<RunningBackend
     res.setHeader(BACKEND_HEADER, id);
     answerStatsOr404(req, res, stats, `Not found: this is wsherd reference backend ${id}; open a WebSocket or GET ${STATS_PATH}`);
   });
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_PAYLOAD_BYTES });
+  // The 101 carries the identity too, so a client can attribute the session before the hello frame arrives; the
+  // hello frame goes in the same write.
+  const extra = [`${BACKEND_HEADER}: ${id}`];
+  const helloBytes = encodeFrame(OP_TEXT, hello, false);
+  // Open connections, newest first, linked through their records: what close() drops.
+  let first: BackendConn | undefined;
+  const host: ConnHost = {
+    maxPayload: MAX_PAYLOAD_BYTES,
+    onMessage,
+    onClosed(conn) {
+      counters.sessionsOpen--;
+      if (conn.prev === undefined) first = conn.next;
+      else conn.prev.next = conn.next;
+      if (conn.next !== undefined) conn.next.prev = conn.prev;
+      conn.prev = conn.next = undefined;
+      app.closed(conn);
+    },
+  };
 
-  // The 101 carries the identity too, so a client can attribute the session before the hello frame arrives.
-  wss.on('headers', (headers) => headers.push(`${BACKEND_HEADER}: ${id}`));
-  // With a listener here ws leaves rejected handshakes to us, so the 400 also says which backend refused it.
-  wss.on('wsClientError', (err, socket, req) => rejectHandshake(socket, req.method === 'GET' ? 400 : 405, err.message, id));
-  server.on('connection', (socket) => socket.setNoDelay(true));
-  server.on('upgrade', (req, socket, head) => {
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
-  });
-
-  wss.on('connection', (ws: WebSocket) => {
+  server.on('connection', (socket: Socket) => socket.setNoDelay(true));
+  server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+    // http.Server took its own 'error' listener off the socket when it handed it over: ours goes first, before a
+    // write that a reset peer would fail.
+    socket.on('error', ignoreSocketError);
+    const refusal = refuseUpgrade(req);
+    // The 400 (405) also says which backend refused it.
+    if (refusal !== undefined) return rejectHandshake(socket, refusal.status, refusal.message, id);
+    if (!socket.writable) return void socket.destroy();
+    socket.write(Buffer.concat([Buffer.from(acceptUpgrade(req, extra), 'latin1'), helloBytes]));
+    const conn = new BackendConn(socket, host);
+    conn.next = first;
+    if (first !== undefined) first.prev = conn;
+    first = conn;
     counters.sessionsTotal++;
     counters.sessionsOpen++;
-    ws.on('close', () => {
-      counters.sessionsOpen--;
-      app.closed(ws);
-    });
-    // A peer reset is routine under load; without a listener it would crash the process.
-    ws.on('error', () => {});
-    ws.on('message', (data: RawData, isBinary: boolean) => onMessage(ws, data, isBinary));
-    ws.send(hello);
+    conn.attach(head);
   });
 
-  function onMessage(ws: WebSocket, data: RawData, isBinary: boolean): void {
+  function onMessage(conn: BackendConn, data: Buffer, isBinary: boolean): void {
     if (!isBinary) {
       if (isCloseRequest(data)) {
-        ws.close(1000, 'close requested');
+        conn.close(1000, 'close requested');
         return;
       }
       // 0x7b '{': only such frames may be the app's; measured messages (`wsherd:m:`) never are.
-      if (Buffer.isBuffer(data) && data[0] === 0x7b && app.handle(ws, data)) return;
+      if (data[0] === 0x7b && app.handle(conn, data)) return;
     }
     counters.messagesEchoed++;
-    ws.send(data, { binary: isBinary });
+    conn.send(data, isBinary);
   }
 
   let port: number;
@@ -100,8 +119,7 @@ export async function startBackend(opts: BackendOptions): Promise<RunningBackend
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve) => {
-      for (const ws of wss.clients) ws.terminate();
-      wss.close();
+      for (let c = first; c !== undefined; c = c.next) c.socket.destroy();
       server.close(() => void app.close().then(resolve));
       server.closeAllConnections();
     });
@@ -110,8 +128,8 @@ export async function startBackend(opts: BackendOptions): Promise<RunningBackend
   return { port, close, stats };
 }
 
-function isCloseRequest(data: RawData): boolean {
-  if (!Buffer.isBuffer(data) || data.length !== CLOSE_REQUEST_BYTES) return false;
+function isCloseRequest(data: Buffer): boolean {
+  if (data.length !== CLOSE_REQUEST_BYTES) return false;
   return data.toString('utf8') === CLOSE_REQUEST;
 }
 

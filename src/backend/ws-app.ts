@@ -5,7 +5,7 @@
  * than before. Pushes run on one timer per backend (not one per connection), for every authenticated connection.
  */
 import { createHash } from 'node:crypto';
-import type { WebSocket } from 'ws';
+import type { AppConn } from './conn.js';
 import { startTopics, type Member, type Topics } from './ws-topics.js';
 
 export interface WsAppOptions {
@@ -33,9 +33,9 @@ export interface WsAppCounters {
 export interface WsApp {
   readonly counters: WsAppCounters;
   /** Handles a text frame that starts with `{`; false when it is not one of the app's (the caller echoes it). */
-  handle(ws: WebSocket, data: Buffer): boolean;
+  handle(ws: AppConn, data: Buffer): boolean;
   /** Forgets a closed connection (its subscriptions end). */
-  closed(ws: WebSocket): void;
+  closed(ws: AppConn): void;
   close(): Promise<void>;
 }
 
@@ -47,30 +47,29 @@ interface Conn extends Member {
 
 type Frame = Record<string, unknown> & { type: string };
 const TYPES = new Set(['subscribe', 'unsubscribe', 'publish', 'auth', 'request']);
-const OPEN = 1; // WebSocket.OPEN
 
 export async function startWsApp(opts: WsAppOptions): Promise<WsApp> {
   const { id } = opts;
   const counters: WsAppCounters = { published: 0, delivered: 0, subscriptions: 0, requests: 0, pushes: 0 };
   const topics: Topics = await startTopics(counters, opts.bus);
-  const conns = new Map<WebSocket, Conn>();
+  const conns = new Map<AppConn, Conn>();
   const authed = new Set<Conn>();
   let nextConn = 1;
-  const reply = (ws: WebSocket, frame: Record<string, unknown>): void => {
-    if (ws.readyState === OPEN) ws.send(JSON.stringify(frame));
+  const reply = (ws: AppConn, frame: Record<string, unknown>): void => {
+    if (ws.open) ws.sendText(JSON.stringify(frame));
   };
-  const failed = (ws: WebSocket, re: unknown, error: string): void => reply(ws, { type: 'error', re, error, backend: id });
+  const failed = (ws: AppConn, re: unknown, error: string): void => reply(ws, { type: 'error', re, error, backend: id });
 
   const timer = opts.pushIntervalMs === undefined ? undefined : setInterval(() => {
     for (const c of authed) {
-      if (c.ws.readyState !== OPEN) continue;
+      if (!c.ws.open) continue;
       c.pushSeq++;
-      c.ws.send(`{"type":"push","seq":${c.pushSeq},"backend":${JSON.stringify(id)}}`);
+      c.ws.sendText(`{"type":"push","seq":${c.pushSeq},"backend":${JSON.stringify(id)}}`);
       counters.pushes++;
     }
   }, opts.pushIntervalMs);
 
-  const connOf = (ws: WebSocket): Conn => {
+  const connOf = (ws: AppConn): Conn => {
     let c = conns.get(ws);
     if (c === undefined) {
       c = { ws, conn: nextConn++, topics: new Set(), pushSeq: -1 };
@@ -79,7 +78,7 @@ export async function startWsApp(opts: WsAppOptions): Promise<WsApp> {
     return c;
   };
 
-  const on: Record<string, (ws: WebSocket, m: Frame) => void> = {
+  const on: Record<string, (ws: AppConn, m: Frame) => void> = {
     subscribe(ws, m) {
       const topic = topicOf(m);
       if (topic === undefined) return failed(ws, m.id, 'subscribe needs a topic (a non-empty string)');

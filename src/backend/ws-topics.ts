@@ -6,11 +6,11 @@
  * back from Redis like everyone else's, so same-backend and cross-backend deliveries take the same path.
  */
 import { Redis } from 'ioredis';
-import type { WebSocket } from 'ws';
+import type { AppConn } from './conn.js';
 
 /** A subscribed connection: its socket and its per-process number (what a publish names to skip its sender). */
 export interface Member {
-  ws: WebSocket;
+  ws: AppConn;
   conn: number;
 }
 
@@ -33,10 +33,9 @@ export interface Topics {
 
 /** Redis channel of a topic. */
 export const CHANNEL_PREFIX = 'wsherd:t:';
-const OPEN = 1; // WebSocket.OPEN
 
 interface Entry {
-  members: Map<number, WebSocket>;
+  members: Map<number, AppConn>;
   /** Resolves when the bus delivers this topic here (at once without a bus). */
   ready: Promise<void>;
 }
@@ -47,8 +46,8 @@ export async function startTopics(counters: TopicCounters, bus: string | undefin
     const entry = entries.get(topic);
     if (entry === undefined) return;
     for (const [conn, ws] of entry.members) {
-      if (conn === skipConn || ws.readyState !== OPEN) continue;
-      ws.send(frame, { binary: false });
+      if (conn === skipConn || !ws.open) continue;
+      ws.sendText(frame);
       counters.delivered++;
     }
   };

@@ -1,0 +1,158 @@
+/** /proc readings for the scale benches: RSS of a process (or its tree), CPU seconds, sockets by state and port. */
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+
+/** Resident set of one process, bytes (VmRSS); 0 when it is gone. */
+export function rssOf(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** utime + stime of one process, seconds (USER_HZ = 100 on Linux). */
+export function cpuOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Every descendant of `pid` (children, grandchildren, …), from /proc/<pid>/task/<tid>/children. */
+export function descendantsOf(pid: number): number[] {
+  const out: number[] = [];
+  const walk = (p: number): void => {
+    let tasks: string[] = [];
+    try {
+      tasks = readdirSync(`/proc/${p}/task`);
+    } catch {
+      return;
+    }
+    for (const t of tasks) {
+      let kids = '';
+      try {
+        kids = readFileSync(`/proc/${p}/task/${t}/children`, 'utf8');
+      } catch {
+        continue;
+      }
+      for (const k of kids.trim().split(/\s+/)) {
+        if (k === '') continue;
+        out.push(Number(k));
+        walk(Number(k));
+      }
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+/** RSS of `pid` and all its descendants, bytes. */
+export function treeRss(pid: number): number {
+  return [pid, ...descendantsOf(pid)].reduce((t, p) => t + rssOf(p), 0);
+}
+
+/** CPU seconds of `pid` and its live descendants. */
+export function treeCpu(pid: number): number {
+  return [pid, ...descendantsOf(pid)].reduce((t, p) => t + cpuOf(p), 0);
+}
+
+/** Inodes of the sockets a process holds (its /proc/<pid>/fd links `socket:[inode]`). */
+export function socketInodesOf(pid: number, into = new Set<string>()): Set<string> {
+  let fds: string[] = [];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return into;
+  }
+  for (const fd of fds) {
+    try {
+      const link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      if (link.startsWith('socket:[')) into.add(link.slice(8, -1));
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return into;
+}
+
+/**
+ * ESTABLISHED TCP sockets whose LOCAL port is one of `ports` (the servers' side of each connection, once per
+ * connection), from /proc/net/tcp{,6}: the kernel's own table, not wsherd's bookkeeping. With `owners`, only sockets
+ * those processes hold: on a shared box another process's client socket can have the same local port number.
+ */
+export function establishedTo(ports: readonly number[], owners?: readonly number[]): number {
+  const want = new Set(ports);
+  const inodes = owners === undefined ? undefined : owners.reduce((s, p) => socketInodesOf(p, s), new Set<string>());
+  // By the connection's address pair: the kernel writes the file in chunks while the table changes, so a busy box
+  // can list a socket twice in one read.
+  const seen = new Set<string>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'latin1');
+    } catch {
+      continue;
+    }
+    let at = text.indexOf('\n') + 1;
+    while (at > 0 && at < text.length) {
+      const end = text.indexOf('\n', at);
+      const line = text.slice(at, end < 0 ? text.length : end);
+      at = end < 0 ? -1 : end + 1;
+      // "sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode": st 01 = ESTABLISHED.
+      const cols = line.trim().split(/\s+/);
+      if (cols[3] !== '01') continue;
+      const local = cols[1] ?? '';
+      if (!want.has(parseInt(local.slice(local.indexOf(':') + 1), 16))) continue;
+      if (inodes !== undefined && !inodes.has(cols[9] ?? '')) continue;
+      seen.add(`${local}>${cols[2] ?? ''}`);
+    }
+  }
+  return seen.size;
+}
+
+/** Open fds of a process (entries of /proc/<pid>/fd); 0 when it is gone. */
+export function fdsOf(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return 0;
+  }
+}
+
+/** Kernel limits that bound a scale run: name → value (or 'absent'). */
+export function kernelLimits(): Record<string, string> {
+  const read = (p: string): string => {
+    try {
+      return readFileSync(p, 'utf8').trim().replace(/\s+/g, ' ');
+    } catch {
+      return 'absent';
+    }
+  };
+  return {
+    'net.core.somaxconn': read('/proc/sys/net/core/somaxconn'),
+    'net.ipv4.tcp_max_syn_backlog': read('/proc/sys/net/ipv4/tcp_max_syn_backlog'),
+    'net.ipv4.ip_local_port_range': read('/proc/sys/net/ipv4/ip_local_port_range'),
+    'fs.file-max': read('/proc/sys/fs/file-max'),
+    'fs.nr_open': read('/proc/sys/fs/nr_open'),
+    'fs.file-nr (open, free, max)': read('/proc/sys/fs/file-nr'),
+    'net.netfilter.nf_conntrack_max': read('/proc/sys/net/netfilter/nf_conntrack_max'),
+    // 0 with the module loaded: no netfilter hook tracks connections here, so the table bounds nothing.
+    'net.netfilter.nf_conntrack_count': read('/proc/sys/net/netfilter/nf_conntrack_count'),
+    'net.ipv4.tcp_mem (pages)': read('/proc/sys/net/ipv4/tcp_mem'),
+    'fd limit of this process (soft/hard)': fdLimit(),
+    MemTotal: /MemTotal:\s+(\d+ kB)/.exec(read('/proc/meminfo'))?.[1] ?? 'unknown',
+  };
+}
+
+function fdLimit(): string {
+  try {
+    const m = /Max open files\s+(\S+)\s+(\S+)/.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? `${m[1]}/${m[2]}` : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
