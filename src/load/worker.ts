@@ -19,23 +19,15 @@ import { createClient, type DnsContext, type LoadClient } from './client.js';
 import { DnsCacheSet } from '../dns/cache.js';
 import { queryA } from '../dns/resolver.js';
 import { DEFAULT_DNS_CLIENT } from '../scenario/approach.js';
-import { plannedDurationMs, slotIntervals, withChurn } from './schedule.js';
+import { plannedDurationMs } from './schedule.js';
+import { OwnEvents } from './own-schedule.js';
 import { fdLimit, openFds } from '../probes/proc.js';
-import { assignPopulation, type SlotAssignment } from './population.js';
+import { OwnPopulation } from './population.js';
 import { SlotReconnects } from './reconnect.js';
 import { StallDetector } from './stall-detector.js';
 import { buildFlowContext, clientValues } from './flow/setup.js';
 
 const TICK_MS = 10;
-
-/** A scheduled change of one slot, ms since the run's start. */
-interface SlotEvent {
-  at: number;
-  slot: number;
-  open: boolean;
-  /** Opens only: when this interval closes (a reconnect never starts past it). */
-  until?: number;
-}
 
 export type WorkerEnd = 'finished' | 'aborted' | 'deadline';
 
@@ -48,7 +40,8 @@ export class LoadWorker {
   private readonly recorder = new Recorder(() => this.runMs());
   private readonly wheel: TimerWheel;
   private readonly ctx: ClientContext;
-  private readonly events: SlotEvent[];
+  /** The own slots' open/close events in time order (own-schedule.ts). */
+  private readonly events: OwnEvents;
   private next = 0;
   /** performance.now() at the run's second 0. */
   private readonly origin: number;
@@ -74,8 +67,8 @@ export class LoadWorker {
   private readonly dns: DnsContext | undefined;
   /** Backend of each slot's last connection that reached one: what the next is compared with (rehomed counts). */
   private readonly lastBackend = new Map<number, string>();
-  /** Each slot's source address and group, when the scenario has a population. */
-  private readonly population: SlotAssignment | undefined;
+  /** Each own slot's source address and group, when the scenario has a population. */
+  private readonly population: OwnPopulation | undefined;
   private readonly groupNames: string[];
   /** With behavior.reconnect (policy immediate or backoff): reopens slots after unplanned ends. */
   private readonly reconnects: SlotReconnects | undefined;
@@ -91,10 +84,11 @@ export class LoadWorker {
     this.plannedMs = plannedDurationMs(plan.phases);
     this.deadlineMs = plan.deadlineAt - plan.startAt;
     this.wheel = new TimerWheel(TICK_MS, 2048, nowPerf);
-    const groupOf = plan.population === undefined ? undefined : (slot: number) => this.groupNames[this.population?.group[slot] ?? -1];
-    const values = clientValues(plan.behavior, plan.clients, ownSlots(plan));
-    const rows = values.rows;
-    const flow = buildFlowContext(plan.behavior, { startAt: plan.startAt, clients: plan.clients, slots: ownSlots(plan), ...(groupOf === undefined ? {} : { groupOf }), ...(rows === undefined ? {} : { rows }), ...(values.roleIndex === undefined ? {} : { roleIndex: values.roleIndex }) });
+    const groupOf = plan.population === undefined ? undefined : (slot: number) => this.groupNames[this.population?.groupOf(slot) ?? -1];
+    const share = { clients: plan.clients, workerId: plan.workerId, workerCount: plan.workerCount };
+    const values = clientValues(plan.behavior, share);
+    const rowOf = values.rowOf;
+    const flow = buildFlowContext(plan.behavior, { startAt: plan.startAt, ...share, ...(groupOf === undefined ? {} : { groupOf }), ...(rowOf === undefined ? {} : { rowOf }), ...(values.roleIndexOf === undefined ? {} : { roleIndexOf: values.roleIndexOf }) });
     this.ctx = {
       behavior: plan.behavior,
       recorder: this.recorder,
@@ -104,7 +98,7 @@ export class LoadWorker {
       // `{{ group }}` in behavior.headers and behavior.query: the slot's population group.
       ...(groupOf === undefined ? {} : { groupOf }),
       ...(flow === undefined ? {} : { flow }),
-      ...(rows === undefined ? {} : { rowOf: (slot: number) => rows.get(slot) }),
+      ...(rowOf === undefined ? {} : { rowOf }),
       ...(values.roleOf === undefined ? {} : { roleOf: values.roleOf }),
       onEnd: (c) => {
         const current = this.active.get(c.slot) === c;
@@ -113,11 +107,11 @@ export class LoadWorker {
         this.rehome(c);
         // Which group's clients each backend got: what tells a NAT's weight from the strategy's arithmetic.
         if (this.population !== undefined && c.backend !== undefined) {
-          this.recorder.groupBackend(this.groupNames[this.population.group[c.slot] as number] as string, c.backend);
+          this.recorder.groupBackend(this.groupNames[this.population.groupOf(c.slot)] as string, c.backend);
         }
       },
     };
-    this.population = plan.population === undefined ? undefined : assignPopulation(plan.population, plan.clients);
+    this.population = plan.population === undefined ? undefined : new OwnPopulation(plan.population, plan.clients, plan.workerId, plan.workerCount);
     this.groupNames = plan.population?.groups.map((g) => g.name) ?? [];
     const policy = plan.behavior.reconnect;
     this.reconnects = policy === undefined || policy.policy === 'none' ? undefined : new SlotReconnects(policy, {
@@ -127,7 +121,8 @@ export class LoadWorker {
       reopen: (slot) => this.open(slot, true),
     });
     this.dns = plan.behavior.engine === 'dns' ? this.dnsContext() : undefined;
-    this.events = ownEvents(plan);
+    const { lifetimeMs, thinkTimeMs } = plan.behavior;
+    this.events = new OwnEvents(plan.phases, share, lifetimeMs === undefined ? undefined : { lifetimeMs, thinkTimeMs: thinkTimeMs ?? 0 });
     this.lag = monitorEventLoopDelay({ resolution: TICK_MS });
     this.drift = new StallDetector(TICK_MS, this.origin, nowPerf);
   }
@@ -158,9 +153,15 @@ export class LoadWorker {
     const t = now - this.origin;
     if (t < 0) return;
     this.flushUpTo(t);
-    while (this.next < this.events.length && (this.events[this.next] as SlotEvent).at <= t) {
-      this.apply(this.events[this.next] as SlotEvent);
-      this.next++;
+    const ev = this.events;
+    for (; this.next < ev.length && ev.at(this.next) <= t; this.next++) {
+      const slot = ev.slot(this.next);
+      if (ev.isOpen(this.next)) {
+        this.open(slot, false, ev.until(this.next));
+      } else {
+        this.reconnects?.closed(slot);
+        this.active.get(slot)?.close();
+      }
     }
     this.reconnects?.poll();
     this.wheel.advance(now);
@@ -169,15 +170,6 @@ export class LoadWorker {
     } else if (this.next >= this.events.length && this.active.size === 0 && t >= this.plannedMs) {
       this.finish('finished');
     }
-  }
-
-  private apply(ev: SlotEvent): void {
-    if (!ev.open) {
-      this.reconnects?.closed(ev.slot);
-      this.active.get(ev.slot)?.close();
-      return;
-    }
-    this.open(ev.slot, false, ev.until);
   }
 
   /** One connection of `slot`: a planned opening (with the interval's end) or a reconnect. */
@@ -196,7 +188,7 @@ export class LoadWorker {
     const { urls, sourceAddresses } = this.plan;
     const url = urls[slot % urls.length] as string;
     const local = this.population !== undefined
-      ? this.population.address[slot]
+      ? this.population.addressOf(slot)
       : sourceAddresses.length > 0 ? sourceAddresses[slot % sourceAddresses.length] : undefined;
     client.start(url, local);
   }
@@ -219,8 +211,8 @@ export class LoadWorker {
     const groupAddress = new Map<string, string>();
     const groupOf = (slot: number): string => {
       if (this.population === undefined) return 'all';
-      const name = this.groupNames[this.population.group[slot] as number] as string;
-      if (!groupAddress.has(name)) groupAddress.set(name, this.population.address[slot] as string);
+      const name = this.groupNames[this.population.groupOf(slot)] as string;
+      if (!groupAddress.has(name)) groupAddress.set(name, this.population.addressOf(slot));
       return name;
     };
     const caches = new DnsCacheSet({
@@ -297,22 +289,4 @@ export class LoadWorker {
 function parseServer(text: string | undefined): { host: string; port: number } {
   const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(text ?? '');
   return m ? { host: m[1] as string, port: Number(m[2]) } : { host: '127.0.0.1', port: 53 };
-}
-
-function* ownSlots(plan: WorkerPlan): Generator<number> {
-  for (let s = plan.workerId; s < plan.clients; s += plan.workerCount) yield s;
-}
-
-/** This worker's open/close events in time order; at the same ms a close goes first, so a slot can reopen. */
-function ownEvents(plan: WorkerPlan): SlotEvent[] {
-  const intervals = slotIntervals(plan.phases, plan.clients);
-  const { lifetimeMs, thinkTimeMs } = plan.behavior;
-  const out: SlotEvent[] = [];
-  for (let slot = plan.workerId; slot < intervals.length; slot += plan.workerCount) {
-    const own = intervals[slot] ?? [];
-    for (const iv of lifetimeMs === undefined ? own : withChurn(own, lifetimeMs, thinkTimeMs ?? 0)) {
-      out.push({ at: iv.openAt, slot, open: true, until: iv.closeAt }, { at: iv.closeAt, slot, open: false });
-    }
-  }
-  return out.sort((a, b) => a.at - b.at || Number(a.open) - Number(b.open) || a.slot - b.slot);
 }
