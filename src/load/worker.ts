@@ -25,9 +25,14 @@ import { fdLimit, openFds } from '../probes/proc.js';
 import { OwnPopulation } from './population.js';
 import { SlotReconnects } from './reconnect.js';
 import { StallDetector } from './stall-detector.js';
+import { OpenGate } from './open-gate.js';
+import { sendsFromFor } from './send-start.js';
+import { DEFAULT_HANDSHAKES_IN_FLIGHT } from '../scenario/sections.js';
 import { buildFlowContext, clientValues } from './flow/setup.js';
 
 const TICK_MS = 10;
+/** Of each tick, at most this long goes to starting openings (the rest reads what they started). */
+const OPEN_BUDGET_MS = 5;
 
 export type WorkerEnd = 'finished' | 'aborted' | 'deadline';
 
@@ -72,6 +77,8 @@ export class LoadWorker {
   private readonly groupNames: string[];
   /** With behavior.reconnect (policy immediate or backoff): reopens slots after unplanned ends. */
   private readonly reconnects: SlotReconnects | undefined;
+  /** behavior.handshakes_in_flight: openings beyond the worker's share of the cap wait here. */
+  private readonly gate: OpenGate;
   /** Set by stop(): the ends it causes are planned, whatever the schedule says. */
   private stopping = false;
 
@@ -88,7 +95,8 @@ export class LoadWorker {
     const share = { clients: plan.clients, workerId: plan.workerId, workerCount: plan.workerCount };
     const values = clientValues(plan.behavior, share);
     const rowOf = values.rowOf;
-    const flow = buildFlowContext(plan.behavior, { startAt: plan.startAt, ...share, ...(groupOf === undefined ? {} : { groupOf }), ...(rowOf === undefined ? {} : { rowOf }), ...(values.roleIndexOf === undefined ? {} : { roleIndexOf: values.roleIndexOf }) });
+    const sendsFrom = sendsFromFor(plan.behavior, plan.phases, this.origin);
+    const flow = buildFlowContext(plan.behavior, { startAt: plan.startAt, ...share, sendsFrom, ...(groupOf === undefined ? {} : { groupOf }), ...(rowOf === undefined ? {} : { rowOf }), ...(values.roleIndexOf === undefined ? {} : { roleIndexOf: values.roleIndexOf }) });
     this.ctx = {
       behavior: plan.behavior,
       recorder: this.recorder,
@@ -100,7 +108,9 @@ export class LoadWorker {
       ...(flow === undefined ? {} : { flow }),
       ...(rowOf === undefined ? {} : { rowOf }),
       ...(values.roleOf === undefined ? {} : { roleOf: values.roleOf }),
+      sendsFrom,
       onEnd: (c) => {
+        this.gate.ended(c);
         const current = this.active.get(c.slot) === c;
         if (current) this.active.delete(c.slot);
         this.reconnects?.ended(c, current && !this.stopping);
@@ -123,6 +133,8 @@ export class LoadWorker {
     this.dns = plan.behavior.engine === 'dns' ? this.dnsContext() : undefined;
     const { lifetimeMs, thinkTimeMs } = plan.behavior;
     this.events = new OwnEvents(plan.phases, share, lifetimeMs === undefined ? undefined : { lifetimeMs, thinkTimeMs: thinkTimeMs ?? 0 });
+    const cap = Math.ceil((plan.behavior.handshakesInFlight ?? DEFAULT_HANDSHAKES_IN_FLIGHT) / Math.max(1, plan.workerCount));
+    this.gate = new OpenGate(cap, (slot, isReconnect) => this.launch(slot, isReconnect), OPEN_BUDGET_MS);
     this.lag = monitorEventLoopDelay({ resolution: TICK_MS });
     this.drift = new StallDetector(TICK_MS, this.origin, nowPerf);
   }
@@ -138,6 +150,7 @@ export class LoadWorker {
     if (this.ended) return;
     this.stopping = true;
     this.reconnects?.stop();
+    this.gate.clear();
     for (const c of [...this.active.values()]) c.terminate();
     this.finish(reason);
   }
@@ -153,6 +166,7 @@ export class LoadWorker {
     const t = now - this.origin;
     if (t < 0) return;
     this.flushUpTo(t);
+    this.gate.tick(now);
     const ev = this.events;
     for (; this.next < ev.length && ev.at(this.next) <= t; this.next++) {
       const slot = ev.slot(this.next);
@@ -160,6 +174,7 @@ export class LoadWorker {
         this.open(slot, false, ev.until(this.next));
       } else {
         this.reconnects?.closed(slot);
+        this.gate.cancel(slot);
         this.active.get(slot)?.close();
       }
     }
@@ -167,7 +182,7 @@ export class LoadWorker {
     this.wheel.advance(now);
     if (t >= this.deadlineMs) {
       this.stop('deadline');
-    } else if (this.next >= this.events.length && this.active.size === 0 && t >= this.plannedMs) {
+    } else if (this.next >= this.events.length && this.active.size === 0 && this.gate.waiting === 0 && t >= this.plannedMs) {
       this.finish('finished');
     }
   }
@@ -182,6 +197,11 @@ export class LoadWorker {
       previous.terminate();
     }
     if (until !== undefined) this.reconnects?.opened(slot, until);
+    this.gate.request(slot, isReconnect, until, performance.now());
+  }
+
+  /** The opening really starts (the gate let it through): its connect timer starts now. */
+  private launch(slot: number, isReconnect: boolean): LoadClient {
     const client = createClient(this.ctx, slot, this.dns);
     this.active.set(slot, client);
     this.reconnects?.track(client, isReconnect);
@@ -191,6 +211,7 @@ export class LoadWorker {
       ? this.population.addressOf(slot)
       : sourceAddresses.length > 0 ? sourceAddresses[slot % sourceAddresses.length] : undefined;
     client.start(url, local);
+    return client;
   }
 
   /** A connection that reached a backend ends: same backend as its slot's previous one, or moved. */
@@ -256,7 +277,8 @@ export class LoadWorker {
 
   private gauges(): WorkerGauges {
     const cpu = process.cpuUsage();
-    this.maxRss = Math.max(this.maxRss, process.memoryUsage.rss(), process.resourceUsage().maxRSS * 1024);
+    const rssNow = process.memoryUsage.rss();
+    this.maxRss = Math.max(this.maxRss, rssNow, process.resourceUsage().maxRSS * 1024);
     const lagMaxMs = this.lagSinceGauges;
     this.lagSinceGauges = 0;
     return {
@@ -266,8 +288,10 @@ export class LoadWorker {
       lagMaxMs,
       cpuMs: (cpu.user + cpu.system) / 1000,
       rssBytes: this.maxRss,
+      rssNowBytes: rssNow,
       startRssBytes: this.startRss,
       stalls: this.drift.takeStalls(),
+      openGate: this.gate.snapshot(),
     };
   }
 

@@ -11,7 +11,7 @@ import { RunEvents } from '../run-events.js';
 import { startLab } from '../lab/start.js';
 import { runLoad } from '../load/coordinator.js';
 import { Aggregator } from '../metrics/aggregate.js';
-import type { WorkerInfo } from '../metrics/types.js';
+import type { GeneratorMemory, WorkerInfo } from '../metrics/types.js';
 import { defaultOutDir, prepareOutDir, writeResults } from '../results/write.js';
 import { writeHtmlReport } from '../report/html.js';
 import { WsherdError, isWsherdError } from '../errors.js';
@@ -65,6 +65,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   let labFailure: string | undefined;
   let aggregator = new Aggregator();
   let workers: WorkerInfo[] = [];
+  let memory: GeneratorMemory | undefined;
   let status: RunStatus = 'complete';
   let statusReason: string | undefined;
   let proxyIdle: { fds: number; fdLimit: number } | undefined;
@@ -105,6 +106,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     aggregator = outcome.aggregator;
     loadOrigin = outcome.startedAt.getTime();
     workers = outcome.workers;
+    memory = outcome.memory;
     ({ status, statusReason } = finalStatus(outcome.status, outcome.reason, stop.signal, labFailure));
     if (lab && labFailure === undefined) labStats = await lab.stats().catch(() => undefined);
   } catch (err) {
@@ -132,6 +134,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     target: { kind: scenario.lab ? 'lab' : 'external', url: lab?.entryUrl ?? scenario.target?.url ?? '' },
     aggregator,
     workers,
+    ...(memory === undefined ? {} : { memory }),
     ...(lab === undefined ? {} : { lab: { components: lab.components, ...(labStats ? { stats: labStats } : {}) } }),
     ...(probes === undefined ? {} : { probes }),
     ...(faults === undefined ? {} : { faults: faults.outcomes() }),

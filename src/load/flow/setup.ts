@@ -26,6 +26,8 @@ export interface FlowSetup {
   /** Each own slot's row and role index, when clientValues has made them already. */
   rowOf?: (slot: number) => Row | undefined;
   roleIndexOf?: (slot: number) => number;
+  /** behavior.send_during_ramp (ClientContext.sendsFrom). */
+  sendsFrom?: (nowPerf: number) => number;
 }
 
 /**
@@ -76,6 +78,7 @@ export function buildFlowContext(b: Behavior, setup: FlowSetup): FlowContext | u
     roleOf: (slot) => (roles === undefined ? undefined : roles[roleIndexOf?.(slot) ?? 0]?.name),
     rowOf: (slot) => rowOf?.(slot),
     groupOf: (slot) => setup.groupOf?.(slot),
+    ...(setup.sendsFrom === undefined ? {} : { sendsFrom: setup.sendsFrom }),
     secretsOf: (slot) => {
       if (data === undefined || data.secret.length === 0) return [];
       let s = secretsCache.get(slot);
