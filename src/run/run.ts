@@ -8,12 +8,10 @@ import type { Scenario } from '../scenario/types.js';
 import type { Lab, LabStats, ProxyStats } from '../lab/types.js';
 import type { Results, RunStatus } from '../results/types.js';
 import { RunEvents } from '../run-events.js';
-import { startLab } from '../lab/start.js';
 import { runLoad } from '../load/coordinator.js';
 import { Aggregator } from '../metrics/aggregate.js';
 import type { GeneratorMemory, WorkerInfo } from '../metrics/types.js';
 import { defaultOutDir, prepareOutDir, writeResults } from '../results/write.js';
-import { writeHtmlReport } from '../report/html.js';
 import { WsherdError, isWsherdError } from '../errors.js';
 import { buildResults } from './build-results.js';
 import { describeEnvironment } from './environment.js';
@@ -76,6 +74,8 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   try {
     let urls: string[];
     if (scenario.lab) {
+      // Imported when a lab runs (it pulls in the proxy's and the backends' modules): a target run never pays for them.
+      const { startLab } = await import('../lab/start.js');
       lab = await startLab(scenario.lab, { signal: stop.signal });
       sampler = startProbeSampler({ components: lab.components, ports: lab.components.map((c) => c.port) });
       // The proxy's fds before any client: the baseline of its fd-cliff prediction.
@@ -148,6 +148,8 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
 async function writeOutputs(outDir: string, results: Results): Promise<RunOutcome['files']> {
   // results.json first: it is the record; the report is derived from it and can be re-rendered.
   const resultsFile = await writeResults(outDir, results);
+  // Imported after the load: the report's modules are not resident while the coordinator runs the clients.
+  const { writeHtmlReport } = await import('../report/html.js');
   const html = await writeHtmlReport(outDir, results);
   return { results: resultsFile, html };
 }
