@@ -77,7 +77,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
   const memory = new TreeMemory();
   const plannedMs = plannedDurationMs(scenario.phases);
   const limit = fdLimit();
-  const count = Math.max(1, Math.min(scenario.workers ?? defaultWorkerCount(scenario.clients, limit, os.availableParallelism()), Math.max(1, scenario.clients)));
+  const count = Math.max(1, Math.min(scenario.workers ?? defaultWorkerCount(scenario.clients, limit, os.availableParallelism(), scenario), Math.max(1, scenario.clients)));
   const aggregator = new Aggregator();
   const workers: WorkerSlot[] = [];
   const unregister = registerChildren((sig) => {
