@@ -17,7 +17,7 @@ import { phaseAt, plannedDurationMs, targetAt } from './schedule.js';
 import { fdLimit } from '../probes/proc.js';
 import { registerChildren } from '../lab/cleanup.js';
 import { WsherdError } from '../errors.js';
-import { defaultWorkerCount } from './worker-count.js';
+import { defaultWorkerCount, workerExecArgv } from './worker-count.js';
 import { TreeMemory } from './tree-memory.js';
 import type { GeneratorMemory } from '../metrics/types.js';
 import { redactUrl } from '../results/redact.js';
@@ -133,7 +133,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
   try {
     const ready: Promise<void>[] = [];
     for (let id = 0; id < count; id++) {
-      const { slot, readyPromise } = spawnWorker(id, count, scenario.clients, {
+      const { slot, readyPromise } = spawnWorker(id, count, scenario.clients, workerExecArgv(scenario, count), {
         onMessage: (msg) => {
           if (msg.type === 'buckets') {
             aggregator.add(msg.buckets);
@@ -247,12 +247,12 @@ interface WorkerHandlers {
   onExit(code: number | null, signal: NodeJS.Signals | null): void;
 }
 
-function spawnWorker(id: number, count: number, clients: number, h: WorkerHandlers): { slot: WorkerSlot; readyPromise: Promise<void> } {
+function spawnWorker(id: number, count: number, clients: number, execArgv: string[], h: WorkerHandlers): { slot: WorkerSlot; readyPromise: Promise<void> } {
   const child = fork(fileURLToPath(WORKER_ENTRY), [], {
     serialization: 'json',
     // stderr is kept, not shown: a crashing worker's last words go into the run's failure reason.
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    execArgv: [],
+    execArgv,
     env: { ...process.env, WSHERD_WORKER_ID: String(id) },
   });
   child.on('error', () => {});

@@ -51,11 +51,8 @@ export interface ClientContext {
   readonly roleOf?: (slot: number) => string | undefined;
   /** With behavior.flow / roles / script: what the clients' flows share (src/load/flow/); the echo sender is off. */
   readonly flow?: FlowContext;
-  /**
-   * behavior.send_during_ramp: given performance.now() when a client opened, the performance.now() time its sends
-   * may begin (≥ nowPerf; later only when send_during_ramp is false and it opened during a ramp up). Every engine's
-   * echo sender starts its random phase from it; flows get it through FlowContext and start then. Absent: now.
-   */
+  /** behavior.send_during_ramp: the performance.now() time the sends of a client opened at `nowPerf` may begin
+   *  (≥ nowPerf; later when it opened during a ramp up with send_during_ramp: false). Absent: now. */
   readonly sendsFrom?: (nowPerf: number) => number;
   /** Called exactly once, when the client has ended and its final counts are recorded. */
   onEnd(client: LoadClient): void;
