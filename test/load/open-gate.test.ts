@@ -7,6 +7,7 @@ import { runLoad } from '../../src/load/coordinator.js';
 import { RunEvents } from '../../src/run-events.js';
 import type { Behavior, Scenario } from '../../src/scenario/types.js';
 import { BEHAVIOR } from './helpers/harness.js';
+import { parseScenario } from '../../src/scenario/load.js';
 
 /**
  * The oracle: a plain `ws` echo server (not wsherd) that can hold each upgrade request `delayMs` before answering
@@ -110,5 +111,21 @@ describe('the generator\'s handshake cap (behavior.handshakes_in_flight)', () =>
     assert.ok(delayed.total > 0, 'the clients sent after it');
     const immediate = await before(undefined);
     assert.ok(immediate.before > 0, `messages during the ramp by default (${immediate.before})`);
+  });
+
+  test('send_during_ramp: false holds a flow back to the ramp\'s end too', async () => {
+    const s = await countingServer(0);
+    servers.push(s);
+    const yaml = `name: f\ntarget: {url: "${s.url}"}\nclients: 10\nphases: [{ramp_up: {duration: 1500ms, to: 10}}, {hold: {duration: 800ms}}, {ramp_down: {duration: 200ms, to: 0}}]\n`
+      + 'behavior:\n  send_during_ramp: false\n  flow:\n    - loop: {forever: true, every: 50ms, steps: [{send: {text: "x"}}]}\n';
+    const sc = parseScenario(yaml, 'f.yaml');
+    const events = new RunEvents();
+    let startAt = 0;
+    events.on('start', (info) => (startAt = info.startAt));
+    const out = await runLoad({ urls: [s.url], scenario: { ...sc, workers: 2 }, insecure: false, events });
+    assert.equal(out.status, 'complete');
+    assert.equal(s.accepted(), 10);
+    assert.equal(s.messageTimes.filter((t) => t < startAt + 1500 - 50).length, 0, 'no flow frame before the ramp\'s end');
+    assert.ok(s.messageTimes.length > 0, 'the flows ran after it');
   });
 });
