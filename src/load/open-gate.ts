@@ -16,6 +16,10 @@ import { performance } from 'node:perf_hooks';
 import type { LoadClient } from './client.js';
 import type { HandshakeCapInfo } from '../metrics/types.js';
 
+/** behavior.handshakes_in_flight's default, for the whole run (split across the workers). Here, not in the scenario
+ *  parser, so a worker does not load the parser to know it. */
+export const DEFAULT_HANDSHAKES_IN_FLIGHT = 1000;
+
 /** Upper bounds (ms) of the wait histogram's buckets; the last bucket holds everything longer. */
 export const GATE_WAIT_BOUNDS_MS: readonly number[] = [10, 100, 1000, 10_000];
 

@@ -25,9 +25,8 @@ import { fdLimit, openFds } from '../probes/proc.js';
 import { OwnPopulation } from './population.js';
 import { SlotReconnects } from './reconnect.js';
 import { StallDetector } from './stall-detector.js';
-import { OpenGate } from './open-gate.js';
+import { DEFAULT_HANDSHAKES_IN_FLIGHT, OpenGate } from './open-gate.js';
 import { sendsFromFor } from './send-start.js';
-import { DEFAULT_HANDSHAKES_IN_FLIGHT } from '../scenario/sections.js';
 import { buildFlowContext, clientValues } from './flow/setup.js';
 
 const TICK_MS = 10;

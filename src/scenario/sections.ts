@@ -10,6 +10,7 @@ import { type Context, type Field, type Section, childPath, describe, readBool, 
 import { checkStrategyMode, readStrategy } from './strategies.js';
 import { readProxyExtras } from './proxy-options.js';
 import { readEngine, readSessionOptions } from './engine.js';
+import { DEFAULT_HANDSHAKES_IN_FLIGHT } from '../load/open-gate.js';
 import { readSocketIoBackend } from './socketio-backend.js';
 import { readLimits } from './limits.js';
 import { DEFAULT_DNS_LAB, DEFAULT_ORCHESTRATOR, readApproach, readDnsClient, readDnsLab, readOrchestrator } from './approach.js';
@@ -24,10 +25,6 @@ export const BACKENDS_KEYS = ['count', 'kind', 'host', 'socketio', 'limits', 'bu
 export const BACKEND_BUSES: readonly BackendBus[] = ['redis'];
 export const PROXY_KEYS = ['strategy', 'mode', 'host', 'options', 'tls', 'store', 'sources', 'maxconn', 'workers', 'limits'] as const;
 export const BEHAVIOR_KEYS = ['engine', 'session', 'messages_per_second', 'payload_bytes', 'close', 'connect_timeout', 'handshake_timeout', 'message_timeout', 'lifetime', 'think_time', 'handshakes_in_flight', 'send_during_ramp', 'reconnect', 'dns', 'headers', 'query', ...FLOW_KEYS] as const;
-
-/** behavior.handshakes_in_flight's default: openings whose handshake is under way at once, for the whole run (split
- *  across the workers). Beyond it openings wait in the generator, first come first served (src/load/open-gate.ts). */
-export const DEFAULT_HANDSHAKES_IN_FLIGHT = 1000;
 
 /** A connection shorter than this measures the connect path, not a WebSocket; it also bounds the events a worker plans. */
 export const MIN_LIFETIME_MS = 100;
