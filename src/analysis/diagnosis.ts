@@ -6,6 +6,7 @@
  */
 import type { Results } from '../results/types.js';
 import { describeSaturation, establishedNothing, saturationOf } from './saturation.js';
+import { handshakeCapSentence, rampSendingSentence } from './generator-limits.js';
 
 export type DiagnosisKind = 'generator-saturated' | 'nothing-established' | 'fd-exhaustion' | 'port-depletion' | 'broken-stickiness' | 'nat-skew' | 'backend-lost' | 'idle-backend' | 'bus-loss' | 'delivery-loss' | 'not-echoing' | 'target-errors' | 'none';
 
@@ -21,6 +22,17 @@ const pct = (x: number): string => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
 const int = (n: number): string => n.toLocaleString('en-US');
 
 export function diagnose(r: Results): Diagnosis {
+  const d = diagnoseTarget(r);
+  // The generator's own limits on the openings, said beside whatever was found (never instead of it).
+  // Failed openings during a ramp are named with what the target was doing meanwhile only where the failures are
+  // the finding (not instead of a bare "the target failed"); the cap whenever it held openings back.
+  const failures = d.kind === 'target-errors' || d.kind === 'nothing-established';
+  const own = [failures ? rampSendingSentence(r) : undefined, handshakeCapSentence(r)].filter((x): x is string => x !== undefined);
+  if (own.length === 0 || d.kind === 'generator-saturated') return d;
+  return { ...d, sentence: `${d.sentence} ${own.map((x) => `${x[0]?.toUpperCase() ?? ''}${x.slice(1)}.`).join(' ')}` };
+}
+
+function diagnoseTarget(r: Results): Diagnosis {
   const codes = r.summary.errors.byCode;
   // The one definition of "saturated" (src/analysis/saturation.ts), shared with the verdict and every output.
   const saturation = saturationOf(r);

@@ -17,7 +17,9 @@ import { phaseAt, plannedDurationMs, targetAt } from './schedule.js';
 import { fdLimit } from '../probes/proc.js';
 import { registerChildren } from '../lab/cleanup.js';
 import { WsherdError } from '../errors.js';
-import { defaultWorkerCount } from './worker-count.js';
+import { defaultWorkerCount, workerExecArgv } from './worker-count.js';
+import { TreeMemory } from './tree-memory.js';
+import type { GeneratorMemory } from '../metrics/types.js';
 import { redactUrl } from '../results/redact.js';
 import { busyHostClause, startDeadlineMs, startHint } from '../process/start-deadline.js';
 
@@ -44,6 +46,8 @@ export interface LoadOutcome {
   startedAt: Date;
   endedAt: Date;
   plannedMs: number;
+  /** The coordinator's RSS beside the workers', and the whole tree's bytes per held connection. */
+  memory: GeneratorMemory;
 }
 
 /** Workers get this long to start and say `ready`. */
@@ -60,6 +64,8 @@ interface WorkerSlot {
   info: WorkerInfo;
   /** Seconds shipped so far (the next expected t). */
   shipped: number;
+  /** RSS at the worker's last gauges. */
+  rssNow: number;
   done: boolean;
   stderrTail(): string;
   exited: Promise<void>;
@@ -67,9 +73,11 @@ interface WorkerSlot {
 
 export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
   const { scenario } = opts;
+  // First, before any worker exists: the coordinator's RSS before the run.
+  const memory = new TreeMemory();
   const plannedMs = plannedDurationMs(scenario.phases);
   const limit = fdLimit();
-  const count = Math.max(1, Math.min(scenario.workers ?? defaultWorkerCount(scenario.clients, limit, os.availableParallelism()), Math.max(1, scenario.clients)));
+  const count = Math.max(1, Math.min(scenario.workers ?? defaultWorkerCount(scenario.clients, limit, os.availableParallelism(), scenario), Math.max(1, scenario.clients)));
   const aggregator = new Aggregator();
   const workers: WorkerSlot[] = [];
   const unregister = registerChildren((sig) => {
@@ -102,6 +110,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
     const upTo = Math.min(ready, aggregator.lastSecond() + 1);
     for (; emitted < upTo; emitted++) {
       const tMs = (emitted + 1) * 1000;
+      memory.second(workers.map((w) => w.rssNow), aggregator.point(emitted).open);
       opts.events?.emit('progress', {
         elapsedMs: Math.min(tMs, Date.now() - startAt),
         plannedMs,
@@ -124,12 +133,13 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
   try {
     const ready: Promise<void>[] = [];
     for (let id = 0; id < count; id++) {
-      const { slot, readyPromise } = spawnWorker(id, count, scenario.clients, {
+      const { slot, readyPromise } = spawnWorker(id, count, scenario.clients, workerExecArgv(scenario, count), {
         onMessage: (msg) => {
           if (msg.type === 'buckets') {
             aggregator.add(msg.buckets);
             slot.shipped = Math.max(slot.shipped, ...msg.buckets.map((b) => b.t + 1));
             updateInfo(slot.info, msg.gauges);
+            slot.rssNow = msg.gauges.rssNowBytes ?? slot.rssNow;
             emitProgress();
           } else if (msg.type === 'done') {
             slot.done = true;
@@ -227,6 +237,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
       startedAt: new Date(startAt),
       endedAt: new Date(),
       plannedMs,
+      memory: memory.result(workers.map((w) => w.info.startRssBytes)),
     };
   }
 }
@@ -236,12 +247,12 @@ interface WorkerHandlers {
   onExit(code: number | null, signal: NodeJS.Signals | null): void;
 }
 
-function spawnWorker(id: number, count: number, clients: number, h: WorkerHandlers): { slot: WorkerSlot; readyPromise: Promise<void> } {
+function spawnWorker(id: number, count: number, clients: number, execArgv: string[], h: WorkerHandlers): { slot: WorkerSlot; readyPromise: Promise<void> } {
   const child = fork(fileURLToPath(WORKER_ENTRY), [], {
     serialization: 'json',
     // stderr is kept, not shown: a crashing worker's last words go into the run's failure reason.
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    execArgv: [],
+    execArgv,
     env: { ...process.env, WSHERD_WORKER_ID: String(id) },
   });
   child.on('error', () => {});
@@ -258,6 +269,7 @@ function spawnWorker(id: number, count: number, clients: number, h: WorkerHandle
       maxFds: 0, maxLagMs: 0, cpuMs: 0, maxRssBytes: 0, stalls: [], exit: 'ok',
     },
     shipped: 0,
+    rssNow: 0,
     done: false,
     stderrTail: () => tail.trim().split('\n').slice(-3).join(' | '),
     exited: new Promise((resolve) => child.once('exit', () => resolve())),
@@ -289,6 +301,7 @@ function updateInfo(info: WorkerInfo, g: WorkerGauges): void {
   if (g.stalls !== undefined && g.stalls.length > 0) info.stalls = [...(info.stalls ?? []), ...g.stalls];
   info.cpuMs = Math.max(info.cpuMs, g.cpuMs);
   info.maxRssBytes = Math.max(info.maxRssBytes, g.rssBytes);
+  if (g.openGate !== undefined) info.handshakeCap = g.openGate;
 }
 
 /** Ask every worker still running to stop, give it a grace period to ship its last buckets, then SIGKILL. */

@@ -215,7 +215,7 @@ export class EngineIoClient extends EngineIoTransports implements Wakeable, Load
     recorder.count('established');
     recorder.backendOpened(this.backend ?? 'unknown');
     recorder.record('connect', (this.openedAt - this.startedAt) * 1000);
-    if (behavior.messagesPerSecond > 0) this.nextSendAt = this.openedAt + Math.random() * (1000 / behavior.messagesPerSecond);
+    if (behavior.messagesPerSecond > 0) this.nextSendAt = (this.ctx.sendsFrom?.(this.openedAt) ?? this.openedAt) + Math.random() * (1000 / behavior.messagesPerSecond);
     this.roundsLeft = this.opts.pollsBeforeUpgrade;
     if (this.roundsLeft > 0) this.sendEcho(true);
     else this.startUpgrade();

@@ -7,7 +7,7 @@
  * ramp brings every group in at its share rather than one group after another. Within a group, uniform hands
  * addresses out in turn; zipf draws ranks from Zipf(s) with a PRNG seeded by the group's index.
  */
-import type { AddressSet, PopulationSpec } from '../scenario/types.js';
+import type { AddressSet, PopulationGroup, PopulationSpec } from '../scenario/types.js';
 
 export interface SlotAssignment {
   /** Source address of slot s. */
@@ -43,14 +43,18 @@ export function groupCounts(shares: readonly number[], clients: number): number[
   return counts;
 }
 
-export function assignPopulation(spec: PopulationSpec, clients: number): SlotAssignment {
+/**
+ * Walks every slot 0..clients-1 in order (so the SWRR interleave and the seeded zipf draws are the same whichever
+ * slots a caller keeps) and tells `visit` each slot's group and address index within that group's set.
+ */
+function walkPopulation(spec: PopulationSpec, clients: number, visit: (s: number, group: number, addressIndex: number) => void): void {
   const n = Math.max(0, Math.floor(clients));
   const groups = spec.groups;
   const counts = groupCounts(groups.map((g) => g.share), n);
-  const group = new Uint16Array(n);
   // Smooth weighted round robin (nginx's): each step every group gains its weight, the leader is picked and pays
   // the total. Over n steps each group is picked exactly counts[g] times, evenly spread.
   const current = counts.map(() => 0);
+  const pickers = groups.map((g, i) => picker(g.addresses, g.distribution, g.zipfS, i + 1));
   for (let s = 0; s < n; s++) {
     let best = 0;
     for (let g = 0; g < counts.length; g++) {
@@ -58,19 +62,69 @@ export function assignPopulation(spec: PopulationSpec, clients: number): SlotAss
       if (current[g]! > current[best]!) best = g;
     }
     current[best]! -= n;
-    group[s] = best;
+    visit(s, best, (pickers[best] as () => number)());
   }
-  const pickers = groups.map((g, i) => picker(g.addresses, g.distribution, g.zipfS, i + 1));
+}
+
+/** Every slot's group and address (the preflight and the tests; a worker keeps its own slots only: OwnPopulation). */
+export function assignPopulation(spec: PopulationSpec, clients: number): SlotAssignment {
+  const n = Math.max(0, Math.floor(clients));
+  const group = new Uint16Array(n);
   const address = new Array<string>(n);
-  for (let s = 0; s < n; s++) address[s] = (pickers[group[s] as number] as () => string)();
+  walkPopulation(spec, n, (s, g, i) => {
+    group[s] = g;
+    address[s] = addressAt((spec.groups[g] as PopulationGroup).addresses, i);
+  });
   return { address, group };
 }
 
-function picker(set: AddressSet, distribution: 'uniform' | 'zipf', s: number, seed: number): () => string {
+/**
+ * A worker's own slots' groups and address indexes (6 bytes a slot, no string until a connection opens): the
+ * slots s with s % workerCount === workerId, stored at (s − workerId) / workerCount.
+ */
+export class OwnPopulation {
+  private readonly groups: Uint16Array;
+  private readonly indexes: Uint32Array;
+
+  constructor(private readonly spec: PopulationSpec, clients: number, private readonly workerId: number, private readonly workerCount: number) {
+    const n = Math.max(0, Math.floor(clients));
+    const own = workerId >= n ? 0 : Math.floor((n - 1 - workerId) / workerCount) + 1;
+    this.groups = new Uint16Array(own);
+    this.indexes = new Uint32Array(own);
+    walkPopulation(spec, n, (s, g, i) => {
+      if (s % workerCount !== workerId) return;
+      const k = (s - workerId) / workerCount;
+      this.groups[k] = g;
+      this.indexes[k] = i;
+    });
+  }
+
+  private own(slot: number): number {
+    return (slot - this.workerId) / this.workerCount;
+  }
+
+  /** Group index of an own slot (into spec.groups). */
+  groupOf(slot: number): number {
+    return this.groups[this.own(slot)] as number;
+  }
+
+  /** Source address of an own slot, made when a connection opens. */
+  addressOf(slot: number): string {
+    const k = this.own(slot);
+    return addressAt((this.spec.groups[this.groups[k] as number] as PopulationGroup).addresses, this.indexes[k] as number);
+  }
+
+  get bytes(): number {
+    return this.groups.byteLength + this.indexes.byteLength;
+  }
+}
+
+/** Draws address indexes within a set: uniform in turn, zipf by inverse CDF. */
+function picker(set: AddressSet, distribution: 'uniform' | 'zipf', s: number, seed: number): () => number {
   const count = addressCount(set);
   if (distribution === 'uniform' || count <= 1) {
     let next = 0;
-    return () => addressAt(set, next++ % count);
+    return () => next++ % count;
   }
   // Inverse CDF over precomputed cumulative weights: O(log count) per draw.
   const cdf = new Float64Array(count);
@@ -86,7 +140,7 @@ function picker(set: AddressSet, distribution: 'uniform' | 'zipf', s: number, se
       if ((cdf[mid] as number) < u) lo = mid + 1;
       else hi = mid;
     }
-    return addressAt(set, lo);
+    return lo;
   };
 }
 

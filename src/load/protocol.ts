@@ -4,6 +4,7 @@
  */
 import type { Behavior, PhaseSegment, PopulationSpec } from '../scenario/types.js';
 import type { GeneratorStall, SecondBucket } from '../metrics/types.js';
+import type { GateStats } from './open-gate.js';
 
 /** What one worker must do: its share of the client slots and everything needed to drive them. */
 export interface WorkerPlan {
@@ -44,10 +45,14 @@ export interface WorkerGauges {
   cpuMs: number;
   /** Peak resident memory so far, bytes. */
   rssBytes: number;
+  /** Resident memory now (the coordinator adds the tree per second), bytes. */
+  rssNowBytes?: number;
   /** Resident memory when the worker got its plan, before any connection, bytes. */
   startRssBytes: number;
   /** Stalls of the worker's event loop detected since the previous gauges (src/load/stall-detector.ts). */
   stalls?: GeneratorStall[];
+  /** What the handshake cap did so far (behavior.handshakes_in_flight), cumulative. */
+  openGate?: GateStats;
 }
 
 export type WorkerMessage =

@@ -108,6 +108,31 @@ export function slotIntervals(phases: readonly PhaseSegment[], clients: number):
 }
 
 /**
+ * The open/close intervals of one slot `k`, by the closed form above: O(segments), no state for any other slot.
+ * Equal to slotIntervals(phases, n)[k] for every k < n (the worker's own share uses this one).
+ */
+export function slotIntervalsOf(phases: readonly PhaseSegment[], k: number): SlotInterval[] {
+  const out: SlotInterval[] = [];
+  let openSince: number | undefined;
+  let t0 = 0;
+  let a = 0;
+  for (const seg of phases) {
+    const { dur, to: b } = norm(seg);
+    if (b > a && k >= a && k < b) {
+      openSince = t0 + ceilDiv((k - a + 1) * dur, b - a);
+    } else if (b < a && k >= b && k < a && openSince !== undefined) {
+      const at = t0 + ceilDiv((a - k) * dur, a - b);
+      if (at > openSince) out.push({ openAt: openSince, closeAt: at });
+      openSince = undefined;
+    }
+    t0 += dur;
+    a = b;
+  }
+  if (openSince !== undefined && t0 > openSince) out.push({ openAt: openSince, closeAt: t0 });
+  return out;
+}
+
+/**
  * One slot's intervals cut into connections of `lifetimeMs`, each followed by `thinkMs` closed (churn). The last
  * connection of an interval ends with the interval; a piece shorter than 1 ms is dropped.
  */

@@ -232,7 +232,7 @@ export class SocketIoClient implements LoadClient, Wakeable, FlowTransport {
     // On loopback the upgrade may complete before socket.io's connect: onUpgrade counted it already.
     if (wantsUpgrade && !this.upgraded && this.transport === 'polling') this.upgradeBy = this.openedAt + behavior.handshakeTimeoutMs;
     if (this.ctx.flow !== undefined) this.flow = startFlow(this.ctx.flow, recorder, this.slot, this, this.openedAt);
-    else if (behavior.messagesPerSecond > 0) this.nextSendAt = this.openedAt + Math.random() * (1000 / behavior.messagesPerSecond);
+    else if (behavior.messagesPerSecond > 0) this.nextSendAt = (this.ctx.sendsFrom?.(this.openedAt) ?? this.openedAt) + Math.random() * (1000 / behavior.messagesPerSecond);
     this.schedule();
   }
 

@@ -19,11 +19,14 @@ import { createClient, type DnsContext, type LoadClient } from './client.js';
 import { DnsCacheSet } from '../dns/cache.js';
 import { queryA } from '../dns/resolver.js';
 import { DEFAULT_DNS_CLIENT } from '../scenario/approach.js';
-import { plannedDurationMs, slotIntervals, withChurn } from './schedule.js';
+import { plannedDurationMs } from './schedule.js';
+import { OwnEvents } from './own-schedule.js';
 import { fdLimit, openFds } from '../probes/proc.js';
-import { assignPopulation, type SlotAssignment } from './population.js';
+import { OwnPopulation } from './population.js';
 import { SlotReconnects } from './reconnect.js';
 import { StallDetector } from './stall-detector.js';
+import { DEFAULT_HANDSHAKES_IN_FLIGHT, OpenGate } from './open-gate.js';
+import { sendsFromFor } from './send-start.js';
 import { buildFlowContext, clientValues } from './flow/setup.js';
 
 const TICK_MS = 10;
@@ -35,14 +38,9 @@ const TICK_MS = 10;
  */
 const WHEEL_TICK_MS = 2;
 
-/** A scheduled change of one slot, ms since the run's start. */
-interface SlotEvent {
-  at: number;
-  slot: number;
-  open: boolean;
-  /** Opens only: when this interval closes (a reconnect never starts past it). */
-  until?: number;
-}
+/** Pacing of openings per worker (open-gate.ts): 5,000/s (tcpkali opens ~4,900/s on this 2-core box), bursts of 250 (50 ms of the rate: a tick made late by a busy host catches up). */
+const OPEN_RATE_PER_S = 5000;
+const OPEN_BURST = 250;
 
 export type WorkerEnd = 'finished' | 'aborted' | 'deadline';
 
@@ -55,7 +53,8 @@ export class LoadWorker {
   private readonly recorder = new Recorder(() => this.runMs());
   private readonly wheel: TimerWheel;
   private readonly ctx: ClientContext;
-  private readonly events: SlotEvent[];
+  /** The own slots' open/close events in time order (own-schedule.ts). */
+  private readonly events: OwnEvents;
   private next = 0;
   /** performance.now() at the run's second 0. */
   private readonly origin: number;
@@ -83,11 +82,13 @@ export class LoadWorker {
   private readonly dns: DnsContext | undefined;
   /** Backend of each slot's last connection that reached one: what the next is compared with (rehomed counts). */
   private readonly lastBackend = new Map<number, string>();
-  /** Each slot's source address and group, when the scenario has a population. */
-  private readonly population: SlotAssignment | undefined;
+  /** Each own slot's source address and group, when the scenario has a population. */
+  private readonly population: OwnPopulation | undefined;
   private readonly groupNames: string[];
   /** With behavior.reconnect (policy immediate or backoff): reopens slots after unplanned ends. */
   private readonly reconnects: SlotReconnects | undefined;
+  /** behavior.handshakes_in_flight: openings beyond the worker's share of the cap wait here. */
+  private readonly gate: OpenGate;
   /** Set by stop(): the ends it causes are planned, whatever the schedule says. */
   private stopping = false;
 
@@ -100,10 +101,12 @@ export class LoadWorker {
     this.plannedMs = plannedDurationMs(plan.phases);
     this.deadlineMs = plan.deadlineAt - plan.startAt;
     this.wheel = new TimerWheel(WHEEL_TICK_MS, 8192, nowPerf);
-    const groupOf = plan.population === undefined ? undefined : (slot: number) => this.groupNames[this.population?.group[slot] ?? -1];
-    const values = clientValues(plan.behavior, plan.clients, ownSlots(plan));
-    const rows = values.rows;
-    const flow = buildFlowContext(plan.behavior, { startAt: plan.startAt, clients: plan.clients, slots: ownSlots(plan), ...(groupOf === undefined ? {} : { groupOf }), ...(rows === undefined ? {} : { rows }), ...(values.roleIndex === undefined ? {} : { roleIndex: values.roleIndex }) });
+    const groupOf = plan.population === undefined ? undefined : (slot: number) => this.groupNames[this.population?.groupOf(slot) ?? -1];
+    const share = { clients: plan.clients, workerId: plan.workerId, workerCount: plan.workerCount };
+    const values = clientValues(plan.behavior, share);
+    const rowOf = values.rowOf;
+    const sendsFrom = sendsFromFor(plan.behavior, plan.phases, this.origin);
+    const flow = buildFlowContext(plan.behavior, { startAt: plan.startAt, ...share, sendsFrom, ...(groupOf === undefined ? {} : { groupOf }), ...(rowOf === undefined ? {} : { rowOf }), ...(values.roleIndexOf === undefined ? {} : { roleIndexOf: values.roleIndexOf }) });
     this.ctx = {
       behavior: plan.behavior,
       recorder: this.recorder,
@@ -113,20 +116,22 @@ export class LoadWorker {
       // `{{ group }}` in behavior.headers and behavior.query: the slot's population group.
       ...(groupOf === undefined ? {} : { groupOf }),
       ...(flow === undefined ? {} : { flow }),
-      ...(rows === undefined ? {} : { rowOf: (slot: number) => rows.get(slot) }),
+      ...(rowOf === undefined ? {} : { rowOf }),
       ...(values.roleOf === undefined ? {} : { roleOf: values.roleOf }),
+      sendsFrom,
       onEnd: (c) => {
+        this.gate.ended(c);
         const current = this.active.get(c.slot) === c;
         if (current) this.active.delete(c.slot);
         this.reconnects?.ended(c, current && !this.stopping);
         this.rehome(c);
         // Which group's clients each backend got: what tells a NAT's weight from the strategy's arithmetic.
         if (this.population !== undefined && c.backend !== undefined) {
-          this.recorder.groupBackend(this.groupNames[this.population.group[c.slot] as number] as string, c.backend);
+          this.recorder.groupBackend(this.groupNames[this.population.groupOf(c.slot)] as string, c.backend);
         }
       },
     };
-    this.population = plan.population === undefined ? undefined : assignPopulation(plan.population, plan.clients);
+    this.population = plan.population === undefined ? undefined : new OwnPopulation(plan.population, plan.clients, plan.workerId, plan.workerCount);
     this.groupNames = plan.population?.groups.map((g) => g.name) ?? [];
     const policy = plan.behavior.reconnect;
     this.reconnects = policy === undefined || policy.policy === 'none' ? undefined : new SlotReconnects(policy, {
@@ -136,7 +141,10 @@ export class LoadWorker {
       reopen: (slot) => this.open(slot, true),
     });
     this.dns = plan.behavior.engine === 'dns' ? this.dnsContext() : undefined;
-    this.events = ownEvents(plan);
+    const { lifetimeMs, thinkTimeMs } = plan.behavior;
+    this.events = new OwnEvents(plan.phases, share, lifetimeMs === undefined ? undefined : { lifetimeMs, thinkTimeMs: thinkTimeMs ?? 0 });
+    const cap = Math.ceil((plan.behavior.handshakesInFlight ?? DEFAULT_HANDSHAKES_IN_FLIGHT) / Math.max(1, plan.workerCount));
+    this.gate = new OpenGate(cap, (slot, isReconnect) => this.launch(slot, isReconnect), OPEN_RATE_PER_S, OPEN_BURST);
     this.lag = monitorEventLoopDelay({ resolution: TICK_MS });
     this.drift = new StallDetector(TICK_MS, this.origin, nowPerf);
   }
@@ -153,6 +161,7 @@ export class LoadWorker {
     if (this.ended) return;
     this.stopping = true;
     this.reconnects?.stop();
+    this.gate.clear();
     for (const c of [...this.active.values()]) c.terminate();
     this.finish(reason);
   }
@@ -168,26 +177,25 @@ export class LoadWorker {
     const t = now - this.origin;
     if (t < 0) return;
     this.flushUpTo(t);
-    while (this.next < this.events.length && (this.events[this.next] as SlotEvent).at <= t) {
-      this.apply(this.events[this.next] as SlotEvent);
-      this.next++;
+    this.gate.tick(now);
+    const ev = this.events;
+    for (; this.next < ev.length && ev.at(this.next) <= t; this.next++) {
+      const slot = ev.slot(this.next);
+      if (ev.isOpen(this.next)) {
+        this.open(slot, false, ev.until(this.next));
+      } else {
+        this.reconnects?.closed(slot);
+        this.gate.cancel(slot);
+        this.active.get(slot)?.close();
+      }
     }
     this.reconnects?.poll();
     this.wheel.advance(now);
     if (t >= this.deadlineMs) {
       this.stop('deadline');
-    } else if (this.next >= this.events.length && this.active.size === 0 && t >= this.plannedMs) {
+    } else if (this.next >= this.events.length && this.active.size === 0 && this.gate.waiting === 0 && t >= this.plannedMs) {
       this.finish('finished');
     }
-  }
-
-  private apply(ev: SlotEvent): void {
-    if (!ev.open) {
-      this.reconnects?.closed(ev.slot);
-      this.active.get(ev.slot)?.close();
-      return;
-    }
-    this.open(ev.slot, false, ev.until);
   }
 
   /** One connection of `slot`: a planned opening (with the interval's end) or a reconnect. */
@@ -200,15 +208,21 @@ export class LoadWorker {
       previous.terminate();
     }
     if (until !== undefined) this.reconnects?.opened(slot, until);
+    this.gate.request(slot, isReconnect, until, performance.now());
+  }
+
+  /** The opening really starts (the gate let it through): its connect timer starts now. */
+  private launch(slot: number, isReconnect: boolean): LoadClient {
     const client = createClient(this.ctx, slot, this.dns);
     this.active.set(slot, client);
     this.reconnects?.track(client, isReconnect);
     const { urls, sourceAddresses } = this.plan;
     const url = urls[slot % urls.length] as string;
     const local = this.population !== undefined
-      ? this.population.address[slot]
+      ? this.population.addressOf(slot)
       : sourceAddresses.length > 0 ? sourceAddresses[slot % sourceAddresses.length] : undefined;
     client.start(url, local);
+    return client;
   }
 
   /** A connection that reached a backend ends: same backend as its slot's previous one, or moved. */
@@ -229,8 +243,8 @@ export class LoadWorker {
     const groupAddress = new Map<string, string>();
     const groupOf = (slot: number): string => {
       if (this.population === undefined) return 'all';
-      const name = this.groupNames[this.population.group[slot] as number] as string;
-      if (!groupAddress.has(name)) groupAddress.set(name, this.population.address[slot] as string);
+      const name = this.groupNames[this.population.groupOf(slot)] as string;
+      if (!groupAddress.has(name)) groupAddress.set(name, this.population.addressOf(slot));
       return name;
     };
     const caches = new DnsCacheSet({
@@ -274,7 +288,8 @@ export class LoadWorker {
 
   private gauges(): WorkerGauges {
     const cpu = process.cpuUsage();
-    this.maxRss = Math.max(this.maxRss, process.memoryUsage.rss(), process.resourceUsage().maxRSS * 1024);
+    const rssNow = process.memoryUsage.rss();
+    this.maxRss = Math.max(this.maxRss, rssNow, process.resourceUsage().maxRSS * 1024);
     const lagMaxMs = this.lagSinceGauges;
     this.lagSinceGauges = 0;
     return {
@@ -284,8 +299,10 @@ export class LoadWorker {
       lagMaxMs,
       cpuMs: (cpu.user + cpu.system) / 1000,
       rssBytes: this.maxRss,
+      rssNowBytes: rssNow,
       startRssBytes: this.startRss,
       stalls: this.drift.takeStalls(),
+      openGate: this.gate.snapshot(),
     };
   }
 
@@ -308,22 +325,4 @@ export class LoadWorker {
 function parseServer(text: string | undefined): { host: string; port: number } {
   const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(text ?? '');
   return m ? { host: m[1] as string, port: Number(m[2]) } : { host: '127.0.0.1', port: 53 };
-}
-
-function* ownSlots(plan: WorkerPlan): Generator<number> {
-  for (let s = plan.workerId; s < plan.clients; s += plan.workerCount) yield s;
-}
-
-/** This worker's open/close events in time order; at the same ms a close goes first, so a slot can reopen. */
-function ownEvents(plan: WorkerPlan): SlotEvent[] {
-  const intervals = slotIntervals(plan.phases, plan.clients);
-  const { lifetimeMs, thinkTimeMs } = plan.behavior;
-  const out: SlotEvent[] = [];
-  for (let slot = plan.workerId; slot < intervals.length; slot += plan.workerCount) {
-    const own = intervals[slot] ?? [];
-    for (const iv of lifetimeMs === undefined ? own : withChurn(own, lifetimeMs, thinkTimeMs ?? 0)) {
-      out.push({ at: iv.openAt, slot, open: true, until: iv.closeAt }, { at: iv.closeAt, slot, open: false });
-    }
-  }
-  return out.sort((a, b) => a.at - b.at || Number(a.open) - Number(b.open) || a.slot - b.slot);
 }

@@ -51,6 +51,9 @@ export interface ClientContext {
   readonly roleOf?: (slot: number) => string | undefined;
   /** With behavior.flow / roles / script: what the clients' flows share (src/load/flow/); the echo sender is off. */
   readonly flow?: FlowContext;
+  /** behavior.send_during_ramp: the performance.now() time the sends of a client opened at `nowPerf` may begin
+   *  (≥ nowPerf; later when it opened during a ramp up with send_during_ramp: false). Absent: now. */
+  readonly sendsFrom?: (nowPerf: number) => number;
   /** Called exactly once, when the client has ended and its final counts are recorded. */
   onEnd(client: LoadClient): void;
 }
@@ -257,7 +260,7 @@ export class WsClient implements Wakeable, LoadClient, FlowTransport {
       this.flow = startFlow(this.ctx.flow, recorder, this.slot, this, now);
     } else if (behavior.messagesPerSecond > 0) {
       // A random phase within one interval, so clients opened together do not send together.
-      this.nextSendAt = now + Math.random() * (1000 / behavior.messagesPerSecond);
+      this.nextSendAt = (this.ctx.sendsFrom?.(now) ?? now) + Math.random() * (1000 / behavior.messagesPerSecond);
     }
     this.ctx.wheel.cancel(this);
     this.scheduleOpen();

@@ -105,10 +105,10 @@ export abstract class LeanOpen implements FlowTransport, Wakeable {
 
   /**
    * When the first measured message is due: a random phase within one interval, so clients opened together do not
-   * send together. MERGE (issue 17): behavior.send_during_ramp delays it to ctx.sendsFrom(now) here.
+   * send together; with behavior.send_during_ramp: false, not before the end of the ramp it opened in (sendsFrom).
    */
   protected firstSendAt(now: number): number {
-    return now + Math.random() * (1000 / this.ctx.behavior.messagesPerSecond);
+    return (this.ctx.sendsFrom?.(now) ?? now) + Math.random() * (1000 / this.ctx.behavior.messagesPerSecond);
   }
 
   protected onMessage(data: Buffer): void {

@@ -48,8 +48,8 @@ export class LeanWsClient extends LeanOpen implements Wakeable, LoadClient, Read
 
   /**
    * Begin connecting to `target` (behavior.query appended). The request is written at once: the socket holds it
-   * until connected, so the client keeps nothing of it but the key.
-   * MERGE (issue 17): the handshake cap starts an attempt here when it really starts (the worker calls start then).
+   * until connected, so the client keeps nothing of it but the key. The worker's handshake cap (open-gate.ts) calls
+   * this when the attempt really starts, so its connect timer never counts the wait in the gate.
    */
   start(target: string, localAddress?: string): void {
     if (this.state !== 'idle') return;

@@ -158,7 +158,42 @@ export interface WorkerInfo {
   /** Times the worker's event loop stopped for GENERATOR_STALL_MS or more (a busy host, a GC pause, SIGSTOP):
    *  nothing it timed or sent in that window is the target's. Optional: absent in files from before it was added. */
   stalls?: GeneratorStall[];
+  /** What the worker's share of behavior.handshakes_in_flight did: the generator's own limit on openings, apart
+   *  from the target's. Optional: absent in files from before it was added. */
+  handshakeCap?: HandshakeCapInfo;
   exit: 'ok' | 'crashed' | 'killed';
+}
+
+/** The whole generator's memory (src/load/tree-memory.ts): the coordinator beside the workers, from /proc RSS. */
+export interface GeneratorMemory {
+  coordinator: { pid: number; startRssBytes: number; maxRssBytes: number };
+  tree: {
+    /** Coordinator + workers before the first connection. */
+    startRssBytes: number;
+    /** The most the tree held at a second's end. */
+    maxRssBytes: number;
+    /** The most connections open at a second's end, and the tree's RSS then (the latest such second). */
+    peakOpen?: number;
+    rssAtPeakOpenBytes?: number;
+    /** (rssAtPeakOpenBytes − startRssBytes) / peakOpen. */
+    bytesPerConnection?: number;
+  };
+}
+
+/** The generator's handshake cap in one worker (src/load/open-gate.ts), cumulative over the run. */
+export interface HandshakeCapInfo {
+  /** The worker's share of behavior.handshakes_in_flight. */
+  cap: number;
+  /** Openings that could not start when due and waited in the generator. */
+  held: number;
+  /** The longest wait of a held opening before it started, ms. */
+  maxWaitMs: number;
+  /** Held openings by wait: ≤ 10 ms, ≤ 100 ms, ≤ 1 s, ≤ 10 s, longer. */
+  waitBuckets: number[];
+  /** Held openings whose planned interval ended before they could start (never attempted). */
+  dropped: number;
+  /** The most attempts connecting or handshaking at once. */
+  maxInFlight: number;
 }
 
 /** A worker's event loop late by this much (ms) is a stall: detected by timer drift, listed, and it makes the run's

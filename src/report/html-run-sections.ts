@@ -2,6 +2,7 @@
  * Report sections about the run itself rather than the target: the generator's health (was the load
  * generator the bottleneck?), the scenario as it ran, and the environment it ran in.
  */
+import { handshakeCapSentence } from '../analysis/generator-limits.js';
 import type { Results } from '../results/types.js';
 import type { ChartData } from './chart-data.js';
 import { hasValues } from './chart-data.js';
@@ -40,13 +41,20 @@ export function generatorSection(r: Results, cd: ChartData): string {
   const stalls = stallsText(workers);
   if (stalls !== undefined) warnings.push(`The generator had ${stalls}. Nothing was sent or timed by that worker meanwhile.`);
   if (workers.some((w) => w.exit !== 'ok')) warnings.push('A worker did not exit cleanly: its clients are missing from the later seconds.');
+  const held = handshakeCapSentence(r);
+  if (held !== undefined) warnings.push(`${held[0]?.toUpperCase() ?? ''}${held.slice(1)}: the opening rate was the generator's, not the target's.`);
+  const { coordinator, tree } = r.generator;
+  const memory = coordinator === undefined || tree === undefined ? '' : `<p class="muted">Coordinator (pid ${coordinator.pid}): ${esc(fmtBytes(coordinator.maxRssBytes))} peak RSS ` +
+    `(${esc(fmtBytes(coordinator.startRssBytes))} before the run). Whole generator (coordinator + workers): ${esc(fmtBytes(tree.startRssBytes))} before the first connection, ` +
+    `${esc(fmtBytes(tree.maxRssBytes))} at most` +
+    (tree.bytesPerConnection === undefined || tree.peakOpen === undefined ? '.' : `; ${fmtInt(Math.round(tree.bytesPerConnection))} bytes per held connection (${fmtInt(tree.peakOpen)} open).`) + '</p>';
   const table = workers.length > 0
     ? `<table class="data"><thead><tr><th>worker</th><th class="num">pid</th><th class="num">clients</th><th class="num">max fds / limit</th>` +
       `<th class="num">max lag (ms)</th><th class="num">cpu (ms)</th><th class="num">max rss</th><th>exit</th></tr></thead><tbody>\n${rows}\n</tbody></table>`
     : '';
   const chart = hasValues(cd.lagMaxMs) || hasValues(cd.fds)
     ? chartBox('generator', 'Generator: event-loop lag (ms) and open fds', cd.step > 1 ? `(each point covers ${cd.step} s)` : '') : '';
-  return `<section id="generator"><h2>Generator health</h2>${warnings.map((w) => `<p class="note">${esc(w)}</p>`).join('')}${table}${chart}</section>`;
+  return `<section id="generator"><h2>Generator health</h2>${warnings.map((w) => `<p class="note">${esc(w)}</p>`).join('')}${table}${memory}${chart}</section>`;
 }
 
 export function scenarioSection(r: Results): string {

@@ -14,6 +14,7 @@ import { flowSummary } from './flow-section.js';
 import { describeAttribution } from '../analysis/forensics.js';
 import { diagnose } from '../analysis/diagnosis.js';
 import { saturationOf } from '../analysis/saturation.js';
+import { handshakeCapOf, handshakeCapSentence } from '../analysis/generator-limits.js';
 
 export interface SummaryOptions {
   /** ANSI colours (the command decides: a TTY without NO_COLOR). */
@@ -113,14 +114,28 @@ function generator(r: Results, c: ChalkInstance): string[] {
     ['event-loop lag', `${fmtMs(maxLag)} ms`, maxLag >= GENERATOR_STALL_MS ? c.yellow('max; the generator stalled: latencies include its own delay') : c.dim('max')],
     ['fds', `${fmtInt(worst.maxFds)} of ${fmtInt(worst.fdLimit)}`, fdShare > FD_WARN_SHARE ? c.yellow('near the limit: EMFILE here is the generator\'s') : c.dim('most in one worker')],
     ['cpu', `${fmtInt(cpu / 1000)} s`, c.dim('user + system, all workers')],
-    ['memory', `${fmtInt(rss / 2 ** 20)} MiB`, perConn === undefined ? c.dim('peak RSS, all workers') : c.dim(`peak RSS; ≈ ${fmtInt(perConn / 1024)} KiB per open connection`)],
+    ['memory', `${fmtInt(rss / 2 ** 20)} MiB`, perConn === undefined ? c.dim('peak RSS, all workers') : c.dim(`peak RSS, workers; ≈ ${fmtInt(perConn / 1024)} KiB per open connection`)],
+    ...memoryRows(r, c),
   ];
+  const held = handshakeCapSentence(r);
+  if (held !== undefined) rows.push(['openings', fmtInt(handshakeCapOf(r)?.held ?? 0), c.yellow(`held back: ${held}`)]);
   const stalls = allStalls(ws).length;
   if (stalls > 0) rows.push(['stalls', fmtInt(stalls), c.yellow(`of ${GENERATOR_STALL_MS} ms or more: ${stallsListing(ws)}`)]);
   const sat = saturationOf(r);
   const lines = [c.bold('Generator'), ...table(rows, ['l', 'r', 'l'])];
   if (sat.saturated) lines.push(c.yellow(`  saturated: ${sat.reasons.join('; ')}`));
   return lines;
+}
+
+/** The coordinator beside the workers, and the whole tree's bytes per held connection (absent in older files). */
+function memoryRows(r: Results, c: ChalkInstance): string[][] {
+  const { coordinator, tree } = r.generator;
+  if (coordinator === undefined || tree === undefined) return [];
+  const out = [['coordinator', `${fmtInt(coordinator.maxRssBytes / 2 ** 20)} MiB`, c.dim(`peak RSS (${fmtInt(coordinator.startRssBytes / 2 ** 20)} MiB before the run)`)]];
+  if (tree.bytesPerConnection !== undefined && tree.peakOpen !== undefined) {
+    out.push(['whole tree', `${fmtInt(tree.bytesPerConnection)} B`, c.dim(`per held connection: coordinator + workers, growth from ${fmtInt(tree.startRssBytes / 2 ** 20)} MiB to ${fmtInt((tree.rssAtPeakOpenBytes ?? 0) / 2 ** 20)} MiB at ${fmtInt(tree.peakOpen)} open`)]);
+  }
+  return out;
 }
 
 function backends(r: Results, c: ChalkInstance): string[] {

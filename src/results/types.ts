@@ -4,7 +4,7 @@
  * fields are only added; a change of meaning or unit bumps RESULTS_VERSION.
  */
 import type { Scenario } from '../scenario/types.js';
-import type { Counters, HistogramName, ReconnectCounts, RehomeCounts, WorkerInfo } from '../metrics/types.js';
+import type { Counters, GeneratorMemory, HistogramName, ReconnectCounts, RehomeCounts, WorkerInfo } from '../metrics/types.js';
 import type { LabComponent, LabStats } from '../lab/types.js';
 import type { SessionSummary } from '../analysis/sessions.js';
 import type { Cliff } from '../analysis/cliff.js';
@@ -151,7 +151,8 @@ export interface Results {
   backends: { perBackend: BackendResult[]; unattributed: number; skew: SkewStats | null; population?: PopulationResult };
   series: SeriesPoint[];
   thresholds: ThresholdResult[];
-  generator: { workers: WorkerInfo[] };
+  /** The workers, and (absent in files from before issue 17) the coordinator's RSS and the whole tree's memory. */
+  generator: { workers: WorkerInfo[] } & Partial<GeneratorMemory>;
   /** Analyses of where the run hit a limit (lab runs): the cliff, measured and predicted (src/analysis/cliff.ts). */
   analysis?: { cliff?: Cliff; forensics?: Attribution[]; faults?: FaultAnalysis[] };
   lab?: { components: LabComponent[]; stats?: LabStats };

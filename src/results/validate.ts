@@ -140,7 +140,15 @@ const environment = obj({
 const workerInfo = obj({
   id: count, pid: int(), fdLimit: count, clients: count, maxFds: count, maxLagMs: num(0), cpuMs: num(0),
   maxRssBytes: count, exit: oneOf(['ok', 'crashed', 'killed']),
-}, { stalls: arr(obj({ atMs: num(0), ms: num(0) })) });
+}, {
+  stalls: arr(obj({ atMs: num(0), ms: num(0) })),
+  handshakeCap: obj({ cap: int(1), held: count, maxWaitMs: num(0), waitBuckets: arr(count), dropped: count, maxInFlight: count }),
+});
+
+const generatorMemory = {
+  coordinator: obj({ pid: int(), startRssBytes: count, maxRssBytes: count }),
+  tree: obj({ startRssBytes: count, maxRssBytes: count }, { peakOpen: count, rssAtPeakOpenBytes: count, bytesPerConnection: num(0) }),
+};
 
 const labComponent = obj({ id: str, kind: oneOf(['backend', 'proxy', 'dns', 'orchestrator', 'redis']), pid: int(), host: str, port: int(), url: str, adminUrl: str });
 
@@ -184,7 +192,7 @@ const results = obj(
     backends: obj({ perBackend: arr(backendResult), unattributed: count, skew: nullable(skewStats) }, { population: populationResult }),
     series: arr(seriesPoint),
     thresholds: arr(thresholdResult),
-    generator: obj({ workers: arr(workerInfo) }),
+    generator: obj({ workers: arr(workerInfo) }, generatorMemory),
   },
   { statusReason: str, lab: obj({ components: arr(labComponent) }, { stats: anyObject }), analysis: anyObject, probes, faults: arr(obj({ atSecond: num(0), action: oneOf(['kill', 'stop', 'drain', 'add']), detail: str, ok: bool }, { appliedAt: nullable(num(0)), backend: nullable(str) })) },
 );

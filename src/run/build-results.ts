@@ -4,7 +4,7 @@
  */
 import type { Scenario } from '../scenario/types.js';
 import type { Aggregator } from '../metrics/aggregate.js';
-import type { WorkerInfo } from '../metrics/types.js';
+import type { GeneratorMemory, WorkerInfo } from '../metrics/types.js';
 import type { LabComponent, LabStats } from '../lab/types.js';
 import { RESULTS_FORMAT, RESULTS_VERSION, type BackendResult, type Environment, type Results, type RunStatus } from '../results/types.js';
 import { backendIds, skewStats } from '../analysis/skew.js';
@@ -32,6 +32,8 @@ export interface BuildInput {
   target: Results['target'];
   aggregator: Aggregator;
   workers: WorkerInfo[];
+  /** The coordinator's and the whole tree's memory (absent when the load never ran). */
+  memory?: GeneratorMemory;
   lab?: { components: LabComponent[]; stats?: LabStats };
   /** The lab proxy's fds and fd limit before the first client (all its processes), for the fd-cliff prediction. */
   proxyIdle?: { fds: number; fdLimit: number };
@@ -84,7 +86,7 @@ export function buildResults(input: BuildInput): Results {
     backends: backendsSection(agg.backendCounts(), input.lab, input.scenario.target?.backends),
     series: agg.series(),
     thresholds: [],
-    generator: { workers: input.workers },
+    generator: { workers: input.workers, ...(input.memory ?? {}) },
     ...(input.lab === undefined ? {} : { lab: input.lab }),
     ...(input.probes === undefined ? {} : { probes: input.probes }),
     ...(input.faults === undefined ? {} : { faults: input.faults }),

@@ -8,12 +8,10 @@ import type { Scenario } from '../scenario/types.js';
 import type { Lab, LabStats, ProxyStats } from '../lab/types.js';
 import type { Results, RunStatus } from '../results/types.js';
 import { RunEvents } from '../run-events.js';
-import { startLab } from '../lab/start.js';
 import { runLoad } from '../load/coordinator.js';
 import { Aggregator } from '../metrics/aggregate.js';
-import type { WorkerInfo } from '../metrics/types.js';
+import type { GeneratorMemory, WorkerInfo } from '../metrics/types.js';
 import { defaultOutDir, prepareOutDir, writeResults } from '../results/write.js';
-import { writeHtmlReport } from '../report/html.js';
 import { WsherdError, isWsherdError } from '../errors.js';
 import { buildResults } from './build-results.js';
 import { describeEnvironment } from './environment.js';
@@ -65,6 +63,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   let labFailure: string | undefined;
   let aggregator = new Aggregator();
   let workers: WorkerInfo[] = [];
+  let memory: GeneratorMemory | undefined;
   let status: RunStatus = 'complete';
   let statusReason: string | undefined;
   let proxyIdle: { fds: number; fdLimit: number } | undefined;
@@ -75,6 +74,8 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   try {
     let urls: string[];
     if (scenario.lab) {
+      // Imported when a lab runs (it pulls in the proxy's and the backends' modules): a target run never pays for them.
+      const { startLab } = await import('../lab/start.js');
       lab = await startLab(scenario.lab, { signal: stop.signal });
       sampler = startProbeSampler({ components: lab.components, ports: lab.components.map((c) => c.port) });
       // The proxy's fds before any client: the baseline of its fd-cliff prediction.
@@ -105,6 +106,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     aggregator = outcome.aggregator;
     loadOrigin = outcome.startedAt.getTime();
     workers = outcome.workers;
+    memory = outcome.memory;
     ({ status, statusReason } = finalStatus(outcome.status, outcome.reason, stop.signal, labFailure));
     if (lab && labFailure === undefined) labStats = await lab.stats().catch(() => undefined);
   } catch (err) {
@@ -132,6 +134,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     target: { kind: scenario.lab ? 'lab' : 'external', url: lab?.entryUrl ?? scenario.target?.url ?? '' },
     aggregator,
     workers,
+    ...(memory === undefined ? {} : { memory }),
     ...(lab === undefined ? {} : { lab: { components: lab.components, ...(labStats ? { stats: labStats } : {}) } }),
     ...(probes === undefined ? {} : { probes }),
     ...(faults === undefined ? {} : { faults: faults.outcomes() }),
@@ -145,6 +148,8 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
 async function writeOutputs(outDir: string, results: Results): Promise<RunOutcome['files']> {
   // results.json first: it is the record; the report is derived from it and can be re-rendered.
   const resultsFile = await writeResults(outDir, results);
+  // Imported after the load: the report's modules are not resident while the coordinator runs the clients.
+  const { writeHtmlReport } = await import('../report/html.js');
   const html = await writeHtmlReport(outDir, results);
   return { results: resultsFile, html };
 }

@@ -6,10 +6,11 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { BackendBus, BackendKind, BackendsSpec, Behavior, Closer, LabSpec, ProxyMode, ProxySpec, TargetSpec } from './types.js';
-import { type Context, type Field, type Section, childPath, describe, readChoice, readDuration, readInteger, readList, readNumber, readSection, readString, reportMissing } from './context.js';
+import { type Context, type Field, type Section, childPath, describe, readBool, readChoice, readDuration, readInteger, readList, readNumber, readSection, readString, reportMissing } from './context.js';
 import { checkStrategyMode, readStrategy } from './strategies.js';
 import { readProxyExtras } from './proxy-options.js';
 import { readEngine, readSessionOptions, readWsClient } from './engine.js';
+import { DEFAULT_HANDSHAKES_IN_FLIGHT } from '../load/open-gate.js';
 import { readSocketIoBackend } from './socketio-backend.js';
 import { readLimits } from './limits.js';
 import { DEFAULT_DNS_LAB, DEFAULT_ORCHESTRATOR, readApproach, readDnsClient, readDnsLab, readOrchestrator } from './approach.js';
@@ -23,7 +24,7 @@ export const BACKENDS_KEYS = ['count', 'kind', 'host', 'socketio', 'limits', 'bu
 /** `lab.backends.bus`: the message bus the backends share (the lab starts it). */
 export const BACKEND_BUSES: readonly BackendBus[] = ['redis'];
 export const PROXY_KEYS = ['strategy', 'mode', 'host', 'options', 'tls', 'store', 'sources', 'maxconn', 'workers', 'limits'] as const;
-export const BEHAVIOR_KEYS = ['engine', 'ws_client', 'session', 'messages_per_second', 'payload_bytes', 'close', 'connect_timeout', 'handshake_timeout', 'message_timeout', 'lifetime', 'think_time', 'reconnect', 'dns', 'headers', 'query', ...FLOW_KEYS] as const;
+export const BEHAVIOR_KEYS = ['engine', 'ws_client', 'session', 'messages_per_second', 'payload_bytes', 'close', 'connect_timeout', 'handshake_timeout', 'message_timeout', 'lifetime', 'think_time', 'handshakes_in_flight', 'send_during_ramp', 'reconnect', 'dns', 'headers', 'query', ...FLOW_KEYS] as const;
 
 /** A connection shorter than this measures the connect path, not a WebSocket; it also bounds the events a worker plans. */
 export const MIN_LIFETIME_MS = 100;
@@ -290,6 +291,10 @@ export function readBehavior(ctx: Context, field: Field | undefined, where: { ta
   if (thinkField !== undefined && lifetimeField === undefined) {
     ctx.report(thinkField.at, thinkField.path, `${thinkField.path} applies between connections of a slot, which needs behavior.lifetime`, 'add behavior.lifetime (e.g. lifetime: 2s), or remove think_time');
   }
+  const capField = f.get('handshakes_in_flight');
+  const handshakesInFlight = capField === undefined ? null : readInteger(ctx, capField, { min: 1, max: 1_000_000, hint: `openings whose handshake may be under way at once (the whole run, split across workers); default ${DEFAULT_HANDSHAKES_IN_FLIGHT}` });
+  const rampField = f.get('send_during_ramp');
+  const sendDuringRamp = rampField === undefined ? null : readBool(ctx, rampField);
   const reconnect = readReconnect(ctx, f.get('reconnect'));
   const engine = readEngine(ctx, f.get('engine'));
   const wsClient = readWsClient(ctx, f.get('ws_client'), engine);
@@ -301,6 +306,7 @@ export function readBehavior(ctx: Context, field: Field | undefined, where: { ta
   const sessionField = f.get('session');
   const session = engine === 'ws' && sessionField === undefined ? null : readSessionOptions(ctx, sessionField, engine);
   const flow = data === undefined ? undefined : readFlowParts(ctx, f, engine, scope, data);
+  if (handshakesInFlight === undefined || sendDuringRamp === undefined) return undefined;
   if (engine === undefined || wsClient === undefined || session === undefined || lifetimeMs === undefined || thinkTimeMs === undefined || dns === undefined || reconnect === undefined || headers === undefined || query === undefined) return undefined;
   if (Object.values(behavior).some((v) => v === undefined) || (thinkField !== undefined && lifetimeField === undefined) || flow === undefined) return undefined;
   return {
@@ -311,6 +317,8 @@ export function readBehavior(ctx: Context, field: Field | undefined, where: { ta
     ...(session === null ? {} : { session }),
     ...(lifetimeMs === null ? {} : { lifetimeMs }),
     ...(thinkTimeMs === null ? {} : { thinkTimeMs }),
+    ...(handshakesInFlight === null ? {} : { handshakesInFlight }),
+    ...(sendDuringRamp === null ? {} : { sendDuringRamp }),
     ...(dns === null ? {} : { dns }),
     ...(reconnect === null ? {} : { reconnect }),
     ...(headers === null ? {} : { headers }),

@@ -307,6 +307,12 @@ export interface Behavior {
   lifetimeMs?: number;
   /** With lifetimeMs: the pause between a connection's end and the slot's next connect. Default 0. */
   thinkTimeMs?: number;
+  /** `handshakes_in_flight:` — at most this many openings of the run have their connect + handshake under way at once
+   *  (split across workers); the rest wait in the generator, first come first served. Absent: 1000. */
+  handshakesInFlight?: number;
+  /** `send_during_ramp:` — false: a client opened during a ramp up starts sending (echo sender, flows) only when the
+   *  ramp ends (tcpkali's --delay-send). Absent: true. */
+  sendDuringRamp?: boolean;
   /** TCP connect timeout. Default 5000 ms. */
   connectTimeoutMs: number;
   /** WebSocket handshake timeout (from TCP connected to 101). Default 5000 ms. */

@@ -46,6 +46,22 @@ describe('runLoad', () => {
     assert.equal(defaultWorkerCount(5000, 1024, 1), 9);
   });
 
+  test('default worker count by need: a second worker only for the fds or for load that needs another core', () => {
+    const idle = { engine: undefined, messagesPerSecond: 0 };
+    const ramp = (to: number, ms: number) => [{ kind: 'ramp_up' as const, durationMs: ms, to }, { kind: 'hold' as const, durationMs: 10_000, to }];
+    // 10k idle over 5 s (2,000 openings/s): one worker on 2 cores, one base RSS instead of two.
+    assert.equal(defaultWorkerCount(10_000, 20000, 2, { clients: 10_000, phases: ramp(10_000, 5000), behavior: idle }), 1);
+    // 10k in 1 s: 10,000 openings/s need both cores; 1,000 × 40 msg/s = 40k msg/s too.
+    assert.equal(defaultWorkerCount(10_000, 20000, 2, { clients: 10_000, phases: ramp(10_000, 1000), behavior: idle }), 2);
+    assert.equal(defaultWorkerCount(1000, 20000, 2, { clients: 1000, phases: ramp(1000, 5000), behavior: { messagesPerSecond: 40 } }), 2);
+    // Never more than one per core for CPU; the fds still decide above that.
+    assert.equal(defaultWorkerCount(10_000, 20000, 2, { clients: 10_000, phases: ramp(10_000, 0), behavior: { messagesPerSecond: 100 } }), 2);
+    assert.equal(defaultWorkerCount(40_000, 20000, 2, { clients: 40_000, phases: ramp(40_000, 60_000), behavior: idle }), 3);
+    // Churn counts as openings; the session engines stay one per core.
+    assert.equal(defaultWorkerCount(10_000, 20000, 2, { clients: 10_000, phases: ramp(10_000, 60_000), behavior: { messagesPerSecond: 0, lifetimeMs: 2000 } }), 2);
+    assert.equal(defaultWorkerCount(10, 20000, 2, { clients: 10, phases: ramp(10, 1000), behavior: { engine: 'socketio', messagesPerSecond: 1 } }), 2);
+  });
+
   test('two workers drive every slot, attribute every connection, and merge per-second buckets', async () => {
     const a = await startEchoServer({ id: 'A' });
     const b = await startEchoServer({ id: 'B', header: false });

@@ -27,6 +27,8 @@ export interface FlowContext {
   rowOf(slot: number): Readonly<Record<string, string>> | undefined;
   /** The slot's population group, for {{ group }}. */
   groupOf(slot: number): string | undefined;
+  /** behavior.send_during_ramp: false delays a flow opened during a ramp up to the ramp's end (ClientContext.sendsFrom). */
+  readonly sendsFrom?: (nowPerf: number) => number;
   /** Values of the secret columns of the slot's row: written `<redacted>` wherever a sample quotes them. */
   secretsOf(slot: number): readonly string[];
 }

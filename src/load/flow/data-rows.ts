@@ -1,6 +1,6 @@
 /**
- * Reads behavior.data's file in a worker (with the scenario loader's parser, src/scenario/data-file.ts) and keeps
- * only the rows of the worker's own slots (sequential: row s; random: a row chosen by a seeded hash of s, so a run
+ * Reads behavior.data's file in a worker (with the scenario loader's parser, src/scenario/data-file.ts) and gives
+ * each slot its row on demand (rowReader: nothing stored per slot, a row's object is made when a connection asks) (sequential: row s; random: a row chosen by a seeded hash of s, so a run
  * is reproducible and a client keeps its row across reconnects).
  */
 import type { DataSpec } from '../../scenario/flow-types.js';
@@ -32,4 +32,13 @@ export function loadRows(spec: DataSpec, slots: Iterable<number>): Map<number, R
     if (values !== undefined) out.set(s, Object.fromEntries(table.columns.map((c, k) => [c, values[k] ?? ''])));
   }
   return out;
+}
+
+/** Slot → row, from the file read once: the row index is a pure function of the slot, so nothing is kept per slot. */
+export function rowReader(spec: DataSpec): (slot: number) => Row | undefined {
+  const table = readDataFile(spec.file);
+  return (s) => {
+    const values = table.rows[rowIndex(s, table.rows.length, spec.order)];
+    return values === undefined ? undefined : Object.fromEntries(table.columns.map((c, k) => [c, values[k] ?? '']));
+  };
 }

@@ -24,6 +24,9 @@ export interface FlowDriver {
 }
 
 export function startFlow(fctx: FlowContext, recorder: Recorder, slot: number, transport: FlowTransport, now: number): FlowDriver {
+  // behavior.send_during_ramp: false — a flow opened during a ramp up starts when the ramp ends.
+  const from = fctx.sendsFrom?.(now) ?? now;
+  if (from > now) return delayedFlow(from, (at) => startFlow({ ...fctx, sendsFrom: undefined }, recorder, slot, transport, at));
   const core = new FlowCore(fctx, recorder, slot, transport);
   const role = fctx.roleOf(slot);
   if (role !== undefined) core.rec.roleStarted(role);
@@ -31,4 +34,24 @@ export function startFlow(fctx: FlowContext, recorder: Recorder, slot: number, t
   const driver = program.kind === 'steps' ? new StepRunner(core, program.steps) : new ScriptRunner(core, program);
   driver.start(now);
   return driver;
+}
+
+/** A flow that starts at `from`: until then it only asks to be woken then (frames before it are not the flow's). */
+function delayedFlow(from: number, begin: (at: number) => FlowDriver): FlowDriver {
+  let real: FlowDriver | undefined;
+  let ended = false;
+  return {
+    wake(now) {
+      if (real === undefined && !ended && now >= from) real = begin(now);
+      else real?.wake(now);
+    },
+    onFrame: (data, now) => real?.onFrame(data, now),
+    onPacket: (raw) => real?.onPacket(raw),
+    onEvent: (event, arg, now) => real?.onEvent(event, arg, now),
+    nextAt: () => (real === undefined ? (ended ? Infinity : from) : real.nextAt()),
+    end() {
+      ended = true;
+      real?.end();
+    },
+  };
 }

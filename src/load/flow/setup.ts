@@ -1,6 +1,6 @@
 /**
- * Builds a worker's FlowContext from its plan, once: flows compiled, roles assigned to every slot, the data rows
- * of the worker's own slots read, script modules imported (lazily, once per module, shared by every client).
+ * Builds a worker's FlowContext from its plan, once: flows compiled, roles assigned (every slot walked, the own
+ * slots' kept: 2 bytes each), the data file read (a slot's row made on demand), script modules imported (lazily, once per module, shared by every client).
  */
 import { pathToFileURL } from 'node:url';
 import type { Behavior } from '../../scenario/types.js';
@@ -8,7 +8,7 @@ import type { RoleSpec } from '../../scenario/flow-types.js';
 import { compileFlow } from './compile.js';
 import type { FlowContext, FlowProgram } from './context.js';
 import { assignRoles } from './roles.js';
-import { loadRows, type Row } from './data-rows.js';
+import { rowReader, type Row } from './data-rows.js';
 import type { FlowScript } from './script-api.js';
 
 /** Whether the behavior runs flows (then the echo sender is off). */
@@ -19,22 +19,36 @@ export function hasFlow(b: Behavior): boolean {
 export interface FlowSetup {
   startAt: number;
   clients: number;
-  /** The slots this worker owns. */
-  slots: Iterable<number>;
+  /** The worker's share: it owns the slots s with s % workerCount === workerId. */
+  workerId: number;
+  workerCount: number;
   groupOf?: (slot: number) => string | undefined;
-  /** The rows of the worker's own slots and each slot's role index, when clientValues has read them already. */
-  rows?: Map<number, Row>;
-  roleIndex?: Uint16Array;
+  /** Each own slot's row and role index, when clientValues has made them already. */
+  rowOf?: (slot: number) => Row | undefined;
+  roleIndexOf?: (slot: number) => number;
+  /** behavior.send_during_ramp (ClientContext.sendsFrom). */
+  sendsFrom?: (nowPerf: number) => number;
 }
 
-/** The rows of behavior.data for the worker's own slots, and each slot's role: what templates fill in, flow or not. */
-export function clientValues(b: Behavior, clients: number, slots: Iterable<number>): { rows?: Map<number, Row>; roleIndex?: Uint16Array; roleOf?: (slot: number) => string | undefined } {
-  const rows = b.data === undefined ? undefined : loadRows(b.data, slots);
+/**
+ * Each own slot's role index: the assignment walks every slot (the seeded shuffle must be the same in every
+ * worker), then keeps the worker's own slots only, at (s − workerId) / workerCount.
+ */
+export function ownRoleIndex(clients: number, shares: readonly number[], workerId: number, workerCount: number): (slot: number) => number {
+  const all = assignRoles(clients, shares);
+  const own = new Uint16Array(workerId >= clients ? 0 : Math.floor((clients - 1 - workerId) / workerCount) + 1);
+  for (let k = 0; k < own.length; k++) own[k] = all[workerId + k * workerCount] as number;
+  return (slot) => own[(slot - workerId) / workerCount] ?? 0;
+}
+
+/** Each own slot's data row and role: what templates fill in, flow or not. */
+export function clientValues(b: Behavior, share: { clients: number; workerId: number; workerCount: number }): { rowOf?: (slot: number) => Row | undefined; roleIndexOf?: (slot: number) => number; roleOf?: (slot: number) => string | undefined } {
+  const rowOf = b.data === undefined ? undefined : rowReader(b.data);
   const roles = b.roles;
-  const roleIndex = roles === undefined ? undefined : assignRoles(clients, roles.map((r) => r.share));
+  const roleIndexOf = roles === undefined ? undefined : ownRoleIndex(share.clients, roles.map((r) => r.share), share.workerId, share.workerCount);
   return {
-    ...(rows === undefined ? {} : { rows }),
-    ...(roles === undefined || roleIndex === undefined ? {} : { roleIndex, roleOf: (slot: number) => roles[roleIndex[slot] ?? 0]?.name }),
+    ...(rowOf === undefined ? {} : { rowOf }),
+    ...(roles === undefined || roleIndexOf === undefined ? {} : { roleIndexOf, roleOf: (slot: number) => roles[roleIndexOf(slot)]?.name }),
   };
 }
 
@@ -50,9 +64,9 @@ export function buildFlowContext(b: Behavior, setup: FlowSetup): FlowContext | u
   };
   const roles = b.roles;
   const programs = roles === undefined ? [program(b.flow, b.script)] : roles.map((r) => program(r.flow, r.script));
-  const roleIndex = roles === undefined ? undefined : (setup.roleIndex ?? assignRoles(setup.clients, roles.map((r) => r.share)));
+  const roleIndexOf = roles === undefined ? undefined : (setup.roleIndexOf ?? ownRoleIndex(setup.clients, roles.map((r) => r.share), setup.workerId, setup.workerCount));
   const data = b.data;
-  const rows: Map<number, Row> | undefined = data === undefined ? undefined : (setup.rows ?? loadRows(data, setup.slots));
+  const rowOf = data === undefined ? undefined : (setup.rowOf ?? rowReader(data));
   const secretsCache = new Map<number, string[]>();
   return {
     startAt: setup.startAt,
@@ -60,15 +74,16 @@ export function buildFlowContext(b: Behavior, setup: FlowSetup): FlowContext | u
     messageTimeoutMs: b.messageTimeoutMs,
     correlate: b.correlate,
     framesType: b.frames?.type,
-    programOf: (slot) => programs[roleIndex?.[slot] ?? 0] as FlowProgram,
-    roleOf: (slot) => (roles === undefined ? undefined : roles[roleIndex?.[slot] ?? 0]?.name),
-    rowOf: (slot) => rows?.get(slot),
+    programOf: (slot) => programs[roleIndexOf?.(slot) ?? 0] as FlowProgram,
+    roleOf: (slot) => (roles === undefined ? undefined : roles[roleIndexOf?.(slot) ?? 0]?.name),
+    rowOf: (slot) => rowOf?.(slot),
     groupOf: (slot) => setup.groupOf?.(slot),
+    ...(setup.sendsFrom === undefined ? {} : { sendsFrom: setup.sendsFrom }),
     secretsOf: (slot) => {
       if (data === undefined || data.secret.length === 0) return [];
       let s = secretsCache.get(slot);
       if (s === undefined) {
-        const row = rows?.get(slot);
+        const row = rowOf?.(slot);
         s = data.secret.map((c) => row?.[c] ?? '').filter((v) => v.length > 0);
         secretsCache.set(slot, s);
       }
