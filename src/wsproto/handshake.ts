@@ -39,7 +39,7 @@ export function upgradeRequest(r: UpgradeRequest): string {
     if (name.toLowerCase() === 'host') host = extra[name] as string;
     else lines += `${name}: ${extra[name] as string}\r\n`;
   }
-  const protocols = r.protocols !== undefined && r.protocols.length > 0 ? `Sec-WebSocket-Protocol: ${r.protocols.join(', ')}\r\n` : '';
+  const protocols = r.protocols !== undefined && r.protocols.length > 0 ? `Sec-WebSocket-Protocol: ${r.protocols.join(',')}\r\n` : '';
   return `GET ${r.path} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
     `Sec-WebSocket-Key: ${r.key}\r\nSec-WebSocket-Version: 13\r\n${protocols}${lines}\r\n`;
 }
