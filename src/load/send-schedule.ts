@@ -52,3 +52,32 @@ export function recordRoundTrip(recorder: Recorder, name: 'rtt' | 'ack', m: InFl
   const from = late > ON_TIME_MS ? m.intendedAt : m.sentAt;
   recorder.record(name === 'rtt' ? 'rtt_corrected' : 'ack_corrected', (now - from) * 1000);
 }
+
+/**
+ * Drops the messages of `out` (in send order) unanswered for `timeoutMs` at `now` and counts them lost. The map keeps
+ * insertion order, which is send order, so the walk stops at the first one still in time.
+ */
+export function expireOutstanding(recorder: Recorder, out: Map<number, InFlight> | undefined, now: number, timeoutMs: number): void {
+  if (!out) return;
+  let lost = 0;
+  for (const [seq, m] of out) {
+    if (now - m.sentAt < timeoutMs) break;
+    out.delete(seq);
+    lost++;
+  }
+  if (lost > 0) recorder.count('messagesLost', lost);
+}
+
+/**
+ * What the end of an established connection records, whichever ws client: a planned end ('clean') or not ('dropped',
+ * with its code), and the messages still in flight as lost.
+ */
+export function recordEnd(recorder: Recorder, how: 'clean' | 'dropped', code: string | undefined, out: Map<number, InFlight> | undefined): void {
+  if (how === 'clean') {
+    recorder.count('closedClean');
+  } else {
+    recorder.count('dropped');
+    recorder.error(code ?? 'other');
+  }
+  if (out && out.size > 0) recorder.count('messagesLost', out.size);
+}

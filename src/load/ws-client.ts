@@ -22,7 +22,7 @@ import type { LoadClient } from './client.js';
 import { REASON_HEADER } from '../proxy/http-util.js';
 import { clientHeaders, clientUrl } from './client-templates.js';
 import { CLIENT, attachHandlers, createConnection } from './ws-connect.js';
-import { MAX_SENDS_PER_WAKE, recordRoundTrip, skipOverdue, type InFlight } from './send-schedule.js';
+import { MAX_SENDS_PER_WAKE, expireOutstanding, recordEnd, recordRoundTrip, skipOverdue, type InFlight } from './send-schedule.js';
 import type { FlowContext } from './flow/context.js';
 import { startFlow, type FlowDriver } from './flow/driver.js';
 import type { FlowTransport } from './flow/core.js';
@@ -180,7 +180,7 @@ export class WsClient implements Wakeable, LoadClient, FlowTransport {
     }
     for (let i = 0; i < MAX_SENDS_PER_WAKE && now >= this.nextSendAt; i++) this.send(now);
     this.nextSendAt = skipOverdue(this.ctx.recorder, this.nextSendAt, now, 1000 / this.ctx.behavior.messagesPerSecond);
-    this.expireMessages(now);
+    expireOutstanding(this.ctx.recorder, this.outstanding, now, this.ctx.behavior.messageTimeoutMs);
     this.scheduleOpen();
   }
 
@@ -211,18 +211,6 @@ export class WsClient implements Wakeable, LoadClient, FlowTransport {
     this.nextSendAt += 1000 / behavior.messagesPerSecond;
   }
 
-  private expireMessages(now: number): void {
-    const out = this.outstanding;
-    if (!out) return;
-    const timeout = this.ctx.behavior.messageTimeoutMs;
-    let lost = 0;
-    for (const [seq, m] of out) {
-      if (now - m.sentAt < timeout) break;
-      out.delete(seq);
-      lost++;
-    }
-    if (lost > 0) this.ctx.recorder.count('messagesLost', lost);
-  }
 
   private attribute(id: string): void {
     this.backend = id;
@@ -375,13 +363,7 @@ export class WsClient implements Wakeable, LoadClient, FlowTransport {
     const { recorder } = this.ctx;
     if (this.backend === undefined) this.attribute('unknown');
     this.state = 'closed';
-    if (how === 'clean') {
-      recorder.count('closedClean');
-    } else {
-      recorder.count('dropped');
-      recorder.error(code ?? 'other');
-    }
-    if (this.outstanding && this.outstanding.size > 0) recorder.count('messagesLost', this.outstanding.size);
+    recordEnd(recorder, how, code, this.outstanding);
     this.outstanding = undefined;
     this.flow?.end();
     this.release();

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { parseHello } from '../backend/identity.js';
 import { seqFromBuffer } from './messages.js';
-import { MAX_SENDS_PER_WAKE, recordRoundTrip, skipOverdue, type InFlight } from './send-schedule.js';
+import { MAX_SENDS_PER_WAKE, expireOutstanding, recordRoundTrip, skipOverdue, type InFlight } from './send-schedule.js';
 import type { FlowDriver } from './flow/driver.js';
 import type { FlowTransport } from './flow/core.js';
 import type { Wakeable } from './wheel.js';
@@ -51,7 +51,7 @@ export abstract class LeanOpen implements FlowTransport, Wakeable {
     }
     for (let i = 0; i < MAX_SENDS_PER_WAKE && now >= this.nextSendAt; i++) this.send(now);
     this.nextSendAt = skipOverdue(this.ctx.recorder, this.nextSendAt, now, 1000 / this.ctx.behavior.messagesPerSecond);
-    this.expireMessages(now);
+    expireOutstanding(this.ctx.recorder, this.outstanding, now, this.ctx.behavior.messageTimeoutMs);
     this.scheduleOpen();
   }
 
@@ -85,18 +85,6 @@ export abstract class LeanOpen implements FlowTransport, Wakeable {
     this.nextSendAt += 1000 / behavior.messagesPerSecond;
   }
 
-  private expireMessages(now: number): void {
-    const out = this.outstanding;
-    if (!out) return;
-    const timeout = this.ctx.behavior.messageTimeoutMs;
-    let lost = 0;
-    for (const [seq, m] of out) {
-      if (now - m.sentAt < timeout) break;
-      out.delete(seq);
-      lost++;
-    }
-    if (lost > 0) this.ctx.recorder.count('messagesLost', lost);
-  }
 
   protected attribute(id: string): void {
     this.backend = id;

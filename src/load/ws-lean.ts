@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { BACKEND_HEADER, CLOSE_REQUEST } from '../backend/identity.js';
 import type { Wakeable } from './wheel.js';
 import { CANCELLED, CONNECT_TIMEOUT, HANDSHAKE_TIMEOUT, OTHER, classifyClose, classifyError, classifyHttpStatus } from './classify.js';
+import { recordEnd } from './send-schedule.js';
 import type { LoadClient } from './client.js';
 import { REASON_HEADER } from '../proxy/http-util.js';
 import { clientHeaders, clientUrl } from './client-templates.js';
@@ -283,13 +284,7 @@ export class LeanWsClient extends LeanOpen implements Wakeable, LoadClient, Read
     const { recorder } = this.ctx;
     if (this.backend === undefined) this.attribute('unknown');
     this.state = 'closed';
-    if (how === 'clean') {
-      recorder.count('closedClean');
-    } else {
-      recorder.count('dropped');
-      recorder.error(code ?? 'other');
-    }
-    if (this.outstanding && this.outstanding.size > 0) recorder.count('messagesLost', this.outstanding.size);
+    recordEnd(recorder, how, code, this.outstanding);
     this.outstanding = undefined;
     this.flow?.end();
     this.release();
