@@ -43,13 +43,20 @@ export interface SocketFilter {
   pid?: number;
 }
 
-/** One parsed line; addresses stay raw hex until a pair needs its name (they repeat a lot). */
-interface RawSocket {
-  localHex: string;
-  localPort: number;
-  remoteHex: string;
-  remotePort: number;
-  state: number;
+/**
+ * The parsed lines, column by column: an address stays raw hex until a pair needs its name (they repeat a lot), and no
+ * object is made per line — at 200,000 sockets the file is read every second, and an object and six substrings a line
+ * cost the coordinator ~300 ms of CPU a read (a 2-core box's generator needs that CPU).
+ */
+class RawSockets {
+  localHex: string[] = [];
+  remoteHex: string[] = [];
+  localPort: number[] = [];
+  remotePort: number[] = [];
+  state: number[] = [];
+  get length(): number {
+    return this.state.length;
+  }
 }
 
 /** Sockets by pair in this network namespace (or `filter.pid`'s), from /proc/net/tcp and /proc/net/tcp6. */
@@ -79,17 +86,18 @@ function readOrEmpty(file: string): string {
  * pairs. Exported for tests and for files captured elsewhere.
  */
 export function parseProcNetTcp(texts: string | string[], filter: Pick<SocketFilter, 'ports'> = {}): SocketPairs {
-  const sockets: RawSocket[] = [];
+  const sockets = new RawSockets();
   for (const text of typeof texts === 'string' ? [texts] : texts) parseInto(text, sockets);
   const wanted = filter.ports === undefined ? undefined : new Set(filter.ports);
 
   // Without a filter, a local end is the well-known one when something listens on its port.
   const listenPorts = new Set<number>();
   let listening = 0;
-  for (const s of sockets) {
-    if (s.state !== LISTEN_CODE) continue;
-    listenPorts.add(s.localPort);
-    if (wanted === undefined || wanted.has(s.localPort)) listening++;
+  for (let k = 0; k < sockets.length; k++) {
+    if (sockets.state[k] !== LISTEN_CODE) continue;
+    const port = sockets.localPort[k] as number;
+    listenPorts.add(port);
+    if (wanted === undefined || wanted.has(port)) listening++;
   }
   const serverPorts = wanted ?? listenPorts;
 
@@ -101,20 +109,33 @@ export function parseProcNetTcp(texts: string | string[], filter: Pick<SocketFil
   };
   // Keyed by decoded names, so an IPv4-mapped socket in tcp6 joins its IPv4 twin from tcp.
   const byKey = new Map<string, { local: string; remote: string; counts: number[] }>();
-  for (const s of sockets) {
-    if (s.state === LISTEN_CODE) continue;
+  // Keyed first by raw hex and port (cheap), then merged by decoded names below.
+  const byRaw = new Map<string, { local: string; remote: string; counts: number[] }>();
+  for (let k = 0; k < sockets.length; k++) {
+    const state = sockets.state[k] as number;
+    if (state === LISTEN_CODE) continue;
+    const localPort = sockets.localPort[k] as number;
+    const remotePort = sockets.remotePort[k] as number;
     // A listening port cannot also be someone's ephemeral port while the listener holds it: check local first.
-    const accepted = serverPorts.has(s.localPort);
-    if (!accepted && wanted !== undefined && !wanted.has(s.remotePort)) continue;
-    const local = withPort(name(s.localHex), accepted ? s.localPort : -1);
-    const remote = withPort(name(s.remoteHex), accepted ? -1 : s.remotePort);
-    const key = `${local} ${remote}`;
-    let entry = byKey.get(key);
+    const accepted = serverPorts.has(localPort);
+    if (!accepted && wanted !== undefined && !wanted.has(remotePort)) continue;
+    const localHex = sockets.localHex[k] as string;
+    const remoteHex = sockets.remoteHex[k] as string;
+    const port = accepted ? localPort : -remotePort - 1;
+    const raw = `${localHex} ${remoteHex} ${port}`;
+    let entry = byRaw.get(raw);
     if (entry === undefined) {
-      entry = { local, remote, counts: new Array<number>(TCP_STATES.length).fill(0) };
-      byKey.set(key, entry);
+      const local = withPort(name(localHex), accepted ? localPort : -1);
+      const remote = withPort(name(remoteHex), accepted ? -1 : remotePort);
+      const key = `${local} ${remote}`;
+      entry = byKey.get(key);
+      if (entry === undefined) {
+        entry = { local, remote, counts: new Array<number>(TCP_STATES.length).fill(0) };
+        byKey.set(key, entry);
+      }
+      byRaw.set(raw, entry);
     }
-    entry.counts[s.state - 1] = (entry.counts[s.state - 1] ?? 0) + 1;
+    entry.counts[state - 1] = (entry.counts[state - 1] ?? 0) + 1;
   }
 
   const pairs: Array<SocketPair & { total: number }> = [];
@@ -146,7 +167,7 @@ function withPort(address: string, port: number): string {
  * digits per address. Fields are found by scanning for spaces: no regex, since the file can hold tens of
  * thousands of lines and is read every second.
  */
-function parseInto(text: string, out: RawSocket[]): void {
+function parseInto(text: string, out: RawSockets): void {
   let start = text.indexOf('\n') + 1; // skip the header
   if (start === 0) return;
   const end = text.length;
@@ -160,23 +181,31 @@ function parseInto(text: string, out: RawSocket[]): void {
       const remoteStart = skipSpaces(text, localEnd);
       const remoteEnd = text.indexOf(' ', remoteStart);
       const stateStart = skipSpaces(text, remoteEnd);
-      const local = text.substring(i, localEnd);
-      const remote = text.substring(remoteStart, remoteEnd);
-      const state = parseInt(text.substring(stateStart, stateStart + 2), 16);
-      const lc = local.indexOf(':');
-      const rc = remote.indexOf(':');
-      if (localEnd > 0 && remoteEnd > 0 && remoteEnd < nl && lc > 0 && rc > 0 && state >= 1 && state <= TCP_STATES.length) {
-        out.push({
-          localHex: local.substring(0, lc),
-          localPort: parseInt(local.substring(lc + 1), 16),
-          remoteHex: remote.substring(0, rc),
-          remotePort: parseInt(remote.substring(rc + 1), 16),
-          state,
-        });
+      const lc = text.lastIndexOf(':', localEnd);
+      const rc = text.lastIndexOf(':', remoteEnd);
+      const state = hexAt(text, stateStart, stateStart + 2);
+      if (localEnd > 0 && remoteEnd > 0 && remoteEnd < nl && lc > i && rc > remoteStart && state >= 1 && state <= TCP_STATES.length) {
+        out.localHex.push(text.substring(i, lc));
+        out.localPort.push(hexAt(text, lc + 1, localEnd));
+        out.remoteHex.push(text.substring(remoteStart, rc));
+        out.remotePort.push(hexAt(text, rc + 1, remoteEnd));
+        out.state.push(state);
       }
     }
     start = nl + 1;
   }
+}
+
+/** The hex number text[from, to): no substring, no parseInt (-1 on a character that is not hex). */
+function hexAt(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
+    if (d < 0) return -1;
+    n = n * 16 + d;
+  }
+  return n;
 }
 
 function skipSpaces(text: string, i: number): number {
