@@ -149,7 +149,9 @@ function backendStarter(fork: Fork, spec: LabSpec, orchestratorUrls: string[], t
     const config: (BackendOptions | SocketIoBackendOptions) & { orchestrator?: BackendOrchestratorConfig } = {
       id: `b${i + 1}`, host, port, ...(kind === 'socketio' ? socketio : {}), ...app, ...(orchestrator === undefined ? {} : { orchestrator }),
     };
-    const proc = await fork(config.id, kind === 'socketio' ? SOCKETIO_BACKEND_ENTRY : BACKEND_ENTRY, config, undefined, limits?.fds);
+    // The ws backend holds idle connections like the proxy does: the same small young generation (see PROXY_NODE_FLAGS).
+    const flags = kind === 'socketio' ? undefined : [...PROXY_NODE_FLAGS];
+    const proc = await fork(config.id, kind === 'socketio' ? SOCKETIO_BACKEND_ENTRY : BACKEND_ENTRY, config, flags, limits?.fds);
     return part(proc, 'backend', host, wsUrl(host, proc.port), httpUrl(host, proc.port, STATS_PATH));
   };
 }
