@@ -112,5 +112,8 @@ export function startTunnel(client: net.Socket, up: net.Socket, owner: TunnelOwn
   up.on('close', onUpClose);
   client.resume();
   up.resume();
+  // A side that sent its FIN while the handshake was under way has emitted 'end' already, to no listener of ours: passed
+  // on now, or the other side would wait for it forever (and both fds with it).
+  for (const s of [client, up]) if (s.readableEnded) onEnd.call(s as Tunneled);
   return t;
 }
