@@ -19,7 +19,7 @@ afterEach(async () => {
 const sha = (chunks: Buffer[]): string => createHash('sha256').update(Buffer.concat(chunks)).digest('hex');
 
 /** A raw "WebSocket" backend: answers any upgrade with a 101 (plus `extra` bytes in the same write), then records. */
-async function rawBackend(extra: Buffer): Promise<{ port: number; got: Buffer[]; ended: Promise<void>; peer: Promise<net.Socket> }> {
+async function rawBackend(extra: Buffer, answerDelayMs = 0): Promise<{ port: number; got: Buffer[]; ended: Promise<void>; peer: Promise<net.Socket> }> {
   const got: Buffer[] = [];
   let resolvePeer: (s: net.Socket) => void = () => {};
   let resolveEnded: () => void = () => {};
@@ -39,7 +39,9 @@ async function rawBackend(extra: Buffer): Promise<{ port: number; got: Buffer[];
       const end = head.indexOf('\r\n\r\n');
       if (end < 0) return;
       upgraded = true;
-      s.write(Buffer.concat([Buffer.from('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: x\r\n\r\n'), extra]));
+      const answer = (): void => void s.write(Buffer.concat([Buffer.from('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: x\r\n\r\n'), extra]));
+      if (answerDelayMs > 0) setTimeout(answer, answerDelayMs);
+      else answer();
       if (head.length > end + 4) got.push(head.subarray(end + 4));
       resolvePeer(s);
     });
@@ -129,5 +131,17 @@ describe('L7 tunnel after the upgrade', () => {
     await client.ended;
     await until('the proxy released the connection', () => proxy.stats().backends.every((b) => b.active === 0) && proxy.stats().connectionsOpen === 0);
     assert.equal(proxy.stats().errors.upstream_ECONNRESET, 1);
+  });
+
+  test('a client FIN sent with the request, before the 101, still reaches the backend once the tunnel starts', { timeout: 20_000 }, async () => {
+    // The backend answers the 101 late, so the client's FIN reaches the proxy first: the tunnel starts after its 'end'.
+    const backend = await rawBackend(Buffer.alloc(0), 300);
+    const proxy = await l7Proxy(backend.port);
+    const client = await rawClient(proxy.port, Buffer.from('x'));
+    client.sock.end();
+    await backend.ended;
+    (await backend.peer).end();
+    await client.ended;
+    await until('the proxy released the connection', () => proxy.stats().backends.every((b) => b.active === 0) && proxy.stats().connectionsOpen === 0);
   });
 });
