@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { descendantsOf } from './proc.js';
 
 /** RSS pages are 4 KiB on this platform (x86-64 / arm64 Linux defaults); clock ticks are 100 per second. */
 const PAGE = 4096;
@@ -68,23 +69,7 @@ export function sampleTree(root: number): TreeSample {
 
 /** The pids of the tree (root first), to signal every process of a client when it is stopped. */
 export function treePids(root: number): number[] {
-  const byParent = new Map<number, number[]>();
-  for (const name of readdirSync('/proc')) {
-    if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
-    const st = readStat(name);
-    if (st === undefined) continue;
-    const list = byParent.get(st.ppid);
-    if (list) list.push(st.pid);
-    else byParent.set(st.ppid, [st.pid]);
-  }
-  const out: number[] = [];
-  const stack = [root];
-  while (stack.length > 0) {
-    const p = stack.pop() as number;
-    out.push(p);
-    stack.push(...(byParent.get(p) ?? []));
-  }
-  return out;
+  return [root, ...descendantsOf(root)];
 }
 
 /**

@@ -85,11 +85,16 @@ export function socketInodesOf(pid: number, into = new Set<string>()): Set<strin
  * those processes hold: on a shared box another process's client socket can have the same local port number.
  */
 export function establishedTo(ports: readonly number[], owners?: readonly number[]): number {
-  const want = new Set(ports);
   const inodes = owners === undefined ? undefined : owners.reduce((s, p) => socketInodesOf(p, s), new Set<string>());
-  // By the connection's address pair: the kernel writes the file in chunks while the table changes, so a busy box
-  // can list a socket twice in one read.
-  const seen = new Set<string>();
+  return countEstablished(tcpRows(inodes), new Set(ports));
+}
+
+/**
+ * The rows of /proc/net/tcp{,6} split in columns ("sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout
+ * inode"), only those whose socket inode is in `inodes` when given.
+ */
+export function tcpRows(inodes?: ReadonlySet<string>): string[][] {
+  const rows: string[][] = [];
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text = '';
     try {
@@ -97,20 +102,24 @@ export function establishedTo(ports: readonly number[], owners?: readonly number
     } catch {
       continue;
     }
-    let at = text.indexOf('\n') + 1;
-    while (at > 0 && at < text.length) {
-      const end = text.indexOf('\n', at);
-      const line = text.slice(at, end < 0 ? text.length : end);
-      at = end < 0 ? -1 : end + 1;
-      // "sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode": st 01 = ESTABLISHED.
+    for (const line of text.split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
-      if (cols[3] !== '01') continue;
-      const local = cols[1] ?? '';
-      if (!want.has(parseInt(local.slice(local.indexOf(':') + 1), 16))) continue;
-      if (inodes !== undefined && !inodes.has(cols[9] ?? '')) continue;
-      seen.add(`${local}>${cols[2] ?? ''}`);
+      if (cols.length > 9 && (inodes === undefined || inodes.has(cols[9] as string))) rows.push(cols);
     }
   }
+  return rows;
+}
+
+/** The local port of a row's address column (`HEXADDR:HEXPORT`). */
+export const portOfColumn = (addr: string): number => parseInt(addr.slice(addr.indexOf(':') + 1), 16);
+
+/**
+ * ESTABLISHED rows (st 01) whose local port is in `ports`, each connection once: by its address pair, since the kernel
+ * writes the file in chunks while the table changes and a busy box can list a socket twice in one read.
+ */
+export function countEstablished(rows: readonly string[][], ports: ReadonlySet<number>): number {
+  const seen = new Set<string>();
+  for (const cols of rows) if (cols[3] === '01' && ports.has(portOfColumn(cols[1] as string))) seen.add(`${cols[1]}>${cols[2]}`);
   return seen.size;
 }
 

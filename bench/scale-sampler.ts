@@ -4,7 +4,7 @@
  * has settled at the hold, the kernel's ESTABLISHED count to the backends' listening ports (the oracle).
  */
 import { readFileSync } from 'node:fs';
-import { cpuOf, descendantsOf, fdsOf, rssOf, socketInodesOf } from './proc.js';
+import { countEstablished, cpuOf, descendantsOf, fdsOf, portOfColumn, rssOf, socketInodesOf, tcpRows } from './proc.js';
 
 export type Tier = 'generator' | 'backends' | 'proxy' | 'dns' | 'other';
 export const TIERS: readonly Tier[] = ['generator', 'backends', 'proxy', 'dns', 'other'];
@@ -68,23 +68,8 @@ export function sample(root: number, t0: number, seen?: SeenPids): Sample {
 export function establishedToBackends(backendPids: readonly number[]): { established: number; ports: number[] } {
   const inodes = new Set<string>();
   for (const p of backendPids) socketInodesOf(p, inodes);
-  const lines: string[][] = [];
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try {
-      text = readFileSync(file, 'latin1');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols.length > 9 && inodes.has(cols[9] as string)) lines.push(cols);
-    }
-  }
-  const portOf = (addr: string): number => parseInt(addr.slice(addr.indexOf(':') + 1), 16);
+  const rows = tcpRows(inodes);
   const ports = new Set<number>();
-  for (const cols of lines) if (cols[3] === '0A') ports.add(portOf(cols[1] as string));
-  const seen = new Set<string>();
-  for (const cols of lines) if (cols[3] === '01' && ports.has(portOf(cols[1] as string))) seen.add(`${cols[1]}>${cols[2]}`);
-  return { established: seen.size, ports: [...ports].sort((a, b) => a - b) };
+  for (const cols of rows) if (cols[3] === '0A') ports.add(portOfColumn(cols[1] as string));
+  return { established: countEstablished(rows, ports), ports: [...ports].sort((a, b) => a - b) };
 }
