@@ -1,5 +1,6 @@
-/** /proc readings for the scale benches: RSS of a process (or its tree), CPU seconds, sockets by state and port. */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+/** /proc readings for the scale benches: RSS of a process (or its tree), CPU seconds; sockets by state and port over netlink. */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 
 /** Resident set of one process, bytes (VmRSS); 0 when it is gone. */
 export function rssOf(pid: number): number {
@@ -81,52 +82,58 @@ export function socketInodesOf(pid: number, into = new Set<string>()): Set<strin
 
 /**
  * ESTABLISHED TCP sockets whose LOCAL port is one of `ports` (the servers' side of each connection, once per
- * connection), from /proc/net/tcp{,6}: the kernel's own table, not wsherd's bookkeeping. With `owners`, only sockets
- * those processes hold: on a shared box another process's client socket can have the same local port number.
+ * connection), from the kernel's table over netlink: not wsherd's bookkeeping. With `owners`, only sockets those
+ * processes hold: on a shared box another process's client socket can have the same local port number.
  */
 export function establishedTo(ports: readonly number[], owners?: readonly number[]): number {
   const inodes = owners === undefined ? undefined : owners.reduce((s, p) => socketInodesOf(p, s), new Set<string>());
   return countEstablished(tcpRows(inodes), new Set(ports));
 }
 
+export interface TcpRow {
+  /** As `ss` names it: ESTAB, LISTEN, TIME-WAIT, … */
+  state: string;
+  /** `address:port` ([v6]:port) of each end. */
+  local: string;
+  peer: string;
+  inode: string;
+}
+
 /**
- * The rows of /proc/net/tcp{,6} split in columns ("sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout
- * inode"), only those whose socket inode is in `inodes` when given.
+ * Every TCP socket, from `ss -Htane` (sock_diag over netlink), only those whose socket inode is in `inodes` when given.
+ * Not /proc/net/tcp: the kernel prints that a page at a time at ~4 µs of its CPU a socket, seconds at 200,000 sockets,
+ * and minutes of wall time on a box busy opening them.
  */
-export function tcpRows(inodes?: ReadonlySet<string>): string[][] {
-  const rows: string[][] = [];
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try {
-      text = readFileSync(file, 'latin1');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols.length > 9 && (inodes === undefined || inodes.has(cols[9] as string))) rows.push(cols);
-    }
+export function tcpRows(inodes?: ReadonlySet<string>): TcpRow[] {
+  const res = spawnSync('ss', ['-H', '-t', '-a', '-n', '-e'], { encoding: 'latin1', maxBuffer: 1 << 30 });
+  if (res.error !== undefined) throw new Error(`ss (iproute2) could not run: ${res.error.message}`);
+  const rows: TcpRow[] = [];
+  for (const line of res.stdout.split('\n')) {
+    const cols = line.trim().split(/\s+/);
+    const inode = cols.find((c) => c.startsWith('ino:'))?.slice(4);
+    if (cols.length < 5 || inode === undefined || (inodes !== undefined && !inodes.has(inode))) continue;
+    rows.push({ state: cols[0] as string, local: cols[3] as string, peer: cols[4] as string, inode });
   }
   return rows;
 }
 
-/** The local port of a row's address column (`HEXADDR:HEXPORT`). */
-export const portOfColumn = (addr: string): number => parseInt(addr.slice(addr.indexOf(':') + 1), 16);
+/** The port of an `address:port` end (0 for `*`). */
+export const portOfEnd = (end: string): number => Number(end.slice(end.lastIndexOf(':') + 1)) || 0;
 
 /**
- * ESTABLISHED rows (st 01) whose local port is in `ports`, each connection once: by its address pair, since the kernel
- * writes the file in chunks while the table changes and a busy box can list a socket twice in one read.
+ * ESTABLISHED rows whose local port is in `ports`, each connection once (by its address pair: a dump taken while the
+ * table changes can list a socket twice).
  */
-export function countEstablished(rows: readonly string[][], ports: ReadonlySet<number>): number {
+export function countEstablished(rows: readonly TcpRow[], ports: ReadonlySet<number>): number {
   const seen = new Set<string>();
-  for (const cols of rows) if (cols[3] === '01' && ports.has(portOfColumn(cols[1] as string))) seen.add(`${cols[1]}>${cols[2]}`);
+  for (const r of rows) if (r.state === 'ESTAB' && ports.has(portOfEnd(r.local))) seen.add(`${r.local}>${r.peer}`);
   return seen.size;
 }
 
-/** Open fds of a process (entries of /proc/<pid>/fd); 0 when it is gone. */
+/** Open fds of a process (entries of /proc/<pid>/fd; its size on Linux ≥ 6.2, without listing them); 0 when it is gone. */
 export function fdsOf(pid: number): number {
   try {
-    return readdirSync(`/proc/${pid}/fd`).length;
+    return statSync(`/proc/${pid}/fd`).size || readdirSync(`/proc/${pid}/fd`).length;
   } catch {
     return 0;
   }

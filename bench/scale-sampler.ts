@@ -1,10 +1,10 @@
 /**
  * What the scale bench (bench/scale.ts) reads from /proc while a `wsherd run` works: its process tree sorted into
  * tiers by each process's entry file, each tier's RSS, CPU seconds and fds, once a second; and, once the open count
- * has settled at the hold, the kernel's ESTABLISHED count to the backends' listening ports (the oracle).
+ * has settled at the hold, the kernel's ESTABLISHED count to the backends' listening ports over netlink (the oracle).
  */
 import { readFileSync } from 'node:fs';
-import { countEstablished, cpuOf, descendantsOf, fdsOf, portOfColumn, rssOf, socketInodesOf, tcpRows } from './proc.js';
+import { countEstablished, cpuOf, descendantsOf, fdsOf, portOfEnd, rssOf, socketInodesOf, tcpRows } from './proc.js';
 
 export type Tier = 'generator' | 'backends' | 'proxy' | 'dns' | 'other';
 export const TIERS: readonly Tier[] = ['generator', 'backends', 'proxy', 'dns', 'other'];
@@ -62,7 +62,7 @@ export function sample(root: number, t0: number, seen?: SeenPids): Sample {
 
 /**
  * The oracle: ESTABLISHED sockets held by the backend processes whose local port is one the backends LISTEN on,
- * each connection once (deduplicated by address pair: /proc/net/tcp is written in chunks while it changes).
+ * each connection once (deduplicated by address pair: a dump taken while the table changes can list a socket twice).
  * Also returns the listening ports found.
  */
 export function establishedToBackends(backendPids: readonly number[]): { established: number; ports: number[] } {
@@ -70,6 +70,6 @@ export function establishedToBackends(backendPids: readonly number[]): { establi
   for (const p of backendPids) socketInodesOf(p, inodes);
   const rows = tcpRows(inodes);
   const ports = new Set<number>();
-  for (const cols of rows) if (cols[3] === '0A') ports.add(portOfColumn(cols[1] as string));
+  for (const r of rows) if (r.state === 'LISTEN') ports.add(portOfEnd(r.local));
   return { established: countEstablished(rows, ports), ports: [...ports].sort((a, b) => a - b) };
 }

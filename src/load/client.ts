@@ -7,8 +7,8 @@ import { EngineIoClient } from './engineio-client.js';
 import { SocketIoClient } from './socketio-engine.js';
 import { DnsClient } from './dns-client.js';
 import { OrchestratedClient } from './orchestrated-client.js';
-import { WsClient, type ClientContext, type ClientState } from './ws-client.js';
-import { LeanWsClient } from './ws-lean.js';
+import type { ClientContext, ClientState } from './ws-client.js';
+import { newWsClient } from './ws-pick.js';
 import type { DnsCacheSet } from '../dns/cache.js';
 import { DEFAULT_DNS_CLIENT } from '../scenario/approach.js';
 
@@ -48,7 +48,6 @@ export function createClient(ctx: ClientContext, slot: number, dns?: DnsContext)
       return new DnsClient(ctx, slot, dns.caches.get(dns.groupOf(slot)), { pick: o.pick, failover: o.failover });
     }
     default:
-      // The lean client unless the scenario asks for the `ws` library's (behavior.ws_client: library).
-      return ctx.behavior.wsClient === 'library' ? new WsClient(ctx, slot) : new LeanWsClient(ctx, slot);
+      return newWsClient(ctx, slot);
   }
 }

@@ -16,7 +16,8 @@ import { AttemptRecorder } from './attempt-recorder.js';
 import type { DnsCache } from '../dns/cache.js';
 import { DnsLookupError } from '../dns/resolver.js';
 import type { LoadClient } from './client.js';
-import { WsClient, type ClientContext, type ClientState } from './ws-client.js';
+import type { ClientContext, ClientState } from './ws-client.js';
+import { newWsClient } from './ws-pick.js';
 
 export interface DnsEngineOptions {
   /** Which answered address to connect to: 'first' (getaddrinfo + connect) or 'random'. */
@@ -30,7 +31,7 @@ export class DnsClient implements LoadClient {
   failovers = 0;
   /** The address of the current (last) connection attempt. */
   address: string | undefined = undefined;
-  private inner: WsClient | undefined = undefined;
+  private inner: LoadClient | undefined = undefined;
   private ownState: ClientState = 'idle';
   private ended = false;
   private stopping = false;
@@ -124,7 +125,7 @@ export class DnsClient implements LoadClient {
     url.hostname = net.isIPv6(address) ? `[${address}]` : address;
     this.address = address;
     this.tcpConnected = false;
-    this.inner = new WsClient(this.innerCtx, this.slot);
+    this.inner = newWsClient(this.innerCtx, this.slot);
     this.inner.start(url.href, this.localAddress);
   }
 

@@ -20,7 +20,8 @@ import { AttemptRecorder } from './attempt-recorder.js';
 import { CANCELLED, classifyError } from './classify.js';
 import type { LoadClient } from './client.js';
 import type { Wakeable } from './wheel.js';
-import { WsClient, type ClientContext, type ClientState } from './ws-client.js';
+import type { ClientContext, ClientState } from './ws-client.js';
+import { newWsClient } from './ws-pick.js';
 import { clientHeaders } from './client-templates.js';
 import { requestHeaders, type PreparedHeaders } from './request-headers.js';
 
@@ -49,7 +50,7 @@ export class OrchestratedClient implements LoadClient, Wakeable {
   private phase: 'idle' | 'lookup' | 'connect' | 'done' = 'idle';
   private req: http.ClientRequest | undefined;
   private deadline = 0;
-  private inner: WsClient | undefined;
+  private inner: LoadClient | undefined;
   private remaining: string[] = [];
   private localAddress: string | undefined;
   private stopping = false;
@@ -175,7 +176,7 @@ export class OrchestratedClient implements LoadClient, Wakeable {
 
   private attempt(url: string): void {
     this.held = undefined;
-    this.inner = new WsClient(this.innerCtx, this.slot);
+    this.inner = newWsClient(this.innerCtx, this.slot);
     this.inner.start(url, this.localAddress);
   }
 

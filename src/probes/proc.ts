@@ -2,11 +2,15 @@
  * /proc readers for a process's own limits and usage (Linux). Each returns a best-effort value and never
  * throws: a probe must not break a run on a platform without /proc; callers get -1 or a default instead.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 
 /** Number of open fds of `pid` (default: this process), or -1 when /proc cannot be read. */
 export function openFds(pid: number | 'self' = 'self'): number {
   try {
+    // Linux ≥ 6.2 gives the count as the directory's size, without listing 20,000 entries (~1.7 µs each, every
+    // second, per component); older kernels say 0 there, and a process always has an fd while /proc can be read.
+    const size = statSync(`/proc/${pid}/fd`).size;
+    if (size > 0) return size;
     return readdirSync(`/proc/${pid}/fd`).length;
   } catch {
     return -1;

@@ -44,13 +44,13 @@ export interface SocketFilter {
 }
 
 /**
- * The parsed lines, column by column: an address stays raw hex until a pair needs its name (they repeat a lot), and no
- * object is made per line — at 200,000 sockets the file is read every second, and an object and six substrings a line
- * cost the coordinator ~300 ms of CPU a read (a 2-core box's generator needs that CPU).
+ * The sockets read, column by column: an address stays raw (hex from /proc, text from `ss`) until a pair needs its name
+ * (they repeat a lot), and no object is made per socket — at 200,000 sockets the table is read every few seconds, and
+ * an object and six substrings a line cost the coordinator ~300 ms of CPU a read (a 2-core box's generator needs it).
  */
-class RawSockets {
-  localHex: string[] = [];
-  remoteHex: string[] = [];
+export class RawSockets {
+  local: string[] = [];
+  remote: string[] = [];
   localPort: number[] = [];
   remotePort: number[] = [];
   state: number[] = [];
@@ -61,6 +61,8 @@ class RawSockets {
 
 /** Sockets by pair in this network namespace (or `filter.pid`'s), from /proc/net/tcp and /proc/net/tcp6. */
 export function socketsByPair(filter: SocketFilter = {}): SocketPairs {
+  // Synchronous and through /proc, whose read costs the kernel ~4 µs a socket (0.6 s at 144,000): for one-off reads
+  // of small tables. The sampler reads over netlink without blocking (socketTable in src/probes/socket-table.ts).
   const dir = filter.pid === undefined ? '/proc/net' : `/proc/${filter.pid}/net`;
   return parseProcNetTcp([readOrEmpty(`${dir}/tcp`), readOrEmpty(`${dir}/tcp6`)], filter);
 }
@@ -88,6 +90,14 @@ function readOrEmpty(file: string): string {
 export function parseProcNetTcp(texts: string | string[], filter: Pick<SocketFilter, 'ports'> = {}): SocketPairs {
   const sockets = new RawSockets();
   for (const text of typeof texts === 'string' ? [texts] : texts) parseInto(text, sockets);
+  return pairsOf(sockets, filter, decodeAddress);
+}
+
+/**
+ * Groups sockets by pair. `decode` turns a raw address into its name (called once per distinct raw address); two raw
+ * forms of one address (an IPv4-mapped socket in tcp6 and its IPv4 twin) join under the decoded name.
+ */
+export function pairsOf(sockets: RawSockets, filter: Pick<SocketFilter, 'ports'>, decode: (raw: string) => string): SocketPairs {
   const wanted = filter.ports === undefined ? undefined : new Set(filter.ports);
 
   // Without a filter, a local end is the well-known one when something listens on its port.
@@ -102,14 +112,14 @@ export function parseProcNetTcp(texts: string | string[], filter: Pick<SocketFil
   const serverPorts = wanted ?? listenPorts;
 
   const names = new Map<string, string>();
-  const name = (hex: string): string => {
-    let n = names.get(hex);
-    if (n === undefined) names.set(hex, (n = decodeAddress(hex)));
+  const name = (raw: string): string => {
+    let n = names.get(raw);
+    if (n === undefined) names.set(raw, (n = decode(raw)));
     return n;
   };
   // Keyed by decoded names, so an IPv4-mapped socket in tcp6 joins its IPv4 twin from tcp.
   const byKey = new Map<string, { local: string; remote: string; counts: number[] }>();
-  // Keyed first by raw hex and port (cheap), then merged by decoded names below.
+  // Keyed first by raw address and port (cheap), then merged by decoded names below.
   const byRaw = new Map<string, { local: string; remote: string; counts: number[] }>();
   for (let k = 0; k < sockets.length; k++) {
     const state = sockets.state[k] as number;
@@ -119,14 +129,14 @@ export function parseProcNetTcp(texts: string | string[], filter: Pick<SocketFil
     // A listening port cannot also be someone's ephemeral port while the listener holds it: check local first.
     const accepted = serverPorts.has(localPort);
     if (!accepted && wanted !== undefined && !wanted.has(remotePort)) continue;
-    const localHex = sockets.localHex[k] as string;
-    const remoteHex = sockets.remoteHex[k] as string;
+    const localRaw = sockets.local[k] as string;
+    const remoteRaw = sockets.remote[k] as string;
     const port = accepted ? localPort : -remotePort - 1;
-    const raw = `${localHex} ${remoteHex} ${port}`;
+    const raw = `${localRaw} ${remoteRaw} ${port}`;
     let entry = byRaw.get(raw);
     if (entry === undefined) {
-      const local = withPort(name(localHex), accepted ? localPort : -1);
-      const remote = withPort(name(remoteHex), accepted ? -1 : remotePort);
+      const local = withPort(name(localRaw), accepted ? localPort : -1);
+      const remote = withPort(name(remoteRaw), accepted ? -1 : remotePort);
       const key = `${local} ${remote}`;
       entry = byKey.get(key);
       if (entry === undefined) {
@@ -185,9 +195,9 @@ function parseInto(text: string, out: RawSockets): void {
       const rc = text.lastIndexOf(':', remoteEnd);
       const state = hexAt(text, stateStart, stateStart + 2);
       if (localEnd > 0 && remoteEnd > 0 && remoteEnd < nl && lc > i && rc > remoteStart && state >= 1 && state <= TCP_STATES.length) {
-        out.localHex.push(text.substring(i, lc));
+        out.local.push(text.substring(i, lc));
         out.localPort.push(hexAt(text, lc + 1, localEnd));
-        out.remoteHex.push(text.substring(remoteStart, rc));
+        out.remote.push(text.substring(remoteStart, rc));
         out.remotePort.push(hexAt(text, rc + 1, remoteEnd));
         out.state.push(state);
       }

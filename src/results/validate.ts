@@ -156,8 +156,8 @@ const labComponent = obj({ id: str, kind: oneOf(['backend', 'proxy', 'dns', 'orc
 const probes = obj({
   intervalMs: num(0),
   portRange: arr(int(), 2),
-  series: arr(obj({ t: num(0), components: record(anyObject), pairs: arr(obj({ local: str, remote: str })) })),
-});
+  series: arr(obj({ t: num(0), components: record(anyObject), pairs: arr(obj({ local: str, remote: str })) }, { socketReadMs: num(0) })),
+}, { socketSource: oneOf(['netlink', 'proc']) });
 
 const scenario = obj(
   {

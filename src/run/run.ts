@@ -77,7 +77,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       // Imported when a lab runs (it pulls in the proxy's and the backends' modules): a target run never pays for them.
       const { startLab } = await import('../lab/start.js');
       lab = await startLab(scenario.lab, { signal: stop.signal });
-      sampler = startProbeSampler({ components: lab.components, ports: lab.components.map((c) => c.port) });
+      sampler = await startProbeSampler({ components: lab.components, ports: lab.components.map((c) => c.port) });
       // The proxy's fds before any client: the baseline of its fd-cliff prediction.
       proxyIdle = relayingFds((await lab.stats().catch(() => undefined))?.proxy);
       events.emit('lab', lab.components);
@@ -90,7 +90,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     } else if (scenario.target) {
       urls = [scenario.target.url];
       // Against a target only the client side can be seen: the generator's own sockets towards it, by state.
-      sampler = startProbeSampler({ components: [], ports: [targetPort(scenario.target.url)] });
+      sampler = await startProbeSampler({ components: [], ports: [targetPort(scenario.target.url)] });
     } else {
       throw new WsherdError('WSH_ERR_INVALID_INPUT', 'The scenario has neither `lab` nor `target`.');
     }

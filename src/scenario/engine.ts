@@ -15,11 +15,14 @@ export function readEngine(ctx: Context, field: Field | undefined): EngineName |
   return field === undefined ? 'ws' : readChoice(ctx, field, ENGINE_NAMES);
 }
 
-/** Reads `behavior.ws_client` (null when absent); with another engine than ws it is reported, since it would be ignored. */
+/** Engines that open a plain WebSocket, so behavior.ws_client picks its client (src/load/ws-pick.ts). */
+const WS_CLIENT_ENGINES: readonly EngineName[] = ['ws', 'dns', 'orchestrated'];
+
+/** Reads `behavior.ws_client` (null when absent); with a session engine it is reported, since it would be ignored. */
 export function readWsClient(ctx: Context, field: Field | undefined, engine: EngineName | undefined): WsClientName | null | undefined {
   if (field === undefined) return null;
-  if (engine !== undefined && engine !== 'ws') {
-    ctx.report(field.at, field.path, `${field.path} applies to the ws engine, but the engine is ${engine}`, 'set behavior.engine: ws, or remove behavior.ws_client');
+  if (engine !== undefined && !WS_CLIENT_ENGINES.includes(engine)) {
+    ctx.report(field.at, field.path, `${field.path} applies to the ws, dns and orchestrated engines, but the engine is ${engine}`, 'set behavior.engine: ws, or remove behavior.ws_client');
     return undefined;
   }
   return readChoice(ctx, field, WS_CLIENT_NAMES);

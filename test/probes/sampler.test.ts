@@ -1,30 +1,31 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { existsSync, readdirSync } from 'node:fs';
 import { startProbeSampler } from '../../src/probes/sampler.js';
+import { tcpServer } from '../helpers/tcp-server.js';
 
 test('samples the process fds and its sockets every interval', async (t) => {
-  const server = net.createServer((s) => s.on('error', () => {}));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as net.AddressInfo).port;
-  const client = net.connect(port, '127.0.0.1');
-  await once(client, 'connect');
-  t.after(() => {
-    client.destroy();
-    server.close();
-  });
+  const server = await tcpServer();
+  t.after(() => server.close());
+  const { port } = server;
+  await server.connect();
 
-  const sampler = startProbeSampler({ components: [{ id: 'me', pid: process.pid }], ports: [port], intervalMs: 200 });
+  const sampler = await startProbeSampler({ components: [{ id: 'me', pid: process.pid }], ports: [port], intervalMs: 200 });
   await sleep(2500);
+  // The fd count (from the directory's size on Linux ≥ 6.2) against a listing of /proc/self/fd, taken now.
+  const listed = readdirSync('/proc/self/fd').length;
   const probes = sampler.stop();
   const count = probes.series.length;
+  const lastFds = probes.series.at(-1)?.components['me']?.fds ?? -1;
+  assert.ok(Math.abs(lastFds - listed) <= 3, `sampled ${lastFds} fds, /proc/self/fd lists ${listed}`);
   await sleep(300);
   assert.equal(probes.series.length, count, 'no samples after stop()');
 
   assert.equal(probes.intervalMs, 200);
+  assert.equal(probes.socketSource, existsSync('/usr/bin/ss') ? 'netlink' : 'proc');
+  assert.ok(probes.series.every((p) => typeof p.socketReadMs === 'number' && p.socketReadMs >= 0), 'each point says how long its socket read took');
   assert.equal(probes.portRange.length, 2);
   assert.ok(count >= 5, `${count} points`);
   assert.equal(probes.series[0]?.t, 0);
@@ -38,8 +39,8 @@ test('samples the process fds and its sockets every interval', async (t) => {
   }
 });
 
-test('a component whose process is gone yields -1, not an exception', () => {
-  const sampler = startProbeSampler({ components: [{ id: 'gone', pid: 2 ** 22 + 1 }], ports: [1], intervalMs: 1000 });
+test('a component whose process is gone yields -1, not an exception', async () => {
+  const sampler = await startProbeSampler({ components: [{ id: 'gone', pid: 2 ** 22 + 1 }], ports: [1], intervalMs: 1000 });
   const probes = sampler.stop();
   assert.deepEqual(probes.series[0]?.components['gone'], { fds: -1, fdLimit: -1, rssBytes: -1, cpuSeconds: -1 });
   assert.deepEqual(probes.series[0]?.pairs, []);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { once } from 'node:events';
+import { tcpServer } from '../helpers/tcp-server.js';
 import { decodeAddress, parseProcNetTcp, socketsByPair, timeWaitByPair } from '../../src/probes/sockets.js';
 
 const HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
@@ -67,29 +67,13 @@ test('parses 30,000 lines', () => {
 });
 
 test('real sockets: ESTABLISHED while open, TIME_WAIT on the client after a client-side close', async (t) => {
-  const accepted = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    accepted.add(s);
-    s.on('error', () => {});
-    s.on('close', () => accepted.delete(s));
-    // Close only after the client did, so the client is the side that closes first.
-    s.on('end', () => s.end());
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.after(() => {
-    for (const s of accepted) s.destroy();
-    server.close();
-  });
-  const port = (server.address() as net.AddressInfo).port;
+  const server = await tcpServer();
+  t.after(() => server.close());
+  const { port, accepted } = server;
   const pairOf = (local: string, remote: string) =>
     socketsByPair({ ports: [port] }).pairs.find((p) => p.local === local && p.remote === remote);
 
-  const clients = await Promise.all(Array.from({ length: 5 }, async () => {
-    const c = net.connect(port, '127.0.0.1');
-    await once(c, 'connect');
-    return c;
-  }));
+  const clients = await Promise.all(Array.from({ length: 5 }, () => server.connect()));
   while (accepted.size < 5) await new Promise((r) => setTimeout(r, 10));
   assert.ok((pairOf('127.0.0.1', `127.0.0.1:${port}`)?.states.ESTABLISHED ?? 0) >= 5);
   assert.ok((pairOf(`127.0.0.1:${port}`, '127.0.0.1')?.states.ESTABLISHED ?? 0) >= 5);

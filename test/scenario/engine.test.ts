@@ -40,10 +40,12 @@ describe('behavior.ws_client', () => {
     assert.equal(parseScenario(behavior('  messages_per_second: 2\n'), 'e.yaml').behavior.wsClient, undefined);
     assert.equal(parseScenario(behavior('  ws_client: library\n'), 'e.yaml').behavior.wsClient, 'library');
     assert.equal(parseScenario(behavior('  engine: ws\n  ws_client: lean\n'), 'e.yaml').behavior.wsClient, 'lean');
+    // The dns and orchestrated engines open a WebSocket with it too.
+    assert.equal(parseScenario(behavior('  engine: dns\n  dns: {server: 127.0.0.1:53}\n  ws_client: library\n'), 'e.yaml').behavior.wsClient, 'library');
   });
 
   test('a bad value, or another engine, is reported at its position', () => {
     assert.deepEqual(lines(behavior('  ws_client: ws\n')), ['5:14 behavior.ws_client must be one of lean, library, got "ws"']);
-    assert.deepEqual(lines(behavior('  engine: socketio\n  ws_client: library\n')), ['6:14 behavior.ws_client applies to the ws engine, but the engine is socketio']);
+    assert.deepEqual(lines(behavior('  engine: socketio\n  ws_client: library\n')), ['6:14 behavior.ws_client applies to the ws, dns and orchestrated engines, but the engine is socketio']);
   });
 });
