@@ -64,12 +64,11 @@ export interface CaseResult {
 
 /**
  * Generator workers when --workers is 0: what wsherd's own pre-flight asks of an explicit count — 15,800 clients per
- * worker (80% of 20,000 fds less 200) for the ws engine, 7,900 for the dns engine the direct case uses (two fds per
- * client) — at least 2. Not wsherd's derived default: on 2026-12-07 it picked 2 workers for 30,000 dns clients
- * (it counts one fd per client) and they stalled and failed the run.
+ * worker (80% of 20,000 fds less 200; one fd per client for the ws and dns engines, both on the lean client) — at
+ * least 2.
  */
-export function defaultWorkers(clients: number, dnsEngine: boolean, fdLimit = 20000): number {
-  const perWorker = Math.max(1, Math.floor((Math.floor(fdLimit * 0.8) - 200) / (dnsEngine ? 2 : 1)));
+export function defaultWorkers(clients: number, fdLimit = 20000): number {
+  const perWorker = Math.max(1, Math.floor(fdLimit * 0.8) - 200);
   return Math.max(2, Math.ceil(clients / perWorker));
 }
 
@@ -197,9 +196,9 @@ export async function benchScale(argv: string[]): Promise<string> {
   const cases: ScaleCase[] = [];
   const clients = arg('clients', 200000);
   const proxyClients = arg('proxy-clients', 100000);
-  if (only !== 'proxy') cases.push({ name: 'idle', clients, backends: arg('backends', 14), sources: arg('sources', 16), workers: arg('workers', 0) || defaultWorkers(clients, true), rate, holdS });
+  if (only !== 'proxy') cases.push({ name: 'idle', clients, backends: arg('backends', 14), sources: arg('sources', 16), workers: arg('workers', 0) || defaultWorkers(clients), rate, holdS });
   if (only !== 'idle') {
-    cases.push({ name: 'proxy', clients: proxyClients, backends: arg('proxy-backends', 8), sources: arg('proxy-client-sources', 8), workers: arg('proxy-gen-workers', 0) || defaultWorkers(proxyClients, false), rate, holdS,
+    cases.push({ name: 'proxy', clients: proxyClients, backends: arg('proxy-backends', 8), sources: arg('proxy-client-sources', 8), workers: arg('proxy-gen-workers', 0) || defaultWorkers(proxyClients), rate, holdS,
       proxyWorkers: arg('proxy-workers', 12), proxySources: arg('proxy-sources', 8) });
   }
   const json = at('json') ?? path.join(ROOT, 'bench', 'results', `scale-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);

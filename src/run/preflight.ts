@@ -12,6 +12,9 @@ import { MAX_WORKERS } from '../scenario/validate.js';
 import { MAX_GROUP_ADDRESSES } from '../scenario/population.js';
 import { checkWorkerCount, type WorkerMachine } from './worker-budget.js';
 
+/** Engines whose client is a session (engine.io / socket.io): a polling request can be open beside the WebSocket. */
+const SESSION_ENGINES: ReadonlySet<string> = new Set(['socketio', 'engineio']);
+
 export interface Machine {
   /** The generator's soft fd limit per process. */
   fdLimit: number;
@@ -45,7 +48,8 @@ export interface Budget {
 
 /** `addresses`: each slot's source address when the scenario has a population (computed once by checkBudget). */
 export function budgetOf(scenario: Scenario, machine: Machine, addresses = slotAddresses(scenario)): Budget {
-  const fdsPerClient = (scenario.behavior.engine ?? 'ws') === 'ws' ? 1 : 2;
+  // A session engine's client may hold a polling request beside its WebSocket; ws, dns and orchestrated hold one socket.
+  const fdsPerClient = SESSION_ENGINES.has(scenario.behavior.engine ?? 'ws') ? 2 : 1;
   const perWorker = Math.max(1, Math.floor(clientsPerWorker(machine.fdLimit > 0 ? machine.fdLimit : 1024) / fdsPerClient));
   const portsPerSource = machine.portRange[1] - machine.portRange[0] + 1;
   const clientsPerSource = busiestSource(scenario, addresses);

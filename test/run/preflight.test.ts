@@ -23,6 +23,8 @@ describe('pre-flight budget', () => {
     assert.equal(b.portsPerSource, 28_232);
     const s = budgetOf(parseScenario(`${lab(1000)}behavior: {engine: engineio}\n`, 'b.yaml'), machine);
     assert.equal(s.perWorker, 7_900, 'two fds per session-engine client');
+    const d = budgetOf(parseScenario('name: d\nlab:\n  approach: dns\n  backends: {count: 2}\nclients: 1000\nphases:\n  - ramp_up: 1s\n', 'b.yaml'), machine);
+    assert.equal(d.perWorker, 15_800, 'the dns engine opens one socket per client (the lean ws client)');
   });
 
   test('an explicit worker count too small for the clients is refused with the count that fits', () => {
