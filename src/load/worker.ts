@@ -9,6 +9,7 @@
  * One 10 ms tick drives the schedule, the timer wheel and the per-second flush; the clients themselves never
  * own a timer. The worker is library code with no process I/O: worker-main.ts connects it to IPC.
  */
+import { SourcePorts } from './source-ports.js';
 import { performance, monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { WorkerGauges, WorkerPlan } from './protocol.js';
 import type { SecondBucket } from '../metrics/types.js';
@@ -119,6 +120,8 @@ export class LoadWorker {
       ...(rowOf === undefined ? {} : { rowOf }),
       ...(values.roleOf === undefined ? {} : { roleOf: values.roleOf }),
       sendsFrom,
+      // Bound to source addresses: the worker names the source ports (the kernel's search for a free one grows with what is held).
+      ...(plan.population !== undefined || plan.sourceAddresses.length > 0 ? { sourcePorts: SourcePorts.forWorker(plan.workerId, plan.workerCount) } : {}),
       onEnd: (c) => {
         this.gate.ended(c);
         const current = this.active.get(c.slot) === c;

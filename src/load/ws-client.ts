@@ -26,6 +26,7 @@ import { MAX_SENDS_PER_WAKE, expireOutstanding, recordEnd, recordRoundTrip, skip
 import type { FlowContext } from './flow/context.js';
 import { startFlow, type FlowDriver } from './flow/driver.js';
 import type { FlowTransport } from './flow/core.js';
+import type { SourcePorts } from './source-ports.js';
 
 export type ClientState = 'idle' | 'connecting' | 'handshaking' | 'open' | 'closing' | 'closed';
 
@@ -54,6 +55,8 @@ export interface ClientContext {
   /** behavior.send_during_ramp: the performance.now() time the sends of a client opened at `nowPerf` may begin
    *  (≥ nowPerf; later when it opened during a ramp up with send_during_ramp: false). Absent: now. */
   readonly sendsFrom?: (nowPerf: number) => number;
+  /** Clients bound to a source address: the ports the lean client names itself (source-ports.ts). */
+  readonly sourcePorts?: SourcePorts;
   /** Called exactly once, when the client has ended and its final counts are recorded. */
   onEnd(client: LoadClient): void;
 }

@@ -94,6 +94,8 @@ export function leanTarget(url: string): LeanTarget {
 
 export interface LeanConnectOptions {
   localAddress?: string | undefined;
+  /** With localAddress: the port to bind (source-ports.ts); 0 or absent lets the kernel pick. */
+  localPort?: number | undefined;
   servername?: string | undefined;
   rejectUnauthorized: boolean;
   ca?: string | undefined;
@@ -102,7 +104,9 @@ export interface LeanConnectOptions {
 /** Opens the socket, tagged with its client, its handlers attached; 'connect' (TCP) or 'secureConnect' (TLS). */
 export function openSocket(t: LeanTarget, o: LeanConnectOptions, client: LeanHandlers): LeanSocket {
   const onread = { buffer: READ_BUFFER, callback: onRead };
-  const local = o.localAddress === undefined || o.localAddress === '' ? {} : { localAddress: o.localAddress };
+  const local = o.localAddress === undefined || o.localAddress === ''
+    ? {}
+    : o.localPort === undefined || o.localPort === 0 ? { localAddress: o.localAddress } : { localAddress: o.localAddress, localPort: o.localPort };
   let socket: LeanSocket;
   if (t.secure) {
     socket = tls.connect({

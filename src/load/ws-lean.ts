@@ -22,7 +22,7 @@ import { startFlow } from './flow/driver.js';
 import { ATTRIBUTION_WAIT_MS, CLOSE_WAIT_MS } from './ws-client.js';
 import { CLOSE_TOO_BIG, OP_BINARY, OP_CLOSE, OP_PING, OP_TEXT, OP_PONG, closeCode, closePayload, encodeFrame, readFrames, type FrameSink, type ReaderState } from '../wsproto/frame.js';
 import { parseHead, upgradeRequest } from '../wsproto/handshake.js';
-import { LEAN, leanTarget, openSocket, pooledKey, type LeanHandlers } from './ws-lean-io.js';
+import { LEAN, leanTarget, openSocket, pooledKey, type LeanConnectOptions, type LeanHandlers, type LeanTarget } from './ws-lean-io.js';
 import { upgradeProblem } from './ws-lean-handshake.js';
 import { LeanOpen } from './ws-lean-open.js';
 
@@ -46,6 +46,10 @@ export class LeanWsClient extends LeanOpen implements Wakeable, LoadClient, Read
   private lastError: string | undefined = undefined;
   /** The server's close code once its close frame came (0: none), what ws's 'close' event reports; 1006 without. */
   private peerClose = 0;
+  /** The source port's lease (source-ports.ts) while the socket holds it; 0: none (the kernel picked). */
+  private lease = 0;
+  /** While connecting on a named port: how to dial again with the kernel's pick if that port collides. */
+  private redial: (() => void) | undefined = undefined;
 
   /**
    * Begin connecting to `target` (behavior.query appended). The request is written at once: the socket holds it
@@ -66,13 +70,27 @@ export class LeanWsClient extends LeanOpen implements Wakeable, LoadClient, Read
       const key = pooledKey();
       let extra = headers.handshake;
       if (t.authorization !== undefined && !Object.keys(extra).some((n) => n.toLowerCase() === 'authorization')) extra = { ...extra, Authorization: t.authorization };
-      const socket = openSocket(t, { localAddress, servername: headers.servername, rejectUnauthorized: !this.ctx.insecure, ca: this.ctx.ca }, this);
-      this.socket = socket;
+      const options: LeanConnectOptions = { localAddress, servername: headers.servername, rejectUnauthorized: !this.ctx.insecure, ca: this.ctx.ca };
+      const request = upgradeRequest({ host: t.hostHeader, path: t.path, key, protocols: headers.protocols, headers: extra });
       this.key = key;
-      socket.write(upgradeRequest({ host: t.hostHeader, path: t.path, key, protocols: headers.protocols, headers: extra }), 'latin1');
+      const ports = localAddress === undefined || localAddress === '' ? undefined : this.ctx.sourcePorts;
+      this.lease = ports?.take(localAddress as string) ?? 0;
+      if (ports !== undefined && this.lease !== 0) {
+        // A named port someone else holds towards this destination: dial again and let the kernel pick.
+        this.redial = () => this.dial(t, options, request);
+        this.dial(t, { ...options, localPort: ports.portOf(this.lease) }, request);
+      } else {
+        this.dial(t, options, request);
+      }
     } catch (err) {
       this.fail(classifyError(err));
     }
+  }
+
+  private dial(t: LeanTarget, options: LeanConnectOptions, request: string): void {
+    const socket = openSocket(t, options, this);
+    this.socket = socket;
+    socket.write(request, 'latin1');
   }
 
   close(): void {
@@ -124,6 +142,7 @@ export class LeanWsClient extends LeanOpen implements Wakeable, LoadClient, Read
   /** @internal TCP connected (or TLS established for wss://). */
   onConnected(): void {
     if (this.state !== 'connecting') return;
+    this.redial = undefined;
     this.tcpAt = performance.now();
     this.ctx.recorder.record('connect', (this.tcpAt - this.startedAt) * 1000);
     this.state = 'handshaking';
@@ -248,6 +267,10 @@ export class LeanWsClient extends LeanOpen implements Wakeable, LoadClient, Read
   onSocketError(err: unknown): void {
     if (this.state === 'closed') return;
     const code = classifyError(err);
+    if (this.redial !== undefined && this.state === 'connecting' && (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL')) {
+      this.redialKernel();
+      return;
+    }
     this.lastError = code;
     if (this.state === 'connecting' || this.state === 'handshaking') this.fail(code);
   }
@@ -269,6 +292,21 @@ export class LeanWsClient extends LeanOpen implements Wakeable, LoadClient, Read
       default:
         return;
     }
+  }
+
+  /** The named source port collided (bind or connect): drop that socket, unheard, and dial once more on port 0. */
+  private redialKernel(): void {
+    const redial = this.redial as () => void;
+    this.redial = undefined;
+    this.ctx.sourcePorts?.release(this.lease);
+    this.lease = 0;
+    const old = this.socket;
+    if (old !== undefined) {
+      old[LEAN] = undefined;
+      old.destroy();
+    }
+    this.ctx.recorder.count('portRedials');
+    redial();
   }
 
   private fail(code: string, sample?: string): void {
@@ -298,6 +336,11 @@ export class LeanWsClient extends LeanOpen implements Wakeable, LoadClient, Read
     this.frags = undefined;
     this.head = undefined;
     this.key = undefined;
+    this.redial = undefined;
+    if (this.lease !== 0) {
+      this.ctx.sourcePorts?.release(this.lease);
+      this.lease = 0;
+    }
     // destroy() closes now (FIN, or RST with unread data), as ws's terminate(); late events find this client closed.
     if (socket !== undefined) {
       socket[LEAN] = undefined;

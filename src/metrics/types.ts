@@ -91,13 +91,17 @@ export interface Counters {
    *  hello — pushes, welcomes, replies of an application that does not echo (then behavior.flow describes it).
    *  Optional: absent in files from before it was counted. */
   framesOther?: number;
+  /** Lean ws client bound to a source address: openings whose named source port (src/load/source-ports.ts) was taken
+   *  towards the same destination by another socket, dialled again with the kernel's pick. Not failures; absent in
+   *  files from before it was counted. */
+  portRedials?: number;
 }
 
 export function emptyCounters(): Counters {
   return {
     attempted: 0, established: 0, failed: 0, closedClean: 0, dropped: 0,
     messagesSent: 0, messagesReceived: 0, messagesLost: 0, bytesSent: 0, bytesReceived: 0,
-    messagesSkipped: 0, framesOther: 0,
+    messagesSkipped: 0, framesOther: 0, portRedials: 0,
   };
 }
 

@@ -108,7 +108,7 @@ function record(value: Rule): Rule {
 const counters = obj(Object.fromEntries(
   ['attempted', 'established', 'failed', 'closedClean', 'dropped', 'messagesSent', 'messagesReceived', 'messagesLost', 'bytesSent', 'bytesReceived']
     .map((k) => [k, count]),
-), { messagesSkipped: count, framesOther: count });
+), { messagesSkipped: count, framesOther: count, portRedials: count });
 
 const latencyStats = obj({
   count, min: num(), mean: num(), stddev: num(), p50: num(), p90: num(), p95: num(), p99: num(), p999: num(), max: num(),

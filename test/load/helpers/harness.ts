@@ -7,6 +7,7 @@ import { TimerWheel } from '../../../src/load/wheel.js';
 import { WsClient, type ClientContext } from '../../../src/load/ws-client.js';
 import { LeanWsClient } from '../../../src/load/ws-lean.js';
 import type { Behavior } from '../../../src/scenario/types.js';
+import type { SourcePorts } from '../../../src/load/source-ports.js';
 
 /** Either client of the ws engine (behavior.ws_client). */
 export type AnyWsClient = WsClient | LeanWsClient;
@@ -40,7 +41,7 @@ export class Harness {
    */
   readonly totals: { counters: Partial<Record<CounterName, number>>; sessions: Partial<Record<SessionEvent, number>> } = { counters: {}, sessions: {} };
 
-  constructor(behavior: Partial<Behavior> = {}, insecure = false) {
+  constructor(behavior: Partial<Behavior> = {}, insecure = false, sourcePorts?: SourcePorts) {
     const count = this.recorder.count.bind(this.recorder);
     this.recorder.count = (name, n = 1) => {
       this.totals.counters[name] = (this.totals.counters[name] ?? 0) + n;
@@ -56,6 +57,7 @@ export class Harness {
       recorder: this.recorder,
       wheel: this.wheel,
       insecure,
+      ...(sourcePorts === undefined ? {} : { sourcePorts }),
       onEnd: (c) => {
         this.ended.add(c);
         this.waiters.get(c)?.();
