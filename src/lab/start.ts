@@ -6,6 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import { WsherdError } from '../errors.js';
 import { STATS_PATH } from '../backend/identity.js';
 import type { BackendOptions } from '../backend/server.js';
@@ -67,6 +68,9 @@ export async function startLab(spec: LabSpec, opts: StartLabOptions = {}): Promi
   if (opts.signal?.aborted) throw new WsherdError('WSH_ERR_ABORTED', 'Lab start aborted before it began.');
   // Scaled with what starts at once (backends, proxy workers, the rest), or WSHERD_START_TIMEOUT.
   const readyTimeoutMs = opts.readyTimeoutMs ?? startDeadlineMs(spec.backends.count + (spec.proxy.workers ?? 1) + 2);
+  // Every component starting at once listens on the signal until it is ready: more than Node's default of 10 is no
+  // leak, and the warning it would print lands in the user's run output (seen with 14 backends).
+  if (opts.signal !== undefined) setMaxListeners(Math.max(getMaxListeners(opts.signal), spec.backends.count + (spec.proxy.workers ?? 1) + 10), opts.signal);
   const graceMs = opts.stopGraceMs ?? 2000;
   const approach = spec.approach ?? 'proxy';
 

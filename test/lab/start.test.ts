@@ -176,6 +176,24 @@ describe('startLab', () => {
     assert.deepEqual(childPids().filter((p) => !before.has(p)), [], 'no child left after an aborted start');
   });
 
+  test('14 backends starting on one abort signal: no MaxListenersExceededWarning in the run\'s output', { timeout: 60_000 }, async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => {
+      warnings.push(w.name);
+    };
+    process.on('warning', onWarning);
+    const abort = new AbortController();
+    try {
+      const lab = await startLab(spec(14), { signal: abort.signal });
+      await lab.stop();
+      // Node emits process warnings on the next tick.
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(warnings.filter((w) => w === 'MaxListenersExceededWarning'), []);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   test('bad specs are refused before any process starts', async () => {
     await assert.rejects(startLab(spec(0)), { code: 'WSH_ERR_INVALID_INPUT', message: /count/ });
     await assert.rejects(startLab(spec(1, 'no-such-strategy')), { code: 'WSH_ERR_INVALID_INPUT', message: /no-such-strategy/ });
