@@ -5,9 +5,10 @@
  * oracle from /proc, and what each tier cost and what bounded it.
  *
  *   npm run bench -- scale   (options: --clients 200000 --backends 14 --sources 16 --workers 0 --rate 2000
- *                             --hold 20 --proxy-clients 100000 --proxy-backends 8 --proxy-workers 12
+ *                             --hold 60 --proxy-clients 100000 --proxy-backends 8 --proxy-workers 16
  *                             --proxy-sources 8 --proxy-client-sources 8 --proxy-gen-workers 0
- *                             --only idle|proxy --json FILE; workers 0: see defaultWorkers)
+ *                             --only idle|proxy --json FILE --keep; workers 0: see defaultWorkers;
+ *                             --keep leaves each run's output directory, results.json and report)
  *
  * Each case is one `wsherd run` of a written scenario, in its own process group: the bench kills the whole group when
  * the run ends, when it overruns its deadline (the phases plus 3 minutes) and on SIGINT/SIGTERM, so nothing is left.
@@ -197,14 +198,14 @@ export async function benchScale(argv: string[]): Promise<string> {
   const only = at('only');
   if (only !== undefined && only !== 'idle' && only !== 'proxy') throw new Error(`--only must be idle or proxy, got ${only}`);
   const rate = arg('rate', 2000);
-  const holdS = arg('hold', 20);
+  const holdS = arg('hold', 60);
   const cases: ScaleCase[] = [];
   const clients = arg('clients', 200000);
   const proxyClients = arg('proxy-clients', 100000);
   if (only !== 'proxy') cases.push({ name: 'idle', clients, backends: arg('backends', 14), sources: arg('sources', 16), workers: arg('workers', 0) || defaultWorkers(clients), rate, holdS });
   if (only !== 'idle') {
     cases.push({ name: 'proxy', clients: proxyClients, backends: arg('proxy-backends', 8), sources: arg('proxy-client-sources', 8), workers: arg('proxy-gen-workers', 0) || defaultWorkers(proxyClients), rate, holdS,
-      proxyWorkers: arg('proxy-workers', 12), proxySources: arg('proxy-sources', 8) });
+      proxyWorkers: arg('proxy-workers', 16), proxySources: arg('proxy-sources', 8) });
   }
   const json = at('json') ?? path.join(ROOT, 'bench', 'results', `scale-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const limits = kernelLimits();
@@ -224,7 +225,9 @@ export async function benchScale(argv: string[]): Promise<string> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    rmSync(dir, { recursive: true, force: true });
+    // --keep: leave the runs' scenarios and output directories (results.json, the report) for a closer look.
+    if (argv.includes('--keep')) process.stderr.write(`kept: ${dir}\n`);
+    else rmSync(dir, { recursive: true, force: true });
   }
   mkdirSync(path.dirname(json), { recursive: true });
   writeFileSync(json, `${JSON.stringify({ bench: 'scale', at: new Date().toISOString(), limits, cases: results.map((r) => ({ ...r, bounds: boundsOf(r, limits) })) }, null, 2)}\n`);

@@ -10,6 +10,8 @@ export interface WorkerConfig {
   tlsPem?: { cert: string; key: string };
   /** `primary`: sticky tables live in the primary's memory (asked over IPC); `own`: the worker opens opts.store. */
   store: 'none' | 'primary' | 'own';
+  /** Workers in the cluster (opts.workers is 1 in a worker): each names source ports of its own share of the range. */
+  clusterSize: number;
 }
 
 export type StoreOp =

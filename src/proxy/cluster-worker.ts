@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => {});
   try {
     const store: StickyStore | undefined = config.store === 'own' ? await openStore(config.opts.store, { tables: [...STICKY_TABLES] }) : ipcStore;
-    instance = await startInstance(config.opts, { tlsMaterial: config.tlsPem === undefined ? undefined : { ...config.tlsPem, source: 'files', fingerprint256: '', validTo: '' }, store, withAdmin: false });
+    instance = await startInstance({ ...config.opts, workers: config.clusterSize }, { tlsMaterial: config.tlsPem === undefined ? undefined : { ...config.tlsPem, source: 'files', fingerprint256: '', validTo: '' }, store, withAdmin: false });
     toPrimary({ t: 'ready', port: instance.port });
   } catch (err) {
     toPrimary({ t: 'failed', message: err instanceof Error ? err.message : String(err), ...(isWsherdError(err) ? { code: err.code } : {}) });

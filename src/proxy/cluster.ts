@@ -42,6 +42,7 @@ export async function startCluster(opts: ProxyOptions): Promise<RunningProxy> {
     opts: { ...opts, port: port0, workers: 1, ...(strategyOptions === undefined ? {} : { strategyOptions }) },
     ...(tlsMaterial === undefined ? {} : { tlsPem: { cert: tlsMaterial.cert, key: tlsMaterial.key } }),
     store: !needsStore(opts) ? 'none' : memoryTables !== undefined ? 'primary' : 'own',
+    clusterSize: opts.workers ?? 1,
   };
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   // The config (cookie secret, TLS key, store URL with its password) goes over IPC, never argv: /proc/PID/cmdline

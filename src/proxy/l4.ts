@@ -7,7 +7,7 @@ import net from 'node:net';
 import type tls from 'node:tls';
 import { bookConnectFailure, bump, createAcceptGuard, endThenDestroy, type ListenerOptions } from './accept.js';
 import type { BackendState } from './pool.js';
-import { DEFAULT_SOURCE, type FdBackoff, portAcquire, portRelease, SourcePool } from './upstream.js';
+import { DEFAULT_SOURCE, type FdBackoff, isPortCollision, portAcquire, portRelease, SourcePool } from './upstream.js';
 
 export interface L4Options extends ListenerOptions {
   /** node:tls, required when `tls` is set: the caller imports it only then (it costs an idle proxy ~1.3 MB). */
@@ -25,7 +25,7 @@ export function createL4Server(opts: L4Options): L4Server {
   // One entry per relayed connection (not per socket): destroyAll() and the fd estimate need no more.
   const relays = new Set<Relay>();
   const guard = createAcceptGuard(counters, () => relays.size * 2, opts.maxconn);
-  const ctx: RelayContext = { ...opts, relays, backoff: guard.backoff, sources: new SourcePool(opts.sourceAddresses ?? []) };
+  const ctx: RelayContext = { ...opts, relays, backoff: guard.backoff, sources: new SourcePool(opts.sourceAddresses ?? [], opts.workers) };
   // allowHalfOpen: a client's FIN is relayed to the backend, which may still answer (TCP half-close).
   let server: net.Server;
   if (opts.tls === undefined) {
@@ -62,8 +62,9 @@ const RELAY = Symbol('wsherd.relay');
 const BACKEND = Symbol('wsherd.backend');
 const SOURCE = Symbol('wsherd.source');
 const TIMER = Symbol('wsherd.connectTimer');
+const LEASE = Symbol('wsherd.sourcePort');
 type ClientSocket = net.Socket & { [RELAY]?: Relay };
-type UpSocket = net.Socket & { [RELAY]?: Relay; [BACKEND]?: BackendState; [SOURCE]?: string; [TIMER]?: NodeJS.Timeout };
+type UpSocket = net.Socket & { [RELAY]?: Relay; [BACKEND]?: BackendState; [SOURCE]?: string; [TIMER]?: NodeJS.Timeout; [LEASE]?: number };
 
 /**
  * One relayed connection. Written for memory, since a proxy holding 10,000s of idle WebSockets is what wsherd
@@ -108,17 +109,24 @@ class Relay {
       client.destroy();
       return;
     }
-    const backend = picked as BackendState;
     this.attempts++;
+    this.connectTo(picked as BackendState, false);
+  }
+
+  /** Connects to `backend`; `kernelPort`: bind the source address with port 0 (after a named port collided). */
+  connectTo(backend: BackendState, kernelPort: boolean): void {
+    const { c } = this;
     backend.active++;
     const localAddress = c.sources.pick(backend);
     const source = localAddress ?? DEFAULT_SOURCE;
     portAcquire(backend, source);
-    const up: UpSocket = net.connect({ host: backend.host, port: backend.port, allowHalfOpen: true, noDelay: true, ...(localAddress === undefined ? {} : { localAddress }) });
+    const lease = kernelPort ? 0 : c.sources.lease(localAddress);
+    const up: UpSocket = net.connect({ host: backend.host, port: backend.port, allowHalfOpen: true, noDelay: true, ...c.sources.bind(localAddress, lease) });
     this.up = up;
     up[RELAY] = this;
     up[BACKEND] = backend;
     up[SOURCE] = source;
+    up[LEASE] = lease;
     // A plain timer rather than socket.setTimeout: it is gone once the connect settles, leaving nothing behind.
     up[TIMER] = setTimeout(connectTimedOut, c.connectTimeoutMs ?? 5000, up);
     up.on('connect', upConnect);
@@ -144,9 +152,15 @@ class Relay {
     else endThenDestroy(up);
   }
 
-  onUpstreamError(backend: BackendState, source: string, err: NodeJS.ErrnoException): void {
+  onUpstreamError(backend: BackendState, source: string, err: NodeJS.ErrnoException, lease: number | undefined): void {
     const { c, client } = this;
     const code = err.code ?? 'error';
+    if (!this.connected && isPortCollision(lease, code)) {
+      // The named source port is held towards this backend by another socket: not a limit, not the backend.
+      bump(c.counters.errors, 'upstream_port_redial');
+      this.connectTo(backend, true);
+      return;
+    }
     if (this.connected) {
       // The backend reset or vanished mid-stream; the close handler drops the client.
       bump(c.counters.errors, `upstream_${code}`);
@@ -234,7 +248,7 @@ function upEnd(this: UpSocket): void {
 
 function upError(this: UpSocket, err: NodeJS.ErrnoException): void {
   const b = this[BACKEND];
-  if (b !== undefined) this[RELAY]?.onUpstreamError(b, this[SOURCE] ?? DEFAULT_SOURCE, err);
+  if (b !== undefined) this[RELAY]?.onUpstreamError(b, this[SOURCE] ?? DEFAULT_SOURCE, err, this[LEASE]);
 }
 
 function upClose(this: UpSocket, hadError: boolean): void {
@@ -245,6 +259,9 @@ function upClose(this: UpSocket, hadError: boolean): void {
     portRelease(b, this[SOURCE] ?? DEFAULT_SOURCE);
   }
   const r = this[RELAY];
+  // The named port is free again once its socket is gone (only here, so a lease is released once).
+  r?.c.sources.release(this[LEASE]);
+  this[LEASE] = 0;
   // A failed first attempt's socket closing after the retry began: the relay is the new socket's now.
   if (r === undefined || r.up !== this || !r.connected || r.client.destroyed) return;
   if (hadError) r.client.destroy();

@@ -11,7 +11,7 @@ import { addForwarded, endToEndHeaders, ownLimitAnswer, parseResponseHead, rejec
 import { pickContext, route, type L7Context } from './l7-shared.js';
 import type { BackendState } from './pool.js';
 import { isSticky, type PickContext } from './strategies/types.js';
-import { DEFAULT_SOURCE, portAcquire, portRelease } from './upstream.js';
+import { DEFAULT_SOURCE, isPortCollision, portAcquire, portRelease } from './upstream.js';
 
 /** A WebSocket upgrade the backend can take: GET, Upgrade: websocket, a key and version 13 (RFC 6455 §4.1). */
 function upgradeProblem(req: http.IncomingMessage): string | undefined {
@@ -54,12 +54,14 @@ export function handleUpgrade(c: L7Context, req: http.IncomingMessage, client: n
     connectUpstream(backend, ctx);
   };
 
-  const connectUpstream = (backend: BackendState, ctx: PickContext): void => {
+  // kernelPort: bind the source address with port 0, after the port the pool named collided.
+  const connectUpstream = (backend: BackendState, ctx: PickContext, kernelPort = false): void => {
     const localAddress = c.sources.pick(backend);
     const source = localAddress ?? DEFAULT_SOURCE;
     backend.active++;
     portAcquire(backend, source);
-    const up = net.connect({ host: backend.host, port: backend.port, noDelay: true, ...(localAddress === undefined ? {} : { localAddress }) });
+    const lease = kernelPort ? 0 : c.sources.lease(localAddress);
+    const up = net.connect({ host: backend.host, port: backend.port, noDelay: true, ...c.sources.bind(localAddress, lease) });
     c.track(up);
     let connected = false;
     let answered = false;
@@ -75,6 +77,7 @@ export function handleUpgrade(c: L7Context, req: http.IncomingMessage, client: n
     up.once('close', () => {
       backend.active--;
       portRelease(backend, source);
+      c.sources.release(lease);
       if (answered) endThenDestroy(client);
       else if (connected && client.writable && !client.writableEnded) {
         // The backend hung up before answering the handshake (no error, just a FIN): without an answer here
@@ -85,6 +88,12 @@ export function handleUpgrade(c: L7Context, req: http.IncomingMessage, client: n
     });
     up.on('error', (err: NodeJS.ErrnoException) => {
       const code = err.code ?? 'error';
+      if (!connected && isPortCollision(lease, code)) {
+        // The named source port is held towards this backend by another socket: not a limit, not the backend.
+        bump(c.counters.errors, 'upstream_port_redial');
+        connectUpstream(backend, ctx, true);
+        return;
+      }
       if (connected) {
         bump(c.counters.errors, `upstream_${code}`);
         // Before the answer the client can still be told why (as the request path answers 502); after it, only a cut.

@@ -3,22 +3,56 @@
  * ports run out per (source address, backend address, backend port), so several sources multiply the
  * connections one backend can take), and the back-off applied when the process runs out of fds.
  */
+import cluster from 'node:cluster';
 import net from 'node:net';
 import os from 'node:os';
 import { WsherdError } from '../errors.js';
+import { SourcePorts } from '../load/source-ports.js';
 import type { BackendState } from './pool.js';
 
 /** Key of `ports` for upstream connects that let the kernel choose the source address. */
 export const DEFAULT_SOURCE = 'default';
 
+/** Bind options of an upstream connect: the source address, and the port when the pool named one. */
+export interface UpstreamBind {
+  localAddress?: string;
+  localPort?: number;
+}
+
 /**
  * Picks the source address for each upstream connect: the one with the fewest ports in use towards that
  * backend (ports are a per-(source, backend) resource), ties broken round-robin so load spreads evenly.
+ *
+ * With sources, it names the source port too, as HAProxy does with `source addr:port-range`: a bind to port 0
+ * makes the kernel search the range for a port free on that address, and that search walks what is held — in the
+ * 100,000-through-the-proxy run every proxy worker spent ~11 ms of kernel time per upstream bind at ~56,000 held, and
+ * stopped accepting (docs/scale.md). Each worker of a cluster names ports of its own residue class (source-ports.ts).
  */
 export class SourcePool {
   private next = 0;
+  private readonly ports: SourcePorts | undefined;
 
-  constructor(readonly sources: readonly string[]) {}
+  constructor(readonly sources: readonly string[], workers = 1) {
+    // cluster.worker.id counts from 1 and grows when a worker is replaced: a replacement may share a residue with a
+    // live worker, which costs a redial on a collision (never a failure).
+    const id = cluster.isWorker && cluster.worker !== undefined ? (cluster.worker.id - 1) % Math.max(1, workers) : 0;
+    this.ports = sources.length === 0 ? undefined : SourcePorts.forWorker(id, Math.max(1, workers));
+  }
+
+  /** A lease on a named port of `address` (0: none, the kernel picks). Release it when the socket closes. */
+  lease(address: string | undefined): number {
+    return address === undefined || this.ports === undefined ? 0 : this.ports.take(address);
+  }
+
+  /** net.connect's bind options for `address` and `lease`. */
+  bind(address: string | undefined, lease: number): UpstreamBind {
+    if (address === undefined) return {};
+    return lease === 0 || this.ports === undefined ? { localAddress: address } : { localAddress: address, localPort: this.ports.portOf(lease) };
+  }
+
+  release(lease: number | undefined): void {
+    if (lease !== undefined && lease !== 0) this.ports?.release(lease);
+  }
 
   /** The source to bind to, or undefined to let the kernel pick (no pool configured). */
   pick(backend: BackendState): string | undefined {
@@ -37,6 +71,11 @@ export class SourcePool {
     this.next = (this.next + 1) % n;
     return best;
   }
+}
+
+/** A named source port already held towards the same backend (bind or connect): dial again, the kernel picking. */
+export function isPortCollision(lease: number | undefined, code: string): boolean {
+  return lease !== undefined && lease !== 0 && (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL');
 }
 
 export function portAcquire(backend: BackendState, source: string): void {

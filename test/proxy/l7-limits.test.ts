@@ -1,6 +1,12 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
+import { once } from 'node:events';
+import WebSocket, { WebSocketServer } from 'ws';
 import { runInNetns } from '../helpers/netns.js';
+import { startProxy } from '../../src/proxy/server.js';
+import { ephemeralRange } from '../../src/load/source-ports.js';
+import { stats } from './live.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -61,5 +67,43 @@ describe('L7 proxy limits', () => {
     assert.equal(own, 2, JSON.stringify(r.errors));
     assert.deepEqual(r.b1.sourceErrors, { '127.0.0.2': 2 });
     assert.equal(r.b1.failures, 0, 'running out of ports is never held against the backend');
+  });
+
+  test('upgrades on named source ports: the backend sees them; a port already held towards it is dialled again', { timeout: 15_000 }, async () => {
+    const [lo] = ephemeralRange();
+    // The oracle: a plain ws server of the test's own, noting each upgrade's remote address and port.
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await once(wss, 'listening');
+    const seen: string[] = [];
+    wss.on('connection', (ws, req) => {
+      seen.push(`${req.socket.remoteAddress}:${req.socket.remotePort}`);
+      ws.on('error', () => {});
+    });
+    const port = (wss.address() as net.AddressInfo).port;
+    const squatter = net.connect({ host: '127.0.0.1', port, localAddress: '127.0.0.14', localPort: lo + 1 });
+    squatter.on('error', () => {});
+    await once(squatter, 'connect');
+    const proxy = await startProxy({ mode: 'l7', strategy: 'round-robin', backends: [{ id: 'b1', host: '127.0.0.1', port }], sourceAddresses: ['127.0.0.14'] });
+    const clients: WebSocket[] = [];
+    cleanups.push(() => {
+      for (const c of clients) c.terminate();
+      squatter.destroy();
+      void proxy.close();
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+    });
+    for (let i = 0; i < 3; i++) {
+      const ws = new WebSocket(`ws://127.0.0.1:${proxy.port}/`);
+      clients.push(ws);
+      await once(ws, 'open');
+    }
+    const ports = seen;
+    assert.equal(ports.length, 3);
+    assert.equal(ports[0], `127.0.0.14:${lo}`);
+    assert.ok(ports[1]?.startsWith('127.0.0.14:') && ports[1] !== `127.0.0.14:${lo + 1}`, `the second dial took another port: ${ports[1]}`);
+    assert.equal(ports[2], `127.0.0.14:${lo + 2}`);
+    const st = await stats(proxy.adminPort);
+    assert.equal(st.errors['upstream_port_redial'], 1);
+    assert.equal(st.backends[0]?.failures, 0);
   });
 });

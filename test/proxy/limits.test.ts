@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { startProxy } from '../../src/proxy/server.js';
 import { parseSourceArgs } from '../../src/proxy/upstream.js';
+import { ephemeralRange } from '../../src/load/source-ports.js';
 import { eventually, stats } from './live.js';
 import { runInNetns } from '../helpers/netns.js';
 
@@ -15,11 +16,13 @@ afterEach(async () => {
 });
 
 /** A TCP echo backend that records the source address of every connection it accepts. */
-async function echoBackend(): Promise<{ port: number; sources: string[] }> {
+async function echoBackend(): Promise<{ port: number; sources: string[]; remotes: string[] }> {
   const sources: string[] = [];
+  const remotes: string[] = [];
   const conns = new Set<net.Socket>();
   const server = net.createServer((s) => {
     sources.push(s.remoteAddress ?? '');
+    remotes.push(`${s.remoteAddress}:${s.remotePort}`);
     conns.add(s);
     s.on('close', () => conns.delete(s));
     s.on('error', () => {});
@@ -31,7 +34,7 @@ async function echoBackend(): Promise<{ port: number; sources: string[] }> {
     for (const c of conns) c.destroy();
     await new Promise((r) => server.close(r));
   });
-  return { port: (server.address() as net.AddressInfo).port, sources };
+  return { port: (server.address() as net.AddressInfo).port, sources, remotes };
 }
 
 /** Connects, sends a line and resolves true when it comes back, false when the proxy closes the client first. */
@@ -84,6 +87,51 @@ describe('proxy limits', () => {
     assert.deepEqual(b1?.ports, { '127.0.0.2': 2, '127.0.0.3': 2 });
     destroyAll(socks);
     assert.ok(await eventually(async () => Object.keys((await stats(proxy.adminPort)).backends[0]?.ports ?? { x: 1 }).length === 0), 'ports are released on close');
+  });
+
+  test('source pool names the source ports (the backend sees them); a named port already held towards the backend is dialled again', async () => {
+    const [lo] = ephemeralRange();
+    const backend = await echoBackend();
+    // A socket of the test's own holds 127.0.0.13:lo+2 towards the backend: the proxy's third connect names that port.
+    const squatter = net.connect({ host: '127.0.0.1', port: backend.port, localAddress: '127.0.0.13', localPort: lo + 2 });
+    squatter.on('error', () => {});
+    await once(squatter, 'connect');
+    cleanups.push(() => {
+      squatter.destroy();
+    });
+    const proxy = await startProxy({ strategy: 'round-robin', backends: [{ id: 'b1', host: '127.0.0.1', port: backend.port }], sourceAddresses: ['127.0.0.13'] });
+    cleanups.push(() => proxy.close());
+    const socks: net.Socket[] = [];
+    cleanups.push(() => destroyAll(socks));
+    for (let i = 0; i < 4; i++) assert.equal(await echoes(proxy.port, socks), true, `client ${i} echoes`);
+    const seen = backend.remotes.slice(1);
+    assert.deepEqual(seen.slice(0, 2), [`127.0.0.13:${lo}`, `127.0.0.13:${lo + 1}`], 'the first ports of the range, in order');
+    assert.equal(seen.length, 4);
+    assert.ok(!seen.includes(`127.0.0.13:${lo + 2}`), 'the held port was not used twice');
+    assert.equal(seen[3], `127.0.0.13:${lo + 3}`, 'the cursor went on past the collided port');
+    const s = await stats(proxy.adminPort);
+    assert.equal(s.errors['upstream_port_redial'], 1);
+    assert.equal(s.backends[0]?.failures, 0, 'a collision is never held against the backend');
+  });
+
+  test('a 2-worker cluster: each worker names ports of its own half of the range, so none collide', { timeout: 30_000 }, async () => {
+    const [lo] = ephemeralRange();
+    const backend = await echoBackend();
+    const proxy = await startProxy({ strategy: 'round-robin', workers: 2, backends: [{ id: 'b1', host: '127.0.0.1', port: backend.port }], sourceAddresses: ['127.0.0.15'] });
+    cleanups.push(() => proxy.close());
+    const socks: net.Socket[] = [];
+    cleanups.push(() => destroyAll(socks));
+    for (let i = 0; i < 24; i++) assert.equal(await echoes(proxy.port, socks), true, `client ${i} echoes`);
+    const ports = backend.remotes.map((r) => Number(r.split(':')[1]));
+    assert.equal(new Set(ports).size, 24, 'every upstream connection on its own port');
+    // Each worker names lo + id, lo + id + 2, …: per class, the first ports of it in order (whichever worker the
+    // kernel handed each accept to).
+    for (const c of [0, 1]) {
+      const mine = ports.filter((p) => (p - lo) % 2 === c);
+      assert.deepEqual(mine, mine.map((_, i) => lo + c + 2 * i), `class ${c}: ${mine.join(',')}`);
+    }
+    const s = await stats(proxy.adminPort);
+    assert.equal(s.errors['upstream_port_redial'] ?? 0, 0);
   });
 
   test('maxconn 3: the 4th client is closed and counted, the first three keep echoing', async () => {
