@@ -65,6 +65,11 @@ export default class ProxyCommand extends WsherdCommand {
       description: 'Local source address(es) for upstream connects: an IPv4 address or a range within one /24 (127.0.0.2-127.0.0.9). Repeatable. Multiplies the ports available per backend.',
       multiple: true,
     }),
+    'source-ports': Flags.string({
+      description: 'With --source: who picks the upstream source port. kernel (bind port 0; TIME_WAIT keeps a port taken) or named (the proxy names them, as HAProxy source addr:port-range: no kernel search, which grows with what is held; TIME_WAIT pairs are reused).',
+      options: ['kernel', 'named'],
+      default: 'kernel',
+    }),
     maxconn: Flags.integer({ description: 'Open client connections above which new ones are closed at once (counted in maxconnRefused).', min: 1 }),
   };
 
@@ -85,7 +90,7 @@ export default class ProxyCommand extends WsherdCommand {
       this.info(`Health: ${h === undefined || h.kind === 'none' ? 'no active checks' : `${h.kind} every ${h.intervalMs} ms, rise ${h.rise}, fall ${h.fall}`}`);
       if (proxy.tls !== undefined) this.info(`TLS: ${proxy.tls.source} certificate, SHA-256 ${proxy.tls.fingerprint256}, valid until ${proxy.tls.validTo}`);
       if (options.store !== undefined) this.info(`Sticky tables: ${options.store.replace(/\/\/[^@/]*@/, '//***@')}`);
-      if (options.sourceAddresses !== undefined) this.info(`Upstream sources: ${options.sourceAddresses.join(', ')}`);
+      if (options.sourceAddresses !== undefined) this.info(`Upstream sources: ${options.sourceAddresses.join(', ')}${options.sourcePorts === 'named' ? ' (source ports named by the proxy)' : ''}`);
       this.info(`Backends API: ${httpUrl('127.0.0.1', proxy.adminPort, '/backends')}`);
       this.info(`Admin: ${httpUrl('127.0.0.1', proxy.adminPort, '/stats')}`);
       await stops.received;

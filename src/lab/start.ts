@@ -201,6 +201,7 @@ async function startProxies(fork: Fork, spec: LabSpec, backends: readonly Part[]
       ...(tls === undefined ? {} : { tls: { pem: { cert: tls.cert, key: tls.key } } }),
       ...(p.store === undefined ? {} : { store: p.store }),
       ...(p.sourceAddresses === undefined ? {} : { sourceAddresses: p.sourceAddresses }),
+      ...(p.sourcePorts === undefined ? {} : { sourcePorts: p.sourcePorts }),
       ...(p.maxconn === undefined ? {} : { maxconn: p.maxconn }),
       ...(p.workers === undefined ? {} : { workers: p.workers }),
     };

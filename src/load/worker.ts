@@ -120,8 +120,8 @@ export class LoadWorker {
       ...(rowOf === undefined ? {} : { rowOf }),
       ...(values.roleOf === undefined ? {} : { roleOf: values.roleOf }),
       sendsFrom,
-      // Bound to source addresses: the worker names the source ports (the kernel's search for a free one grows with what is held).
-      ...(plan.population !== undefined || plan.sourceAddresses.length > 0 ? { sourcePorts: SourcePorts.forWorker(plan.workerId, plan.workerCount) } : {}),
+      // behavior.source_ports: named — bound clients get ports the worker names (the kernel's search grows with what is held).
+      ...(plan.behavior.sourcePorts === 'named' && (plan.population !== undefined || plan.sourceAddresses.length > 0) ? { sourcePorts: SourcePorts.forWorker(plan.workerId, plan.workerCount) } : {}),
       onEnd: (c) => {
         this.gate.ended(c);
         const current = this.active.get(c.slot) === c;

@@ -56,6 +56,8 @@ export interface ListenerOptions {
   onConnectFailed?: (backend: BackendState, code: string) => void;
   /** Local addresses to bind upstream connects to (least-used per backend). Empty: the kernel picks. */
   sourceAddresses?: readonly string[];
+  /** `named`: the proxy names upstream source ports (upstream.ts); default kernel. */
+  sourcePorts?: 'kernel' | 'named';
   /** Workers of the proxy's cluster (1: none): how the named source ports are shared out (upstream.ts). */
   workers?: number;
   /** Above this many open client connections, new ones are closed at once (HAProxy `maxconn`). Default none. */

@@ -62,6 +62,7 @@ export interface ProxyFlags {
   rise: number;
   fall: number;
   source?: string[] | undefined;
+  'source-ports'?: string | undefined;
   maxconn?: number | undefined;
 }
 
@@ -100,6 +101,7 @@ export function proxyOptionsFromFlags(flags: ProxyFlags, env: NodeJS.ProcessEnv 
     ...(tls === undefined ? {} : { tls }),
     ...(flags.store === undefined ? {} : { store: flags.store }),
     ...(sources === undefined ? {} : { sourceAddresses: sources }),
+    ...(sources === undefined || flags['source-ports'] !== 'named' ? {} : { sourcePorts: 'named' as const }),
     ...(flags.maxconn === undefined ? {} : { maxconn: flags.maxconn }),
   };
 }

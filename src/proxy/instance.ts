@@ -85,6 +85,7 @@ export async function startInstance(opts: ProxyOptions, parts: InstanceParts): P
     ...(opts.failureCooldownMs === undefined ? {} : { failureCooldownMs: opts.failureCooldownMs }),
     ...(opts.sourceAddresses === undefined ? {} : { sourceAddresses: opts.sourceAddresses }),
     ...(opts.workers === undefined ? {} : { workers: opts.workers }),
+    ...(opts.sourcePorts === undefined ? {} : { sourcePorts: opts.sourcePorts }),
     ...(opts.maxconn === undefined ? {} : { maxconn: opts.maxconn }),
     ...(tlsMaterial === undefined ? {} : { tls: { cert: tlsMaterial.cert, key: tlsMaterial.key } }),
     onConnectFailed: (b: BackendState, code: string) => checker.observeFailure(b, code === 'error' ? 'CONNECT_FAILED' : code),

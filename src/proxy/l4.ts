@@ -25,7 +25,7 @@ export function createL4Server(opts: L4Options): L4Server {
   // One entry per relayed connection (not per socket): destroyAll() and the fd estimate need no more.
   const relays = new Set<Relay>();
   const guard = createAcceptGuard(counters, () => relays.size * 2, opts.maxconn);
-  const ctx: RelayContext = { ...opts, relays, backoff: guard.backoff, sources: new SourcePool(opts.sourceAddresses ?? [], opts.workers) };
+  const ctx: RelayContext = { ...opts, relays, backoff: guard.backoff, sources: new SourcePool(opts.sourceAddresses ?? [], opts.workers, opts.sourcePorts === 'named') };
   // allowHalfOpen: a client's FIN is relayed to the backend, which may still answer (TCP half-close).
   let server: net.Server;
   if (opts.tls === undefined) {

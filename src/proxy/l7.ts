@@ -48,7 +48,7 @@ export function createL7Server(opts: L7Options): L7Server {
       portRelease(t.backend, t.source);
     },
   };
-  const c: L7Context = { ...opts, sources: new SourcePool(opts.sourceAddresses ?? [], opts.workers), backoff: guard.backoff, track, tunnels, encrypted: opts.tls !== undefined };
+  const c: L7Context = { ...opts, sources: new SourcePool(opts.sourceAddresses ?? [], opts.workers, opts.sourcePorts === 'named'), backoff: guard.backoff, track, tunnels, encrypted: opts.tls !== undefined };
   // One keep-alive pool for every backend: Node keys idle sockets by host, port and local address, so each
   // (backend, source) pair reuses its own connections, as HAProxy's `http-reuse` does.
   const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 1024, scheduling: 'lifo' });

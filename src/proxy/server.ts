@@ -66,6 +66,9 @@ export interface ProxyOptions {
    * Each connect takes the source with the fewest connections to that backend. Default: the kernel picks.
    */
   sourceAddresses?: string[];
+  /** With sourceAddresses: `named` names the upstream source ports (as HAProxy's `source addr:port-range`); default
+   *  `kernel` binds port 0. See upstream.ts. */
+  sourcePorts?: 'kernel' | 'named';
   /** Open client connections above which new ones are closed at once (counted `maxconnRefused`). Default none. */
   maxconn?: number;
   /**

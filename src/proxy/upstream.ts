@@ -23,20 +23,22 @@ export interface UpstreamBind {
  * Picks the source address for each upstream connect: the one with the fewest ports in use towards that
  * backend (ports are a per-(source, backend) resource), ties broken round-robin so load spreads evenly.
  *
- * With sources, it names the source port too, as HAProxy does with `source addr:port-range`: a bind to port 0
- * makes the kernel search the range for a port free on that address, and that search walks what is held — in the
- * 100,000-through-the-proxy run every proxy worker spent ~11 ms of kernel time per upstream bind at ~56,000 held, and
- * stopped accepting (docs/scale.md). Each worker of a cluster names ports of its own residue class (source-ports.ts).
+ * By default the kernel picks the port (bind to port 0), as for HAProxy's plain `source addr`: a port in TIME_WAIT
+ * stays taken, so churn depletes the ports as the article describes. But the kernel's search for a free port walks
+ * what is held: in the 100,000-through-the-proxy run every proxy worker spent ~11 ms of kernel time per upstream bind
+ * at ~56,000 held and stopped accepting (docs/scale.md). With `named` (proxy `source_ports: named`) the pool names the
+ * port, as HAProxy does with `source addr:port-range`: each cluster worker its own residue class (source-ports.ts);
+ * the kernel then lets an explicitly bound port reuse a TIME_WAIT pair, so TIME_WAIT no longer depletes ports.
  */
 export class SourcePool {
   private next = 0;
   private readonly ports: SourcePorts | undefined;
 
-  constructor(readonly sources: readonly string[], workers = 1) {
+  constructor(readonly sources: readonly string[], workers = 1, named = false) {
     // cluster.worker.id counts from 1 and grows when a worker is replaced: a replacement may share a residue with a
     // live worker, which costs a redial on a collision (never a failure).
     const id = cluster.isWorker && cluster.worker !== undefined ? (cluster.worker.id - 1) % Math.max(1, workers) : 0;
-    this.ports = sources.length === 0 ? undefined : SourcePorts.forWorker(id, Math.max(1, workers));
+    this.ports = sources.length === 0 || !named ? undefined : SourcePorts.forWorker(id, Math.max(1, workers));
   }
 
   /** A lease on a named port of `address` (0: none, the kernel picks). Release it when the socket closes. */

@@ -13,9 +13,9 @@ import { isRequestKey } from '../proxy/strategies/request-key.js';
 import type { StrategyOptions } from '../proxy/strategies/types.js';
 import type { TlsOptions } from '../proxy/tls.js';
 import { parseSourceArgs } from '../proxy/upstream.js';
-import { type Context, type Field, childPath, describe, readInteger, readNumber, readSection, readString, reportMissing } from './context.js';
+import { type Context, type Field, childPath, describe, readChoice, readInteger, readNumber, readSection, readString, reportMissing } from './context.js';
 import { closest } from './suggest.js';
-import type { ProxySpec } from './types.js';
+import { SOURCE_PORTS_MODES, type ProxySpec } from './types.js';
 
 /** Snake_case spelling in the file → StrategyOptions key. */
 export const STRATEGY_OPTION_KEYS: Readonly<Record<string, StrategyOptionName>> = {
@@ -61,7 +61,7 @@ function reword(err: unknown, field: Field, key?: string): { message: string; hi
   return { message, hint };
 }
 
-type Extras = Pick<ProxySpec, 'options' | 'tls' | 'store' | 'sourceAddresses' | 'maxconn' | 'workers'>;
+type Extras = Pick<ProxySpec, 'options' | 'tls' | 'store' | 'sourceAddresses' | 'sourcePorts' | 'maxconn' | 'workers'>;
 
 /**
  * Reads the optional keys of a `lab.proxy` section. `strategy` is the resolved name (undefined when it was
@@ -82,6 +82,7 @@ export function readProxyExtras(ctx: Context, fields: ReadonlyMap<string, Field>
   take('tls', 'tls', (f) => readTls(ctx, f));
   take('store', 'store', (f) => readStore(ctx, f));
   take('sources', 'sourceAddresses', (f) => readSources(ctx, f));
+  take('source_ports', 'sourcePorts', (f) => readChoice(ctx, f, SOURCE_PORTS_MODES));
   take('maxconn', 'maxconn', (f) => readInteger(ctx, f, { min: 1, hint: 'open client connections; leave maxconn out for no limit' }));
   take('workers', 'workers', (f) =>
     readInteger(ctx, f, { min: 1, max: MAX_PROXY_WORKERS, hint: `proxy worker processes sharing the listen port, 1 to ${MAX_PROXY_WORKERS}; default 1` }),

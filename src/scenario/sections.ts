@@ -6,6 +6,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { BackendBus, BackendKind, BackendsSpec, Behavior, Closer, LabSpec, ProxyMode, ProxySpec, TargetSpec } from './types.js';
+import { SOURCE_PORTS_MODES } from './types.js';
 import { type Context, type Field, type Section, childPath, describe, readBool, readChoice, readDuration, readInteger, readList, readNumber, readSection, readString, reportMissing } from './context.js';
 import { checkStrategyMode, readStrategy } from './strategies.js';
 import { readProxyExtras } from './proxy-options.js';
@@ -23,8 +24,8 @@ export const LAB_KEYS = ['backends', 'proxy', 'approach', 'dns', 'orchestrator']
 export const BACKENDS_KEYS = ['count', 'kind', 'host', 'socketio', 'limits', 'bus', 'push_interval'] as const;
 /** `lab.backends.bus`: the message bus the backends share (the lab starts it). */
 export const BACKEND_BUSES: readonly BackendBus[] = ['redis'];
-export const PROXY_KEYS = ['strategy', 'mode', 'host', 'options', 'tls', 'store', 'sources', 'maxconn', 'workers', 'limits'] as const;
-export const BEHAVIOR_KEYS = ['engine', 'ws_client', 'session', 'messages_per_second', 'payload_bytes', 'close', 'connect_timeout', 'handshake_timeout', 'message_timeout', 'lifetime', 'think_time', 'handshakes_in_flight', 'send_during_ramp', 'reconnect', 'dns', 'headers', 'query', ...FLOW_KEYS] as const;
+export const PROXY_KEYS = ['strategy', 'mode', 'host', 'options', 'tls', 'store', 'sources', 'source_ports', 'maxconn', 'workers', 'limits'] as const;
+export const BEHAVIOR_KEYS = ['engine', 'ws_client', 'session', 'messages_per_second', 'payload_bytes', 'close', 'connect_timeout', 'handshake_timeout', 'message_timeout', 'lifetime', 'think_time', 'handshakes_in_flight', 'send_during_ramp', 'source_ports', 'reconnect', 'dns', 'headers', 'query', ...FLOW_KEYS] as const;
 
 /** A connection shorter than this measures the connect path, not a WebSocket; it also bounds the events a worker plans. */
 export const MIN_LIFETIME_MS = 100;
@@ -295,6 +296,8 @@ export function readBehavior(ctx: Context, field: Field | undefined, where: { ta
   const handshakesInFlight = capField === undefined ? null : readInteger(ctx, capField, { min: 1, max: 1_000_000, hint: `openings whose handshake may be under way at once (the whole run, split across workers); default ${DEFAULT_HANDSHAKES_IN_FLIGHT}` });
   const rampField = f.get('send_during_ramp');
   const sendDuringRamp = rampField === undefined ? null : readBool(ctx, rampField);
+  const portsField = f.get('source_ports');
+  const sourcePorts = portsField === undefined ? null : readChoice(ctx, portsField, SOURCE_PORTS_MODES);
   const reconnect = readReconnect(ctx, f.get('reconnect'));
   const engine = readEngine(ctx, f.get('engine'));
   const wsClient = readWsClient(ctx, f.get('ws_client'), engine);
@@ -306,7 +309,7 @@ export function readBehavior(ctx: Context, field: Field | undefined, where: { ta
   const sessionField = f.get('session');
   const session = engine === 'ws' && sessionField === undefined ? null : readSessionOptions(ctx, sessionField, engine);
   const flow = data === undefined ? undefined : readFlowParts(ctx, f, engine, scope, data);
-  if (handshakesInFlight === undefined || sendDuringRamp === undefined) return undefined;
+  if (handshakesInFlight === undefined || sendDuringRamp === undefined || sourcePorts === undefined) return undefined;
   if (engine === undefined || wsClient === undefined || session === undefined || lifetimeMs === undefined || thinkTimeMs === undefined || dns === undefined || reconnect === undefined || headers === undefined || query === undefined) return undefined;
   if (Object.values(behavior).some((v) => v === undefined) || (thinkField !== undefined && lifetimeField === undefined) || flow === undefined) return undefined;
   return {
@@ -319,6 +322,7 @@ export function readBehavior(ctx: Context, field: Field | undefined, where: { ta
     ...(thinkTimeMs === null ? {} : { thinkTimeMs }),
     ...(handshakesInFlight === null ? {} : { handshakesInFlight }),
     ...(sendDuringRamp === null ? {} : { sendDuringRamp }),
+    ...(sourcePorts === null ? {} : { sourcePorts }),
     ...(dns === null ? {} : { dns }),
     ...(reconnect === null ? {} : { reconnect }),
     ...(headers === null ? {} : { headers }),

@@ -9,6 +9,15 @@ import type { CorrelateSpec, DataSpec, FlowStep, FramesSpec, RoleSpec, ScriptSpe
 import type { NetworkSpec, PopulationSpec } from './population-types.js';
 
 /** Where a value came from in the scenario file, for error messages raised after loading. */
+/**
+ * Who picks a bound connection's source port. `kernel`: bind(address, 0), what a client or a proxy without a port
+ * range does; the kernel's search for a free port grows with what is held, and a port in TIME_WAIT stays taken.
+ * `named`: wsherd names it (each worker its own share of the range): no search, but the kernel lets an explicitly
+ * bound port reuse a TIME_WAIT pair, so TIME_WAIT no longer depletes ports (docs/limits.md).
+ */
+export type SourcePortsMode = 'kernel' | 'named';
+export const SOURCE_PORTS_MODES: readonly SourcePortsMode[] = ['kernel', 'named'];
+
 export interface SourceLocation {
   file: string;
   line: number;
@@ -72,6 +81,9 @@ export interface ProxySpec {
   store?: string;
   /** `sources:` — local IPv4 addresses upstream connects bind to, ranges expanded. Default: the kernel picks. */
   sourceAddresses?: string[];
+  /** `source_ports:` — with sources, who picks the upstream source port: the kernel (bind to port 0, the default) or
+   *  the proxy (`named`, as HAProxy's `source addr:port-range`; src/proxy/upstream.ts). */
+  sourcePorts?: SourcePortsMode;
   /** `maxconn:` — open client connections above which new ones are closed at once. Default no limit. */
   maxconn?: number;
   /** `workers:` — proxy worker processes, 1..64. Absent means 1. */
@@ -284,6 +296,9 @@ export interface Behavior {
   /** `send_during_ramp:` — false: a client opened during a ramp up starts sending (echo sender, flows) only when the
    *  ramp ends (tcpkali's --delay-send). Absent: true. */
   sendDuringRamp?: boolean;
+  /** `source_ports:` — clients bound to source addresses (population, lab sources): who picks the source port, the
+   *  kernel (bind to port 0, the default) or the worker (`named`, src/load/source-ports.ts). */
+  sourcePorts?: SourcePortsMode;
   /** TCP connect timeout. Default 5000 ms. */
   connectTimeoutMs: number;
   /** WebSocket handshake timeout (from TCP connected to 101). Default 5000 ms. */

@@ -83,7 +83,7 @@ describe('L7 proxy limits', () => {
     const squatter = net.connect({ host: '127.0.0.1', port, localAddress: '127.0.0.14', localPort: lo + 1 });
     squatter.on('error', () => {});
     await once(squatter, 'connect');
-    const proxy = await startProxy({ mode: 'l7', strategy: 'round-robin', backends: [{ id: 'b1', host: '127.0.0.1', port }], sourceAddresses: ['127.0.0.14'] });
+    const proxy = await startProxy({ mode: 'l7', strategy: 'round-robin', backends: [{ id: 'b1', host: '127.0.0.1', port }], sourceAddresses: ['127.0.0.14'], sourcePorts: 'named' });
     const clients: WebSocket[] = [];
     cleanups.push(() => {
       for (const c of clients) c.terminate();

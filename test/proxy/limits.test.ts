@@ -89,7 +89,7 @@ describe('proxy limits', () => {
     assert.ok(await eventually(async () => Object.keys((await stats(proxy.adminPort)).backends[0]?.ports ?? { x: 1 }).length === 0), 'ports are released on close');
   });
 
-  test('source pool names the source ports (the backend sees them); a named port already held towards the backend is dialled again', async () => {
+  test('source_ports named: the pool names the source ports (the backend sees them); a named port already held towards the backend is dialled again', async () => {
     const [lo] = ephemeralRange();
     const backend = await echoBackend();
     // A socket of the test's own holds 127.0.0.13:lo+2 towards the backend: the proxy's third connect names that port.
@@ -99,7 +99,7 @@ describe('proxy limits', () => {
     cleanups.push(() => {
       squatter.destroy();
     });
-    const proxy = await startProxy({ strategy: 'round-robin', backends: [{ id: 'b1', host: '127.0.0.1', port: backend.port }], sourceAddresses: ['127.0.0.13'] });
+    const proxy = await startProxy({ strategy: 'round-robin', backends: [{ id: 'b1', host: '127.0.0.1', port: backend.port }], sourceAddresses: ['127.0.0.13'], sourcePorts: 'named' });
     cleanups.push(() => proxy.close());
     const socks: net.Socket[] = [];
     cleanups.push(() => destroyAll(socks));
@@ -117,7 +117,7 @@ describe('proxy limits', () => {
   test('a 2-worker cluster: each worker names ports of its own half of the range, so none collide', { timeout: 30_000 }, async () => {
     const [lo] = ephemeralRange();
     const backend = await echoBackend();
-    const proxy = await startProxy({ strategy: 'round-robin', workers: 2, backends: [{ id: 'b1', host: '127.0.0.1', port: backend.port }], sourceAddresses: ['127.0.0.15'] });
+    const proxy = await startProxy({ strategy: 'round-robin', workers: 2, backends: [{ id: 'b1', host: '127.0.0.1', port: backend.port }], sourceAddresses: ['127.0.0.15'], sourcePorts: 'named' });
     cleanups.push(() => proxy.close());
     const socks: net.Socket[] = [];
     cleanups.push(() => destroyAll(socks));

@@ -22,7 +22,7 @@ describe('bad scenario files: every problem, exact message, file:line:col', () =
     assert.deepEqual(problemLines('unknown-key.yaml'), [
       'unknown-key.yaml:4:1 unknown key "clinets" (did you mean "clients"?)',
       'unknown-key.yaml:6:3 unknown key "mesages_per_second" in behavior (did you mean "messages_per_second"?)',
-      'unknown-key.yaml:7:3 unknown key "colour" in behavior (valid keys: engine, ws_client, session, messages_per_second, payload_bytes, close, connect_timeout, handshake_timeout, message_timeout, lifetime, think_time, handshakes_in_flight, send_during_ramp, reconnect, dns, headers, query, flow, roles, script, correlate, frames, data, delivery_timeout)',
+      'unknown-key.yaml:7:3 unknown key "colour" in behavior (valid keys: engine, ws_client, session, messages_per_second, payload_bytes, close, connect_timeout, handshake_timeout, message_timeout, lifetime, think_time, handshakes_in_flight, send_during_ramp, source_ports, reconnect, dns, headers, query, flow, roles, script, correlate, frames, data, delivery_timeout)',
     ]);
   });
 

@@ -126,6 +126,14 @@ describe('lab.proxy tls, store, sources, maxconn, workers', () => {
     assert.deepEqual(lines(proxy('    tls: {cert: a.pem, key: b.pem, chain: c.pem}\n')), ['6:36 unknown key "chain" in lab.proxy.tls (valid keys: cert, key)']);
   });
 
+  test('source_ports: kernel or named; anything else names the choices', () => {
+    assert.equal(resolved('    sources: 127.0.0.2-4\n    source_ports: named\n')?.sourcePorts, 'named');
+    assert.equal(resolved('    sources: 127.0.0.2-4\n')?.sourcePorts, undefined);
+    assert.deepEqual(lines(proxy('    sources: 127.0.0.2\n    source_ports: mine\n')).map((l) => l.split(' (')[0]), ['7:19 lab.proxy.source_ports must be one of kernel, named, got "mine"']);
+    const b = parseScenario('name: b\nclients: 10\ntarget: ws://127.0.0.1:9/\nbehavior: {source_ports: named}\n', 'b.yaml').behavior;
+    assert.equal(b.sourcePorts, 'named');
+  });
+
   test('bad store, sources, maxconn, workers', () => {
     assert.deepEqual(lines(proxy('    store: 127.0.0.1:6379\n    sources: [127.0.0.9-3, 192.0.2.1, 5]\n    maxconn: 0\n    workers: 65\n')), [
       '6:12 lab.proxy.store must be memory or a redis:// URL, got "127.0.0.1:6379" (write store: redis://127.0.0.1:6379)',

@@ -124,7 +124,7 @@ describe('behavior', () => {
 
   test('behavior must be a map; an empty one means defaults', () => {
     assert.deepEqual(lines(targetScenario('behavior: fast\n')), [
-      '4:11 behavior must be a map, got a string ("fast") (valid keys: engine, ws_client, session, messages_per_second, payload_bytes, close, connect_timeout, handshake_timeout, message_timeout, lifetime, think_time, handshakes_in_flight, send_during_ramp, reconnect, dns, headers, query, flow, roles, script, correlate, frames, data, delivery_timeout)',
+      '4:11 behavior must be a map, got a string ("fast") (valid keys: engine, ws_client, session, messages_per_second, payload_bytes, close, connect_timeout, handshake_timeout, message_timeout, lifetime, think_time, handshakes_in_flight, send_during_ramp, source_ports, reconnect, dns, headers, query, flow, roles, script, correlate, frames, data, delivery_timeout)',
     ]);
     assert.equal(parseScenario(targetScenario('behavior:\n'), 'b.yaml').behavior.connectTimeoutMs, 5000);
   });
