@@ -6,7 +6,7 @@
  * One backend process (src/backend/server.ts, in bench/scale-child.ts) and one plain `ws` client process (not
  * wsherd) that opens --conns connections to it from --sources source addresses and holds them. The figure is the
  * backend's /proc VmRSS (after a full GC, once steady) with the connections held minus before the first, divided by the connections the kernel
- * shows ESTABLISHED on the backend's port (/proc/net/tcp), which must equal what the client says it holds.
+ * shows ESTABLISHED on the backend's port (the kernel's socket table over netlink, `ss`), which must equal what the client says it holds.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -89,7 +89,7 @@ export async function benchScaleBackend(argv: string[]): Promise<string> {
   for (let r = 0; r < runs; r++) {
     const m = await measureBackend(conns, sources);
     results.push(m);
-    lines.push(`run ${r + 1}: ${m.held}/${m.conns} held (${m.failed} failed), ${m.established} ESTABLISHED on the backend's port (/proc/net/tcp)` +
+    lines.push(`run ${r + 1}: ${m.held}/${m.conns} held (${m.failed} failed), ${m.established} ESTABLISHED on the backend's port (ss)` +
       `${m.established === m.held ? '' : '  ≠ held!'}; backend RSS ${(m.rssBefore / 1048576).toFixed(1)} → ${(m.rssHeld / 1048576).toFixed(1)} MiB` +
       ` = ${m.bytesPerConn.toFixed(0)} bytes per idle connection; backend CPU ${m.cpuS.toFixed(2)} s to accept them`);
   }

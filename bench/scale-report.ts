@@ -55,7 +55,7 @@ export function describeCase(r: CaseResult, limits: Record<string, string>): str
   if (o === undefined) lines.push('  oracle: never taken (the backends\' fd count never settled)');
   else {
     const agree = run === undefined ? 'no run figure to compare' : o.established === run.peakOpen ? 'EQUALS the run\'s peak open' : `DIFFERS from the run's peak open (${n0(run.peakOpen)})`;
-    lines.push(`  oracle (/proc/net/tcp at t=${(o.atMs / 1000).toFixed(0)} s): ${n0(o.established)} ESTABLISHED held by the backends on their ${o.ports.length} listening port(s): ${agree}` +
+    lines.push(`  oracle (the kernel's socket table, ss, at t=${(o.atMs / 1000).toFixed(0)} s): ${n0(o.established)} ESTABLISHED held by the backends on their ${o.ports.length} listening port(s): ${agree}` +
       `${o.steady ? '' : ' (taken while the count moved: the hold was over before it settled)'}`);
   }
   const held = heldOf(r);

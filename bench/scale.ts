@@ -14,7 +14,7 @@
  * the run ends, when it overruns its deadline (the phases plus 3 minutes) and on SIGINT/SIGTERM, so nothing is left.
  * While it runs the bench samples the run's process tree from /proc every second (bench/scale-sampler.ts); once the
  * backends' fd count has stopped moving at the hold (2 s) it counts the ESTABLISHED sockets the backends hold on their
- * listening ports (/proc/net/tcp): that count must equal the run's peak open.
+ * listening ports (the kernel's socket table over netlink, `ss`): that count must equal the run's peak open.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';

@@ -9,7 +9,7 @@
  * One 10 ms tick drives the schedule, the timer wheel and the per-second flush; the clients themselves never
  * own a timer. The worker is library code with no process I/O: worker-main.ts connects it to IPC.
  */
-import { SourcePorts } from './source-ports.js';
+import { SourcePorts } from '../net/source-ports.js';
 import { performance, monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { WorkerGauges, WorkerPlan } from './protocol.js';
 import type { SecondBucket } from '../metrics/types.js';

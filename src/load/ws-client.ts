@@ -26,7 +26,7 @@ import { MAX_SENDS_PER_WAKE, expireOutstanding, recordEnd, recordRoundTrip, skip
 import type { FlowContext } from './flow/context.js';
 import { startFlow, type FlowDriver } from './flow/driver.js';
 import type { FlowTransport } from './flow/core.js';
-import type { SourcePorts } from './source-ports.js';
+import type { SourcePorts } from '../net/source-ports.js';
 
 export type ClientState = 'idle' | 'connecting' | 'handshaking' | 'open' | 'closing' | 'closed';
 

@@ -91,7 +91,7 @@ export interface Counters {
    *  hello — pushes, welcomes, replies of an application that does not echo (then behavior.flow describes it).
    *  Optional: absent in files from before it was counted. */
   framesOther?: number;
-  /** Lean ws client bound to a source address: openings whose named source port (src/load/source-ports.ts) was taken
+  /** Lean ws client bound to a source address: openings whose named source port (src/net/source-ports.ts) was taken
    *  towards the same destination by another socket, dialled again with the kernel's pick. Not failures; absent in
    *  files from before it was counted. */
   portRedials?: number;

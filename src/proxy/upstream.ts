@@ -7,7 +7,7 @@ import cluster from 'node:cluster';
 import net from 'node:net';
 import os from 'node:os';
 import { WsherdError } from '../errors.js';
-import { SourcePorts } from '../load/source-ports.js';
+import { SourcePorts } from '../net/source-ports.js';
 import type { BackendState } from './pool.js';
 
 /** Key of `ports` for upstream connects that let the kernel choose the source address. */

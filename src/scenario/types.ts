@@ -297,7 +297,7 @@ export interface Behavior {
    *  ramp ends (tcpkali's --delay-send). Absent: true. */
   sendDuringRamp?: boolean;
   /** `source_ports:` — clients bound to source addresses (population, lab sources): who picks the source port, the
-   *  kernel (bind to port 0, the default) or the worker (`named`, src/load/source-ports.ts). */
+   *  kernel (bind to port 0, the default) or the worker (`named`, src/net/source-ports.ts). */
   sourcePorts?: SourcePortsMode;
   /** TCP connect timeout. Default 5000 ms. */
   connectTimeoutMs: number;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
 import { WebSocketServer } from 'ws';
-import { SourcePorts, ephemeralRange, reservedPorts } from '../../src/load/source-ports.js';
+import { SourcePorts, ephemeralRange, reservedPorts } from '../../src/net/source-ports.js';
 import { Harness } from './helpers/harness.js';
 import { LeanWsClient } from '../../src/load/ws-lean.js';
 

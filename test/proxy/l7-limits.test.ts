@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import WebSocket, { WebSocketServer } from 'ws';
 import { runInNetns } from '../helpers/netns.js';
 import { startProxy } from '../../src/proxy/server.js';
-import { ephemeralRange } from '../../src/load/source-ports.js';
+import { ephemeralRange } from '../../src/net/source-ports.js';
 import { stats } from './live.js';
 
 const cleanups: Array<() => void> = [];

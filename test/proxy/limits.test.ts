@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { startProxy } from '../../src/proxy/server.js';
 import { parseSourceArgs } from '../../src/proxy/upstream.js';
-import { ephemeralRange } from '../../src/load/source-ports.js';
+import { ephemeralRange } from '../../src/net/source-ports.js';
 import { eventually, stats } from './live.js';
 import { runInNetns } from '../helpers/netns.js';
 

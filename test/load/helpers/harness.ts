@@ -7,7 +7,7 @@ import { TimerWheel } from '../../../src/load/wheel.js';
 import { WsClient, type ClientContext } from '../../../src/load/ws-client.js';
 import { LeanWsClient } from '../../../src/load/ws-lean.js';
 import type { Behavior } from '../../../src/scenario/types.js';
-import type { SourcePorts } from '../../../src/load/source-ports.js';
+import type { SourcePorts } from '../../../src/net/source-ports.js';
 
 /** Either client of the ws engine (behavior.ws_client). */
 export type AnyWsClient = WsClient | LeanWsClient;

@@ -1,6 +1,7 @@
 /**
- * Local ports chosen by the worker rather than the kernel, for lean connections bound to a source address
- * (population.addresses, or the lab's sources).
+ * Local ports chosen by wsherd rather than the kernel, for connections bound to a source address with
+ * `source_ports: named`: the lean ws client's (population.addresses, the lab's sources; src/load/ws-lean.ts) and the
+ * reference proxy's upstream connects (src/proxy/upstream.ts). Shared by both, so it lives outside either.
  *
  * Why: binding to an address with port 0 — what Node's `localAddress` does, since it cannot set
  * IP_BIND_ADDRESS_NO_PORT — makes the kernel search the ephemeral range for a port that no socket on that address
@@ -15,8 +16,9 @@
  * goes round the share as the kernel's own search does, so a port just freed (perhaps in TIME_WAIT) is the last to
  * be named again. When an address's share is all taken, take() answers 0 and the kernel picks, as before: running
  * out of ports is still the kernel's EADDRINUSE / EADDRNOTAVAIL. A named port another process holds towards the same
- * destination fails the connect; the client then dials again with port 0 (ws-lean.ts), so a collision costs a
- * retry, never an error the target is blamed for.
+ * destination fails the connect; the caller then dials again with port 0, so a collision costs a retry, never an
+ * error the target is blamed for. The price of naming: the kernel lets an explicitly bound port reuse a pair still in
+ * TIME_WAIT, so TIME_WAIT no longer depletes ports — why `kernel` stays the default (docs/limits.md).
  */
 import { readFileSync } from 'node:fs';
 
