@@ -304,6 +304,7 @@ function updateInfo(info: WorkerInfo, g: WorkerGauges): void {
   info.maxFds = Math.max(info.maxFds, g.fds);
   info.maxLagMs = Math.max(info.maxLagMs, g.lagMaxMs);
   if (g.stalls !== undefined && g.stalls.length > 0) info.stalls = [...(info.stalls ?? []), ...g.stalls];
+  if (g.compactions !== undefined && g.compactions.length > 0) info.compactions = [...(info.compactions ?? []), ...g.compactions];
   info.cpuMs = Math.max(info.cpuMs, g.cpuMs);
   info.maxRssBytes = Math.max(info.maxRssBytes, g.rssBytes);
   if (g.openGate !== undefined) info.handshakeCap = g.openGate;

@@ -55,6 +55,11 @@ export class OpenGate {
     this.stats = { cap: Math.max(1, cap), held: 0, maxWaitMs: 0, waitBuckets: GATE_WAIT_BOUNDS_MS.map(() => 0).concat(0), dropped: 0, maxInFlight: 0 };
   }
 
+  /** Handshakes started and not yet done (as of the last tick). */
+  get handshaking(): number {
+    return this.inFlight.size;
+  }
+
   /** Openings waiting now. */
   get waiting(): number {
     return this.bySlot.size;

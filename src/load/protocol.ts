@@ -53,6 +53,8 @@ export interface WorkerGauges {
   stalls?: GeneratorStall[];
   /** What the handshake cap did so far (behavior.handshakes_in_flight), cumulative. */
   openGate?: GateStats;
+  /** Compacting GCs made on purpose since the previous gauges (idle holds, src/load/settle-gc.ts). */
+  compactions?: GeneratorStall[];
 }
 
 export type WorkerMessage =

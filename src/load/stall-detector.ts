@@ -27,6 +27,11 @@ export class StallDetector {
     this.worst = 0;
   }
 
+  /** A pause the worker made on purpose (settle-gc.ts) ended now: the next beat measures from here, worst kept. */
+  skip(now: number): void {
+    this.last = now;
+  }
+
   /** Call first thing in every tick of the periodic timer, with performance.now(). */
   beat(now: number): void {
     const late = now - this.last - this.periodMs;

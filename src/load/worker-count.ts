@@ -67,5 +67,8 @@ export function defaultWorkerCount(clients: number, fdLimit: number, cores: numb
 export function workerExecArgv(need: LoadNeed, workers: number): string[] {
   const b = need.behavior;
   if (b.flow !== undefined || b.roles !== undefined || b.script !== undefined) return [];
+  // Idle holds (no messages at all) also compact once their openings settle (settle-gc.ts): the flags make the GC
+  // callable and compacting. Not where messages are timed: a full GC that compacts pauses longer.
+  if (b.messagesPerSecond === 0) return ['--max-semi-space-size=1', '--expose-gc', '--compact-on-every-full-gc'];
   return (need.clients * b.messagesPerSecond) / Math.max(1, workers) <= MSGS_PER_WORKER ? ['--max-semi-space-size=1'] : [];
 }

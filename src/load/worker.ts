@@ -10,6 +10,7 @@
  * own a timer. The worker is library code with no process I/O: worker-main.ts connects it to IPC.
  */
 import { SourcePorts } from '../net/source-ports.js';
+import { SettleGc } from './settle-gc.js';
 import { performance, monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { WorkerGauges, WorkerPlan } from './protocol.js';
 import type { SecondBucket } from '../metrics/types.js';
@@ -92,6 +93,8 @@ export class LoadWorker {
   private readonly gate: OpenGate;
   /** Set by stop(): the ends it causes are planned, whatever the schedule says. */
   private stopping = false;
+  /** Idle holds: a compacting GC once openings settle (settle-gc.ts). */
+  private readonly settle = SettleGc.ofProcess();
 
   constructor(
     private readonly plan: WorkerPlan,
@@ -194,6 +197,7 @@ export class LoadWorker {
     }
     this.reconnects?.poll();
     this.wheel.advance(now);
+    this.settleGc(t);
     if (t >= this.deadlineMs) {
       this.stop('deadline');
     } else if (this.next >= this.events.length && this.active.size === 0 && this.gate.waiting === 0 && t >= this.plannedMs) {
@@ -214,8 +218,22 @@ export class LoadWorker {
     this.gate.request(slot, isReconnect, until, performance.now());
   }
 
+  /**
+   * Idle holds, once openings settle: a compacting GC (settle-gc.ts). Its pause is deliberate, with nothing waiting or
+   * in flight: the event-loop histogram restarts after it and the drift check skips it, so it is not taken for a
+   * stall; it is reported as a compaction.
+   */
+  private settleGc(t: number): void {
+    if (!this.settle.due || this.gate.waiting > 0 || this.gate.handshaking > 0) return;
+    this.lag.disable();
+    this.settle.collectNow(t);
+    this.lag.enable();
+    this.drift.skip(performance.now());
+  }
+
   /** The opening really starts (the gate let it through): its connect timer starts now. */
   private launch(slot: number, isReconnect: boolean): LoadClient {
+    this.settle.noteOpened();
     const client = createClient(this.ctx, slot, this.dns);
     this.active.set(slot, client);
     this.reconnects?.track(client, isReconnect);
@@ -306,6 +324,7 @@ export class LoadWorker {
       startRssBytes: this.startRss,
       stalls: this.drift.takeStalls(),
       openGate: this.gate.snapshot(),
+      compactions: this.settle.take(),
     };
   }
 

@@ -165,6 +165,9 @@ export interface WorkerInfo {
   /** What the worker's share of behavior.handshakes_in_flight did: the generator's own limit on openings, apart
    *  from the target's. Optional: absent in files from before it was added. */
   handshakeCap?: HandshakeCapInfo;
+  /** Compacting GCs the worker made on purpose once its openings settled (idle holds only; src/load/settle-gc.ts),
+   *  with nothing waiting or in flight: not stalls, their pauses said here. Optional: absent when there were none. */
+  compactions?: GeneratorStall[];
   exit: 'ok' | 'crashed' | 'killed';
 }
 

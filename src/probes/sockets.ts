@@ -48,12 +48,24 @@ export interface SocketFilter {
  * (they repeat a lot), and no object is made per socket — at 200,000 sockets the table is read every few seconds, and
  * an object and six substrings a line cost the coordinator ~300 ms of CPU a read (a 2-core box's generator needs it).
  */
-export class RawSockets {
+/** Where a reader puts each socket it reads (RawSockets keeps them; PairTally counts them). */
+export interface SocketSink {
+  add(state: number, local: string, localPort: number, remote: string, remotePort: number): void;
+}
+
+export class RawSockets implements SocketSink {
   local: string[] = [];
   remote: string[] = [];
   localPort: number[] = [];
   remotePort: number[] = [];
   state: number[] = [];
+  add(state: number, local: string, localPort: number, remote: string, remotePort: number): void {
+    this.state.push(state);
+    this.local.push(local);
+    this.localPort.push(localPort);
+    this.remote.push(remote);
+    this.remotePort.push(remotePort);
+  }
   get length(): number {
     return this.state.length;
   }
@@ -98,71 +110,88 @@ export function parseProcNetTcp(texts: string | string[], filter: Pick<SocketFil
  * forms of one address (an IPv4-mapped socket in tcp6 and its IPv4 twin) join under the decoded name.
  */
 export function pairsOf(sockets: RawSockets, filter: Pick<SocketFilter, 'ports'>, decode: (raw: string) => string): SocketPairs {
-  const wanted = filter.ports === undefined ? undefined : new Set(filter.ports);
-
   // Without a filter, a local end is the well-known one when something listens on its port.
   const listenPorts = new Set<number>();
-  let listening = 0;
+  for (let k = 0; k < sockets.length; k++) if (sockets.state[k] === LISTEN_CODE) listenPorts.add(sockets.localPort[k] as number);
+  const tally = new PairTally(filter.ports, listenPorts);
   for (let k = 0; k < sockets.length; k++) {
-    if (sockets.state[k] !== LISTEN_CODE) continue;
-    const port = sockets.localPort[k] as number;
-    listenPorts.add(port);
-    if (wanted === undefined || wanted.has(port)) listening++;
+    tally.add(sockets.state[k] as number, sockets.local[k] as string, sockets.localPort[k] as number, sockets.remote[k] as string, sockets.remotePort[k] as number);
   }
-  const serverPorts = wanted ?? listenPorts;
+  return tally.pairs(decode);
+}
 
-  const names = new Map<string, string>();
-  const name = (raw: string): string => {
-    let n = names.get(raw);
-    if (n === undefined) names.set(raw, (n = decode(raw)));
-    return n;
-  };
-  // Keyed by decoded names, so an IPv4-mapped socket in tcp6 joins its IPv4 twin from tcp.
-  const byKey = new Map<string, { local: string; remote: string; counts: number[] }>();
-  // Keyed first by raw address and port (cheap), then merged by decoded names below.
-  const byRaw = new Map<string, { local: string; remote: string; counts: number[] }>();
-  for (let k = 0; k < sockets.length; k++) {
-    const state = sockets.state[k] as number;
-    if (state === LISTEN_CODE) continue;
-    const localPort = sockets.localPort[k] as number;
-    const remotePort = sockets.remotePort[k] as number;
-    // A listening port cannot also be someone's ephemeral port while the listener holds it: check local first.
-    const accepted = serverPorts.has(localPort);
-    if (!accepted && wanted !== undefined && !wanted.has(remotePort)) continue;
-    const localRaw = sockets.local[k] as string;
-    const remoteRaw = sockets.remote[k] as string;
-    const port = accepted ? localPort : -remotePort - 1;
-    const raw = `${localRaw} ${remoteRaw} ${port}`;
-    let entry = byRaw.get(raw);
-    if (entry === undefined) {
-      const local = withPort(name(localRaw), accepted ? localPort : -1);
-      const remote = withPort(name(remoteRaw), accepted ? -1 : remotePort);
-      const key = `${local} ${remote}`;
-      entry = byKey.get(key);
-      if (entry === undefined) {
-        entry = { local, remote, counts: new Array<number>(TCP_STATES.length).fill(0) };
-        byKey.set(key, entry);
-      }
-      byRaw.set(raw, entry);
+/**
+ * Counts sockets by pair as they are read. Which end is the well-known one must be known up front: the filter's ports,
+ * or (without a filter) the ports something listens on. Raw addresses are expected to repeat as the same strings (the
+ * `ss` reader makes each once), and nothing is made per socket: the sampler reads the table every second.
+ */
+export class PairTally implements SocketSink {
+  private readonly wanted: Set<number> | undefined;
+  private readonly serverPorts: Set<number>;
+  private listening = 0;
+  /** Raw local address → raw remote address → the well-known port (accepted: ≥ 0, connecting: −port − 1) → counts. */
+  private readonly byRaw = new Map<string, Map<string, Map<number, number[]>>>();
+
+  constructor(ports: readonly number[] | undefined, listenPorts: ReadonlySet<number> = new Set()) {
+    this.wanted = ports === undefined ? undefined : new Set(ports);
+    this.serverPorts = this.wanted ?? new Set(listenPorts);
+  }
+
+  add(state: number, localRaw: string, localPort: number, remoteRaw: string, remotePort: number): void {
+    if (state === LISTEN_CODE) {
+      if (this.wanted === undefined || this.wanted.has(localPort)) this.listening++;
+      return;
     }
-    entry.counts[state - 1] = (entry.counts[state - 1] ?? 0) + 1;
+    // A listening port cannot also be someone's ephemeral port while the listener holds it: check local first.
+    const accepted = this.serverPorts.has(localPort);
+    if (!accepted && this.wanted !== undefined && !this.wanted.has(remotePort)) return;
+    const port = accepted ? localPort : -remotePort - 1;
+    let byRemote = this.byRaw.get(localRaw);
+    if (byRemote === undefined) this.byRaw.set(localRaw, (byRemote = new Map()));
+    let byPort = byRemote.get(remoteRaw);
+    if (byPort === undefined) byRemote.set(remoteRaw, (byPort = new Map()));
+    let counts = byPort.get(port);
+    if (counts === undefined) byPort.set(port, (counts = new Array<number>(TCP_STATES.length).fill(0)));
+    counts[state - 1] = (counts[state - 1] ?? 0) + 1;
   }
 
-  const pairs: Array<SocketPair & { total: number }> = [];
-  for (const e of byKey.values()) {
-    const states: Partial<Record<TcpState, number>> = {};
-    let total = 0;
-    e.counts.forEach((c, i) => {
-      const state = TCP_STATES[i];
-      if (c > 0 && state !== undefined) {
-        states[state] = c;
-        total += c;
+  pairs(decode: (raw: string) => string): SocketPairs {
+    const names = new Map<string, string>();
+    const name = (raw: string): string => {
+      let n = names.get(raw);
+      if (n === undefined) names.set(raw, (n = decode(raw)));
+      return n;
+    };
+    // Keyed by decoded names, so an IPv4-mapped socket in tcp6 joins its IPv4 twin from tcp.
+    const byKey = new Map<string, { local: string; remote: string; counts: number[] }>();
+    for (const [localRaw, byRemote] of this.byRaw) {
+      for (const [remoteRaw, byPort] of byRemote) {
+        for (const [port, counts] of byPort) {
+          const local = withPort(name(localRaw), port >= 0 ? port : -1);
+          const remote = withPort(name(remoteRaw), port >= 0 ? -1 : -port - 1);
+          const key = `${local} ${remote}`;
+          const entry = byKey.get(key);
+          if (entry === undefined) byKey.set(key, { local, remote, counts: [...counts] });
+          else counts.forEach((c, i) => (entry.counts[i] = (entry.counts[i] ?? 0) + c));
+        }
       }
-    });
-    pairs.push({ local: e.local, remote: e.remote, states, total });
+    }
+    const pairs: Array<SocketPair & { total: number }> = [];
+    for (const e of byKey.values()) {
+      const states: Partial<Record<TcpState, number>> = {};
+      let total = 0;
+      e.counts.forEach((c, i) => {
+        const state = TCP_STATES[i];
+        if (c > 0 && state !== undefined) {
+          states[state] = c;
+          total += c;
+        }
+      });
+      pairs.push({ local: e.local, remote: e.remote, states, total });
+    }
+    pairs.sort((a, b) => b.total - a.total || cmp(a.local, b.local) || cmp(a.remote, b.remote));
+    return { pairs: pairs.map(({ local, remote, states }) => ({ local, remote, states })), listening: this.listening };
   }
-  pairs.sort((a, b) => b.total - a.total || cmp(a.local, b.local) || cmp(a.remote, b.remote));
-  return { pairs: pairs.map(({ local, remote, states }) => ({ local, remote, states })), listening };
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

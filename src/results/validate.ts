@@ -143,6 +143,7 @@ const workerInfo = obj({
 }, {
   stalls: arr(obj({ atMs: num(0), ms: num(0) })),
   handshakeCap: obj({ cap: int(1), held: count, maxWaitMs: num(0), waitBuckets: arr(count), dropped: count, maxInFlight: count }),
+  compactions: arr(obj({ atMs: num(0), ms: num(0) })),
 });
 
 const generatorMemory = {

@@ -90,11 +90,38 @@ describe('runLoad', () => {
       assert.equal(w.exit, 'ok');
       assert.equal(w.clients, 15);
       assert.ok(w.fdLimit > 0 && w.maxFds > 0 && w.maxRssBytes > 0);
+      // Messages are timed here: no deliberate GC pause (settle-gc.ts is for idle holds only).
+      assert.equal(w.compactions, undefined);
     }
     assert.ok(progress.length >= 2, `progress events: ${progress.length}`);
     assert.deepEqual(progress.map((p) => p.second.t), progress.map((_, i) => i));
     assert.equal(out.aggregator.latency().rtt.count, totals.messagesReceived);
     assert.deepEqual(childPids(), []);
+  });
+
+  test('an idle hold compacts once its openings settle: after the last opening, while every client is held, not a stall', async () => {
+    const a = await startEchoServer({ id: 'A' });
+    servers.push(a);
+    const clients = 1200;
+    const out = await runLoad({
+      urls: [a.url], insecure: false, events: new RunEvents(),
+      scenario: scenario({
+        clients, workers: 1,
+        phases: [{ kind: 'ramp_up', durationMs: 600, to: clients }, { kind: 'hold', durationMs: 1500, to: clients }],
+        behavior: { ...BEHAVIOR, messagesPerSecond: 0 },
+      }),
+    });
+    assert.equal(out.status, 'complete');
+    assert.equal(out.aggregator.totals().established, clients);
+    // The oracle for "all held then": the test's own server counted every upgrade.
+    assert.equal(a.accepted(), clients);
+    const w = out.workers[0];
+    assert.ok(w !== undefined);
+    assert.equal(w.compactions?.length, 1, JSON.stringify(w.compactions));
+    const c = w.compactions[0];
+    assert.ok(c !== undefined && c.atMs >= 600 && c.atMs < 2100 && c.ms >= 0, JSON.stringify(c));
+    // Its pause is said as a compaction, not taken for a stall of the generator.
+    for (const s of w.stalls ?? []) assert.ok(s.atMs + s.ms < c.atMs || s.atMs > c.atMs + c.ms + 10, `stall ${JSON.stringify(s)} covers ${JSON.stringify(c)}`);
   });
 
   test('a refused target: every attempt fails with ECONNREFUSED, the run still completes', async () => {

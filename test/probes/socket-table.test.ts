@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { parseSsLines, portFilter, socketTable, ssAddress } from '../../src/probes/socket-table.js';
+import { parseSsBytes, portFilter, socketTable, ssAddress } from '../../src/probes/socket-table.js';
 import { RawSockets, socketsByPair } from '../../src/probes/sockets.js';
 import { needBinary } from '../helpers/system.js';
 import { tcpServer } from '../helpers/tcp-server.js';
@@ -23,7 +23,8 @@ test('ss lines: states, padded columns, IPv6 and IPv4-mapped ends, wildcard peer
     '',
   ].join('\n');
   const out = new RawSockets();
-  parseSsLines(text, text.length, out);
+  const bytes = Buffer.from(text, 'latin1');
+  parseSsBytes(bytes, bytes.length, out);
   assert.deepEqual(out.state, [10, 1, 1, 6, 2]);
   assert.deepEqual(out.localPort, [7190, 42272, 7190, 7190, 53]);
   assert.deepEqual(out.remotePort, [0, 7190, 42272, 34532, 53]);
