@@ -9,14 +9,17 @@
  * connection, issue 17's bytes-per-connection goal). `--compact-on-every-full-gc` makes the GC compact; `--expose-gc`
  * makes it callable (both only in idle-hold workers, see workerExecArgv).
  *
- * When: nothing waits at the handshake gate and no handshake is in flight (nothing being timed), and at least
- * SETTLE_MIN_OPENED connections opened since the last one. The pause (~10 ms per 1,000 held) is the worker's own,
+ * When: nothing waits at the handshake gate, no handshake is in flight (nothing being timed), the schedule's next
+ * event is at least SETTLE_QUIET_MS away, and at least SETTLE_MIN_OPENED connections opened since the last one. The pause (~10 ms per 1,000 held) is the worker's own,
  * deliberate and with nothing in flight: it is not reported as a stall but in `generator.workers[].compactions`.
  */
 import type { GeneratorStall } from '../metrics/types.js';
 
 /** Openings since the last collection worth collecting after: fewer leave too little garbage to pay the pause. */
 export const SETTLE_MIN_OPENED = 1000;
+
+/** How far off the schedule's next event must be: the pause must not make an opening start late. */
+export const SETTLE_QUIET_MS = 1000;
 
 export class SettleGc {
   private opened = 0;

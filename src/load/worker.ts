@@ -10,7 +10,7 @@
  * own a timer. The worker is library code with no process I/O: worker-main.ts connects it to IPC.
  */
 import { SourcePorts } from '../net/source-ports.js';
-import { SettleGc } from './settle-gc.js';
+import { SETTLE_QUIET_MS, SettleGc } from './settle-gc.js';
 import { performance, monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { WorkerGauges, WorkerPlan } from './protocol.js';
 import type { SecondBucket } from '../metrics/types.js';
@@ -220,11 +220,13 @@ export class LoadWorker {
 
   /**
    * Idle holds, once openings settle: a compacting GC (settle-gc.ts). Its pause is deliberate, with nothing waiting or
-   * in flight: the event-loop histogram restarts after it and the drift check skips it, so it is not taken for a
-   * stall; it is reported as a compaction.
+   * in flight and nothing of the schedule due within SETTLE_QUIET_MS (so no opening starts late for it: with churn or
+   * a slow ramp it waits for the hold): the event-loop histogram restarts after it and the drift check skips it, so it
+   * is not taken for a stall; it is reported as a compaction.
    */
   private settleGc(t: number): void {
     if (!this.settle.due || this.gate.waiting > 0 || this.gate.handshaking > 0) return;
+    if (this.next < this.events.length && this.events.at(this.next) - t < SETTLE_QUIET_MS) return;
     this.lag.disable();
     this.settle.collectNow(t);
     this.lag.enable();
