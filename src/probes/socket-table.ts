@@ -68,6 +68,7 @@ function readViaSs(ports: readonly number[] | undefined, out: SocketSink, signal
       if (!settled) resolve(v);
       settled = true;
     };
+    // An empty port list matches nothing (as the /proc path's filter would): no need to ask.
     if (ports !== undefined && ports.length === 0) return done(true);
     const child = spawn('ss', ['-H', '-t', '-a', '-n', ...portFilter(ports ?? [])], {
       stdio: ['ignore', 'pipe', 'ignore'],
@@ -93,6 +94,7 @@ function readViaSs(ports: readonly number[] | undefined, out: SocketSink, signal
     });
     child.on('close', (code) => {
       if (rest !== undefined) parseSsBytes(Buffer.concat([rest, Buffer.from('\n')]), rest.length, out, names);
+      // ss exits 0 even with no socket; another code (an old ss rejecting the filter) falls back to /proc.
       done(code === 0 || signal?.aborted === true);
     });
   });
@@ -110,6 +112,8 @@ export function parseSsBytes(buf: Buffer, end: number, out: SocketSink, names: A
   while (start < end) {
     let nl = buf.indexOf(10, start);
     if (nl === -1 || nl > end) nl = end;
+    // Five space-separated fields; a socket is added only once its fifth (the peer) is read, so a line cut short or
+    // not a socket adds nothing.
     let i = start;
     let state = 0;
     let local = '';

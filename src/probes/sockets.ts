@@ -43,16 +43,16 @@ export interface SocketFilter {
   pid?: number;
 }
 
-/**
- * The sockets read, column by column: an address stays raw (hex from /proc, text from `ss`) until a pair needs its name
- * (they repeat a lot), and no object is made per socket — at 200,000 sockets the table is read every few seconds, and
- * an object and six substrings a line cost the coordinator ~300 ms of CPU a read (a 2-core box's generator needs it).
- */
 /** Where a reader puts each socket it reads (RawSockets keeps them; PairTally counts them). */
 export interface SocketSink {
   add(state: number, local: string, localPort: number, remote: string, remotePort: number): void;
 }
 
+/**
+ * The sockets read, column by column: an address stays raw (hex from /proc, text from `ss`) until a pair needs its name
+ * (they repeat a lot), and no object is made per socket — at 200,000 sockets the table is read every few seconds, and
+ * an object and six substrings a line cost the coordinator ~300 ms of CPU a read (a 2-core box's generator needs it).
+ */
 export class RawSockets implements SocketSink {
   local: string[] = [];
   remote: string[] = [];
