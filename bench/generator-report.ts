@@ -52,7 +52,7 @@ export function table(cols: { kind: ClientKind; title: string; m: Medians; skipp
     { label: `p50 / p99 ms at ${o.rate} msg/s × ${fmt(o.latencyConns)} conns`, cell: (m) => (m['p50'] === null && m['p99'] === null ? 'n/a' : `${fmt(m['p50'], 1)} / ${fmt(m['p99'], 1)}`) },
     { label: '  CPU-s per 1k messages at that rate', cell: (m) => fmt(m['cpuPer1kAtRate'], 4) },
     { label: `  echoes/s the server answered (offered ${fmt(o.rate * o.latencyConns)})`, cell: (m) => fmt(m['rateEchoesPerSec']) },
-    { label: `p50 / p99 ms at ${o.keptRate} msg/s × ${fmt(o.latencyConns)} conns (a rate the floor keeps)`, cell: (m) => (m['p50Kept'] === null && m['p99Kept'] === null ? 'n/a' : `${fmt(m['p50Kept'], 1)} / ${fmt(m['p99Kept'], 1)}`) },
+    { label: `p50 / p99 ms at ${o.keptRate} msg/s × ${fmt(o.latencyConns)} conns (--kept-rate)`, cell: (m) => (m['p50Kept'] === null && m['p99Kept'] === null ? 'n/a' : `${fmt(m['p50Kept'], 1)} / ${fmt(m['p99Kept'], 1)}`) },
     { label: '  CPU-s per 1k messages at that rate', cell: (m) => fmt(m['cpuPer1kKept'], 4) },
     { label: `  echoes/s the server answered (offered ${fmt(o.keptRate * o.latencyConns)})`, cell: (m) => fmt(m['keptEchoesPerSec']) },
     { label: 'closed-loop echoes/s (server count)', cell: (m) => fmt(m['echoesPerSec']) },

@@ -20,7 +20,7 @@ const ROWS = [
   /^generator CPU-s to open and hold 2,000/m,
   /^p50 \/ p99 ms at 40 msg\/s × 200 conns/m,
   /^ {2}CPU-s per 1k messages at that rate/m,
-  /^p50 \/ p99 ms at 20 msg\/s × 200 conns \(a rate the floor keeps\)/m,
+  /^p50 \/ p99 ms at 10 msg\/s × 200 conns \(--kept-rate\)/m,
   /^closed-loop echoes\/s \(server count\)/m,
   /^ {2}CPU-s per 1k messages, closed loop/m,
   /^open-loop echoes\/s, 20,000\/s offered over 100/m,
@@ -31,7 +31,7 @@ const ROWS = [
 ];
 
 const RATIOS = ['bytes per held connection, wsherd / floor', 'open rate, wsherd / best other client', 'CPU per connection opened, wsherd / anchor',
-  'p99 at fixed rate, wsherd / floor', 'p99 at 20 msg/s (kept by both), wsherd / floor', 'CPU per 1k messages at fixed rate, wsherd / floor'];
+  'p99 at fixed rate, wsherd / floor', 'p99 at 10 msg/s (kept by both), wsherd / floor', 'CPU per 1k messages at fixed rate, wsherd / floor'];
 
 test('bench generator --quick completes and prints every row and ratio', { timeout: 300_000 }, async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'wsherd-bench-generator-test-'));
