@@ -131,7 +131,8 @@ async function warmUp(port: number): Promise<void> {
 http.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => {
   const addr = http.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-  void warmUp(port).then(() => {
+  // Best effort: a warm-up that fails (it never should on loopback) must not keep the bench waiting for the port.
+  void warmUp(port).catch(() => undefined).then(() => {
     warming = false;
     send({ ev: 'listening', port });
   });
