@@ -107,7 +107,8 @@ describe('runLoad', () => {
       urls: [a.url], insecure: false, events: new RunEvents(),
       scenario: scenario({
         clients, workers: 1,
-        phases: [{ kind: 'ramp_up', durationMs: 600, to: clients }, { kind: 'hold', durationMs: 1500, to: clients }],
+        // The hold leaves a busy host 2 s past the ramp to finish the handshakes and still be 1 s from the closes.
+        phases: [{ kind: 'ramp_up', durationMs: 600, to: clients }, { kind: 'hold', durationMs: 3000, to: clients }],
         behavior: { ...BEHAVIOR, messagesPerSecond: 0 },
       }),
     });
@@ -119,7 +120,7 @@ describe('runLoad', () => {
     assert.ok(w !== undefined);
     assert.equal(w.compactions?.length, 1, JSON.stringify(w.compactions));
     const c = w.compactions[0];
-    assert.ok(c !== undefined && c.atMs >= 600 && c.atMs < 2100 && c.ms >= 0, JSON.stringify(c));
+    assert.ok(c !== undefined && c.atMs >= 600 && c.atMs < 2600 && c.ms >= 0, JSON.stringify(c));
     // Its pause is said as a compaction, not taken for a stall of the generator.
     for (const s of w.stalls ?? []) assert.ok(s.atMs + s.ms < c.atMs || s.atMs > c.atMs + c.ms + 10, `stall ${JSON.stringify(s)} covers ${JSON.stringify(c)}`);
   });
