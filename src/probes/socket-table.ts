@@ -100,12 +100,9 @@ function readViaSs(ports: readonly number[] | undefined, out: SocketSink, signal
   });
 }
 
-/** `ss`'s state names by their bytes' hash: a state is matched without making a string. */
-const SS_STATE_BY_HASH = new Map<number, { name: string; code: number }>([...SS_STATES].map(([name, code]) => [fnv1a(Buffer.from(name, 'latin1'), 0, name.length), { name, code }]));
-
 /**
  * Lines `STATE RECV-Q SEND-Q LOCAL:PORT PEER:PORT`, columns padded with spaces, buf[0, end) (end at a newline).
- * Addresses are the same few strings over and over (sources × backends): each is made once per read (AddressNames).
+ * States and addresses are the same few strings over and over (sources × backends): each is made once per read (AddressNames).
  */
 export function parseSsBytes(buf: Buffer, end: number, out: SocketSink, names: AddressNames = new AddressNames()): void {
   let start = 0;
@@ -125,9 +122,10 @@ export function parseSsBytes(buf: Buffer, end: number, out: SocketSink, names: A
       while (i < nl && buf[i] !== 32) i++;
       if (i === from) break;
       if (fields === 0) {
-        const known = SS_STATE_BY_HASH.get(fnv1a(buf, from, i));
-        if (known === undefined || !sameBytes(known.name, buf, from, i)) break;
-        state = known.code;
+        // The state's name is one of a few strings, made once per read like the addresses.
+        const code = SS_STATES.get(names.of(buf, from, i));
+        if (code === undefined) break;
+        state = code;
       } else if (fields >= 3) {
         const colon = buf.lastIndexOf(58, i - 1);
         if (colon < from) break;
