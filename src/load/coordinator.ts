@@ -17,7 +17,7 @@ import { phaseAt, plannedDurationMs, targetAt } from './schedule.js';
 import { fdLimit } from '../probes/proc.js';
 import { registerChildren } from '../lab/cleanup.js';
 import { WsherdError } from '../errors.js';
-import { defaultWorkerCount, workerExecArgv } from './worker-count.js';
+import { WARM_UP_MS, defaultWorkerCount, warmsUp, workerExecArgv } from './worker-count.js';
 import { TreeMemory } from './tree-memory.js';
 import type { GeneratorMemory } from '../metrics/types.js';
 import { redactUrl } from '../results/redact.js';
@@ -53,8 +53,10 @@ export interface LoadOutcome {
   memory: GeneratorMemory;
 }
 
-/** Workers get this long to start and say `ready`. */
-/** Delay between sending `start` and second 0, so every worker has the plan before the clock starts. */
+/**
+ * Delay between sending `start` and second 0, so every worker has the plan before the clock starts (WARM_UP_MS more
+ * when the workers warm their echo path first: warm-up.ts).
+ */
 const START_DELAY_MS = 300;
 /** After `stop`, a worker gets this long to ship its last buckets before it is killed. */
 const STOP_GRACE_MS = 5_000;
@@ -183,7 +185,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
       return outcome();
     }
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    startAt = Date.now() + START_DELAY_MS;
+    startAt = Date.now() + START_DELAY_MS + (warmsUp(scenario.behavior) ? WARM_UP_MS : 0);
     // The hard bound: every timeout of a client that opens at the last moment, then the close wait, plus margin, plus
     // time to close what is still open at the end (0.2 ms per client: a 200,000-client run whose last phase closes
     // them all at once took ~40 s on 2 cores; without it the teardown alone failed the run).

@@ -72,3 +72,11 @@ export function workerExecArgv(need: LoadNeed, workers: number): string[] {
   if (b.messagesPerSecond === 0) return ['--max-semi-space-size=1', '--expose-gc', '--compact-on-every-full-gc'];
   return (need.clients * b.messagesPerSecond) / Math.max(1, workers) <= MSGS_PER_WORKER ? ['--max-semi-space-size=1'] : [];
 }
+
+/** How much later the coordinator starts second 0 when the workers warm up (warm-up.ts). */
+export const WARM_UP_MS = 1000;
+
+/** Whether a run's workers warm up (warm-up.ts): the ws engine's echo schedule (flows, session engines and idle holds do not). */
+export function warmsUp(b: Pick<Behavior, 'engine' | 'messagesPerSecond' | 'flow' | 'roles' | 'script'>): boolean {
+  return (b.engine ?? 'ws') === 'ws' && b.messagesPerSecond > 0 && b.flow === undefined && b.roles === undefined && b.script === undefined;
+}

@@ -5,12 +5,15 @@
  * the coordinator decides, so SIGINT is ignored here.
  */
 import type { CoordinatorMessage, WorkerMessage } from './protocol.js';
+import { performance } from 'node:perf_hooks';
 import { LoadWorker } from './worker.js';
 import { fdLimit } from '../probes/proc.js';
 import { watchParent } from '../process/parent-watch.js';
 
 /** After the end, a handle that still keeps the loop alive gets this long before the worker kills itself. */
 const EXIT_DEADLINE_MS = 3000;
+/** The warm-up stops this long before second 0. */
+const WARM_UP_MARGIN_MS = 50;
 
 let worker: LoadWorker | undefined;
 let workerId = -1;
@@ -52,7 +55,10 @@ process.on('message', (raw) => {
       buckets: (buckets, gauges) => send({ type: 'buckets', workerId, buckets, gauges }),
       done: (reason) => send({ type: 'done', workerId, reason }, leave),
     });
-    worker.start();
+    // The warm-up (warm-up.ts) ends a little before second 0, which the coordinator set late enough for it. It only
+    // spares the run the generator's own cold start: one that fails (its loopback peer could not listen) is skipped.
+    const w = worker;
+    void w.warmUp(performance.now() + (msg.plan.startAt - Date.now()) - WARM_UP_MARGIN_MS).catch(() => undefined).then(() => w.start());
   } else if (msg.type === 'stop') {
     if (worker) worker.stop(msg.reason);
     else leave();

@@ -14,6 +14,7 @@ import { SETTLE_QUIET_MS, SettleGc } from './settle-gc.js';
 import { performance, monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { WorkerGauges, WorkerPlan } from './protocol.js';
 import type { SecondBucket } from '../metrics/types.js';
+import type { Behavior } from '../scenario/types.js';
 import { Recorder } from '../metrics/recorder.js';
 import { TimerWheel } from './wheel.js';
 import type { ClientContext } from './ws-client.js';
@@ -29,6 +30,8 @@ import { SlotReconnects } from './reconnect.js';
 import { StallDetector } from './stall-detector.js';
 import { DEFAULT_HANDSHAKES_IN_FLIGHT, OpenGate } from './open-gate.js';
 import { sendsFromFor } from './send-start.js';
+import { warmEchoPath, type WarmUp } from './warm-up.js';
+import { warmsUp } from './worker-count.js';
 import { buildFlowContext, clientValues } from './flow/setup.js';
 
 const TICK_MS = 10;
@@ -44,6 +47,9 @@ const WHEEL_TICK_MS = 2;
 const OPEN_RATE_PER_S = 5000;
 const OPEN_BURST = 250;
 
+/** The parts of a client context that are the same for every client of a worker. */
+type CtxParts = Pick<ClientContext, 'insecure' | 'ca' | 'groupOf' | 'flow' | 'rowOf' | 'roleOf' | 'sendsFrom' | 'sourcePorts'>;
+
 export type WorkerEnd = 'finished' | 'aborted' | 'deadline';
 
 export interface WorkerSink {
@@ -55,6 +61,8 @@ export class LoadWorker {
   private readonly recorder = new Recorder(() => this.runMs());
   private readonly wheel: TimerWheel;
   private readonly ctx: ClientContext;
+  /** What every client context of this worker shares (clientContext). */
+  private readonly ctxParts: CtxParts;
   /** The own slots' open/close events in time order (own-schedule.ts). */
   private readonly events: OwnEvents;
   private next = 0;
@@ -79,7 +87,7 @@ export class LoadWorker {
   /** Worst event-loop delay of the seconds flushed since the last gauges() call, ms. */
   private lagSinceGauges = 0;
   /** Resident memory before the first connection: the baseline for memory per connection. */
-  private readonly startRss = process.memoryUsage.rss();
+  private startRss = process.memoryUsage.rss();
   private readonly fdLimit = fdLimit();
   private readonly dns: DnsContext | undefined;
   /** Backend of each slot's last connection that reached one: what the next is compared with (rehomed counts). */
@@ -111,13 +119,9 @@ export class LoadWorker {
     const rowOf = values.rowOf;
     const sendsFrom = sendsFromFor(plan.behavior, plan.phases, this.origin);
     const flow = buildFlowContext(plan.behavior, { startAt: plan.startAt, ...share, sendsFrom, ...(groupOf === undefined ? {} : { groupOf }), ...(rowOf === undefined ? {} : { rowOf }), ...(values.roleIndexOf === undefined ? {} : { roleIndexOf: values.roleIndexOf }) });
-    this.ctx = {
-      behavior: plan.behavior,
-      recorder: this.recorder,
-      wheel: this.wheel,
+    this.ctxParts = {
       insecure: plan.insecure,
       ...(plan.ca === undefined ? {} : { ca: plan.ca }),
-      // `{{ group }}` in behavior.headers and behavior.query: the slot's population group.
       ...(groupOf === undefined ? {} : { groupOf }),
       ...(flow === undefined ? {} : { flow }),
       ...(rowOf === undefined ? {} : { rowOf }),
@@ -125,18 +129,18 @@ export class LoadWorker {
       sendsFrom,
       // behavior.source_ports: named — bound clients get ports the worker names (the kernel's search grows with what is held).
       ...(plan.behavior.sourcePorts === 'named' && (plan.population !== undefined || plan.sourceAddresses.length > 0) ? { sourcePorts: SourcePorts.forWorker(plan.workerId, plan.workerCount) } : {}),
-      onEnd: (c) => {
-        this.gate.ended(c);
-        const current = this.active.get(c.slot) === c;
-        if (current) this.active.delete(c.slot);
-        this.reconnects?.ended(c, current && !this.stopping);
-        this.rehome(c);
-        // Which group's clients each backend got: what tells a NAT's weight from the strategy's arithmetic.
-        if (this.population !== undefined && c.backend !== undefined) {
-          this.recorder.groupBackend(this.groupNames[this.population.groupOf(c.slot)] as string, c.backend);
-        }
-      },
     };
+    this.ctx = this.clientContext(plan.behavior, this.recorder, this.wheel, (c) => {
+      this.gate.ended(c);
+      const current = this.active.get(c.slot) === c;
+      if (current) this.active.delete(c.slot);
+      this.reconnects?.ended(c, current && !this.stopping);
+      this.rehome(c);
+      // Which group's clients each backend got: what tells a NAT's weight from the strategy's arithmetic.
+      if (this.population !== undefined && c.backend !== undefined) {
+        this.recorder.groupBackend(this.groupNames[this.population.groupOf(c.slot)] as string, c.backend);
+      }
+    });
     this.population = plan.population === undefined ? undefined : new OwnPopulation(plan.population, plan.clients, plan.workerId, plan.workerCount);
     this.groupNames = plan.population?.groups.map((g) => g.name) ?? [];
     const policy = plan.behavior.reconnect;
@@ -155,7 +159,45 @@ export class LoadWorker {
     this.drift = new StallDetector(TICK_MS, this.origin, nowPerf);
   }
 
+  /**
+   * A client context. The warm-up's (warm-up.ts) is made here too, by the same literal: objects V8 gives one shape
+   * keep the code it optimised on the warm-up's clients valid for the run's (a context spread from the run's had
+   * another shape, and the first sends of the run deoptimised the send path again).
+   */
+  private clientContext(behavior: Behavior, recorder: Recorder, wheel: TimerWheel, onEnd: (c: LoadClient) => void): ClientContext {
+    const p = this.ctxParts;
+    return {
+      behavior,
+      recorder,
+      wheel,
+      insecure: p.insecure,
+      ...(p.ca === undefined ? {} : { ca: p.ca }),
+      // `{{ group }}` in behavior.headers and behavior.query: the slot's population group.
+      ...(p.groupOf === undefined ? {} : { groupOf: p.groupOf }),
+      ...(p.flow === undefined ? {} : { flow: p.flow }),
+      ...(p.rowOf === undefined ? {} : { rowOf: p.rowOf }),
+      ...(p.roleOf === undefined ? {} : { roleOf: p.roleOf }),
+      sendsFrom: p.sendsFrom,
+      ...(p.sourcePorts === undefined ? {} : { sourcePorts: p.sourcePorts }),
+      onEnd,
+    };
+  }
+
+  /**
+   * Before start(), when the clients send on the echo schedule: the send and receive path run hot against a peer of
+   * the worker's own (warm-up.ts), done by `untilPerf` (performance.now() time) at the latest. The memory baseline is
+   * taken again after it.
+   */
+  async warmUp(untilPerf: number): Promise<WarmUp | undefined> {
+    if (!warmsUp(this.plan.behavior)) return undefined;
+    const done = await warmEchoPath((behavior, recorder, wheel, onEnd) => this.clientContext(behavior, recorder, wheel, onEnd), this.plan.behavior, WHEEL_TICK_MS, untilPerf);
+    this.startRss = process.memoryUsage.rss();
+    return done;
+  }
+
   start(): void {
+    // Stopped while it warmed up: finish() has already reported.
+    if (this.ended) return;
     this.lag.enable();
     this.drift.arm(performance.now());
     this.timer = setInterval(() => this.tick(), TICK_MS);
