@@ -120,7 +120,9 @@ describe('wsherd run (the real binary)', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(seen.size >= 5, `expected lab and worker processes, saw ${seen.size}`);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Second 0 comes ~1.3 s after the workers start (they warm their echo path first: src/load/warm-up.ts), then a
+    // 1 s ramp: by 3.5 s clients are open.
+    await new Promise((r) => setTimeout(r, 3500));
     child.kill('SIGINT');
     const res = await done;
     assert.equal(res.code, 130, res.stderr);
