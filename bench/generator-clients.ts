@@ -15,7 +15,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** The repository root, from dist/bench/. */
 export const ROOT = path.resolve(HERE, '../..');
 
-export type ClientKind = 'wsherd' | 'floor' | 'anchor' | 'artillery';
+export type ClientKind = 'wsherd' | 'floor' | 'net' | 'anchor' | 'artillery';
 export type TestMode = 'hold' | 'rate' | 'echo';
 
 export interface TestSpec {
@@ -91,6 +91,7 @@ function argvFor(kind: ClientKind, t: TestSpec, env: ClientEnv, name: string): {
     const url = t.engine === 'socketio' ? `http://127.0.0.1:${t.port}` : `ws://127.0.0.1:${t.port}/`;
     return { cmd: process.execPath, args: [path.join(HERE, 'floor-client.js'), '--url', url, '--engine', t.engine, ...common] };
   }
+  if (kind === 'net') return { cmd: process.execPath, args: [path.join(HERE, 'net-floor-client.js'), '--host', '127.0.0.1', '--port', String(t.port), ...common] };
   if (kind === 'anchor') return { cmd: env.anchorBin as string, args: ['--host', '127.0.0.1', '--port', String(t.port), ...common] };
   if (kind === 'artillery') {
     const file = path.join(env.dir, `${name}.artillery.yaml`);

@@ -79,6 +79,7 @@ export function verdicts(by: Partial<Record<ClientKind, Medians>>, load: { offer
   const a = by.anchor;
   const ratio = (x: number | null | undefined, y: number | null | undefined): number | null => (x == null || y == null || y === 0 ? null : x / y);
   const v = (goal: string, r: number | null, limit: string, ok: (r: number) => boolean): Verdict => ({ goal, ratio: r, limit, pass: r === null ? null : ok(r) });
+  // The net floor is a measuring aid (no frame codec), not a load client: the open-rate goal is against load clients.
   const others = (['floor', 'anchor', 'artillery'] as const).map((k) => by[k]?.['openPerSec']).filter((x): x is number => typeof x === 'number');
   const best = others.length === 0 ? null : Math.max(...others);
   const perConn = (m: Medians | undefined): number | null => (m?.['cpuOpenHold'] == null ? null : m['cpuOpenHold']);
@@ -86,6 +87,9 @@ export function verdicts(by: Partial<Record<ClientKind, Medians>>, load: { offer
     v('bytes per held connection, wsherd / floor', ratio(w?.['bytesPerHeld'], f?.['bytesPerHeld']), '≤ 0.6', (r) => r <= 0.6),
     v('open rate, wsherd / best other client', ratio(w?.['openPerSec'], best), '≥ 0.9', (r) => r >= 0.9),
     v('CPU per connection opened, wsherd / anchor', ratio(perConn(w), perConn(a)), '≤ 2', (r) => r <= 2),
+    // Context for the row above: what a bare net.Socket per connection costs (bench/net-floor-client.ts).
+    v('CPU per connection opened, Node net floor / anchor', ratio(perConn(by.net), perConn(a)), 'reported', () => true),
+    v('CPU per connection opened, wsherd / Node net floor', ratio(perConn(w), perConn(by.net)), 'reported', () => true),
     keptRate(v(`p99 at fixed rate, wsherd / floor`, ratio(w?.['p99'], f?.['p99']), '≤ 1.2', (r) => r <= 1.2), w?.['rateEchoesPerSec'], f?.['rateEchoesPerSec'], load.offered),
     keptRate(v(`p99 at ${load.keptRate} msg/s (kept by both), wsherd / floor`, ratio(w?.['p99Kept'], f?.['p99Kept']), '≤ 1.2', (r) => r <= 1.2), w?.['keptEchoesPerSec'], f?.['keptEchoesPerSec'], load.keptOffered),
     // "No worse than today": the issue measured wsherd at 0.0166 CPU-s per 1k vs the floor's 0.0284 (0.58×).

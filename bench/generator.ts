@@ -3,7 +3,7 @@
  * against one plain `ws` echo server of the bench's own (issue 17's table and goals).
  *
  *   npm run bench -- generator [--runs 3] [--quick] [--conns 10000] [--latency-conns 1000] [--rate 40] [--kept-rate 10] [--seconds 20]
- *       [--echo-conns 1000] [--echo-seconds 10] [--flood-rate 100000] [--sessions 2000] [--in-flight 256] [--clients wsherd,floor,anchor,artillery] [--tests hold,rate,kept,echo,flood,sio]
+ *       [--echo-conns 1000] [--echo-seconds 10] [--flood-rate 100000] [--sessions 2000] [--in-flight 256] [--clients wsherd,floor,net,anchor,artillery] [--tests hold,rate,kept,echo,flood,sio]
  *       [--no-artillery] [--wsherd-behavior '{"key": value}'] [--out FILE]
  *
  * Every client is a child process; its whole process tree is sampled from /proc (RSS and utime+stime summed over it:
@@ -40,8 +40,8 @@ function parse(argv: string[]): Options {
   const conns = n('conns', 10_000, 2_000);
   // One server process holds every connection: it must stay under the box's 20,000-fd limit (one fd each, plus its own).
   if (conns > 19_000) throw new Error(`--conns ${conns}: the bench server is one process under a 20,000-fd limit; at most 19,000`);
-  const clients = (val('clients') ?? 'wsherd,floor,anchor,artillery').split(',').filter((c) => !(c === 'artillery' && argv.includes('--no-artillery'))) as ClientKind[];
-  for (const c of clients) if (!['wsherd', 'floor', 'anchor', 'artillery'].includes(c)) throw new Error(`--clients: unknown client "${c}" (wsherd, floor, anchor, artillery)`);
+  const clients = (val('clients') ?? 'wsherd,floor,net,anchor,artillery').split(',').filter((c) => !(c === 'artillery' && argv.includes('--no-artillery'))) as ClientKind[];
+  for (const c of clients) if (!['wsherd', 'floor', 'net', 'anchor', 'artillery'].includes(c)) throw new Error(`--clients: unknown client "${c}" (wsherd, floor, net, anchor, artillery)`);
   const tests = (val('tests') ?? 'hold,rate,kept,echo,flood,sio').split(',');
   for (const t of tests) if (!['hold', 'rate', 'kept', 'echo', 'flood', 'sio'].includes(t)) throw new Error(`--tests: unknown test "${t}" (hold, rate, kept, echo, flood, sio)`);
   let wsherdBehavior: Record<string, unknown> = { send_during_ramp: false };
@@ -91,7 +91,7 @@ function installArtillery(): { bin?: string; skipped?: string } {
   return existsSync(bin) ? { bin } : { skipped: `npm install left no ${bin}` };
 }
 
-const TITLES: Record<ClientKind, string> = { wsherd: 'wsherd', floor: 'Node+ws floor', anchor: 'C anchor', artillery: 'Artillery 2.0.21' };
+const TITLES: Record<ClientKind, string> = { wsherd: 'wsherd', floor: 'Node+ws floor', net: 'Node net floor', anchor: 'C anchor', artillery: 'Artillery 2.0.21' };
 
 export async function benchGenerator(argv: string[]): Promise<string> {
   const o = parse(argv);
@@ -141,7 +141,8 @@ export async function benchGenerator(argv: string[]): Promise<string> {
         const r = runs[c];
         const on = (t: string): boolean => o.tests.includes(t);
         if (on('hold')) await attempt(`${c} hold`, () => measureHold(c, { ...base, conns: o.conns, seconds: 600 }, env, `${c}-hold-${run}`, tm), r.hold);
-        if (c === 'artillery') continue; // its ws engine reports no round trip and has no closed loop
+        // Artillery's ws engine reports no round trip and has no closed loop; the net floor has no frame codec.
+        if (c === 'artillery' || c === 'net') continue;
         if (on('rate')) await attempt(`${c} rate`, () => measureLoad(c, 'rate', { ...base, conns: o.latencyConns, seconds: o.seconds }, env, `${c}-rate-${run}`, tm), r.rate);
         // The same latency at a rate every Node client keeps on a 2-core box: at 40 msg/s × 1,000 the floor fell behind
         // its own schedule (it answered 58-72%; at 20 msg/s 90%), and a client that offers less load shows a lighter load's latency.

@@ -1,6 +1,6 @@
 /**
  * Smoke test of `npm run bench -- generator --quick` (bench/generator.ts): one run, 2,000 connections, wsherd through
- * its CLI beside the Node floor and the C anchor (Artillery left out: no install in the suite). It asserts only that
+ * its CLI beside the Node floor, the Node net floor and the C anchor (Artillery left out: no install in the suite). It asserts only that
  * the bench completes, prints every row and every ratio, and saves its JSON — never a timing or a figure: those are
  * the benchmark's to report, not the suite's to judge on a shared host.
  */
@@ -31,6 +31,7 @@ const ROWS = [
 ];
 
 const RATIOS = ['bytes per held connection, wsherd / floor', 'open rate, wsherd / best other client', 'CPU per connection opened, wsherd / anchor',
+  'CPU per connection opened, Node net floor / anchor', 'CPU per connection opened, wsherd / Node net floor',
   'p99 at fixed rate, wsherd / floor', 'p99 at 10 msg/s (kept by both), wsherd / floor', 'CPU per 1k messages at fixed rate, wsherd / floor'];
 
 test('bench generator --quick completes and prints every row and ratio', { timeout: 300_000 }, async () => {
@@ -45,13 +46,13 @@ test('bench generator --quick completes and prints every row and ratio', { timeo
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     const [code] = (await once(child, 'close')) as [number | null];
     assert.equal(code, 0, `${out}\n${err}`);
-    assert.match(out, /^ +wsherd +Node\+ws floor +(C anchor|—)/m, out);
+    assert.match(out, /^ +wsherd +Node\+ws floor +Node net floor +(C anchor|—)/m, out);
     for (const row of ROWS) assert.match(out, row, out);
     for (const r of RATIOS) assert.ok(out.includes(r), `${r} missing:\n${out}`);
     assert.match(out, /tcpkali .* not packaged in Debian 12/, out);
     const saved = JSON.parse(await readFile(json, 'utf8')) as { bench: string; medians: Record<string, Record<string, unknown>> };
     assert.equal(saved.bench, 'generator');
-    for (const c of ['wsherd', 'floor']) assert.ok(saved.medians[c] !== undefined, `medians of ${c} saved: ${JSON.stringify(saved)}`);
+    for (const c of ['wsherd', 'floor', 'net']) assert.ok(saved.medians[c] !== undefined, `medians of ${c} saved: ${JSON.stringify(saved)}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
