@@ -11,11 +11,12 @@
  * is thrown away: nothing reaches the target and nothing is counted. The coordinator starts second 0 WARM_UP_MS
  * later for it (worker-count.ts, with which runs warm up); the warm-up stops by then whatever it got through.
  */
-import net from 'node:net';
+import http from 'node:http';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { BackendConn, ignoreSocketError, type ConnHost } from '../backend/conn.js';
+import { acceptUpgrade, refuseUpgrade } from '../backend/upgrade.js';
 import { Recorder } from '../metrics/recorder.js';
-import { OP_CLOSE, OP_PING, OP_PONG, encodeFrame, readFrames, type FrameSink, type ReaderState } from '../wsproto/frame.js';
-import { switchingProtocols } from '../wsproto/handshake.js';
 import { createClient, type LoadClient } from './client.js';
 import { TimerWheel } from './wheel.js';
 import type { ClientContext } from './ws-client.js';
@@ -36,38 +37,27 @@ export interface WarmUp {
   ms: number;
 }
 
-/** A minimal WebSocket echo server: the 101, then every data frame back unmasked; pings answered, closes returned. */
-function startPeer(onEcho: () => void): Promise<{ server: net.Server; socks: Set<net.Socket> }> {
-  const socks = new Set<net.Socket>();
-  const server = net.createServer((sock) => {
-    socks.add(sock);
-    sock.on('close', () => socks.delete(sock));
-    let head: Buffer | undefined = Buffer.alloc(0);
-    const reader: ReaderState & FrameSink = {
-      pending: undefined, pendingFill: 0, fragOp: 0, frags: undefined,
-      onFrame: (op, payload) => {
-        if (op === OP_CLOSE) sock.end(encodeFrame(OP_CLOSE, payload, false));
-        else if (op === OP_PING) sock.write(encodeFrame(OP_PONG, payload, false));
-        else if (op !== OP_PONG) {
-          sock.write(encodeFrame(op, payload, false));
-          onEcho();
-        }
-      },
-      onProtocolError: () => sock.destroy(),
-    };
-    sock.on('error', () => {});
-    sock.on('data', (chunk: Buffer) => {
-      if (head === undefined) return readFrames(reader, chunk, reader, PEER_MAX_PAYLOAD);
-      head = Buffer.concat([head, chunk]);
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const key = /^sec-websocket-key:[ \t]*(\S+)/im.exec(head.toString('latin1', 0, end))?.[1];
-      if (key === undefined) return sock.destroy();
-      sock.write(switchingProtocols(key));
-      const rest = head.subarray(end + 4);
-      head = undefined;
-      if (rest.length > 0) readFrames(reader, rest, reader, PEER_MAX_PAYLOAD);
-    });
+/**
+ * The echo peer: the reference backend's own connection (src/backend/conn.ts: frames, pings, the close handshake)
+ * behind a plain http server's upgrade, echoing every message. Its sockets are kept to drop them at the end.
+ */
+function startPeer(onEcho: () => void): Promise<{ server: http.Server; socks: Set<Socket> }> {
+  const socks = new Set<Socket>();
+  const host: ConnHost = {
+    maxPayload: PEER_MAX_PAYLOAD,
+    onMessage: (conn, payload, isBinary) => {
+      conn.send(payload, isBinary);
+      onEcho();
+    },
+    onClosed: (conn) => socks.delete(conn.socket),
+  };
+  const server = http.createServer((_req, res) => res.writeHead(426).end());
+  server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+    socket.on('error', ignoreSocketError);
+    if (refuseUpgrade(req) !== undefined) return socket.destroy();
+    socks.add(socket);
+    socket.write(acceptUpgrade(req, []));
+    new BackendConn(socket, host).attach(head);
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
