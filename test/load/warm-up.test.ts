@@ -1,40 +1,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { WebSocketServer } from 'ws';
-import { runLoad } from '../../src/load/coordinator.js';
 import { WARM_ECHOES, warmEchoPath } from '../../src/load/warm-up.js';
-import { WARM_UP_MS, warmsUp } from '../../src/load/worker-count.js';
-import type { Scenario } from '../../src/scenario/types.js';
+import { warmsUp } from '../../src/load/worker-count.js';
 import { BEHAVIOR } from './helpers/harness.js';
-
-/** The test's own ws echo server: it counts upgrades and the messages it was sent (the oracle). */
-async function countingServer(): Promise<{ url: string; upgrades: () => number; messages: () => number; close: () => Promise<void> }> {
-  const server = http.createServer();
-  const wss = new WebSocketServer({ server, perMessageDeflate: false });
-  let upgrades = 0;
-  let messages = 0;
-  wss.on('connection', (ws) => {
-    upgrades++;
-    ws.on('message', (data, binary) => {
-      messages++;
-      ws.send(data, { binary });
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `ws://127.0.0.1:${port}/`,
-    upgrades: () => upgrades,
-    messages: () => messages,
-    close: async () => {
-      for (const c of wss.clients) c.terminate();
-      await new Promise((r) => server.close(r));
-    },
-  };
-}
 
 function tcpHandles(): number {
   return process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP')).length;
@@ -63,29 +32,5 @@ describe('the workers warm-up (warm-up.ts)', () => {
     // Its peer and its clients are gone once it returns (a destroyed socket's handle closes on a later turn).
     for (let i = 0; i < 100 && tcpHandles() > before; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(tcpHandles(), before, JSON.stringify(process.getActiveResourcesInfo()));
-  });
-
-  test('a run warms up before second 0 and nothing of it reaches the target (its server counts only the run)', async () => {
-    const server = await countingServer();
-    try {
-      const scenario: Scenario = {
-        name: 'warm', target: { url: server.url }, clients: 10, workers: 1,
-        phases: [{ kind: 'ramp_up', durationMs: 300, to: 10 }, { kind: 'hold', durationMs: 1200, to: 10 }],
-        behavior: { ...BEHAVIOR, messagesPerSecond: 20 },
-        thresholds: [],
-      };
-      const asked = Date.now();
-      const out = await runLoad({ urls: [server.url], scenario, insecure: false });
-      assert.equal(out.status, 'complete');
-      const totals = out.aggregator.totals();
-      assert.equal(server.upgrades(), 10);
-      assert.equal(totals.established, 10);
-      assert.ok(totals.messagesSent > 100, `${totals.messagesSent} sent`);
-      assert.equal(server.messages(), totals.messagesSent, 'every message the server got is one the run counted as sent');
-      // Second 0 waited for the warm-up.
-      assert.ok(out.startedAt.getTime() - asked >= WARM_UP_MS, `second 0 ${out.startedAt.getTime() - asked} ms after the call`);
-    } finally {
-      await server.close();
-    }
   });
 });
