@@ -26,11 +26,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { startLab } from '../src/lab/start.js';
 import { getJson } from '../src/lab/http-json.js';
-import type { BackendStats, Lab } from '../src/lab/types.js';
+import type { Lab } from '../src/lab/types.js';
 import { runLoad } from '../src/load/coordinator.js';
 import { cpuSeconds, openFds, rssBytes } from '../src/probes/proc.js';
 import type { Scenario } from '../src/scenario/types.js';
 import { freePort, waitListening } from '../test/helpers/free-port.js';
+import type { BackendStats } from '../src/results/lab-types.js';
 
 export const KINDS = ['wsherd', 'haproxy', 'nginx'] as const;
 const MIN_SIZE = 1000;

@@ -17,13 +17,15 @@ export type { CompareResults, ApproachRow } from './compare/types.js';
 export { runPlan, planCapacity, calibrate, type PlanOptions, type PlanOutcome } from './plan/index.js';
 
 export { readResults, parseResults, resolveResultsFile } from './results/read.js';
-export type { Results, LatencyStats, SkewStats, ThresholdResult, RunStatus } from './results/types.js';
+export type { Results, SkewStats, ThresholdResult, RunStatus } from './results/types.js';
+export type { LatencyStats } from './results/derived.js';
 export { verdictOf, oneLineSummary, type Verdict } from './report/verdict.js';
 export { diagnose, type Diagnosis } from './analysis/diagnosis.js';
 export { renderHtml, writeHtmlReport } from './report/html.js';
 
 export { startLab } from './lab/start.js';
-export type { Lab, LabComponent, LabStats } from './lab/types.js';
+export type { Lab } from './lab/types.js';
+export type { LabComponent, LabStats } from './results/lab-types.js';
 export { startProxy, type ProxyOptions, type RunningProxy } from './proxy/server.js';
 export { startBackend, type BackendOptions, type RunningBackend } from './backend/server.js';
 export { startSocketIoBackend, type SocketIoBackendOptions } from './backend/socketio-server.js';

@@ -3,7 +3,7 @@
  * engine prints.
  */
 import { EventEmitter } from 'node:events';
-import type { LabComponent } from './lab/types.js';
+import type { LabComponent } from './results/lab-types.js';
 import type { SeriesPoint, Results } from './results/types.js';
 import type { Counters } from './metrics/types.js';
 

@@ -4,35 +4,9 @@
  * arithmetic, which a run either confirms or shows something else broke first.
  */
 import type { SeriesPoint } from '../results/types.js';
-import { describePortCliff, type PortCliff } from './port-cliff.js';
+import { describePortCliff } from './port-cliff.js';
 import { CANCELLED_CODE, GENERATOR_RESOURCE_CODES } from './saturation.js';
-
-export interface CliffPrediction {
-  /** Which component's limit, e.g. `proxy`. */
-  component: string;
-  /** What runs out, e.g. `fds`. */
-  resource: 'fds' | 'connections' | 'ports';
-  /** The predicted number of concurrent client connections at which it runs out. */
-  at: number;
-  /** How it was computed, e.g. `(1024 − 24) / 2`. */
-  formula: string;
-}
-
-export interface Cliff {
-  /** Open connections when failures began (the peak reached before the first second with a failure), or null when nothing failed. */
-  measured: number | null;
-  /** The second (run time) of the first failure, or null. */
-  atSecond: number | null;
-  /** The failure codes of that first failing second. */
-  firstErrors: Record<string, number>;
-  prediction?: CliffPrediction;
-  /** measured / predicted − 1 (e.g. 0.02 = 2% above the prediction); null without both. */
-  deviation: number | null;
-  /** One sentence for the summary and the report. */
-  diagnosis: string;
-  /** Lab runs with probes: the proxy's upstream ports (src/analysis/port-cliff.ts). */
-  ports?: PortCliff;
-}
+import type { Cliff, CliffPrediction, PortCliff } from '../results/derived.js';
 
 /** The proxy fd cliff: two sockets per relayed client, so (limit − idle fds) / 2 clients. */
 export function proxyFdPrediction(fdLimit: number, idleFds: number): CliffPrediction {

@@ -11,37 +11,7 @@
  * run's seconds: O(seconds) to build each, O(1) per membership and publisher backend.
  */
 import type { PairKey } from '../metrics/flow-types.js';
-
-export interface DeliveryTally {
-  expected: number;
-  accounted: number;
-  lost: number;
-  extra: number;
-  /** lost / expected; null when nothing was expected. */
-  loss: number | null;
-}
-
-export interface TopicTally extends DeliveryTally {
-  topic: string;
-}
-
-export interface PairTally extends DeliveryTally {
-  /** Publisher's backend. */
-  from: string;
-  /** Subscriber's backend. */
-  to: string;
-  /** from ≠ to; null when either side is 'unknown' (not attributed). */
-  crossBackend: boolean | null;
-}
-
-/** One (topic, publisher's backend, subscriber's backend): the unit a merge of shards could sum. */
-export interface KeyTally {
-  topic: string;
-  from: string;
-  to: string;
-  expected: number;
-  accounted: number;
-}
+import type { DeliveryTally, KeyTally, PairTally, TopicTally } from '../results/flow-summary.js';
 
 export interface DeliveryAccounting {
   total: DeliveryTally;

@@ -6,19 +6,9 @@
  * far exceeds).
  */
 import type { SeriesPoint } from '../results/types.js';
-import type { FaultRecord } from '../run/faults.js';
-import { recoveryAfter, type Recovery } from './recovery.js';
-
-export interface FaultAnalysis extends Recovery {
-  atSecond: number;
-  action: FaultRecord['action'];
-  backend: string | null;
-  /** add and drain, with churn: connections ending in the window that reached another backend than their slot's previous one; else null. */
-  remapFraction: number | null;
-  /** The least remap the change needs: 1/(N+1) for add, 1/N for kill/stop/drain (N backends before the fault). */
-  idealRemap: number | null;
-  sentence: string;
-}
+import type { FaultRecord } from '../results/observed.js';
+import { recoveryAfter } from './recovery.js';
+import type { FaultAnalysis, Recovery } from '../results/derived.js';
 
 /**
  * `cycleSeconds`: with churn, a client's lifetime plus think time. The remap counts the connections ending in

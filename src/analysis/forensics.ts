@@ -5,18 +5,7 @@
  * ports, a backend refused the proxy); what nothing explains stays with the target, said plainly.
  */
 import type { Results } from '../results/types.js';
-
-export type Side = 'generator' | 'proxy' | 'backend' | 'target';
-
-export interface Attribution {
-  side: Side;
-  cause: string;
-  count: number;
-  /** The client-side failure codes this covers, e.g. ECONNRESET. */
-  codes: string[];
-  /** What shows it, e.g. `proxy accept_EMFILE 1,000; fds 1,024 of 1,024`. */
-  evidence?: string;
-}
+import type { Attribution, Side } from '../results/derived.js';
 
 const GENERATOR_FDS = new Set(['EMFILE', 'ENFILE']);
 const GENERATOR_PORTS = new Set(['EADDRNOTAVAIL', 'EADDRINUSE']);

@@ -7,29 +7,7 @@
 import type { PopulationSpec } from '../scenario/types.js';
 import type { BackendResult } from '../results/types.js';
 import { addressCount, groupCounts } from '../load/population.js';
-
-export interface GroupResult {
-  name: string;
-  share: number;
-  /** Source addresses the group has. */
-  addresses: number;
-  /** Client slots in the group (share × clients, exactly). */
-  clients: number;
-  /** Connections of the group that reached a backend. */
-  connections: number;
-  /** Its connections per backend id. */
-  perBackend: Record<string, number>;
-  /** Backends that got any of its connections. */
-  backendsReached: number;
-}
-
-export interface PopulationResult {
-  groups: GroupResult[];
-  /** The busiest backend, and the group with the most connections on it. */
-  hottest?: { backend: string; group: string; connections: number; shareOfBackend: number };
-  /** One sentence for the summary and the report. */
-  diagnosis: string;
-}
+import type { GroupResult, PopulationResult } from '../results/derived.js';
 
 export function populationResult(spec: PopulationSpec, clients: number, groupBackends: Record<string, Record<string, number>>, perBackend: readonly BackendResult[]): PopulationResult {
   const counts = groupCounts(spec.groups.map((g) => g.share), clients);

@@ -10,31 +10,9 @@
  */
 import { slotIntervals, withChurn } from '../load/schedule.js';
 import type { Scenario } from '../scenario/types.js';
-import type { ProbeSeries } from '../probes/sampler.js';
+import type { ProbeSeries } from '../results/observed.js';
+import type { PortCliff } from '../results/derived.js';
 import { TIME_WAIT_S } from '../run/preflight.js';
-
-export interface PortCliff {
-  /** The busiest proxy → backend pair: source address and backend address:port. */
-  local: string;
-  remote: string;
-  /** Ports one pair has (the port range's size). */
-  range: number;
-  /** Upstream pairs the proxy spreads connections over (source addresses × backends). */
-  pairs: number;
-  /** True when the proxy closes upstream first and so holds TIME_WAIT (clients close with close: client-fin). */
-  proxyHoldsTimeWait: boolean;
-  /** Predicted peak of ports held per pair, and the second it first reaches the range (null: it never does). */
-  predictedPeak: number;
-  predictedSecond: number | null;
-  /** Concurrent connections a pair sustains at the scenario's churn: range − churn × 60 s (may be ≤ 0). */
-  sustainable: number;
-  formula: string;
-  /** Ports (all states) the busiest pair held at the probe nearest the first failure, and at its peak. */
-  heldAtFailure: number | null;
-  peakHeld: number;
-  /** heldAtFailure / range − 1: near 0 when the range is what ran out. */
-  deviation: number | null;
-}
 
 /** Per second of the plan: connections open at its end, and connections closed during it (all slots). */
 export function plannedChurn(scenario: Scenario): { open: number[]; closes: number[] } {

@@ -4,23 +4,10 @@
  * connections were back, and how many reconnects landed elsewhere than before. Pure: the lab calls it per fault.
  */
 import type { SeriesPoint } from '../results/types.js';
+import type { Recovery } from '../results/derived.js';
 
 /** Open connections count as recovered at this share of the level before the fault. */
 export const RECOVERED_SHARE = 0.99;
-
-export interface Recovery {
-  /** Most reconnects started in one second of the window. */
-  stormPeakPerSecond: number;
-  /** Reconnects started in the window. */
-  reconnectsTotal: number;
-  /**
-   * Seconds from `atSecond` until `open` is back to ≥ 99 % of the target, after first falling below it (0 when
-   * it never fell below); null when it never came back within the window.
-   */
-  secondsToRecover: number | null;
-  /** moved / (moved + returned) over the window; null when no reconnect was attributed to a backend. */
-  movedFraction: number | null;
-}
 
 /**
  * @param series one point per second, in order (results.series)

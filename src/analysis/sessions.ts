@@ -4,45 +4,9 @@
  * reconnecting client came back to its backend — plus one sentence that says what happened.
  */
 import type { SessionEvent } from '../metrics/types.js';
+import type { SessionSummary } from '../results/derived.js';
 
 const KINDS = ['poll', 'post', 'upgrade'] as const;
-export type RequestKind = (typeof KINDS)[number];
-
-export interface SessionSummary {
-  /** Raw SessionEvent totals, for anything not derived below. */
-  counts: Partial<Record<SessionEvent, number>>;
-  attempted: number;
-  established: number;
-  broken: number;
-  /** broken / established; null when none was established. */
-  brokenRate: number | null;
-  upgradesAttempted: number;
-  upgraded: number;
-  /** upgraded / upgrades attempted; null when none was attempted. */
-  upgradeRate: number | null;
-  stuckPolling: number;
-  /** Upgrade requests answered with something else than 101 (400 "Session ID unknown" when misrouted). */
-  upgradesRefused: number;
-  /** Sessions whose attempted upgrade did not complete and that carried on on polling: not broken. */
-  upgradesFailed: number;
-  /** Requests that carried a sid and ended without an answer, by kind (never counted as misroutes). */
-  unanswered: Record<RequestKind, number>;
-  /**
-   * Requests that carried a sid (the handshake does not), by kind, each counted once when sent; and those answered
-   * by a backend that did not issue their sid ("Session ID unknown", or another x-wsherd-backend), each counted once.
-   */
-  requests: Record<RequestKind, number>;
-  misroutes: Record<RequestKind, number>;
-  /** All misroutes / all requests that carried a sid; null when no request was counted. */
-  misrouteRate: number | null;
-  misrouteRateByKind: Record<RequestKind, number | null>;
-  /** Reconnect checks and the share that returned to the same backend; null when none was made. */
-  reconnects: number;
-  affinityRate: number | null;
-  endedOn: { polling: number; websocket: number };
-  /** One sentence: did sessions stay together, and what broke. */
-  verdict: string;
-}
 
 const rate = (num: number, den: number): number | null => (den > 0 ? num / den : null);
 const fmtInt = (n: number): string => n.toLocaleString('en-US');

@@ -4,7 +4,8 @@
  * measured nothing must not turn green (k6 behaves the same for thresholds on empty metrics).
  */
 import type { ThresholdSpec, ThresholdOp } from '../scenario/types.js';
-import type { Results, ThresholdResult, LatencyStats } from '../results/types.js';
+import type { Results, ThresholdResult } from '../results/types.js';
+import type { LatencyStats } from '../results/derived.js';
 
 /** What kind of number a metric is: decides units in reports (ms, a fraction shown as %, a count, a ratio). */
 export type MetricKind = 'ms' | 'fraction' | 'count' | 'ratio';

@@ -10,7 +10,7 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
-import type { BackendStats } from '../lab/types.js';
+import type { BackendStats } from '../results/lab-types.js';
 import { listenOn } from '../lab/listen.js';
 import { answerStatsOr404, BACKEND_HEADER, CLOSE_REQUEST, STATS_PATH, helloFrame } from './identity.js';
 import { startWsApp, type WsAppCounters } from './ws-app.js';

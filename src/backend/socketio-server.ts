@@ -7,7 +7,7 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Server, type Socket } from 'socket.io';
-import type { BackendStats } from '../lab/types.js';
+import type { BackendStats } from '../results/lab-types.js';
 import { listenOn } from '../lab/listen.js';
 import { answerStatsOr404, BACKEND_HEADER, STATS_PATH } from './identity.js';
 import { attachRoomsApp, useRedisAdapter, type Bus } from './socketio-app.js';

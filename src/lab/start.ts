@@ -22,7 +22,7 @@ import { DEFAULT_DNS_LAB, DEFAULT_ORCHESTRATOR } from '../scenario/approach.js';
 import { registerChildren } from './cleanup.js';
 import { describeExit, forkComponent, type ComponentProcess } from './component-process.js';
 import { getJson } from './http-json.js';
-import type { BackendStats, ComponentKind, Lab, LabComponent, LabStats, ProxyStats } from './types.js';
+import type { Lab } from './types.js';
 import { connectHost, httpUrl, wsUrl } from './urls.js';
 import { validateLab } from './validate.js';
 import { startFaults, type LabHandle } from './faults.js';
@@ -30,6 +30,7 @@ import { waitForRegistrations } from './registrations.js';
 import { startRegistrySync, type RegistrySync } from './registry-sync.js';
 import { startDeadlineMs } from '../process/start-deadline.js';
 import { startRedis } from './redis-component.js';
+import type { BackendStats, ComponentKind, LabComponent, LabStats, ProxyStats } from '../results/lab-types.js';
 
 export interface StartLabOptions {
   /** Aborts the start-up (children started so far are killed; rejects with WSH_ERR_ABORTED). No effect later. */

@@ -4,7 +4,7 @@
  * WebAssembly: nothing to initialise in workers, and encodings are identical either way).
  */
 import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
-import type { LatencyStats } from '../results/types.js';
+import type { LatencyStats } from '../results/derived.js';
 
 export type { Histogram };
 

@@ -6,7 +6,7 @@
  */
 import { WsherdError } from '../errors.js';
 import type { Results } from '../results/types.js';
-import type { ProbePoint } from '../probes/sampler.js';
+import type { ProbePoint } from '../results/observed.js';
 import type { Approach } from '../scenario/types.js';
 import { REFERENCE_COSTS, referenceCostsFor } from './reference-costs.js';
 import type { BalancerKind, ComponentCosts, Cost, Costs, Topology } from './types.js';

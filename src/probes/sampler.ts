@@ -8,52 +8,13 @@
  */
 import { cpuSeconds, fdLimit, openFds, portRange, rssBytes } from './proc.js';
 import { socketTable } from './socket-table.js';
+import type { ProbeComponentPoint, ProbePoint, ProbeSeries } from '../results/observed.js';
 
 /** At most this many pairs per point (the busiest): a machine can hold thousands of them. */
 export const MAX_PAIRS_PER_POINT = 20;
 
 /** The socket table is read at most 1 / (1 + BUSY_FACTOR) of the time: ≤ 20% of a core for `ss`, its parse and the kernel. */
 export const BUSY_FACTOR = 4;
-
-export interface ProbeComponentPoint {
-  /** Open fds; -1 when the process could not be read (it died, or no /proc). */
-  fds: number;
-  /** Soft RLIMIT_NOFILE; -1 when unknown. */
-  fdLimit: number;
-  /** Resident set size, bytes; -1 when unknown. */
-  rssBytes: number;
-  /** CPU time used so far (user + system) by the process and its worker processes, s; -1 when unknown. Absent in older files. */
-  cpuSeconds?: number;
-}
-
-export interface ProbePair {
-  /** See src/probes/sockets.ts: the ephemeral end has no port, the listening end has one. */
-  local: string;
-  remote: string;
-  established: number;
-  timeWait: number;
-  /** Every other non-listening state (SYN_SENT, FIN_WAIT*, CLOSE_WAIT, …). */
-  other: number;
-}
-
-export interface ProbePoint {
-  /** Seconds since the sampler started (ms precision). */
-  t: number;
-  components: Record<string, ProbeComponentPoint>;
-  /** The busiest pairs on the lab's ports, most sockets first, at most MAX_PAIRS_PER_POINT. */
-  pairs: ProbePair[];
-  /** How long reading the socket table took, ms (absent in older files). */
-  socketReadMs?: number;
-}
-
-export interface ProbeSeries {
-  intervalMs: number;
-  /** net.ipv4.ip_local_port_range when sampling started. */
-  portRange: [number, number];
-  /** Where the socket table was read: over netlink (`ss`) or from /proc/net/tcp (absent in older files). */
-  socketSource?: 'netlink' | 'proc';
-  series: ProbePoint[];
-}
 
 export interface ProbeSamplerOptions {
   components: Array<{ id: string; pid: number }>;

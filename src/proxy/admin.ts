@@ -4,7 +4,7 @@
  * `/backends…` → run-time add, remove, drain and weight changes (admin-backends.ts).
  */
 import http from 'node:http';
-import type { ProxyStats } from '../lab/types.js';
+import type { ProxyStats } from '../results/lab-types.js';
 import { STATS_PATH } from '../backend/identity.js';
 import { handleBackends } from './admin-backends.js';
 import type { BackendPool } from './pool.js';

@@ -1,5 +1,5 @@
 /** Messages between the proxy's cluster primary (cluster.ts) and its workers (cluster-worker.ts). */
-import type { ProxyStats } from '../lab/types.js';
+import type { ProxyStats } from '../results/lab-types.js';
 import type { BackendsCommand } from './admin-backends.js';
 import type { ProxyOptions } from './server.js';
 

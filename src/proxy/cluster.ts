@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { ProxyStats } from '../lab/types.js';
+import type { ProxyStats } from '../results/lab-types.js';
 import { listenOn } from '../lab/listen.js';
 import { WsherdError } from '../errors.js';
 import { fdLimit, openFds, rssBytes } from '../probes/proc.js';

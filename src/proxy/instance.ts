@@ -3,7 +3,7 @@
  * proxy child and each cluster worker run one of these.
  */
 import type { Server } from 'node:net';
-import type { ProxyStats } from '../lab/types.js';
+import type { ProxyStats } from '../results/lab-types.js';
 import { listenOn } from '../lab/listen.js';
 import { fdLimit, openFds, rssBytes } from '../probes/proc.js';
 import { newCounters } from './accept.js';

@@ -3,7 +3,7 @@
  * total connections, connect failures, and the run-time changes the admin API makes (add, remove, drain,
  * weight). Strategies read these objects through BackendRef; only the proxy writes them.
  */
-import type { ProxyStats } from '../lab/types.js';
+import type { ProxyStats } from '../results/lab-types.js';
 import type { BackendRef } from './strategies/types.js';
 
 export interface BackendTarget {

@@ -4,7 +4,7 @@
  * in the foreground.
  */
 import { WsherdError } from '../errors.js';
-import type { ProxyStats } from '../lab/types.js';
+import type { ProxyStats } from '../results/lab-types.js';
 import type { HealthOptions } from './health.js';
 import { startInstance } from './instance.js';
 import type { BackendTarget } from './pool.js';

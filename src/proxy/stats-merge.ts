@@ -3,7 +3,7 @@
  * id, health is the most pessimistic worker's view (each worker checks on its own), and process figures are the
  * sum over all processes (fds, limit, RSS) or the worst (event-loop lag), with each worker listed too.
  */
-import type { ProxyStats } from '../lab/types.js';
+import type { ProxyStats } from '../results/lab-types.js';
 
 type Backend = ProxyStats['backends'][number];
 

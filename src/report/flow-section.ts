@@ -6,8 +6,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import type { Results } from '../results/types.js';
-import type { DeliverySummary, FlowSummary, StepSummary } from '../analysis/flow.js';
-import type { DeliveryTally } from '../analysis/deliveries.js';
+import type { DeliverySummary, DeliveryTally, FlowSummary, StepSummary } from '../results/flow-summary.js';
 import { fmtInt, fmtMs, fmtPct } from './format.js';
 import { esc } from './html-util.js';
 import { table } from './table.js';

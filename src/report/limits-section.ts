@@ -4,7 +4,7 @@
  * limit, and the sockets towards the lab's ports (ESTABLISHED, TIME_WAIT) against the port range.
  */
 import { describeAttribution } from '../analysis/forensics.js';
-import type { ProbeSeries } from '../probes/sampler.js';
+import type { ProbeSeries } from '../results/observed.js';
 import type { Results } from '../results/types.js';
 import { fmtBytes, fmtInt, fmtPct } from './format.js';
 import { chartBox } from './html-sections.js';

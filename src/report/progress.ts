@@ -4,7 +4,7 @@
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Progress, RunEvents } from '../run-events.js';
-import type { LabComponent } from '../lab/types.js';
+import type { LabComponent } from '../results/lab-types.js';
 import { fmtClock, fmtInt, fmtMs } from './format.js';
 
 export interface ProgressOptions {

@@ -4,7 +4,7 @@
  * reconnect — with the one-sentence verdict. Both renderings (terminal and HTML) come from the same rows.
  */
 import type { ChalkInstance } from 'chalk';
-import type { SessionSummary } from '../analysis/sessions.js';
+import type { SessionSummary } from '../results/derived.js';
 import type { Results } from '../results/types.js';
 import { fmtInt, fmtPct } from './format.js';
 import { esc } from './html-util.js';

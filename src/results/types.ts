@@ -5,35 +5,15 @@
  */
 import type { Scenario } from '../scenario/types.js';
 import type { Counters, GeneratorMemory, HistogramName, ReconnectCounts, RehomeCounts, WorkerInfo } from '../metrics/types.js';
-import type { LabComponent, LabStats } from '../lab/types.js';
-import type { SessionSummary } from '../analysis/sessions.js';
-import type { Cliff } from '../analysis/cliff.js';
-import type { ProbeSeries } from '../probes/sampler.js';
-import type { Attribution } from '../analysis/forensics.js';
-import type { PopulationResult } from '../analysis/population.js';
-import type { FaultRecord } from '../run/faults.js';
-import type { FaultAnalysis } from '../analysis/faults.js';
-import type { FlowSummary } from '../analysis/flow.js';
+import type { LabComponent, LabStats } from './lab-types.js';
+import type { Attribution, Cliff, FaultAnalysis, LatencyStats, PopulationResult, SessionSummary } from './derived.js';
+import type { FlowSummary } from './flow-summary.js';
+import type { FaultRecord, ProbeSeries } from './observed.js';
 
 export const RESULTS_FORMAT = 'wsherd-results';
 export const RESULTS_VERSION = 1;
 
 export type RunStatus = 'complete' | 'aborted' | 'failed';
-
-/** Milliseconds, from an HDR histogram recorded in microseconds. All zero when count is 0. */
-export interface LatencyStats {
-  count: number;
-  min: number;
-  mean: number;
-  stddev: number;
-  p50: number;
-  p90: number;
-  p95: number;
-  p99: number;
-  /** 99.9th percentile. */
-  p999: number;
-  max: number;
-}
 
 export interface SkewStats {
   /** Busiest backend's count / mean count (1 = even). */

@@ -5,7 +5,7 @@
 import type { Scenario } from '../scenario/types.js';
 import type { Aggregator } from '../metrics/aggregate.js';
 import type { GeneratorMemory, WorkerInfo } from '../metrics/types.js';
-import type { LabComponent, LabStats } from '../lab/types.js';
+import type { LabComponent, LabStats } from '../results/lab-types.js';
 import { RESULTS_FORMAT, RESULTS_VERSION, type BackendResult, type Environment, type Results, type RunStatus } from '../results/types.js';
 import { backendIds, skewStats } from '../analysis/skew.js';
 import { evaluateThresholds } from '../analysis/thresholds.js';
@@ -13,8 +13,7 @@ import { summarizeSessions } from '../analysis/sessions.js';
 import { flowHistograms, summarizeFlow } from '../analysis/flow.js';
 import { findCliff, proxyFdPrediction, withPorts } from '../analysis/cliff.js';
 import { findPortCliff } from '../analysis/port-cliff.js';
-import type { ProbeSeries } from '../probes/sampler.js';
-import type { FaultRecord } from './faults.js';
+import type { FaultRecord, ProbeSeries } from '../results/observed.js';
 import { attributeFailures } from '../analysis/forensics.js';
 import { CANCELLED_CODE, generatorFailures, saturationOf } from '../analysis/saturation.js';
 import { populationResult } from '../analysis/population.js';

@@ -6,17 +6,7 @@
 import type { Lab } from '../lab/types.js';
 import type { RunEvents } from '../run-events.js';
 import type { FaultSpec } from '../scenario/types.js';
-
-export interface FaultRecord {
-  /** The second of the run it was planned for, and when it was actually applied (s since second 0). */
-  atSecond: number;
-  appliedAt: number | null;
-  action: FaultSpec['action'];
-  backend: string | null;
-  /** What happened, or why it failed. */
-  detail: string;
-  ok: boolean;
-}
+import type { FaultRecord } from '../results/observed.js';
 
 export interface FaultTimeline {
   outcomes(): FaultRecord[];

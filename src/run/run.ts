@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { Scenario } from '../scenario/types.js';
-import type { Lab, LabStats, ProxyStats } from '../lab/types.js';
+import type { Lab } from '../lab/types.js';
 import type { Results, RunStatus } from '../results/types.js';
 import { RunEvents } from '../run-events.js';
 import { runLoad } from '../load/coordinator.js';
@@ -17,9 +17,11 @@ import { buildResults } from './build-results.js';
 import { describeEnvironment } from './environment.js';
 import { checkBudget } from './preflight.js';
 import { fdLimit, portRange, twReuse } from '../probes/proc.js';
-import { startProbeSampler, type ProbeSampler, type ProbeSeries } from '../probes/sampler.js';
+import { startProbeSampler, type ProbeSampler } from '../probes/sampler.js';
 import { engineFor } from '../scenario/approach.js';
 import { scheduleFaults, type FaultTimeline } from './faults.js';
+import type { LabStats, ProxyStats } from '../results/lab-types.js';
+import type { ProbeSeries } from '../results/observed.js';
 
 export interface RunOptions {
   scenario: Scenario;

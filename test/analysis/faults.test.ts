@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeFaults } from '../../src/analysis/faults.js';
 import type { SeriesPoint } from '../../src/results/types.js';
-import type { FaultRecord } from '../../src/run/faults.js';
+import type { FaultRecord } from '../../src/results/observed.js';
 
 const point = (t: number, extra: Partial<SeriesPoint> = {}): SeriesPoint => ({
   t, open: 100, opened: 0, failed: 0, dropped: 0, closed: 0, errors: {}, messagesSent: 0, messagesReceived: 0,

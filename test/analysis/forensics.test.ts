@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { attributeFailures } from '../../src/analysis/forensics.js';
-import type { ProxyStats } from '../../src/lab/types.js';
+import type { ProxyStats } from '../../src/results/lab-types.js';
 import { sampleResults } from '../results/fixture.js';
 
 function proxyStats(errors: Record<string, number>): ProxyStats {

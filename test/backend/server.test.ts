@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import WebSocket from 'ws';
 import { startBackend, type RunningBackend } from '../../src/backend/server.js';
 import { BACKEND_HEADER, CLOSE_REQUEST, STATS_PATH, parseHello } from '../../src/backend/identity.js';
-import type { BackendStats } from '../../src/lab/types.js';
+import type { BackendStats } from '../../src/results/lab-types.js';
 
 function get(port: number, path: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {

@@ -5,11 +5,12 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findCliff, type CliffPrediction } from '../../src/analysis/cliff.js';
+import { findCliff } from '../../src/analysis/cliff.js';
 import { runLoad } from '../../src/load/coordinator.js';
 import { DEFAULT_BEHAVIOR } from '../../src/scenario/sections.js';
 import type { Scenario } from '../../src/scenario/types.js';
 import { startBalancer, twoWsBackends, unavailable, type BalancerKind } from './balancers.js';
+import type { CliffPrediction } from '../../src/results/derived.js';
 
 function scenario(url: string, clients: number): Scenario {
   return {

@@ -8,10 +8,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSocketIoBackend, type RunningSocketIoBackend } from '../../src/backend/socketio-server.js';
-import { summarizeSessions, type SessionSummary } from '../../src/analysis/sessions.js';
+import { summarizeSessions } from '../../src/analysis/sessions.js';
 import { runLoad } from '../../src/load/coordinator.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { startBalancer, unavailable, type BalancerKind } from './balancers.js';
+import type { SessionSummary } from '../../src/results/derived.js';
 
 const CLIENTS = 40;
 

@@ -6,11 +6,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSocketIoBackend, type RunningSocketIoBackend } from '../../src/backend/socketio-server.js';
-import { summarizeSessions, type SessionSummary } from '../../src/analysis/sessions.js';
+import { summarizeSessions } from '../../src/analysis/sessions.js';
 import { runLoad } from '../../src/load/coordinator.js';
 import { DEFAULT_BEHAVIOR } from '../../src/scenario/sections.js';
 import { DEFAULT_SESSION, type Scenario } from '../../src/scenario/types.js';
 import { startBalancer, unavailable, type BalancerKind } from './balancers.js';
+import type { SessionSummary } from '../../src/results/derived.js';
 
 const CLIENTS = 12;
 

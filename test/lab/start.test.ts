@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { getJson } from '../../src/lab/http-json.js';
 import { startLab } from '../../src/lab/start.js';
-import type { ProxyStats } from '../../src/lab/types.js';
+import type { ProxyStats } from '../../src/results/lab-types.js';
 import type { LabSpec } from '../../src/scenario/types.js';
 import { descendants, isAlive } from '../helpers/cli.js';
 

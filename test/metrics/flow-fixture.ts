@@ -19,7 +19,8 @@ import type { FlowBucket } from '../../src/metrics/flow-types.js';
 import { emptyCounters } from '../../src/metrics/types.js';
 import { encodeHistogram, newHistogram } from '../../src/metrics/hdr.js';
 import { Aggregator } from '../../src/metrics/aggregate.js';
-import { summarizeFlow, type FlowSummary } from '../../src/analysis/flow.js';
+import { summarizeFlow } from '../../src/analysis/flow.js';
+import type { FlowSummary } from '../../src/results/flow-summary.js';
 
 export function hist(...micros: number[]): string {
   const h = newHistogram();

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseScenario } from '../../src/scenario/index.js';
 import { runScenario } from '../../src/run/run.js';
 import { RunEvents } from '../../src/run-events.js';
-import type { SessionSummary } from '../../src/analysis/sessions.js';
+import type { SessionSummary } from '../../src/results/derived.js';
 import { startBalancer, unavailable, type BalancerKind } from '../interop/balancers.js';
 import { until } from '../helpers/until.js';
 import { startOracle, sumLogs, type OracleLog, type OracleServer } from './socketio-oracle.js';

@@ -1,5 +1,5 @@
 /** Probes with known costs over the sample run, for the calibration and CLI tests. */
-import type { ProbePoint } from '../../src/probes/sampler.js';
+import type { ProbePoint } from '../../src/results/observed.js';
 import type { Results } from '../../src/results/types.js';
 import { sampleResults } from '../results/fixture.js';
 

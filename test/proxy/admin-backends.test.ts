@@ -1,7 +1,7 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import type { ProxyStats } from '../../src/lab/types.js';
+import type { ProxyStats } from '../../src/results/lab-types.js';
 import { Live, admin, backendStats, eventually, spread, stats } from './live.js';
 
 const live = new Live();

@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { startBackend, type RunningBackend } from '../../src/backend/server.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
 import { STRATEGY_NAMES, strategyInfo } from '../../src/proxy/strategies/index.js';
-import type { ProxyStats } from '../../src/lab/types.js';
+import type { ProxyStats } from '../../src/results/lab-types.js';
 
 /** Everything a test started, closed after it whatever happened. */
 const cleanups: Array<() => Promise<void>> = [];

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import WebSocket from 'ws';
 import { startBackend, type RunningBackend } from '../../src/backend/server.js';
 import { startProxy, type ProxyOptions, type RunningProxy } from '../../src/proxy/server.js';
-import type { ProxyStats } from '../../src/lab/types.js';
+import type { ProxyStats } from '../../src/results/lab-types.js';
 
 export type Cleanup = () => Promise<void>;
 

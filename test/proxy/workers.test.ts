@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startProxy, type RunningProxy } from '../../src/proxy/server.js';
-import type { ProxyStats } from '../../src/lab/types.js';
+import type { ProxyStats } from '../../src/results/lab-types.js';
 import { startEioBackend, request, sidOf, type EioBackend } from '../helpers/eio-backend.js';
 import { admin, eventually } from './live.js';
 

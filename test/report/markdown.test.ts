@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mdCode, mdText, renderCompareMarkdown, renderMarkdown } from '../../src/report/markdown.js';
 import { verdictOf } from '../../src/report/verdict.js';
 import type { CompareResults } from '../../src/compare/types.js';
-import type { Cliff } from '../../src/analysis/cliff.js';
+import type { Cliff } from '../../src/results/derived.js';
 import { sampleResults } from '../results/fixture.js';
 
 describe('renderMarkdown', () => {
