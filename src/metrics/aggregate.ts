@@ -8,10 +8,12 @@
  * second's percentiles are asked for, then cached until another bucket for that second arrives: a decoded
  * histogram is ~95 kB, far too much to keep for every second of an hour-long run.
  */
-import { HISTOGRAM_NAMES, emptyCounters, type Counters, type HistogramName, type SecondBucket } from './types.js';
+import { HISTOGRAM_NAMES, emptyCounters, type Counters, type HistogramName, type RawMetrics, type RawSecond, type SecondBucket } from './types.js';
 import type { Results, SeriesPoint } from '../results/types.js';
 import { addEncoded, encodeHistogram, latencyStats, newHistogram, percentileMs, type Histogram } from './hdr.js';
-import { FlowAggregator, type MergedFlow } from './flow-aggregate.js';
+import { mergeEncoded } from './hdr-sparse.js';
+import { FlowAggregator, shiftFlow, type MergedFlow } from './flow-aggregate.js';
+import type { FlowBucket } from './flow-types.js';
 
 /** A merged second: a SecondBucket whose histograms are kept as the list of encoded parts merged into it. */
 interface SecondState extends Omit<SecondBucket, 'hist'> {
@@ -33,6 +35,13 @@ function addCounters(into: Counters, from: Counters): void {
 function addRecord(into: Record<string, number>, from: Record<string, number> | undefined): void {
   if (!from) return;
   for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+}
+
+/** A flow bucket's per-second figures: deliveries received and named-step failures. */
+function flowSecondOf(f: FlowBucket): { deliveries: number; stepErrors: number } {
+  let stepErrors = 0;
+  for (const step of Object.values(f.steps ?? {})) for (const n of Object.values(step.errors ?? {})) stepErrors += n;
+  return { deliveries: f.deliveries?.received ?? 0, stepErrors };
 }
 
 function emptyPoint(t: number): SeriesPoint {
@@ -63,51 +72,117 @@ export class Aggregator {
 
   private addOne(b: SecondBucket): void {
     const s = this.second(b.t);
-    addCounters(s.counters, b.counters);
-    addCounters(this.total, b.counters);
-    addRecord(s.errors, b.errors);
-    addRecord(this.errorTotals, b.errors);
-    addRecord(s.backendsOpened, b.backendsOpened);
+    const { t: _t, hist: _hist, flow, ...parts } = b;
+    this.addSecond(s, {
+      ...parts,
+      flatOpen: b.openSlots === undefined ? b.open : 0,
+      fds: Math.max(0, b.fds),
+      ...(flow === undefined ? {} : { flow: flowSecondOf(flow) }),
+    });
     for (const [code, text] of Object.entries(b.errorSamples ?? {})) this.samples[code] ??= text;
     for (const [group, counts] of Object.entries(b.groupBackends ?? {})) addRecord((this.groupTotals[group] ??= {}), counts);
     this.flowTotals.add(b.flow);
-    if (b.flow !== undefined) {
-      const f = (s.flowSecond ??= { deliveries: 0, stepErrors: 0 });
-      f.deliveries += b.flow.deliveries?.received ?? 0;
-      for (const step of Object.values(b.flow.steps ?? {})) for (const n of Object.values(step.errors ?? {})) f.stepErrors += n;
-    }
     if (b.sessions !== undefined) {
       this.hasSessions = true;
       addRecord(this.sessionTotals, b.sessions as Record<string, number>);
-    }
-    addRecord(this.backendTotals, b.backendsOpened);
-    s.open += b.open;
-    if (b.openSlots === undefined) s.flatOpen += b.open;
-    else {
-      const sum = (s.openSlots ??= new Array<number>(b.openSlots.length).fill(0));
-      b.openSlots.forEach((v, i) => { sum[i] = (sum[i] ?? 0) + v; });
-    }
-    s.fds += Math.max(0, b.fds);
-    addRecord(s.backendsOpen, b.backendsOpen);
-    s.lagMaxMs = Math.max(s.lagMaxMs, b.lagMaxMs);
-    if (b.rehomed !== undefined) {
-      const r = (s.rehomed ??= { same: 0, moved: 0 });
-      r.same += b.rehomed.same;
-      r.moved += b.rehomed.moved;
-    }
-    if (b.reconnects !== undefined) {
-      const r = (s.reconnects ??= { started: 0, moved: 0, returned: 0 });
-      r.started += b.reconnects.started;
-      r.moved += b.reconnects.moved;
-      r.returned += b.reconnects.returned;
     }
     for (const name of HISTOGRAM_NAMES) {
       const enc = b.hist[name];
       if (enc === undefined) continue;
       (s.hist[name] ??= []).push(enc);
       addEncoded(this.totalHists[name], enc);
-      s.cached = undefined;
     }
+  }
+
+  /** What a worker's bucket and a shard's raw second both add into second `s` (their histograms apart). */
+  private addSecond(s: SecondState, r: Omit<RawSecond, 't' | 'hist'>): void {
+    addCounters(s.counters, r.counters);
+    addCounters(this.total, r.counters);
+    addRecord(s.errors, r.errors);
+    addRecord(this.errorTotals, r.errors);
+    addRecord(s.backendsOpened, r.backendsOpened);
+    addRecord(this.backendTotals, r.backendsOpened);
+    if (r.flow !== undefined) {
+      const f = (s.flowSecond ??= { deliveries: 0, stepErrors: 0 });
+      f.deliveries += r.flow.deliveries;
+      f.stepErrors += r.flow.stepErrors;
+    }
+    s.open += r.open;
+    s.flatOpen += r.flatOpen;
+    if (r.openSlots !== undefined) {
+      const sum = (s.openSlots ??= new Array<number>(r.openSlots.length).fill(0));
+      r.openSlots.forEach((v, i) => { sum[i] = (sum[i] ?? 0) + v; });
+    }
+    s.fds += r.fds;
+    addRecord(s.backendsOpen, r.backendsOpen);
+    s.lagMaxMs = Math.max(s.lagMaxMs, r.lagMaxMs);
+    if (r.rehomed !== undefined) {
+      const x = (s.rehomed ??= { same: 0, moved: 0 });
+      x.same += r.rehomed.same;
+      x.moved += r.rehomed.moved;
+    }
+    if (r.reconnects !== undefined) {
+      const x = (s.reconnects ??= { started: 0, moved: 0, returned: 0 });
+      x.started += r.reconnects.started;
+      x.moved += r.reconnects.moved;
+      x.returned += r.reconnects.returned;
+    }
+    s.cached = undefined;
+  }
+
+  /**
+   * The run's raw metrics (src/metrics/types.ts): added into an empty Aggregator with addRaw they give the same
+   * figures, so a shard's results carry what an exact merge needs. Each second's histograms merged into one.
+   */
+  raw(): RawMetrics {
+    const seconds: RawSecond[] = [];
+    for (const t of [...this.seconds.keys()].sort((a, b) => a - b)) {
+      const s = this.seconds.get(t) as SecondState;
+      const hist: RawSecond['hist'] = {};
+      for (const name of ['rtt', 'connect'] as const) {
+        const encs = s.hist[name];
+        if (encs !== undefined && encs.length > 0) hist[name] = encs.length === 1 ? encs[0] : encodeHistogram(mergeEncoded(encs));
+      }
+      seconds.push({
+        t, counters: { ...s.counters }, errors: { ...s.errors }, backendsOpened: { ...s.backendsOpened },
+        open: s.open, flatOpen: s.flatOpen, ...(s.openSlots === undefined ? {} : { openSlots: [...s.openSlots] }),
+        backendsOpen: { ...s.backendsOpen }, lagMaxMs: s.lagMaxMs, fds: s.fds, hist,
+        ...(s.reconnects === undefined ? {} : { reconnects: { ...s.reconnects } }),
+        ...(s.rehomed === undefined ? {} : { rehomed: { ...s.rehomed } }),
+        ...(s.flowSecond === undefined ? {} : { flow: { ...s.flowSecond } }),
+      });
+    }
+    return {
+      seconds,
+      hist: this.encodedHistograms(),
+      ...(this.hasSessions ? { sessions: { ...this.sessionTotals } } : {}),
+      errorSamples: { ...this.samples },
+      groupBackends: this.groupBackends(),
+      ...(this.flowTotals.has() ? { flow: this.flowTotals.snapshot() } : {}),
+    };
+  }
+
+  /** Add a run's raw metrics (a shard's), its seconds `shift` later on this run's clock (shards aligned by wall clock). */
+  addRaw(raw: RawMetrics, shift = 0): void {
+    for (const r of raw.seconds) {
+      const s = this.second(r.t + shift);
+      this.addSecond(s, r);
+      for (const name of ['rtt', 'connect'] as const) {
+        const enc = r.hist[name];
+        if (enc !== undefined) (s.hist[name] ??= []).push(enc);
+      }
+    }
+    for (const name of HISTOGRAM_NAMES) {
+      const enc = raw.hist[name];
+      if (enc !== undefined) addEncoded(this.totalHists[name], enc);
+    }
+    if (raw.sessions !== undefined) {
+      this.hasSessions = true;
+      addRecord(this.sessionTotals, raw.sessions);
+    }
+    for (const [code, text] of Object.entries(raw.errorSamples)) this.samples[code] ??= text;
+    for (const [group, counts] of Object.entries(raw.groupBackends)) addRecord((this.groupTotals[group] ??= {}), counts);
+    if (raw.flow !== undefined) this.flowTotals.add(shiftFlow(raw.flow, shift));
   }
 
   private second(t: number): SecondState {
@@ -133,11 +208,14 @@ export class Aggregator {
   point(t: number): SeriesPoint {
     const s = this.seconds.get(t);
     if (!s) return emptyPoint(t);
-    s.cached ??= {
-      rttP50: this.secondPercentile(s, 'rtt', 50),
-      rttP99: this.secondPercentile(s, 'rtt', 99),
-      connectP99: this.secondPercentile(s, 'connect', 99),
-    };
+    if (s.cached === undefined) {
+      const rtt = this.secondHistogram(s, 'rtt');
+      s.cached = {
+        rttP50: rtt === undefined ? null : percentileMs(rtt, 50),
+        rttP99: rtt === undefined ? null : percentileMs(rtt, 99),
+        connectP99: ((h) => (h === undefined ? null : percentileMs(h, 99)))(this.secondHistogram(s, 'connect')),
+      };
+    }
     return {
       t,
       open: s.open,
@@ -159,12 +237,10 @@ export class Aggregator {
     };
   }
 
-  private secondPercentile(s: SecondState, name: HistogramName, p: number): number | null {
+  /** Second `s`'s merged histogram `name`, or undefined when nothing was recorded. */
+  private secondHistogram(s: SecondState, name: HistogramName): Histogram | undefined {
     const encs = s.hist[name];
-    if (!encs || encs.length === 0) return null;
-    const h = newHistogram();
-    for (const e of encs) addEncoded(h, e);
-    return percentileMs(h, p);
+    return encs === undefined || encs.length === 0 ? undefined : mergeEncoded(encs);
   }
 
   /** One point per second from 0 to the last second with data, gaps filled with empty points. */

@@ -4,8 +4,8 @@
  * concatenated, so the merge is exact and order-free. What is expected and lost is computed afterwards from the
  * merged whole (src/analysis/deliveries.ts): it needs every publish and every membership of the run at once.
  */
-import type { FlowBucket, PairKey } from './flow-types.js';
-import { addEncoded, newHistogram, type Histogram } from './hdr.js';
+import type { FlowBucket, PairKey, StepBucket } from './flow-types.js';
+import { addEncoded, encodeHistogram, newHistogram, type Histogram } from './hdr.js';
 
 export interface MergedStep {
   ok: number;
@@ -104,4 +104,41 @@ export class FlowAggregator {
   result(): MergedFlow {
     return this.merged;
   }
+
+  /** The merged totals as one bucket, histograms encoded: added to an empty FlowAggregator it gives these totals. */
+  snapshot(): FlowBucket {
+    const m = this.merged;
+    const steps: Record<string, StepBucket> = {};
+    for (const [name, s] of m.steps) {
+      steps[name] = {
+        ok: s.ok,
+        ...(Object.keys(s.errors).length === 0 ? {} : { errors: { ...s.errors } }),
+        ...(s.hist.totalCount === 0 ? {} : { hist: encodeHistogram(s.hist) }),
+        ...(s.sample === undefined ? {} : { sample: s.sample }),
+      };
+    }
+    const { hist, memberships, ...d } = m.deliveries;
+    return {
+      steps,
+      frames: { ...m.frames, byType: { ...m.frames.byType } },
+      deliveries: { ...d, ...(hist.totalCount === 0 ? {} : { hist: encodeHistogram(hist) }), memberships: memberships.map((x) => [...x]) },
+      roles: { ...m.roles },
+    };
+  }
+}
+
+/**
+ * The same flow bucket on a clock `seconds` later: publishes are keyed by their run second and memberships span
+ * run seconds, so a shard whose second 0 came later is shifted onto the merged run's clock before it is added.
+ */
+export function shiftFlow(f: FlowBucket, seconds: number): FlowBucket {
+  const d = f.deliveries;
+  if (seconds === 0 || d === undefined) return f;
+  const published: Record<string, number> = {};
+  for (const [key, n] of Object.entries(d.published ?? {})) {
+    const tab = key.indexOf('\t');
+    published[`${Number(key.slice(0, tab)) + seconds}${key.slice(tab)}`] = n;
+  }
+  const memberships = (d.memberships ?? []).map(([topic, backend, from, to]): [string, string, number, number] => [topic, backend, from + seconds, to + seconds]);
+  return { ...f, deliveries: { ...d, published, memberships } };
 }

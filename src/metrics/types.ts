@@ -212,3 +212,39 @@ export interface GeneratorStall {
   atMs: number;
   ms: number;
 }
+
+/**
+ * One second of a run's raw metrics (results.json `raw`, written by sharded runs): what re-adding it into an
+ * Aggregator needs to give the same figures as the workers' buckets did. Per-second histograms only for what the
+ * series shows (rtt, connect); the whole run's histograms are in RawMetrics.hist.
+ */
+export interface RawSecond {
+  t: number;
+  counters: Counters;
+  errors: Record<string, number>;
+  backendsOpened: Record<string, number>;
+  /** Second-end gauge, summed; of it, `flatOpen` came from sources that shipped no 10 ms slots. */
+  open: number;
+  flatOpen: number;
+  openSlots?: number[];
+  backendsOpen: Record<string, number>;
+  lagMaxMs: number;
+  fds: number;
+  hist: Partial<Record<'rtt' | 'connect', string>>;
+  reconnects?: ReconnectCounts;
+  rehomed?: RehomeCounts;
+  flow?: { deliveries: number; stepErrors: number };
+}
+
+/** A run's raw metrics: everything the analysis reads from the Aggregator, in a form that merges exactly. */
+export interface RawMetrics {
+  seconds: RawSecond[];
+  /** Whole-run histograms (µs, compressed base64). */
+  hist: Partial<Record<HistogramName, string>>;
+  /** Session event totals (session engines only). */
+  sessions?: Record<string, number>;
+  errorSamples: Record<string, string>;
+  groupBackends: Record<string, Record<string, number>>;
+  /** The flow totals as one bucket (histograms encoded), seconds in published keys and memberships as recorded. */
+  flow?: FlowBucket;
+}
