@@ -1,27 +1,28 @@
 /**
- * Assembles results.json from what the run produced: the merged metrics, the workers' facts, the lab's own
- * counts. Pure: no I/O, so the same code can rebuild results from merged shards.
+ * The one analysis entry: results.json from what a run produced (the merged metrics, the workers' facts, the lab's
+ * own counts), every derived figure (skew, cliffs, sessions, flow, forensics, faults, thresholds) computed here.
+ * Pure: no I/O, so `run` and a merge of shards (issue 18) call the same function on their raw data.
  */
 import type { Scenario } from '../scenario/types.js';
 import type { Aggregator } from '../metrics/aggregate.js';
 import type { GeneratorMemory, WorkerInfo } from '../metrics/types.js';
 import type { LabComponent, LabStats } from '../results/lab-types.js';
 import { RESULTS_FORMAT, RESULTS_VERSION, type BackendResult, type Environment, type Results, type RunStatus } from '../results/types.js';
-import { backendIds, skewStats } from '../analysis/skew.js';
-import { evaluateThresholds } from '../analysis/thresholds.js';
-import { summarizeSessions } from '../analysis/sessions.js';
-import { flowHistograms, summarizeFlow } from '../analysis/flow.js';
-import { findCliff, proxyFdPrediction, withPorts } from '../analysis/cliff.js';
-import { findPortCliff } from '../analysis/port-cliff.js';
+import { backendIds, skewStats } from './skew.js';
+import { evaluateThresholds } from './thresholds.js';
+import { summarizeSessions } from './sessions.js';
+import { flowHistograms, summarizeFlow } from './flow.js';
+import { findCliff, proxyFdPrediction, withPorts } from './cliff.js';
+import { findPortCliff } from './port-cliff.js';
 import type { FaultRecord, ProbeSeries } from '../results/observed.js';
-import { attributeFailures } from '../analysis/forensics.js';
-import { CANCELLED_CODE, generatorFailures, saturationOf } from '../analysis/saturation.js';
-import { populationResult } from '../analysis/population.js';
-import { analyzeFaults } from '../analysis/faults.js';
+import { attributeFailures } from './forensics.js';
+import { CANCELLED_CODE, generatorFailures, saturationOf } from './saturation.js';
+import { populationResult } from './population.js';
+import { analyzeFaults } from './faults.js';
 import { plannedDurationMs, targetAt } from '../load/schedule.js';
 import { redactScenario, redactUrl } from '../results/redact.js';
 
-export interface BuildInput {
+export interface RawRun {
   scenario: Scenario;
   status: RunStatus;
   statusReason?: string;
@@ -42,8 +43,8 @@ export interface BuildInput {
   faults?: FaultRecord[];
 }
 
-export function buildResults(input: BuildInput): Results {
-  const agg = input.aggregator;
+export function analyze(raw: RawRun): Results {
+  const agg = raw.aggregator;
   const counters = agg.totals();
   const errorsTotal = counters.failed + counters.dropped;
   const sessions = agg.sessionCounts();
@@ -55,15 +56,15 @@ export function buildResults(input: BuildInput): Results {
   const results: Results = {
     format: RESULTS_FORMAT,
     version: RESULTS_VERSION,
-    status: input.status,
-    ...(input.statusReason === undefined ? {} : { statusReason: input.statusReason }),
-    startedAt: input.startedAt.toISOString(),
-    endedAt: input.endedAt.toISOString(),
-    durationMs: input.endedAt.getTime() - input.startedAt.getTime(),
+    status: raw.status,
+    ...(raw.statusReason === undefined ? {} : { statusReason: raw.statusReason }),
+    startedAt: raw.startedAt.toISOString(),
+    endedAt: raw.endedAt.toISOString(),
+    durationMs: raw.endedAt.getTime() - raw.startedAt.getTime(),
     // results.json is shared (CI artifacts, reports): credential header values stay out of it.
-    scenario: redactScenario(input.scenario),
-    environment: input.environment,
-    target: { ...input.target, url: redactUrl(input.target.url) },
+    scenario: redactScenario(raw.scenario),
+    environment: raw.environment,
+    target: { ...raw.target, url: redactUrl(raw.target.url) },
     summary: {
       counters,
       peakOpen: agg.peakOpen(),
@@ -82,29 +83,29 @@ export function buildResults(input: BuildInput): Results {
     },
     histograms: agg.encodedHistograms(),
     ...(flow === undefined ? {} : { flowHistograms: flowHistograms(flow) }),
-    backends: backendsSection(agg.backendCounts(), input.lab, input.scenario.target?.backends),
+    backends: backendsSection(agg.backendCounts(), raw.lab, raw.scenario.target?.backends),
     series: agg.series(),
     thresholds: [],
-    generator: { workers: input.workers, ...(input.memory ?? {}) },
-    ...(input.lab === undefined ? {} : { lab: input.lab }),
-    ...(input.probes === undefined ? {} : { probes: input.probes }),
-    ...(input.faults === undefined ? {} : { faults: input.faults }),
+    generator: { workers: raw.workers, ...(raw.memory ?? {}) },
+    ...(raw.lab === undefined ? {} : { lab: raw.lab }),
+    ...(raw.probes === undefined ? {} : { probes: raw.probes }),
+    ...(raw.faults === undefined ? {} : { faults: raw.faults }),
   };
-  const population = input.scenario.population;
-  if (population !== undefined) results.backends.population = populationResult(population, input.scenario.clients, agg.groupBackends(), results.backends.perBackend);
-  if (input.lab !== undefined) {
-    const prediction = input.proxyIdle === undefined ? undefined : proxyFdPrediction(input.proxyIdle.fdLimit, input.proxyIdle.fds);
+  const population = raw.scenario.population;
+  if (population !== undefined) results.backends.population = populationResult(population, raw.scenario.clients, agg.groupBackends(), results.backends.perBackend);
+  if (raw.lab !== undefined) {
+    const prediction = raw.proxyIdle === undefined ? undefined : proxyFdPrediction(raw.proxyIdle.fdLimit, raw.proxyIdle.fds);
     let cliff = findCliff(results.series, prediction);
-    const backendAddrs = input.lab.stats?.proxy?.backends.map((b) => `${b.host}:${b.port}`) ?? [];
-    const ports = input.probes === undefined ? undefined : findPortCliff(input.scenario, input.probes, backendAddrs, cliff.atSecond);
-    if (ports !== undefined) cliff = withPorts(cliff, ports, proxyOutOfPorts(input.lab.stats));
+    const backendAddrs = raw.lab.stats?.proxy?.backends.map((b) => `${b.host}:${b.port}`) ?? [];
+    const ports = raw.probes === undefined ? undefined : findPortCliff(raw.scenario, raw.probes, backendAddrs, cliff.atSecond);
+    if (ports !== undefined) cliff = withPorts(cliff, ports, proxyOutOfPorts(raw.lab.stats));
     results.analysis = { cliff };
   }
-  if (input.faults !== undefined && input.faults.length > 0) {
-    const backends = input.scenario.lab?.backends.count ?? 0;
-    const b = input.scenario.behavior;
+  if (raw.faults !== undefined && raw.faults.length > 0) {
+    const backends = raw.scenario.lab?.backends.count ?? 0;
+    const b = raw.scenario.behavior;
     const cycle = b.lifetimeMs === undefined ? 0 : Math.ceil((b.lifetimeMs + (b.thinkTimeMs ?? 0)) / 1000);
-    const phases = input.scenario.phases;
+    const phases = raw.scenario.phases;
     const planDropAfter = (at: number): number | undefined => {
       // The open gauge is sampled at the end of each second: compare the plan's level there.
       const end = plannedDurationMs(phases);
@@ -112,7 +113,7 @@ export function buildResults(input: BuildInput): Results {
       for (let s = at; s * 1000 < end; s++) if (targetAt(phases, Math.min(end - 1, s * 1000 + 999)) < level - 0.5) return s;
       return Math.ceil(end / 1000);
     };
-    results.analysis = { ...results.analysis, faults: analyzeFaults(input.faults, results.series, backends, cycle, planDropAfter) };
+    results.analysis = { ...results.analysis, faults: analyzeFaults(raw.faults, results.series, backends, cycle, planDropAfter) };
   }
   if (errorsTotal > 0) results.analysis = { ...results.analysis, forensics: attributeFailures(results) };
   const saturation = saturationOf(results);
@@ -121,7 +122,7 @@ export function buildResults(input: BuildInput): Results {
     // A saturated generator measured itself: whatever it saw is no cliff of the target's.
     results.analysis = { ...results.analysis, cliff: { ...cliffNow, diagnosis: `Not a measured cliff: the generator was saturated (${saturation.reasons.join('; ')}). ${cliffNow.diagnosis}` } };
   }
-  results.thresholds = evaluateThresholds(results, input.scenario.thresholds);
+  results.thresholds = evaluateThresholds(results, raw.scenario.thresholds);
   return results;
 }
 
@@ -136,7 +137,7 @@ function proxyOutOfPorts(stats: LabStats | undefined): boolean {
  * or the target declares (`target.backends`) but that got no connection still appear (with 0): a backend starved
  * by a strategy is exactly what skew statistics must show.
  */
-function backendsSection(counts: Record<string, number>, lab: BuildInput['lab'], declared: string[] | number | undefined): Results['backends'] {
+function backendsSection(counts: Record<string, number>, lab: RawRun['lab'], declared: string[] | number | undefined): Results['backends'] {
   const labStats = lab?.stats;
   const unattributed = counts['unknown'] ?? 0;
   const known = [...(labStats?.backends ?? []).map((b) => b.id), ...(lab?.components ?? []).filter((c) => c.kind === 'backend').map((c) => c.id)];

@@ -13,7 +13,7 @@ import { Aggregator } from '../metrics/aggregate.js';
 import type { GeneratorMemory, WorkerInfo } from '../metrics/types.js';
 import { defaultOutDir, prepareOutDir, writeResults } from '../results/write.js';
 import { WsherdError, isWsherdError } from '../errors.js';
-import { buildResults } from './build-results.js';
+import { analyze } from '../analysis/analyze.js';
 import { describeEnvironment } from './environment.js';
 import { checkBudget } from './preflight.js';
 import { fdLimit, portRange, twReuse } from '../probes/proc.js';
@@ -126,7 +126,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     await lab?.stop();
   }
 
-  const results = buildResults({
+  const results = analyze({
     scenario,
     status,
     ...(statusReason === undefined ? {} : { statusReason }),

@@ -1,14 +1,14 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Aggregator } from '../../src/metrics/aggregate.js';
-import { buildResults } from '../../src/run/build-results.js';
+import { analyze } from '../../src/analysis/analyze.js';
 import { decodeHistogram } from '../../src/metrics/hdr.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { bucket, workerA, workerB } from './flow-fixture.js';
 
 function build(agg: Aggregator) {
   const scenario = parseScenario('name: flow\ntarget: {url: "ws://127.0.0.1:9/"}\nclients: 1\nphases: [{ramp_up: 1s}]\n', 'flow.yaml');
-  return buildResults({
+  return analyze({
     scenario, status: 'complete', startedAt: new Date(0), endedAt: new Date(6000),
     environment: { wsherdVersion: 'test', node: process.version, platform: 'linux', kernel: '', arch: 'x64', cpus: 1, memTotalBytes: 0, fdLimit: 0, portRange: [0, 0], workers: 2 },
     target: { kind: 'external', url: 'ws://127.0.0.1:9/' }, aggregator: agg, workers: [],
@@ -29,7 +29,7 @@ describe('flow parts of buckets', () => {
     assert.ok(agg.flow(), 'an empty flow part still says the run had a flow');
   });
 
-  test('buildResults puts summary.flow and the merged step and delivery histograms in results', () => {
+  test('analyze puts summary.flow and the merged step and delivery histograms in results', () => {
     const agg = new Aggregator();
     agg.add([...workerA(), ...workerB()]);
     const r = build(agg);

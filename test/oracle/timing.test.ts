@@ -12,7 +12,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { runLoad, type LoadOutcome } from '../../src/load/coordinator.js';
 import { RunEvents } from '../../src/run-events.js';
 import type { Scenario } from '../../src/scenario/types.js';
-import { buildResults } from '../../src/run/build-results.js';
+import { analyze } from '../../src/analysis/analyze.js';
 import { metricValue } from '../../src/analysis/thresholds.js';
 import { GENERATOR_STALL_MS } from '../../src/metrics/types.js';
 import { BEHAVIOR } from '../load/helpers/harness.js';
@@ -81,8 +81,8 @@ function scenario(url: string, clients: number, holdMs: number, messagesPerSecon
   };
 }
 
-function results(out: LoadOutcome, sc: Scenario): ReturnType<typeof buildResults> {
-  return buildResults({
+function results(out: LoadOutcome, sc: Scenario): ReturnType<typeof analyze> {
+  return analyze({
     scenario: sc, status: out.status, startedAt: out.startedAt, endedAt: out.endedAt,
     environment: { wsherdVersion: 'test', node: process.version, platform: 'linux', kernel: '', arch: 'x64', cpus: 1, memTotalBytes: 0, fdLimit: 0, portRange: [0, 0], workers: 1 },
     target: { kind: 'external', url: sc.target?.url ?? '' }, aggregator: out.aggregator, workers: out.workers,
