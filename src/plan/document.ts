@@ -62,15 +62,21 @@ function costsSection(plan: Plan): DocSection {
   return { title: plan.costs.origin === 'reference' ? 'Costs (reference, not your hosts)' : 'Costs (calibrated)', blocks };
 }
 
+/** The binding constraint, and the spare N+1 added on top of what it needs. */
+function boundBy(t: TierPlan): string {
+  const spare = t.hosts - t.redundancy.forLoad;
+  return t.redundancy.raised ? `${t.binding}, +${num(spare)} for N+1` : t.binding;
+}
+
 function summarySection(plan: Plan): DocSection {
-  const rows = plan.tiers.map((t) => [t.tier, num(t.hosts), t.binding, t.tier === 'orchestrator' ? '–' : num(t.connectionsPerHost.value)]);
+  const rows = plan.tiers.map((t) => [t.tier, num(t.hosts), boundBy(t), t.tier === 'orchestrator' ? '–' : num(t.connectionsPerHost.value)]);
   return { title: 'Hosts', blocks: [table({ head: ['tier', 'hosts', 'bound by', 'connections per host'], rows, right: [1, 3] })] };
 }
 
 function tierSection(t: TierPlan, plan: Plan): DocSection {
   const fixed = plan.inputs.hosts[t.tier].count;
   const head = fixed === undefined
-    ? `${num(t.hosts)} host${t.hosts === 1 ? '' : 's'}, bound by ${t.binding} (the constraint that needs most hosts). ${t.tier === 'orchestrator' ? '' : `Connections per host: ${t.connectionsPerHost.formula}.`}`
+    ? `${num(t.hosts)} host${t.hosts === 1 ? '' : 's'}${t.redundancy.raised ? '' : `, bound by ${t.binding} (the constraint that needs most hosts)`}. ${t.tier === 'orchestrator' ? '' : `Connections per host: ${t.connectionsPerHost.formula}.`}`
     : `${num(fixed)} host${fixed === 1 ? '' : 's'} given (count=${num(fixed)}); they hold the load. ${t.connectionsPerHost.formula} connections per host.`;
   const rows = t.constraints.map((c) => [c.name, c.load.formula, c.capacityPerHost.formula, c.hosts.formula]);
   const tones = t.constraints.map((c): Tone => (c.name === t.binding ? 'key' : undefined));
@@ -79,6 +85,7 @@ function tierSection(t: TierPlan, plan: Plan): DocSection {
     title: `${t.tier[0]?.toUpperCase()}${t.tier.slice(1)} tier`,
     blocks: [
       p(head.trim()),
+      p(t.redundancy.reason),
       table({ head: ['constraint', 'load (whole tier)', 'capacity per host', `hosts = ceil(load / (capacity × (1 − headroom)))`], rows, tones, keep: 1 }),
       { kind: 'h', text: 'Settings' },
       table({ head: ['setting', 'value', 'because'], rows: settings, right: [1], keep: 2 }),

@@ -4,10 +4,12 @@
  * Ports (docs/limits.md): a balancer host with S source addresses, a port range of R ports and B backend endpoints
  * holds S × R × B upstream connections, and needs one port per open connection plus, when it closes first, one per
  * connection closed in the last 60 s (TIME_WAIT).
+ * Every tier then gets N+1 (redundancy.ts): enough hosts that losing one still carries the load.
  */
 import { WsherdError } from '../errors.js';
 import { bytes, num, usable } from './format.js';
 import { TIME_WAIT_SECONDS, portRangeSize } from './inputs.js';
+import { nPlusOne } from './redundancy.js';
 import type { ComponentCosts, Constraint, ConstraintName, Costs, Figure, PlanInputs, TierName, TierPlan } from './types.js';
 
 
@@ -135,16 +137,19 @@ function tooFew(t: TierPlan, count: number, inputs: PlanInputs): string[] {
   });
 }
 
-function tierPlan(tier: TierName, constraints: Constraint[], inputs: PlanInputs, fixedCounts: boolean): TierPlan {
+function tierPlan(tier: TierName, constraints: Constraint[], inputs: PlanInputs, fixedCounts: boolean, backendHosts?: number): TierPlan {
   const b = binding(constraints);
   const count = inputs.hosts[tier].count;
+  // N+1: losing one host must not fail the what-if; the hosts the load needs get a spare when they cannot.
+  const spared = Math.max(b.hosts.value, nPlusOne(tier, constraints, b.hosts.value, b.hosts.value, inputs, backendHosts).nPlusOne.value);
   // Growth cases size freely but never below the hosts you have.
-  const hosts = count === undefined ? b.hosts.value : fixedCounts ? count : Math.max(count, b.hosts.value);
+  const hosts = count === undefined ? spared : fixedCounts ? count : Math.max(count, spared);
   const per = Math.ceil(inputs.connections / hosts);
   const connectionsPerHost = tier === 'orchestrator'
     ? fig(0, 'connections', 'clients only look up a backend here; they do not stay connected')
     : fig(per, 'connections', `ceil(${num(inputs.connections)} / ${num(hosts)} hosts) = ${num(per)}`);
-  return { tier, hosts, binding: b.name, constraints, connectionsPerHost, settings: [] };
+  const redundancy = nPlusOne(tier, constraints, b.hosts.value, hosts, inputs, backendHosts);
+  return { tier, hosts, binding: b.name, constraints, connectionsPerHost, redundancy, settings: [] };
 }
 
 /** Sizes every tier of the topology; no settings, TIME_WAIT or what-if (what-if.ts calls this for its cases). */
@@ -157,7 +162,7 @@ export function sizeTiers(inputs: PlanInputs, costs: Costs, opts: { fixedCounts:
   const tiers: TierPlan[] = [];
   for (const t of tiersOf(inputs)) {
     if (t === 'backend') tiers.push(backend);
-    else if (t === 'balancer') tiers.push(tierPlan(t, componentConstraints('balancer', inputs, costs, backend.hosts * inputs.hosts.backend.listenPorts), inputs, opts.fixedCounts));
+    else if (t === 'balancer') tiers.push(tierPlan(t, componentConstraints('balancer', inputs, costs, backend.hosts * inputs.hosts.backend.listenPorts), inputs, opts.fixedCounts, backend.hosts));
     else tiers.push(tierPlan(t, orchestratorConstraints(inputs, costs), inputs, opts.fixedCounts));
   }
   if (opts.fixedCounts) {

@@ -5,6 +5,7 @@
 import { bytes, num, usable } from './format.js';
 import { portRangeSize } from './inputs.js';
 import { sizeTiers } from './model.js';
+import { hostsToCarry } from './redundancy.js';
 import { settingsFor, timeWaitFigures } from './settings.js';
 import type { Costs, Plan, PlanInputs, TierPlan } from './types.js';
 import { whatIf } from './what-if.js';
@@ -14,7 +15,7 @@ export function planCapacity(inputs: PlanInputs, costs: Costs): Plan {
   const tiers = sizeTiers(inputs, costs).map((t) => ({ ...t, settings: settingsFor(t, inputs, costs) }));
   const notes: string[] = [];
   for (const t of tiers) {
-    if (t.hosts === 1 && t.tier !== 'orchestrator') notes.push(`One ${t.tier} host is enough for the load, but losing it loses every connection: run at least 2 (see the what-if table).`);
+    if (!t.redundancy.met) notes.push(`${t.tier}: ${t.redundancy.reason}`);
     if (t.tier === 'balancer' && t.hosts > 1 && inputs.topology === 'balancer') notes.push(`${t.hosts} balancer hosts need something in front that spreads clients over them: DNS (topology dns-balancers), a cloud L4 load balancer, or ECMP/anycast.`);
     const c = costs[t.tier === 'orchestrator' ? 'backend' : t.tier];
     if (t.tier !== 'orchestrator' && !t.constraints.some((x) => x.name === 'cpu')) notes.push(`${t.tier}: no CPU cost applies (${c.cpuPer1000Messages === undefined ? 'none measured' : 'no messages or churn planned'}), so CPU is not sized.`);
@@ -26,14 +27,30 @@ export function planCapacity(inputs: PlanInputs, costs: Costs): Plan {
   return { inputs, costs, tiers, timeWait: timeWaitFigures(tiers, inputs), whatIf: whatIf(inputs, costs, tiers), notes };
 }
 
-/** Ports binding the balancers is cheaper to fix with addresses than with hosts: say how many would do. */
+/**
+ * Ports setting the balancer count is cheaper to fix with addresses than with hosts: say how many would let the
+ * other constraints (and their N+1) set it. The addresses must cover the ports three ways, as the hosts did: with
+ * the headroom free, with one balancer lost (N+1), and with one backend lost (its endpoints gone).
+ */
 function portsAlternative(tiers: readonly TierPlan[], inputs: PlanInputs): string | undefined {
   const b = tiers.find((t) => t.tier === 'balancer');
+  const backends = tiers.find((t) => t.tier === 'backend')?.hosts ?? 1;
   const ports = b?.constraints.find((c) => c.name === 'ports');
-  if (b === undefined || ports === undefined || b.binding !== 'ports' || inputs.hosts.balancer.count !== undefined) return undefined;
+  if (b === undefined || ports === undefined || inputs.hosts.balancer.count !== undefined) return undefined;
   const others = b.constraints.filter((c) => c.name !== 'ports');
   const next = others.reduce((a, c) => (c.hosts.value > a.hosts.value ? c : a));
-  const perSource = ports.capacityPerHost.value / inputs.hosts.balancer.sources;
-  const sources = Math.ceil(ports.load.value / (perSource * (1 - inputs.headroom) * next.hosts.value));
-  return `Ports bind the balancer tier: with ${num(sources)} upstream source addresses per balancer host (ceil(${num(ports.load.value)} ports / (${num(portRangeSize(inputs.hosts.balancer.portRange))} ports × ${num(perSource / portRangeSize(inputs.hosts.balancer.portRange))} endpoints × ${usable(inputs.headroom)} × ${num(next.hosts.value)} hosts))), or as many listening ports per backend, ${num(next.hosts.value)} balancer host${next.hosts.value === 1 ? '' : 's'} would do (then bound by ${next.name}).`;
+  const hosts = Math.max(2, ...others.map((c) => Math.max(c.hosts.value, hostsToCarry(c.load.value, c.capacityPerHost.value) + 1)));
+  if (hosts >= b.hosts) return undefined;
+  const r = portRangeSize(inputs.hosts.balancer.portRange);
+  const endpoints = ports.capacityPerHost.value / (inputs.hosts.balancer.sources * r);
+  const load = ports.load.value;
+  const ways: Array<[string, number, number]> = [
+    [`${num(endpoints)} endpoints × ${usable(inputs.headroom)} × ${num(hosts)} hosts`, endpoints * (1 - inputs.headroom) * hosts, 0],
+    [`${num(endpoints)} endpoints × ${num(hosts - 1)} hosts left of ${num(hosts)}`, endpoints * (hosts - 1), 0],
+  ];
+  if (backends >= 2) ways.push([`${num(endpoints * (backends - 1) / backends)} endpoints left with a backend lost × ${num(hosts)} hosts`, (endpoints * (backends - 1) / backends) * hosts, 0]);
+  for (const w of ways) w[2] = Math.ceil(load / (r * w[1]));
+  const [how, , sources] = ways.reduce((a, w) => (w[2] > a[2] ? w : a));
+  const sets = b.binding === 'ports' ? 'Ports bind the balancer tier' : 'Ports set the balancer count (N+1)';
+  return `${sets}: with ${num(sources)} upstream source addresses per balancer host (ceil(${num(load)} ports / (${num(r)} ports × ${how}))), or as many listening ports per backend, ${num(hosts)} balancer hosts would do (then bound by ${hosts > next.hosts.value ? `N+1 on ${next.name}` : next.name}).`;
 }

@@ -21,12 +21,24 @@ function perHostChurn(t: TierPlan, inputs: PlanInputs): number {
   return inputs.churn / t.hosts;
 }
 
+/**
+ * Connections a host must be allowed: its share with the headroom free, or — N+1 — its share once one host of the
+ * tier is lost, with none; a limit sized for the first alone would refuse the survivors' reconnects.
+ */
+function allowed(t: TierPlan, inputs: PlanInputs): { value: number; formula: string } {
+  const per = t.connectionsPerHost.value;
+  const normal = per / (1 - inputs.headroom);
+  if (t.hosts < 2) return { value: normal, formula: `${num(per)} connections / ${usable(inputs.headroom)}` };
+  const survivor = Math.ceil(inputs.connections / (t.hosts - 1));
+  return { value: Math.max(normal, survivor), formula: `max(${num(per)} connections / ${usable(inputs.headroom)}, ${num(survivor)} after losing one of ${num(t.hosts)} hosts)` };
+}
+
 function fdSettings(t: TierPlan, inputs: PlanInputs, costs: Costs): Setting[] {
   const c = costs[t.tier === 'balancer' ? 'balancer' : 'backend'];
-  const per = t.connectionsPerHost.value;
-  const raw = (per * c.fdsPerConnection.value) / (1 - inputs.headroom) + c.idleFds.value;
+  const a = allowed(t, inputs);
+  const raw = a.value * c.fdsPerConnection.value + c.idleFds.value;
   const limit = roundUp(raw, 1024);
-  const formula = `${num(per)} connections × ${num(c.fdsPerConnection.value)} fds / ${usable(inputs.headroom)} + ${num(c.idleFds.value)} idle = ${num(Math.ceil(raw))}, rounded up to a multiple of 1,024`;
+  const formula = `${a.formula} × ${num(c.fdsPerConnection.value)} fds + ${num(c.idleFds.value)} idle = ${num(Math.ceil(raw))}, rounded up to a multiple of 1,024`;
   const out: Setting[] = [
     { name: 'LimitNOFILE (systemd) / ulimit -n', value: num(limit), formula, note: `the ${t.tier} process's fd limit` },
   ];
@@ -69,7 +81,8 @@ function balancerSettings(t: TierPlan, inputs: PlanInputs, costs: Costs): Settin
     formula: `ceil(${num(portsPerHost)} ports / (${num(r)} ports × ${num(endpoints)} endpoints × ${usable(inputs.headroom)})) = ${num(minSources)} needed; ${num(host.sources)} given`,
     note: 'HAProxy `source <addr>` on each server line (or several server lines per backend, one per address); nginx `proxy_bind` over split_clients; or more listening ports per backend (listen_ports)',
   };
-  const maxconn = Math.ceil(per / f);
+  const a = allowed(t, inputs);
+  const maxconn = Math.ceil(a.value);
   const workers = Math.max(1, Math.floor(host.cores));
   // Both derive their fd needs from sockets per connection: the chosen balancer's measured fds per connection.
   const fdsPer = costs.balancer.fdsPerConnection.value;
@@ -78,7 +91,7 @@ function balancerSettings(t: TierPlan, inputs: PlanInputs, costs: Costs): Settin
   return [
     range,
     sources,
-    { name: 'HAProxy maxconn (global and frontend)', value: num(maxconn), formula: `${num(per)} connections / ${usable(inputs.headroom)} = ${num(maxconn)}`, note: `HAProxy derives ulimit-n from it (about ${num(fdsPer)} fds per connection × maxconn + its own)${of('haproxy')}` },
+    { name: 'HAProxy maxconn (global and frontend)', value: num(maxconn), formula: `${a.formula} = ${num(maxconn)}`, note: `HAProxy derives ulimit-n from it (about ${num(fdsPer)} fds per connection × maxconn + its own)${of('haproxy')}` },
     { name: 'nginx worker_connections', value: num(sockets), formula: `${num(fdsPer)} fds per connection × ${num(maxconn)} connections / ${num(workers)} workers (worker_processes ${num(workers)}) = ${num(sockets)}`, note: `nginx counts both sides of a proxied connection; set worker_rlimit_nofile to at least the same${of('nginx')}` },
   ];
 }

@@ -138,7 +138,27 @@ export interface TierPlan {
   constraints: Constraint[];
   /** Connections on each host at peak: connections / hosts. */
   connectionsPerHost: Figure;
+  /** N+1: whether losing one host still carries the load (src/plan/redundancy.ts). */
+  redundancy: Redundancy;
   settings: Setting[];
+}
+
+/**
+ * N+1 for a production tier: the hosts such that losing any one still carries the whole load at full capacity —
+ * what the what-if's "one X host lost" row checks.
+ */
+export interface Redundancy {
+  rule: 'N+1';
+  /** Hosts the load needs with the headroom: the binding constraint's count. */
+  forLoad: number;
+  /** max(2, ceil(load / capacity) + 1 over the constraints; a balancer's ports with one backend lost). */
+  nPlusOne: Figure;
+  /** The spare raised the count above what the load needs. */
+  raised: boolean;
+  /** The hosts run meet N+1 (false only with a fixed count= below it). */
+  met: boolean;
+  /** One sentence: what the load needs, what losing a host would do, and the count N+1 needs. */
+  reason: string;
 }
 
 export interface WhatIfRow {

@@ -58,8 +58,9 @@ test('settings: HAProxy maxconn and nginx worker_connections follow the balancer
   const base = referenceCosts('haproxy');
   const three: Costs = { ...base, balancer: { ...base.balancer, fdsPerConnection: { ...base.balancer.fdsPerConnection, value: 3 } } };
   const setting = (costs: Costs, name: string) => planCapacity(inputs, costs).tiers[0]?.settings.find((s) => s.name.startsWith(name));
-  assert.equal(setting(base, 'nginx worker_connections')?.value, '20,000'); // 2 × 7,000 / 0.7
-  assert.equal(setting(three, 'nginx worker_connections')?.value, '30,000');
+  // 2 hosts (N+1): each must take all 7,000 once the other is lost, more than its 3,500 / 0.7.
+  assert.equal(setting(base, 'nginx worker_connections')?.value, '14,000'); // 2 × 7,000
+  assert.equal(setting(three, 'nginx worker_connections')?.value, '21,000');
   assert.match(setting(three, 'HAProxy maxconn')?.note ?? '', /about 3 fds per connection × maxconn.*the balancer kind planned/);
 });
 

@@ -1,5 +1,6 @@
 /** Probes with known costs over the sample run, for the calibration and CLI tests. */
 import type { ProbePoint } from '../../src/results/observed.js';
+import type { Cost, Costs } from '../../src/plan/index.js';
 import type { Results } from '../../src/results/types.js';
 import { sampleResults } from '../results/fixture.js';
 
@@ -30,4 +31,18 @@ export function withProbes(): Results {
   }
   r.probes = { intervalMs: 1000, portRange: [32768, 60999], series };
   return r;
+}
+
+const c = (value: number): Cost => ({ value, spread: 0, samples: 1, source: 'test' });
+
+/** Round costs so every expected figure below can be checked by hand. */
+export function roundCosts(over: { idleFds?: number } = {}): Costs {
+  return {
+    origin: 'reference',
+    label: 'test costs',
+    balancer: { memoryPerConnection: c(10_000), fdsPerConnection: c(2), idleFds: c(over.idleFds ?? 0), idleMemoryBytes: c(0), cpuPer1000Messages: c(0.1), cpuPer100NewConnections: c(0.1) },
+    backend: { memoryPerConnection: c(20_000), fdsPerConnection: c(1), idleFds: c(0), idleMemoryBytes: c(0), cpuPer1000Messages: c(0.1), cpuPer100NewConnections: c(0.1) },
+    orchestratorCpuPer100Lookups: c(0.5),
+    notes: [],
+  };
 }

@@ -4,21 +4,8 @@ import { isWsherdError } from '../../src/errors.js';
 import { planInputsFromFlags } from '../../src/plan/inputs.js';
 import { sizeTiers } from '../../src/plan/model.js';
 import { planCapacity } from '../../src/plan/plan.js';
-import type { Cost, Costs, PlanFlags, PlanInputs, TierPlan } from '../../src/plan/index.js';
-
-const c = (value: number): Cost => ({ value, spread: 0, samples: 1, source: 'test' });
-
-/** Round costs so every expected figure below can be checked by hand. */
-export function roundCosts(over: { idleFds?: number } = {}): Costs {
-  return {
-    origin: 'reference',
-    label: 'test costs',
-    balancer: { memoryPerConnection: c(10_000), fdsPerConnection: c(2), idleFds: c(over.idleFds ?? 0), idleMemoryBytes: c(0), cpuPer1000Messages: c(0.1), cpuPer100NewConnections: c(0.1) },
-    backend: { memoryPerConnection: c(20_000), fdsPerConnection: c(1), idleFds: c(0), idleMemoryBytes: c(0), cpuPer1000Messages: c(0.1), cpuPer100NewConnections: c(0.1) },
-    orchestratorCpuPer100Lookups: c(0.5),
-    notes: [],
-  };
-}
+import type { PlanFlags, PlanInputs, TierPlan } from '../../src/plan/index.js';
+import { roundCosts } from './fixture.js';
 
 function inputs(flags: PlanFlags): PlanInputs {
   return planInputsFromFlags(flags);
@@ -60,13 +47,17 @@ test('port-bound balancer: (200,000 open + 1,000/s × 60 s) over S sources × 28
   const ports = one.constraints.find((x) => x.name === 'ports');
   assert.equal(ports?.load.formula, '200,000 open + 1,000 new/s × 60 s TIME_WAIT = 260,000 ports');
   assert.equal(ports?.capacityPerHost.formula, '1 source address × 28,232 ports × 2 backend endpoints = 56,464 ports');
-  assert.equal(one.hosts, 7); // 260,000 / (56,464 × 0.7) = 6.58
+  assert.equal(one.redundancy.forLoad, 7); // 260,000 / (56,464 × 0.7) = 6.58
   assert.equal(one.binding, 'ports');
+  // N+1: losing one of the 2 backends halves every balancer's endpoints: 260,000 / 28,232 = 9.2.
+  assert.equal(one.hosts, 10);
   const four = tier(sizeTiers(inputs({ ...base, balancerHost: 'sources=4' }), roundCosts()), 'balancer');
-  assert.equal(four.hosts, 2); // 260,000 / (225,856 × 0.7) = 1.64
+  assert.equal(four.redundancy.forLoad, 2); // 260,000 / (225,856 × 0.7) = 1.64
+  assert.equal(four.hosts, 3); // N+1: 260,000 / 225,856 + 1 = 2.15, with a backend lost 260,000 / 112,928 = 2.3
   // Backends closing first leave TIME_WAIT on their listening port: no balancer port for it.
   const backendCloses = tier(sizeTiers(inputs({ ...base, closesFirst: 'backend' }), roundCosts()), 'balancer');
-  assert.equal(backendCloses.hosts, 6); // 200,000 / 39,524.8 = 5.06
+  assert.equal(backendCloses.redundancy.forLoad, 6); // 200,000 / 39,524.8 = 5.06
+  assert.equal(backendCloses.hosts, 8); // N+1, a backend lost: 200,000 / 28,232 = 7.08
 });
 
 test('CPU-bound: 10,000 × 10 messages/s and 100 new/s need 10.1 cores: 8 balancers of 2 cores, 4 backends of 4', () => {
@@ -81,25 +72,28 @@ test('CPU-bound: 10,000 × 10 messages/s and 100 new/s need 10.1 cores: 8 balanc
 test('the what-if table: ×2 and ×10 growth, one host lost per tier', () => {
   const plan = planCapacity(inputs({ connections: '100000', balancerHost: 'fds=10000' }), roundCosts());
   const [planned, x2, x10, lostBalancer, lostBackend] = plan.whatIf;
-  assert.deepEqual(planned?.hosts, { balancer: 29, backend: 1 });
-  assert.deepEqual(x2?.hosts, { balancer: 58, backend: 1 }); // 400,000 / 7,000 = 57.1
+  // Backends: 2 GB of connections fit one 8 GiB host; N+1 runs 2.
+  assert.deepEqual(planned?.hosts, { balancer: 29, backend: 2 });
+  assert.deepEqual(x2?.hosts, { balancer: 58, backend: 2 }); // 400,000 / 7,000 = 57.1
   // 2,000,000 fds / 7,000 = 285.7; backends 1,000,000 × 20,000 B / (8 GiB × 0.7) = 3.3.
   assert.deepEqual(x10?.hosts, { balancer: 286, backend: 4 });
-  assert.match(x10?.note ?? '', /hosts to add: \+257 balancer, \+3 backend$/);
+  assert.match(x10?.note ?? '', /hosts to add: \+257 balancer, \+2 backend$/);
   // 200,000 fds over 28 survivors × 10,000 = 71%: they hold, with the headroom spent.
   assert.equal(lostBalancer?.holds, true);
   assert.equal(lostBalancer?.binding, 'fds 71%');
   assert.match(lostBalancer?.note ?? '', /headroom spent/);
-  assert.equal(lostBackend?.holds, false);
-  assert.match(lostBackend?.note ?? '', /the only backend host/);
+  // 2 GB over the 1 survivor's 8 GiB: 23% of memory.
+  assert.equal(lostBackend?.holds, true);
+  assert.match(lostBackend?.note ?? '', /^its 50,000 connections reconnect onto 1 host .*the survivors hold it at 23% of memory capacity$/);
 });
 
 test('the TIME_WAIT budget when the balancer closes first', () => {
   const plan = planCapacity(inputs({ connections: '200000', churn: '1000', backendHost: 'count=2' }), roundCosts());
   const [perHost, perPair, ceiling] = plan.timeWait;
-  assert.equal(perHost?.value, (1000 / 7) * 60);
-  assert.equal(perPair?.value, (1000 / 7) * 60 / 2);
-  assert.match(ceiling?.formula ?? '', /^churn ceiling before ports run out: \(2 pairs × 28,232 ports − 28,572 open\) \/ 60 s = 465\/s$/);
+  // 10 balancer hosts (N+1 with one of the 2 backends lost).
+  assert.equal(perHost?.value, (1000 / 10) * 60);
+  assert.equal(perPair?.value, (1000 / 10) * 60 / 2);
+  assert.match(ceiling?.formula ?? '', /^churn ceiling before ports run out: \(2 pairs × 28,232 ports − 20,000 open\) \/ 60 s = 608\/s$/);
 });
 
 test('dns topology has only a backend tier; orchestrator adds an orchestrator sized by lookups', () => {
