@@ -95,7 +95,7 @@ async function connect(link: RedisLink, j: BarrierJoin, deadline: number, now: (
       return;
     } catch (err) {
       if (err instanceof RespReplyError) {
-        throw invalid(`barrier ${redactUrl(j.url)}: Redis refused the connection: ${err.message}.`, 'Check the user and password in --barrier (or REDISCLI_AUTH) and the database number.');
+        throw invalid(`barrier ${redactUrl(j.url)}: Redis refused the connection: "${err.message}"`, 'Check the user and password in --barrier (or REDISCLI_AUTH) and the database number.');
       }
       lastError = err instanceof StoreError ? err.code : (err as Error).message;
     }
