@@ -21,6 +21,7 @@ import { populationResult } from './population.js';
 import { analyzeFaults } from './faults.js';
 import { plannedDurationMs, targetAt } from '../load/schedule.js';
 import { redactScenario, redactUrl } from '../results/redact.js';
+import type { MergeInfo, ShardInfo } from '../results/shard-types.js';
 
 export interface RawRun {
   scenario: Scenario;
@@ -41,6 +42,10 @@ export interface RawRun {
   probes?: ProbeSeries;
   /** The scenario's faults as applied. */
   faults?: FaultRecord[];
+  /** A shard of a run: its thresholds are judged on the merge, not here; its raw metrics go into the results. */
+  shard?: ShardInfo;
+  /** A merge of shards: the shards and their spread (its raw metrics go into the results too, so merges merge). */
+  merge?: MergeInfo;
 }
 
 export function analyze(raw: RawRun): Results {
@@ -122,7 +127,11 @@ export function analyze(raw: RawRun): Results {
     // A saturated generator measured itself: whatever it saw is no cliff of the target's.
     results.analysis = { ...results.analysis, cliff: { ...cliffNow, diagnosis: `Not a measured cliff: the generator was saturated (${saturation.reasons.join('; ')}). ${cliffNow.diagnosis}` } };
   }
-  results.thresholds = evaluateThresholds(results, raw.scenario.thresholds);
+  // A shard holds a part of the clients: a threshold on its figures alone would judge a part as the whole.
+  results.thresholds = raw.shard === undefined ? evaluateThresholds(results, raw.scenario.thresholds) : [];
+  if (raw.shard !== undefined) results.shard = raw.shard;
+  if (raw.merge !== undefined) results.merge = raw.merge;
+  if (raw.shard !== undefined || raw.merge !== undefined) results.raw = agg.raw();
   return results;
 }
 

@@ -22,6 +22,8 @@ import { TreeMemory } from './tree-memory.js';
 import type { GeneratorMemory } from '../metrics/types.js';
 import { redactUrl } from '../results/redact.js';
 import { busyHostClause, startDeadlineMs, startHint } from '../process/start-deadline.js';
+import { ownCount } from './own-schedule.js';
+import type { ShardSpec } from '../shard/spec.js';
 
 /** Teardown allowance in the run's hard deadline, per client: closing is work too (a close frame each way, a FIN). */
 const CLOSE_MS_PER_CLIENT = 0.2;
@@ -38,6 +40,10 @@ export interface LoadOptions {
   sourceAddresses?: string[];
   /** The dns engine's server (the lab's DNS server). */
   dnsServer?: { host: string; port: number };
+  /** A sharded run: this host drives shard `index` of `count`, the slots s % count === index (src/shard/spec.ts). */
+  shard?: ShardSpec;
+  /** When second 0 begins (a barrier, --start-at), given the earliest it can: epoch ms. Default: the earliest. */
+  startGate?: (earliestAt: number) => Promise<number>;
 }
 
 export interface LoadOutcome {
@@ -82,7 +88,11 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
   const memory = new TreeMemory();
   const plannedMs = plannedDurationMs(scenario.phases);
   const limit = fdLimit();
-  const count = Math.max(1, Math.min(scenario.workers ?? defaultWorkerCount(scenario.clients, limit, os.availableParallelism(), scenario), Math.max(1, scenario.clients)));
+  // N shards of W workers are one host of N·W workers: worker w of shard i owns the slots s % (N·W) === i + N·w.
+  const shard = opts.shard ?? { index: 0, count: 1 };
+  const hostClients = ownCount({ clients: scenario.clients, workerId: shard.index, workerCount: shard.count });
+  const count = Math.max(1, Math.min(scenario.workers ?? defaultWorkerCount(hostClients, limit, os.availableParallelism(), scenario), Math.max(1, hostClients)));
+  const globalId = (w: number): number => shard.index + shard.count * w;
   const aggregator = new Aggregator();
   const workers: WorkerSlot[] = [];
   const unregister = registerChildren((sig) => {
@@ -121,7 +131,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
         plannedMs,
         totals: aggregator.totals(),
         second: aggregator.point(emitted),
-        targetOpen: Math.min(scenario.clients, Math.round(targetAt(scenario.phases, tMs - 1))),
+        targetOpen: ownCount({ clients: Math.min(scenario.clients, Math.round(targetAt(scenario.phases, tMs - 1))), workerId: shard.index, workerCount: shard.count }),
         phase: phaseAt(scenario.phases, tMs - 1)?.segment.kind ?? 'ended',
       });
     }
@@ -138,7 +148,8 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
   try {
     const ready: Promise<void>[] = [];
     for (let id = 0; id < count; id++) {
-      const { slot, readyPromise } = spawnWorker(id, count, scenario.clients, workerExecArgv(scenario, count), {
+      const owned = ownCount({ clients: scenario.clients, workerId: globalId(id), workerCount: shard.count * count });
+      const { slot, readyPromise } = spawnWorker(id, owned, workerExecArgv(scenario, count), {
         onMessage: (msg) => {
           if (msg.type === 'buckets') {
             aggregator.add(msg.buckets);
@@ -185,7 +196,9 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
       return outcome();
     }
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    startAt = Date.now() + START_DELAY_MS + (warmsUp(scenario.behavior) ? WARM_UP_MS : 0);
+    const earliest = Date.now() + START_DELAY_MS + (warmsUp(scenario.behavior) ? WARM_UP_MS : 0);
+    startAt = opts.startGate === undefined ? earliest : Math.max(earliest, await opts.startGate(earliest));
+    if (opts.signal?.aborted) return outcome();
     // The hard bound: every timeout of a client that opens at the last moment, then the close wait, plus margin, plus
     // time to close what is still open at the end (0.2 ms per client: a 200,000-client run whose last phase closes
     // them all at once took ~40 s on 2 cores; without it the teardown alone failed the run).
@@ -193,8 +206,10 @@ export async function runLoad(opts: LoadOptions): Promise<LoadOutcome> {
     const deadlineAt = startAt + plannedMs + b.connectTimeoutMs + b.handshakeTimeoutMs + 5000 + 5000 + Math.ceil(scenario.clients * CLOSE_MS_PER_CLIENT);
     for (const w of workers) {
       const plan: WorkerPlan = {
-        workerId: w.id,
-        workerCount: count,
+        workerId: globalId(w.id),
+        workerCount: shard.count * count,
+        hostWorkerId: w.id,
+        hostWorkerCount: count,
         clients: scenario.clients,
         urls: opts.urls,
         phases: scenario.phases,
@@ -254,7 +269,7 @@ interface WorkerHandlers {
   onExit(code: number | null, signal: NodeJS.Signals | null): void;
 }
 
-function spawnWorker(id: number, count: number, clients: number, execArgv: string[], h: WorkerHandlers): { slot: WorkerSlot; readyPromise: Promise<void> } {
+function spawnWorker(id: number, clients: number, execArgv: string[], h: WorkerHandlers): { slot: WorkerSlot; readyPromise: Promise<void> } {
   const child = fork(fileURLToPath(WORKER_ENTRY), [], {
     serialization: 'json',
     // stderr is kept, not shown: a crashing worker's last words go into the run's failure reason.
@@ -272,7 +287,7 @@ function spawnWorker(id: number, count: number, clients: number, execArgv: strin
     id,
     child,
     info: {
-      id, pid: child.pid ?? -1, fdLimit: -1, clients: Math.floor(clients / count) + (id < clients % count ? 1 : 0),
+      id, pid: child.pid ?? -1, fdLimit: -1, clients,
       maxFds: 0, maxLagMs: 0, cpuMs: 0, maxRssBytes: 0, stalls: [], exit: 'ok',
     },
     shipped: 0,

@@ -12,6 +12,10 @@ export interface WorkerPlan {
   workerCount: number;
   /** Total client slots in the run; this worker owns the slots s with s % workerCount === workerId. */
   clients: number;
+  /** This host's worker index and count: the same as workerId/workerCount unless the run is sharded (then those are
+   *  the whole run's, i + N·w of N·W). Per host: the source ports it names and its share of the handshake cap. */
+  hostWorkerId?: number;
+  hostWorkerCount?: number;
   /** URLs to connect to; slot s uses urls[s % urls.length]. */
   urls: string[];
   phases: PhaseSegment[];

@@ -128,7 +128,7 @@ export class LoadWorker {
       ...(values.roleOf === undefined ? {} : { roleOf: values.roleOf }),
       sendsFrom,
       // behavior.source_ports: named — bound clients get ports the worker names (the kernel's search grows with what is held).
-      ...(plan.behavior.sourcePorts === 'named' && (plan.population !== undefined || plan.sourceAddresses.length > 0) ? { sourcePorts: SourcePorts.forWorker(plan.workerId, plan.workerCount) } : {}),
+      ...(plan.behavior.sourcePorts === 'named' && (plan.population !== undefined || plan.sourceAddresses.length > 0) ? { sourcePorts: SourcePorts.forWorker(plan.hostWorkerId ?? plan.workerId, plan.hostWorkerCount ?? plan.workerCount) } : {}),
     };
     this.ctx = this.clientContext(plan.behavior, this.recorder, this.wheel, (c) => {
       this.gate.ended(c);
@@ -153,7 +153,7 @@ export class LoadWorker {
     this.dns = plan.behavior.engine === 'dns' ? this.dnsContext() : undefined;
     const { lifetimeMs, thinkTimeMs } = plan.behavior;
     this.events = new OwnEvents(plan.phases, share, lifetimeMs === undefined ? undefined : { lifetimeMs, thinkTimeMs: thinkTimeMs ?? 0 });
-    const cap = Math.ceil((plan.behavior.handshakesInFlight ?? DEFAULT_HANDSHAKES_IN_FLIGHT) / Math.max(1, plan.workerCount));
+    const cap = Math.ceil((plan.behavior.handshakesInFlight ?? DEFAULT_HANDSHAKES_IN_FLIGHT) / Math.max(1, plan.hostWorkerCount ?? plan.workerCount));
     this.gate = new OpenGate(cap, (slot, isReconnect) => this.launch(slot, isReconnect), OPEN_RATE_PER_S, OPEN_BURST);
     this.lag = monitorEventLoopDelay({ resolution: TICK_MS });
     this.drift = new StallDetector(TICK_MS, this.origin, nowPerf);

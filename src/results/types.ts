@@ -4,7 +4,8 @@
  * fields are only added; a change of meaning or unit bumps RESULTS_VERSION.
  */
 import type { Scenario } from '../scenario/types.js';
-import type { Counters, GeneratorMemory, HistogramName, ReconnectCounts, RehomeCounts, WorkerInfo } from '../metrics/types.js';
+import type { Counters, GeneratorMemory, HistogramName, RawMetrics, ReconnectCounts, RehomeCounts, WorkerInfo } from '../metrics/types.js';
+import type { MergeInfo, ShardInfo } from './shard-types.js';
 import type { LabComponent, LabStats } from './lab-types.js';
 import type { Attribution, Cliff, FaultAnalysis, LatencyStats, PopulationResult, SessionSummary } from './derived.js';
 import type { FlowSummary } from './flow-summary.js';
@@ -140,4 +141,10 @@ export interface Results {
   probes?: ProbeSeries;
   /** The scenario's faults as applied (src/run/faults.ts), each with what the clients did after it. */
   faults?: FaultRecord[];
+  /** A sharded run (`run --shard i/N`): which shard, how it was synchronised (src/results/shard-types.ts). */
+  shard?: ShardInfo;
+  /** A merge of shards (`wsherd merge`): the shards, which are missing, how far apart they started. */
+  merge?: MergeInfo;
+  /** Sharded and merged runs: the raw metrics an exact merge re-adds (src/metrics/types.ts, RawMetrics). */
+  raw?: RawMetrics;
 }

@@ -3,6 +3,7 @@
  * It never prints: progress and the summary are subscribers of `events`. Whatever happens after the output
  * folder is checked — an abort, a lab that dies, a worker that crashes — results are still written, marked.
  */
+import os from 'node:os';
 import path from 'node:path';
 import type { Scenario } from '../scenario/types.js';
 import type { Lab } from '../lab/types.js';
@@ -11,7 +12,8 @@ import { RunEvents } from '../run-events.js';
 import { runLoad } from '../load/coordinator.js';
 import { Aggregator } from '../metrics/aggregate.js';
 import type { GeneratorMemory, WorkerInfo } from '../metrics/types.js';
-import { defaultOutDir, prepareOutDir, writeResults } from '../results/write.js';
+import { defaultOutDir, prepareOutDir } from '../results/write.js';
+import { writeRunFiles } from '../report/run-files.js';
 import { WsherdError, isWsherdError } from '../errors.js';
 import { analyze } from '../analysis/analyze.js';
 import { describeEnvironment } from './environment.js';
@@ -20,6 +22,9 @@ import { fdLimit, portRange, twReuse } from '../probes/proc.js';
 import { startProbeSampler, type ProbeSampler } from '../probes/sampler.js';
 import { engineFor } from '../scenario/approach.js';
 import { scheduleFaults, type FaultTimeline } from './faults.js';
+import { shardClients, shardScenario, type ShardSpec } from '../shard/spec.js';
+import { shardGate, type GateRecord, type RunSync } from './shard-start.js';
+import type { ShardInfo } from '../results/shard-types.js';
 import type { LabStats, ProxyStats } from '../results/lab-types.js';
 import type { ProbeSeries } from '../results/observed.js';
 
@@ -36,7 +41,14 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** The clock, injectable for tests. */
   now?: () => Date;
+  /** A sharded run: this host runs shard `index` of `count` of the scenario (src/shard/spec.ts, docs/sharding.md). */
+  shard?: ShardSpec;
+  /** The run's name, the same on every shard, so `merge` can refuse shards of different runs. */
+  runId?: string;
+  /** When second 0 begins: at an agreed instant (--start-at, epoch ms), or once every shard joined a barrier. */
+  sync?: RunSync;
 }
+
 
 export interface RunOutcome {
   results: Results;
@@ -46,10 +58,13 @@ export interface RunOutcome {
 
 export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const now = opts.now ?? (() => new Date());
-  const scenario = withApproachEngine(opts.workers === undefined ? opts.scenario : { ...opts.scenario, workers: opts.workers });
+  const whole = withApproachEngine(opts.workers === undefined ? opts.scenario : { ...opts.scenario, workers: opts.workers });
+  // A shard runs its part (its faults only on shard 0); results.json keeps the whole scenario, which merge compares.
+  const scenario = opts.shard === undefined ? whole : shardScenario(whole, opts.shard, whole.name);
   const events = opts.events ?? new RunEvents();
   // Before anything opens a socket: a scenario that does not fit the generator would measure wsherd, not the target.
-  checkBudget(scenario, { fdLimit: fdLimit(), portRange: portRange(), twReuse: twReuse() });
+  const hostClients = opts.shard === undefined ? scenario.clients : shardClients(scenario.clients, opts.shard);
+  checkBudget({ ...scenario, clients: hostClients }, { fdLimit: fdLimit(), portRange: portRange(), twReuse: twReuse() });
   const startedAt = now();
   const outDir = path.resolve(opts.outDir ?? scenario.out ?? defaultOutDir(scenario.name, startedAt));
   // Before the first socket opens: a run whose results cannot be written is not worth starting.
@@ -73,6 +88,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   let probes: ProbeSeries | undefined;
   let loadOrigin: number | undefined;
   let faults: FaultTimeline | undefined;
+  const gate = opts.shard === undefined && opts.sync === undefined ? undefined : shardGate(opts, stop.signal);
   try {
     let urls: string[];
     if (scenario.lab) {
@@ -104,6 +120,8 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       ...(lab?.ca === undefined ? {} : { ca: lab.ca }),
       signal: stop.signal,
       events,
+      ...(opts.shard === undefined ? {} : { shard: opts.shard }),
+      ...(gate === undefined ? {} : { startGate: gate.startGate }),
     });
     aggregator = outcome.aggregator;
     loadOrigin = outcome.startedAt.getTime();
@@ -127,7 +145,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   }
 
   const results = analyze({
-    scenario,
+    scenario: whole,
     status,
     ...(statusReason === undefined ? {} : { statusReason }),
     startedAt,
@@ -141,19 +159,11 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     ...(probes === undefined ? {} : { probes }),
     ...(faults === undefined ? {} : { faults: faults.outcomes() }),
     ...(proxyIdle === undefined || proxyIdle.fds < 0 || proxyIdle.fdLimit <= 0 ? {} : { proxyIdle: { fds: proxyIdle.fds, fdLimit: proxyIdle.fdLimit } }),
+    ...(opts.shard === undefined ? {} : { shard: shardInfo(opts, hostClients, loadOrigin ?? startedAt.getTime(), gate?.record()) }),
   });
-  const files = await writeOutputs(outDir, results);
+  const files = await writeRunFiles(outDir, results);
   events.emit('done', results);
   return { results, outDir, files };
-}
-
-async function writeOutputs(outDir: string, results: Results): Promise<RunOutcome['files']> {
-  // results.json first: it is the record; the report is derived from it and can be re-rendered.
-  const resultsFile = await writeResults(outDir, results);
-  // Imported after the load: the report's modules are not resident while the coordinator runs the clients.
-  const { writeHtmlReport } = await import('../report/html.js');
-  const html = await writeHtmlReport(outDir, results);
-  return { results: resultsFile, html };
 }
 
 function finalStatus(
@@ -178,6 +188,21 @@ function failureReason(err: unknown, labFailure: string | undefined): string {
 function abortReason(signal: AbortSignal): string {
   const r: unknown = signal.reason;
   return typeof r === 'string' ? `stopped by ${r}` : 'stopped';
+}
+
+function shardInfo(opts: RunOptions, clients: number, loadStartMs: number, gate: GateRecord | undefined): ShardInfo {
+  const shard = opts.shard as ShardSpec;
+  return {
+    index: shard.index,
+    count: shard.count,
+    ...(opts.runId === undefined ? {} : { runId: opts.runId }),
+    host: os.hostname(),
+    loadStartMs,
+    sync: gate?.sync ?? { kind: 'none' },
+    ...(gate?.clockOffsetMs === undefined ? {} : { clockOffsetMs: gate.clockOffsetMs }),
+    ...(gate?.clockUncertaintyMs === undefined ? {} : { clockUncertaintyMs: gate.clockUncertaintyMs }),
+    clients,
+  };
 }
 
 /** The engine follows from the lab's approach: a dns lab's clients resolve, an orchestrator lab's clients ask first. */
