@@ -86,94 +86,36 @@ class RefusedError extends Error {
   }
 }
 
-export async function startBarrierServer(opts: BarrierServerOptions): Promise<BarrierServer> {
-  const now = opts.now ?? Date.now;
-  const runs = new Map<string, Run>();
-  let settle: { resolve: (r: BarrierRelease) => void; reject: (e: Error) => void } | undefined;
-  const released = new Promise<BarrierRelease>((resolve, reject) => (settle = { resolve, reject }));
-  // The caller may never await it (tests, a library user serving forever): no unhandled rejection then.
-  released.catch(() => {});
-  let timeoutTimer: NodeJS.Timeout | undefined;
+/** The barrier's state: runs by id, their joins, waiters and release; answers requests, never prints. */
+class Barrier {
+  private readonly runs = new Map<string, Run>();
+  private settle: { resolve: (r: BarrierRelease) => void; reject: (e: Error) => void } | undefined;
+  private timeoutTimer: NodeJS.Timeout | undefined;
+  readonly released: Promise<BarrierRelease>;
+  readonly now: () => number;
 
-  const finish = (run: Run): void => {
-    if (run.collectTimer !== undefined) clearTimeout(run.collectTimer);
-    if (timeoutTimer !== undefined) clearTimeout(timeoutTimer);
-    settle?.resolve({ runId: run.runId, shards: run.shards, startAt: run.startAt ?? 0, collected: [...run.collected].sort((a, b) => a - b) });
-    settle = undefined;
-  };
+  constructor(private readonly opts: BarrierServerOptions) {
+    this.now = opts.now ?? Date.now;
+    this.released = new Promise<BarrierRelease>((resolve, reject) => (this.settle = { resolve, reject }));
+    // The caller may never await it (tests, a library user serving forever): no unhandled rejection then.
+    this.released.catch(() => {});
+  }
 
-  const reply = (res: http.ServerResponse, status: number, body: unknown): void => {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
-    res.end(text);
-  };
+  startTimeout(url: string): void {
+    const ms = this.opts.timeoutMs;
+    if (ms === undefined) return;
+    this.timeoutTimer = setTimeout(() => {
+      this.settle?.reject(serverTimeout(url, ms, [...this.runs.values()]));
+      this.settle = undefined;
+    }, ms);
+  }
 
-  const state = (run: Run): JoinReply => {
-    const r: JoinReply = { released: run.startAt !== undefined, runId: run.runId, shards: run.shards, arrived: run.joined.size, joined: [...run.joined].sort((a, b) => a - b), now: now() };
-    if (run.startAt !== undefined) r.startAt = run.startAt;
-    return r;
-  };
-
-  const answerStart = (run: Run, res: http.ServerResponse, shard: number): void => {
-    res.once('finish', () => {
-      run.collected.add(shard);
-      if (run.collected.size === run.shards) finish(run);
-    });
-    reply(res, 200, state(run));
-  };
-
-  const release = (run: Run): void => {
-    const t = now();
-    run.startAt = t + Math.max(opts.leadMs, run.leadMs);
-    opts.onEvent?.({ type: 'release', runId: run.runId, shards: run.shards, startAt: run.startAt, now: t });
-    for (const w of run.waiters) {
-      clearTimeout(w.timer);
-      answerStart(run, w.res, w.shard);
-    }
-    run.waiters.clear();
-    // A shard that crashed after joining never collects; the barrier's job ends when the start passes anyway.
-    run.collectTimer = setTimeout(() => finish(run), Math.max(0, run.startAt - t) + COLLECT_GRACE_MS);
-  };
-
-  const join = (body: JoinRequest, res: http.ServerResponse): void => {
-    const { runId, shard, shards } = body;
-    if (opts.shards !== undefined && shards !== opts.shards) {
-      throw new RefusedError(409, `this barrier was started with --shards ${opts.shards}, but shard ${shard} of run ${runId} says ${shards}: every shard must run with --shard i/${opts.shards}.`);
-    }
-    let run = runs.get(runId);
-    if (run === undefined) {
-      run = { runId, shards, firstShard: shard, joined: new Set(), leadMs: 0, waiters: new Set(), collected: new Set() };
-      runs.set(runId, run);
-    } else if (run.shards !== shards) {
-      throw new RefusedError(409, `run ${runId} has ${run.shards} shards (shard ${run.firstShard} said so first), but shard ${shard} says ${shards}: every shard of a run must run with the same --shard i/N.`);
-    }
-    if (run.startAt !== undefined && now() > run.startAt + STALE_AFTER_MS) {
-      throw new RefusedError(410, `run ${runId} already started at ${new Date(run.startAt).toISOString()} (barrier clock): a run id is used once; give each run a new --run-id.`);
-    }
-    run.leadMs = Math.max(run.leadMs, body.leadMs ?? 0);
-    if (!run.joined.has(shard)) {
-      run.joined.add(shard);
-      opts.onEvent?.({ type: 'arrival', runId, shard, shards, arrived: run.joined.size });
-    }
-    if (run.startAt === undefined && run.joined.size === run.shards) release(run);
-    if (run.startAt !== undefined) return answerStart(run, res, shard);
-    const waitMs = Math.min(MAX_WAIT_MS, Math.max(0, body.waitMs ?? MAX_WAIT_MS));
-    const r = run;
-    const w: Waiter = { res, shard, timer: setTimeout(() => { r.waiters.delete(w); reply(res, 202, state(r)); }, waitMs) };
-    run.waiters.add(w);
-    // A shard that gave up (aborted, timed out) is not answered later; its next join is a new request.
-    res.once('close', () => {
-      clearTimeout(w.timer);
-      r.waiters.delete(w);
-    });
-  };
-
-  const server = http.createServer((req, res) => {
+  handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const path = new URL(req.url ?? '/', 'http://barrier').pathname.replace(/\/+$/, '');
     const route = path.slice(path.lastIndexOf('/') + 1);
-    if (req.method === 'GET' && route === 'time') return reply(res, 200, { now: now() });
+    if (req.method === 'GET' && route === 'time') return reply(res, 200, { now: this.now() });
     if (req.method === 'GET' && route === 'status') {
-      return reply(res, 200, { now: now(), runs: [...runs.values()].map((r) => ({ ...state(r), collected: [...r.collected].sort((a, b) => a - b) })) });
+      return reply(res, 200, { now: this.now(), runs: [...this.runs.values()].map((r) => ({ ...this.state(r), collected: sorted(r.collected) })) });
     }
     if (req.method !== 'POST' || route !== 'join') {
       return reply(res, 404, { error: `no ${req.method ?? ''} ${path}: this is a wsherd barrier (POST …/join, GET …/time, GET …/status).` });
@@ -181,44 +123,140 @@ export async function startBarrierServer(opts: BarrierServerOptions): Promise<Ba
     readBody(req).then(
       (text) => {
         try {
-          join(parseJoin(text), res);
+          this.join(parseJoin(text), res);
         } catch (err) {
           const status = err instanceof RefusedError ? err.status : 400;
-          opts.onEvent?.({ type: 'refused', status, message: (err as Error).message });
+          this.opts.onEvent?.({ type: 'refused', status, message: (err as Error).message });
           reply(res, status, { error: (err as Error).message });
         }
       },
       (err: Error) => reply(res, 400, { error: err.message }),
     );
-  });
-  server.listen(opts.port, opts.host);
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  const url = httpUrl(opts.host, port, '');
-
-  if (opts.timeoutMs !== undefined) {
-    timeoutTimer = setTimeout(() => {
-      settle?.reject(serverTimeout(url, opts.timeoutMs ?? 0, [...runs.values()]));
-      settle = undefined;
-    }, opts.timeoutMs);
   }
 
+  private join(body: JoinRequest, res: http.ServerResponse): void {
+    const run = this.runOf(body);
+    run.leadMs = Math.max(run.leadMs, body.leadMs ?? 0);
+    if (!run.joined.has(body.shard)) {
+      run.joined.add(body.shard);
+      this.opts.onEvent?.({ type: 'arrival', runId: run.runId, shard: body.shard, shards: run.shards, arrived: run.joined.size });
+    }
+    if (run.startAt === undefined && run.joined.size === run.shards) this.release(run);
+    if (run.startAt !== undefined) return this.answerStart(run, res, body.shard);
+    const waitMs = Math.min(MAX_WAIT_MS, Math.max(0, body.waitMs ?? MAX_WAIT_MS));
+    const w: Waiter = {
+      res,
+      shard: body.shard,
+      timer: setTimeout(() => {
+        run.waiters.delete(w);
+        reply(res, 202, this.state(run));
+      }, waitMs),
+    };
+    run.waiters.add(w);
+    // A shard that gave up (aborted, timed out) is not answered later; its next join is a new request.
+    res.once('close', () => {
+      clearTimeout(w.timer);
+      run.waiters.delete(w);
+    });
+  }
+
+  /** The join's run, created by its first shard; refuses a count that disagrees and a run whose start is long past. */
+  private runOf({ runId, shard, shards }: JoinRequest): Run {
+    const fixed = this.opts.shards;
+    if (fixed !== undefined && shards !== fixed) {
+      throw new RefusedError(409, `this barrier was started with --shards ${fixed}, but shard ${shard} of run ${runId} says ${shards}: every shard must run with --shard i/${fixed}.`);
+    }
+    let run = this.runs.get(runId);
+    if (run === undefined) {
+      run = { runId, shards, firstShard: shard, joined: new Set(), leadMs: 0, waiters: new Set(), collected: new Set() };
+      this.runs.set(runId, run);
+    } else if (run.shards !== shards) {
+      throw new RefusedError(409, `run ${runId} has ${run.shards} shards (shard ${run.firstShard} said so first), but shard ${shard} says ${shards}: every shard of a run must run with the same --shard i/N.`);
+    }
+    if (run.startAt !== undefined && this.now() > run.startAt + STALE_AFTER_MS) {
+      throw new RefusedError(410, `run ${runId} already started at ${new Date(run.startAt).toISOString()} (barrier clock): a run id is used once; give each run a new --run-id.`);
+    }
+    return run;
+  }
+
+  private release(run: Run): void {
+    const t = this.now();
+    const startAt = t + Math.max(this.opts.leadMs, run.leadMs);
+    run.startAt = startAt;
+    this.opts.onEvent?.({ type: 'release', runId: run.runId, shards: run.shards, startAt, now: t });
+    for (const w of run.waiters) {
+      clearTimeout(w.timer);
+      this.answerStart(run, w.res, w.shard);
+    }
+    run.waiters.clear();
+    // A shard that crashed after joining never collects; the barrier's job ends when the start passes anyway.
+    run.collectTimer = setTimeout(() => this.finish(run), Math.max(0, startAt - t) + COLLECT_GRACE_MS);
+  }
+
+  private answerStart(run: Run, res: http.ServerResponse, shard: number): void {
+    res.once('finish', () => {
+      run.collected.add(shard);
+      if (run.collected.size === run.shards) this.finish(run);
+    });
+    reply(res, 200, this.state(run));
+  }
+
+  private finish(run: Run): void {
+    this.stopTimers(run);
+    this.settle?.resolve({ runId: run.runId, shards: run.shards, startAt: run.startAt ?? 0, collected: sorted(run.collected) });
+    this.settle = undefined;
+  }
+
+  private state(run: Run): JoinReply {
+    const r: JoinReply = { released: run.startAt !== undefined, runId: run.runId, shards: run.shards, arrived: run.joined.size, joined: sorted(run.joined), now: this.now() };
+    if (run.startAt !== undefined) r.startAt = run.startAt;
+    return r;
+  }
+
+  stopTimers(run?: Run): void {
+    if (this.timeoutTimer !== undefined) clearTimeout(this.timeoutTimer);
+    for (const r of run === undefined ? this.runs.values() : [run]) {
+      if (r.collectTimer !== undefined) clearTimeout(r.collectTimer);
+      if (run === undefined) for (const w of r.waiters) clearTimeout(w.timer);
+    }
+  }
+}
+
+export async function startBarrierServer(opts: BarrierServerOptions): Promise<BarrierServer> {
+  const barrier = new Barrier(opts);
+  const server = http.createServer((req, res) => barrier.handle(req, res));
+  server.listen(opts.port, opts.host);
+  try {
+    await once(server, 'listening');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new WsherdError('WSH_ERR_INVALID_INPUT', `The barrier cannot listen on ${opts.host}:${opts.port}: ${e.code ?? e.message}.`, {
+      hint: e.code === 'EADDRINUSE' ? 'Another process holds that port: pick another --port (0 picks a free one).' : 'Check --host (an address of this host) and --port.',
+    });
+  }
+  const port = (server.address() as AddressInfo).port;
+  const url = httpUrl(opts.host, port, '');
+  barrier.startTimeout(url);
   return {
     url,
     port,
-    released,
+    released: barrier.released,
     close: async () => {
-      if (timeoutTimer !== undefined) clearTimeout(timeoutTimer);
-      for (const run of runs.values()) {
-        if (run.collectTimer !== undefined) clearTimeout(run.collectTimer);
-        for (const w of run.waiters) clearTimeout(w.timer);
-      }
+      barrier.stopTimers();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
     },
   };
 }
+
+function reply(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+const sorted = (set: ReadonlySet<number>): number[] => [...set].sort((a, b) => a - b);
 
 function parseJoin(text: string): JoinRequest {
   let v: unknown;
@@ -261,6 +299,6 @@ function serverTimeout(url: string, timeoutMs: number, runs: Run[]): WsherdError
   const within = formatDuration(Math.round(timeoutMs));
   const hint = 'Check that every shard runs with --barrier pointing here (from a pod: this host\'s address or Service, and --host 0.0.0.0) and the same --run-id.';
   if (runs.length === 0) return new WsherdError('WSH_ERR_BARRIER_TIMEOUT', `barrier ${url}: no shard joined within ${within}.`, { hint });
-  const each = runs.map((r) => `run ${r.runId}: ${r.joined.size} of ${r.shards} shards arrived (${shardList([...r.joined].sort((a, b) => a - b))})`);
+  const each = runs.map((r) => `run ${r.runId}: ${r.joined.size} of ${r.shards} shards arrived (${shardList(sorted(r.joined))})`);
   return new WsherdError('WSH_ERR_BARRIER_TIMEOUT', `barrier ${url}: not every shard joined within ${within}; ${each.join('; ')}.`, { hint });
 }

@@ -189,6 +189,14 @@ describe('HTTP barrier', { timeout: 60_000 }, () => {
     assert.equal((await refusal(join('http://127.0.0.1:1/', runId(), 4, 4))).message, 'shard 4 of 4 is out of range: shards are numbered 0 to 3.');
   });
 
+  test('a port already taken is invalid input naming it', async () => {
+    const { server } = await barrier();
+    const e = await refusal(startBarrierServer({ host: '127.0.0.1', port: server.port, leadMs: 0 }));
+    assert.equal(e.code, 'WSH_ERR_INVALID_INPUT');
+    assert.equal(e.message, `The barrier cannot listen on 127.0.0.1:${server.port}: EADDRINUSE.`);
+    assert.equal(e.hint, 'Another process holds that port: pick another --port (0 picks a free one).');
+  });
+
   test('a prefix in the URL is served (routes match on the last segment)', async () => {
     const { server } = await barrier();
     const out = await join(`${server.url}/wsherd/barrier/`, runId(), 0, 1);
