@@ -9,6 +9,7 @@ import { fmtDuration, fmtInt, fmtTimestamp, fmtLimit, fmtMetric, fmtMs, fmtPct, 
 import { table } from './table.js';
 import { ROUND_TRIP_NOTE, allStalls, skippedText, stallsListing } from './timing.js';
 import { verdictOf } from './verdict.js';
+import { shardLines } from './shards-section.js';
 import { sessionsSummary } from './sessions-section.js';
 import { flowSummary } from './flow-section.js';
 import { describeAttribution } from '../analysis/forensics.js';
@@ -27,6 +28,7 @@ export function renderSummary(results: Results, opts: SummaryOptions): string {
   const c = new Chalk({ level: opts.color ? 1 : 0 });
   const sections = [
     header(results, c),
+    shardLines(results, c),
     connections(results, c),
     errors(results, c),
     latency(results, c),
