@@ -44,7 +44,7 @@ export interface RawRun {
   faults?: FaultRecord[];
   /** A shard of a run: its thresholds are judged on the merge, not here; its raw metrics go into the results. */
   shard?: ShardInfo;
-  /** A merge of shards: the shards and their spread (its raw metrics go into the results too, so merges merge). */
+  /** A merge of shards: the shards, what is missing, their start spread. */
   merge?: MergeInfo;
 }
 
@@ -131,7 +131,7 @@ export function analyze(raw: RawRun): Results {
   results.thresholds = raw.shard === undefined ? evaluateThresholds(results, raw.scenario.thresholds) : [];
   if (raw.shard !== undefined) results.shard = raw.shard;
   if (raw.merge !== undefined) results.merge = raw.merge;
-  if (raw.shard !== undefined || raw.merge !== undefined) results.raw = agg.raw();
+  if (raw.shard !== undefined) results.raw = agg.raw();
   return results;
 }
 

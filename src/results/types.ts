@@ -145,6 +145,6 @@ export interface Results {
   shard?: ShardInfo;
   /** A merge of shards (`wsherd merge`): the shards, which are missing, how far apart they started. */
   merge?: MergeInfo;
-  /** Sharded and merged runs: the raw metrics an exact merge re-adds (src/metrics/types.ts, RawMetrics). */
+  /** Shards: the raw metrics an exact merge re-adds (src/metrics/types.ts, RawMetrics). */
   raw?: RawMetrics;
 }
