@@ -279,6 +279,6 @@ function mergeJob(p: Plan): Manifest {
   };
   return {
     object,
-    comments: [{ path: [], text: ` Waits (at most ${Math.ceil(waitMs / 60_000)} min) until all ${p.shards} shards wrote results or the shard Job has finished, then merges\n them into ${merged} (results.json, index.html, summary.md, junit.xml). Its exit code is merge's: 0 pass, 3\n thresholds failed. Copy the report out: see docs/sharding.md, "Kubernetes".` }],
+    comments: [{ path: [], text: ` Waits (at most ${Math.ceil(waitMs / 60_000)} min) until all ${p.shards} shards wrote results or the shard Job has finished, then merges\n them into ${merged} (results.json, index.html, summary.md, junit.xml). Its exit code is merge's: 0 pass, 3\n thresholds failed, 6 a shard missing or failed. Copy the report out: see docs/sharding.md, "Kubernetes".` }],
   };
 }
