@@ -47,7 +47,7 @@ export default class Merge extends WsherdCommand {
     const { results } = outcome;
     if (!this.jsonEnabled()) {
       const m = results.merge;
-      if (m !== undefined) this.log(`Merged ${m.shards.length} of ${m.count} shards${m.runId === undefined ? '' : ` of run ${m.runId}`}; second 0 spread over ${Math.round(m.startSpreadMs)} ms.`);
+      if (m !== undefined) this.log(`Merged ${m.shards.length} of ${m.count} shards${m.runId === undefined ? '' : ` of run ${m.runId}`}; second 0 spread over ${Math.round(m.startSpreadMs)} ms${m.startSpreadUncertaintyMs === undefined ? '' : ` (± ${Math.round(m.startSpreadUncertaintyMs)} ms)`}.`);
       for (const w of m?.warnings ?? []) this.log(`Warning: ${w}`);
       if (!flags.quiet) this.log(renderSummary(results, { color: useColor(process.stdout) }));
       this.log(`Results: ${relativeToCwd(outcome.files.results)}`);

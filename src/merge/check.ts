@@ -2,7 +2,9 @@
  * What `wsherd merge` refuses before it adds anything: files that are not shards, shards of different runs or
  * scenarios, of different shard counts, the same shard twice. Every problem names the files involved (exit 2).
  */
+import path from 'node:path';
 import { WsherdError } from '../errors.js';
+import type { Scenario } from '../scenario/types.js';
 import type { Results } from '../results/types.js';
 import type { ShardInfo } from '../results/shard-types.js';
 import type { RawMetrics } from '../metrics/types.js';
@@ -35,7 +37,7 @@ export function checkShards(inputs: ReadonlyArray<{ file: string; results: Resul
   };
   differ('runs', (s) => s.results.shard.runId ?? '(no run id)', 'merge the shards of one run: they share --run-id (or WSHERD_RUN_ID, or the CI run\'s id).');
   differ('shard counts', (s) => `of ${s.results.shard.count}`, 'every shard of a run is started with the same N in --shard i/N.');
-  const scenarioOf = (s: ShardFile): string => JSON.stringify(s.results.scenario);
+  const scenarioOf = (s: ShardFile): string => comparable(s.results.scenario);
   differ('scenarios', (s) => (scenarioOf(s) === scenarioOf(first) ? `scenario "${first.results.scenario.name}"` : `another scenario "${s.results.scenario.name}"${s.results.scenario.name === first.results.scenario.name ? ` (${firstDifference(s.results.scenario, first.results.scenario)})` : ''}`),
     'run every shard with the same scenario file and the same -e variables.');
   const seen = new Map<number, string>();
@@ -47,9 +49,20 @@ export function checkShards(inputs: ReadonlyArray<{ file: string; results: Resul
   return shards.sort((a, b) => a.results.shard.index - b.results.shard.index);
 }
 
+/**
+ * The scenario as text to compare across hosts: the scenario file's own path and the files it names (data, scripts,
+ * each setting's source location) relative to its folder, so shards run from different checkouts (CI runners, pods)
+ * are the same scenario while a different data file is not.
+ */
+function comparable(scenario: Scenario): string {
+  const dir = scenario.file === undefined ? undefined : path.dirname(scenario.file);
+  return JSON.stringify(scenario, (key, value: unknown) =>
+    dir !== undefined && (key === 'file' || key === 'module') && typeof value === 'string' && path.isAbsolute(value) ? path.relative(dir, value) : value);
+}
+
 /** The first path at which two scenario objects differ, for the refusal's message. */
 function firstDifference(a: unknown, b: unknown, at = 'scenario'): string {
-  if (JSON.stringify(a) === JSON.stringify(b)) return at;
+  if (JSON.stringify(a) === JSON.stringify(b) || /\.(file|module)$/.test(at)) return at;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return `${at} differs`;
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   for (const k of keys) {

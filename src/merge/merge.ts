@@ -109,6 +109,9 @@ function mergeInfo(count: number, runId: string | undefined, shards: MergedShard
   const offsets = shards.flatMap((s) => (s.clockOffsetMs === undefined ? [] : [s.clockOffsetMs]));
   const startSpreadMs = Math.max(...shards.map((s) => s.startOffsetMs));
   const clockSpreadMs = offsets.length < 2 ? undefined : Math.max(...offsets) - Math.min(...offsets);
+  // Each measured offset is right within its uncertainty, so two corrected starts are within the sum of theirs.
+  const bounds = shards.flatMap((s) => (s.clockUncertaintyMs === undefined ? [] : [s.clockUncertaintyMs])).sort((a, b) => b - a);
+  const startSpreadUncertaintyMs = bounds.length === 0 ? undefined : (bounds[0] ?? 0) + (bounds[1] ?? 0);
   const warnings: string[] = [];
   if (startSpreadMs > toleranceMs) {
     warnings.push(`The shards' second 0 spread over ${fmtMs(startSpreadMs)} (tolerance ${fmtMs(toleranceMs)}): their seconds are aligned to the nearest whole second, so per-second figures mix up to half a second of different moments. Start them with --barrier or --start-at.`);
@@ -119,7 +122,11 @@ function mergeInfo(count: number, runId: string | undefined, shards: MergedShard
   if (offsets.length < shards.length && shards.length > 1) {
     warnings.push(`${shards.length - offsets.length} of ${shards.length} shards measured no clock offset (no barrier): their start spread is as their own clocks say.`);
   }
-  return { count, ...(runId === undefined ? {} : { runId }), shards, missing, startSpreadMs, ...(clockSpreadMs === undefined ? {} : { clockSpreadMs }), warnings };
+  return {
+    count, ...(runId === undefined ? {} : { runId }), shards, missing, startSpreadMs,
+    ...(startSpreadUncertaintyMs === undefined ? {} : { startSpreadUncertaintyMs }),
+    ...(clockSpreadMs === undefined ? {} : { clockSpreadMs }), warnings,
+  };
 }
 
 /** Complete only when every shard is present and complete; otherwise partial, saying which and why. */

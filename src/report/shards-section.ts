@@ -19,6 +19,11 @@ function clockText(s: Pick<ShardInfo, 'clockOffsetMs' | 'clockUncertaintyMs'>): 
   return `; clock ${s.clockOffsetMs >= 0 ? '+' : ''}${fmtMs(s.clockOffsetMs)} ms from the barrier's (±${fmtMs(s.clockUncertaintyMs ?? 0)})`;
 }
 
+/** "± x ms": the spread's bound from the clock offsets' measurement error. */
+function spreadBound(m: { startSpreadUncertaintyMs?: number }): string {
+  return m.startSpreadUncertaintyMs === undefined ? '' : ` (± ${fmtMs(m.startSpreadUncertaintyMs)} ms, the clock offsets' error)`;
+}
+
 /** The terminal summary's lines (none for a run that is neither a shard nor a merge). */
 export function shardLines(r: Results, c: ChalkInstance): string[] {
   const s = r.shard;
@@ -33,7 +38,7 @@ export function shardLines(r: Results, c: ChalkInstance): string[] {
   if (m === undefined) return [];
   return [
     c.bold(`Merged ${m.shards.length} of ${m.count} shards`) + (m.runId === undefined ? '' : c.dim(`  run ${m.runId}`)),
-    `  second 0 spread over ${fmtMs(m.startSpreadMs)} ms${m.clockSpreadMs === undefined ? '' : `; clocks ${fmtMs(m.clockSpreadMs)} ms apart`}`,
+    `  second 0 spread over ${fmtMs(m.startSpreadMs)} ms${spreadBound(m)}${m.clockSpreadMs === undefined ? '' : `; clocks ${fmtMs(m.clockSpreadMs)} ms apart`}`,
     ...(m.missing.length === 0 ? [] : [c.red(`  missing: shard ${m.missing.join(', ')} — the figures are those of the shards present`)]),
     ...m.warnings.map((w) => c.yellow(`  ${w}`)),
   ];
@@ -57,7 +62,7 @@ export function shardsHtml(r: Results): string {
     ...m.warnings,
   ].map((w) => `<p class="note">${esc(w)}</p>`).join('');
   return `<section id="shards"><h2>Shards</h2><p>Merged ${m.shards.length} of ${m.count} shards${m.runId === undefined ? '' : ` of run <code>${esc(m.runId)}</code>`}: ` +
-    `counters summed, histograms merged, seconds aligned on one clock; second 0 spread over ${esc(fmtMs(m.startSpreadMs))} ms.</p>${notes}` +
+    `counters summed, histograms merged, seconds aligned on one clock; second 0 spread over ${esc(fmtMs(m.startSpreadMs))} ms${esc(spreadBound(m))}.</p>${notes}` +
     '<table class="data"><thead><tr><th class="num">shard</th><th>host</th><th>status</th><th class="num">clients</th><th class="num">established</th><th class="num">workers</th>' +
     `<th class="num">second 0 (ms after the first)</th><th class="num">clock offset (ms)</th><th>results</th></tr></thead><tbody>\n${rows}\n</tbody></table></section>`;
 }

@@ -56,6 +56,9 @@ export interface MergeInfo {
   missing: number[];
   /** Latest second 0 minus earliest, ms, on the merged clock. */
   startSpreadMs: number;
+  /** How far off startSpreadMs may be from the offsets' measurement error: the two largest clockUncertaintyMs added
+   *  (absent when no offset was measured). */
+  startSpreadUncertaintyMs?: number;
   /** Largest minus smallest measured clock offset, ms (absent when fewer than two were measured). */
   clockSpreadMs?: number;
   /** What the report must say: a start spread above tolerance, clocks not measured, shards that failed. */

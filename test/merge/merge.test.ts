@@ -121,6 +121,7 @@ test('a shard that started 2.4 s after the others lands 2 s later on the merged 
   const onTime = mergeResults(checkShards([mk(0, 1_000_000, 0), mk(1, 1_002_400, -2400)]), 1000);
   assert.deepEqual(onTime.merge?.shards.map((s) => s.shiftSeconds), [0, 0]);
   assert.equal(onTime.merge?.startSpreadMs, 0);
+  assert.equal(onTime.merge?.startSpreadUncertaintyMs, 2);
   assert.match(onTime.merge?.warnings.join(' ') ?? '', /clocks disagree by up to 2,400 ms/);
   const late = mergeResults(checkShards([mk(0, 1_000_000), mk(1, 1_002_400)]), 1000);
   assert.deepEqual(late.merge?.shards.map((s) => s.shiftSeconds), [0, 2]);
@@ -129,4 +130,21 @@ test('a shard that started 2.4 s after the others lands 2 s later on the merged 
   // Shard 1's first second is the merged run's second 2.
   const first = all[1]?.[0];
   assert.equal(late.series[2]?.opened, (all[0]?.[2]?.counters.established ?? 0) + (first?.counters.established ?? 0));
+});
+
+test('shards run from different checkouts are one scenario; a different data file is not', () => {
+  const agg = new Aggregator();
+  agg.add(workers()[0] as SecondBucket[]);
+  const at = (index: number, root: string, data: string): { file: string; results: Results } => {
+    const r = JSON.parse(JSON.stringify(analyze({
+      ...rawRun(agg, [info(index)]),
+      shard: { index, count: 2, host: 'h', loadStartMs: 1, sync: { kind: 'none' }, clients: 300 },
+    }))) as Results;
+    r.scenario.file = `${root}/scenarios/s.yaml`;
+    for (const t of r.scenario.thresholds) t.location = { ...t.location, file: `${root}/scenarios/s.yaml` };
+    r.scenario.behavior.data = { file: `${root}/scenarios/data/${data}`, format: 'csv', order: 'sequential' } as Results['scenario']['behavior']['data'];
+    return { file: `${root}/shard-${index}`, results: r };
+  };
+  assert.equal(checkShards([at(0, '/builds/a', 'users.csv'), at(1, '/home/runner/b', 'users.csv')]).length, 2);
+  assert.throws(() => checkShards([at(0, '/builds/a', 'users.csv'), at(1, '/builds/b', 'other.csv')]), /different scenarios .*scenario\.behavior\.data\.file/);
 });
