@@ -12,9 +12,10 @@ import { envFlag, scenarioEnv } from '../src/cli/env-flag.js';
 const HOST = 'key=value list: ram=8GiB,cores=4,fds=65536,port_range=1024-65535,sources=4,listen_ports=1,count=N';
 
 export default class PlanCommand extends WsherdCommand {
-  static override summary = 'Size balancer and backend hosts for N connections from measured costs, with the arithmetic shown.';
+  static override summary = 'Size balancer, backend and load-generator hosts for N connections from measured costs, with the arithmetic shown.';
   static override description = [
-    'Hosts per tier = the max over memory, fds, ephemeral ports and CPU of ceil(load / (capacity × (1 − headroom))), the binding constraint named; then the settings to apply (LimitNOFILE, ip_local_port_range, source addresses, somaxconn, HAProxy maxconn, nginx worker_connections), the TIME_WAIT budget and a what-if table (×2, ×10, one host lost).',
+    'Hosts per tier = the max over memory, fds, ephemeral ports and CPU of ceil(load / (capacity × (1 − headroom))), the binding constraint named, and never fewer than losing one host needs (N+1); then the settings to apply (LimitNOFILE, ip_local_port_range, source addresses, somaxconn, HAProxy maxconn, nginx worker_connections), the TIME_WAIT budget and a what-if table (×2, ×10, one host lost).',
+    'The generator tier: the hosts and Kubernetes pods that drive the connections in a load test, from the generator\'s cost per connection (the run\'s own with --results), the host count limited by ports and the source addresses per host that would let fewer do, and the `wsherd run --shard i/N` shards.',
     'Costs per connection come from --results (lab runs of `wsherd run`, calibrated from their probes) or, without it, from bundled reference costs measured on wsherd\'s own machine — not your hosts — for wsherd\'s proxy, HAProxy or nginx as the balancer (--balancer-kind).',
     'Inputs come from flags, or from a plan file (see scenarios/plan-example.yaml) with flags overriding it.',
     'Exit codes: 0 done, 2 invalid input or a plan that cannot be met (the message says what to change), 4 --out not writable. See docs/plan.md.',
@@ -44,6 +45,7 @@ export default class PlanCommand extends WsherdCommand {
     'balancer-host': Flags.string({ description: `One balancer host: ${HOST}.` }),
     'backend-host': Flags.string({ description: `One backend host: ${HOST}.` }),
     'orchestrator-host': Flags.string({ description: 'One orchestrator host: cores=2,ram=2GiB,count=N.' }),
+    'generator-host': Flags.string({ description: 'One load-generator host: ram=8GiB,cores=4,fds=N,port_range=low-high,sources=N (source addresses),workers=N,targets=N (target address:ports),open_rate=N (new/s),count=N. With --results: the run\'s machine by default.' }),
     headroom: Flags.string({ description: 'Fraction of every capacity kept free (default 0.3).' }),
     'closes-first': Flags.string({ description: 'Who closes TCP first and holds TIME_WAIT: balancer (default, the worst case) | backend.' }),
     results: Flags.string({ char: 'r', multiple: true, description: 'results.json files (or run folders) to calibrate the costs from (repeatable).' }),
@@ -94,6 +96,7 @@ export default class PlanCommand extends WsherdCommand {
         balancerHost: flags['balancer-host'],
         backendHost: flags['backend-host'],
         orchestratorHost: flags['orchestrator-host'],
+        generatorHost: flags['generator-host'],
       },
     });
     this.log(renderPlanTerminal(outcome.plan, { color: useColor(process.stdout) }));

@@ -6,8 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, isScalar, isSeq, parseDocument } from 'yaml';
 import { WsherdError, type ScenarioProblem } from '../errors.js';
 import { Context, readChoice, readInteger, readNumber, readSection, type Field } from '../scenario/context.js';
-import { HOST_KEYS, PlanInputError, RULES, checkPortRange, fileProblems, hostValue, type PartialInputs } from './inputs.js';
-import { BALANCER_KINDS, TOPOLOGIES, type ClosesFirst, type HostShape, type TierName } from './types.js';
+import { GENERATOR_KEYS, HOST_KEYS, PlanInputError, RULES, checkPortRange, fileProblems, hostValue, type PartialInputs } from './inputs.js';
+import { BALANCER_KINDS, TOPOLOGIES, type ClosesFirst, type GeneratorShape, type HostShape, type TierName } from './types.js';
 
 const ROOT_KEYS = ['connections', 'churn', 'messages_per_second', 'message_bytes', 'topology', 'headroom', 'closes_first', 'balancer_kind', 'hosts'] as const;
 const TIERS: readonly TierName[] = ['balancer', 'backend', 'orchestrator'];
@@ -77,34 +77,42 @@ function readRoot(ctx: Context, field: Field): PartialInputs {
   const kind = get('balancer_kind', (fd) => readChoice(ctx, fd, BALANCER_KINDS));
   if (kind !== undefined) out.balancerKind = kind;
   const hostsField = f.get('hosts');
-  if (hostsField !== undefined) out.hosts = readHosts(ctx, hostsField);
-  return out;
-}
-
-function readHosts(ctx: Context, field: Field): Partial<Record<TierName, Partial<HostShape>>> {
-  const section = readSection(ctx, field, TIERS);
-  const out: Partial<Record<TierName, Partial<HostShape>>> = {};
-  if (section === undefined) return out;
-  for (const tier of TIERS) {
-    const tf = section.fields.get(tier);
-    if (tf !== undefined) out[tier] = readHost(ctx, tf);
+  if (hostsField !== undefined) {
+    const { hosts, generator } = readHosts(ctx, hostsField);
+    out.hosts = hosts;
+    if (generator !== undefined) out.generator = generator;
   }
   return out;
 }
 
-function readHost(ctx: Context, field: Field): Partial<HostShape> {
-  const section = readSection(ctx, field, HOST_KEYS);
-  let out: Partial<HostShape> = {};
+function readHosts(ctx: Context, field: Field): { hosts: Partial<Record<TierName, Partial<HostShape>>>; generator?: Partial<GeneratorShape> } {
+  const section = readSection(ctx, field, [...TIERS, 'generator']);
+  const hosts: Partial<Record<TierName, Partial<HostShape>>> = {};
+  if (section === undefined) return { hosts };
+  for (const tier of TIERS) {
+    const tf = section.fields.get(tier);
+    if (tf !== undefined) hosts[tier] = readHost(ctx, tf, HOST_KEYS);
+  }
+  const gf = section.fields.get('generator');
+  return gf === undefined ? { hosts } : { hosts, generator: readHost(ctx, gf, GENERATOR_KEYS) };
+}
+
+type Key = (typeof HOST_KEYS)[number] | (typeof GENERATOR_KEYS)[number];
+type Shape = HostShape & GeneratorShape;
+
+function readHost(ctx: Context, field: Field, keys: readonly Key[]): Partial<Shape> {
+  const section = readSection(ctx, field, keys);
+  let out: Partial<Shape> = {};
   if (section === undefined) return out;
   for (const [key, fd] of section.fields) {
-    const v = readHostValue(ctx, key as (typeof HOST_KEYS)[number], fd);
+    const v = readHostValue(ctx, key as Key, fd);
     if (v !== undefined) out = { ...out, ...v };
   }
   return out;
 }
 
-function readHostValue(ctx: Context, key: (typeof HOST_KEYS)[number], fd: Field): Partial<HostShape> | undefined {
-  const integer = (rule: { min: number; max?: number }, set: (v: number) => Partial<HostShape>): Partial<HostShape> | undefined => {
+function readHostValue(ctx: Context, key: Key, fd: Field): Partial<Shape> | undefined {
+  const integer = (rule: { min: number; max?: number }, set: (v: number) => Partial<Shape>): Partial<Shape> | undefined => {
     const v = readInteger(ctx, fd, rule);
     return v === undefined ? undefined : set(v);
   };
@@ -118,6 +126,13 @@ function readHostValue(ctx: Context, key: (typeof HOST_KEYS)[number], fd: Field)
     case 'sources': return integer(RULES.sources, (v) => ({ sources: v }));
     case 'listen_ports': return integer(RULES.listenPorts, (v) => ({ listenPorts: v }));
     case 'count': return integer(RULES.count, (v) => ({ count: v }));
+    case 'workers': return integer(RULES.workers, (v) => ({ workers: v }));
+    case 'targets': return integer(RULES.targets, (v) => ({ targets: v }));
+    case 'open_rate': {
+      const v = readNumber(ctx, fd, { min: 0, hint: 'new connections per second the generator opens at its steepest, e.g. open_rate: 2000' });
+      if (v === 0) ctx.report(fd.at, fd.path, `${fd.path} must be above 0, got 0`);
+      return v === undefined || v === 0 ? undefined : { openRate: v };
+    }
     case 'port_range': return readPortRange(ctx, fd);
     case 'ram': {
       const raw = isScalar(fd.value) ? fd.value.value : undefined;

@@ -5,7 +5,8 @@
  */
 import { WsherdError, formatProblem, type ScenarioProblem } from '../errors.js';
 import { closest } from '../scenario/suggest.js';
-import { BALANCER_KINDS, TOPOLOGIES, type BalancerKind, type ClosesFirst, type HostShape, type PlanInputs, type TierName, type Topology } from './types.js';
+import { MAX_WORKERS } from '../scenario/validate.js';
+import { BALANCER_KINDS, TOPOLOGIES, type BalancerKind, type ClosesFirst, type GeneratorShape, type HostShape, type PlanInputs, type TierName, type Topology } from './types.js';
 
 export const DEFAULT_HEADROOM = 0.3;
 /** Linux's default net.ipv4.ip_local_port_range: 28,232 ports (the article's figure). */
@@ -26,6 +27,12 @@ export const DEFAULT_HOSTS: Readonly<Record<TierName, HostShape>> = {
   orchestrator: { ramBytes: 2 * GIB, cores: 2, fds: DEFAULT_FD_LIMIT, portRange: DEFAULT_PORT_RANGE, sources: 1, listenPorts: 1 },
 };
 
+/**
+ * A generator host without --results: the production hosts' defaults. With --results the machine the run's generator
+ * ran on (its results.json `environment`) comes between these and what the user gives.
+ */
+export const DEFAULT_GENERATOR: Readonly<GeneratorShape> = { ramBytes: 8 * GIB, cores: 4, fds: DEFAULT_FD_LIMIT, portRange: DEFAULT_PORT_RANGE, sources: 1, targets: 1 };
+
 /** Inputs before defaults: what a file or the flags gave. */
 export interface PartialInputs {
   connections?: number;
@@ -37,6 +44,7 @@ export interface PartialInputs {
   closesFirst?: ClosesFirst;
   balancerKind?: BalancerKind;
   hosts?: Partial<Record<TierName, Partial<HostShape>>>;
+  generator?: Partial<GeneratorShape>;
 }
 
 /** The flags of `wsherd plan`, as typed (strings, so that every bad value gets wsherd's own message). */
@@ -52,11 +60,15 @@ export interface PlanFlags {
   balancerHost?: string;
   backendHost?: string;
   orchestratorHost?: string;
+  generatorHost?: string;
 }
 
 /** The keys of a host shape, in files (`hosts.balancer.port_range`) and in `--balancer-host port_range=…`. */
 export const HOST_KEYS = ['ram', 'cores', 'fds', 'port_range', 'sources', 'listen_ports', 'count'] as const;
 export type HostKey = (typeof HOST_KEYS)[number];
+/** The keys of a generator host (`hosts.generator`, `--generator-host`): no listen_ports; workers, targets, open_rate. */
+export const GENERATOR_KEYS = ['ram', 'cores', 'fds', 'port_range', 'sources', 'workers', 'targets', 'open_rate', 'count'] as const;
+export type GeneratorKey = (typeof GENERATOR_KEYS)[number];
 
 /** Problems of the inputs: each says where (a flag, or file:line:col), what, and how to fix it. */
 export class PlanInputError extends WsherdError {
@@ -125,6 +137,9 @@ export const RULES = {
   sources: { min: 1, max: 4096, integer: true },
   listenPorts: { min: 1, max: 1024, integer: true },
   count: { min: 1, integer: true },
+  workers: { min: 1, max: MAX_WORKERS, integer: true },
+  targets: { min: 1, max: 65535, integer: true },
+  openRate: { min: 0, above: true },
 } satisfies Record<string, NumberRule>;
 
 /** One host-shape value (`cores`, `8GiB`, `1024-65535`) → the shape's field; a message when it is wrong. */
@@ -151,19 +166,41 @@ export function hostValue(key: HostKey, text: string): Partial<HostShape> | stri
   }
 }
 
+/** One generator-host value → the shape's field; a message when it is wrong. */
+export function generatorValue(key: GeneratorKey, text: string): Partial<GeneratorShape> | string {
+  const num = (rule: NumberRule, set: (v: number) => Partial<GeneratorShape>): Partial<GeneratorShape> | string => {
+    const v = checkNumber(text, rule);
+    return typeof v === 'string' ? v : set(v);
+  };
+  switch (key) {
+    case 'workers': return num(RULES.workers, (v) => ({ workers: v }));
+    case 'targets': return num(RULES.targets, (v) => ({ targets: v }));
+    case 'open_rate': return num(RULES.openRate, (v) => ({ openRate: v }));
+    default: return hostValue(key, text) as Partial<GeneratorShape> | string;
+  }
+}
+
 /** `ram=8GiB,cores=4,fds=65536` → a partial host shape; problems are pushed with the flag's name. */
 export function parseHostSpec(flag: string, spec: string, problems: string[]): Partial<HostShape> {
-  let out: Partial<HostShape> = {};
+  return parseSpec<HostKey, HostShape>(flag, spec, problems, HOST_KEYS, hostValue);
+}
+
+export function parseGeneratorSpec(flag: string, spec: string, problems: string[]): Partial<GeneratorShape> {
+  return parseSpec<GeneratorKey, GeneratorShape>(flag, spec, problems, GENERATOR_KEYS, generatorValue);
+}
+
+function parseSpec<K extends string, S>(flag: string, spec: string, problems: string[], keys: readonly K[], value: (key: K, text: string) => Partial<S> | string): Partial<S> {
+  let out: Partial<S> = {};
   for (const part of spec.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
     const eq = part.indexOf('=');
     const key = (eq < 0 ? part : part.slice(0, eq)).trim().replace(/-/g, '_');
-    if (eq < 0 || !(HOST_KEYS as readonly string[]).includes(key)) {
-      const match = closest(key, HOST_KEYS);
-      const fix = match === undefined ? `keys: ${HOST_KEYS.join(', ')}` : `did you mean "${match}"?`;
+    if (eq < 0 || !(keys as readonly string[]).includes(key)) {
+      const match = closest(key, keys);
+      const fix = match === undefined ? `keys: ${keys.join(', ')}` : `did you mean "${match}"?`;
       problems.push(`${flag}: "${part}" is not key=value with a known key (${fix}), e.g. ${flag} ram=8GiB,cores=4,fds=65536`);
       continue;
     }
-    const v = hostValue(key as HostKey, part.slice(eq + 1));
+    const v = value(key as K, part.slice(eq + 1));
     if (typeof v === 'string') problems.push(`${flag} ${key} ${v}`);
     else out = { ...out, ...v };
   }
@@ -194,6 +231,7 @@ export function inputsFromFlags(flags: PlanFlags, problems: string[]): PartialIn
   if (flags.balancerHost !== undefined) hosts.balancer = parseHostSpec('--balancer-host', flags.balancerHost, problems);
   if (flags.backendHost !== undefined) hosts.backend = parseHostSpec('--backend-host', flags.backendHost, problems);
   if (flags.orchestratorHost !== undefined) hosts.orchestrator = parseHostSpec('--orchestrator-host', flags.orchestratorHost, problems);
+  const generator = flags.generatorHost === undefined ? undefined : parseGeneratorSpec('--generator-host', flags.generatorHost, problems);
   return dropUndefined({
     connections: flagNumber('connections', flags.connections, RULES.connections, problems),
     churn: flagNumber('churn', flags.churn, RULES.churn, problems),
@@ -204,6 +242,7 @@ export function inputsFromFlags(flags: PlanFlags, problems: string[]): PartialIn
     closesFirst: flagChoice<ClosesFirst>('closes-first', flags.closesFirst, ['balancer', 'backend'], problems),
     balancerKind: flagChoice('balancer-kind', flags.balancerKind, BALANCER_KINDS, problems),
     hosts,
+    generator,
   });
 }
 
@@ -218,11 +257,15 @@ export function mergeInputs(file: PartialInputs, flags: PartialInputs): PartialI
     const h = { ...file.hosts?.[tier], ...flags.hosts?.[tier] };
     if (Object.keys(h).length > 0) hosts[tier] = h;
   }
-  return { ...file, ...flags, hosts };
+  const generator = { ...file.generator, ...flags.generator };
+  return { ...file, ...flags, hosts, ...(Object.keys(generator).length > 0 ? { generator } : {}) };
 }
 
-/** Defaults applied; throws PlanInputError when connections are missing. */
-export function resolveInputs(p: PartialInputs, fromFile: boolean): PlanInputs {
+/**
+ * Defaults applied; throws PlanInputError when connections are missing. `generatorBase`: the machine a --results run's
+ * generator ran on, between the defaults and what was given.
+ */
+export function resolveInputs(p: PartialInputs, fromFile: boolean, generatorBase: Partial<GeneratorShape> = {}): PlanInputs {
   if (p.connections === undefined) {
     throw new PlanInputError([fromFile ? '"connections" is required in the plan file, e.g. connections: 100000' : '--connections is required: the peak number of concurrent connections, e.g. --connections 100000']);
   }
@@ -237,6 +280,7 @@ export function resolveInputs(p: PartialInputs, fromFile: boolean): PlanInputs {
     closesFirst: p.closesFirst ?? 'balancer',
     balancerKind: p.balancerKind ?? 'wsherd',
     hosts: { balancer: host('balancer'), backend: host('backend'), orchestrator: host('orchestrator') },
+    generator: { ...DEFAULT_GENERATOR, ...generatorBase, ...p.generator },
   };
 }
 

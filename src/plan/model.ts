@@ -22,7 +22,7 @@ export function tiersOf(inputs: PlanInputs): TierName[] {
   }
 }
 
-function fig(value: number, unit: string, formula: string): Figure {
+export function fig(value: number, unit: string, formula: string): Figure {
   return { value, unit, formula };
 }
 
@@ -32,7 +32,7 @@ function hostsFigure(load: Figure, cap: Figure, headroom: number): Figure {
   return fig(value, 'hosts', `ceil(${show(load)} / (${show(cap)} × ${usable(headroom)})) = ${num(value)}`);
 }
 
-function constraint(name: ConstraintName, load: Figure, cap: Figure, headroom: number): Constraint {
+export function constraint(name: ConstraintName, load: Figure, cap: Figure, headroom: number): Constraint {
   return { name, load, capacityPerHost: cap, hosts: hostsFigure(load, cap, headroom) };
 }
 

@@ -1,17 +1,22 @@
 /**
  * `wsherd plan` as a library call: size the tiers (model.ts), add the settings to apply and the TIME_WAIT budget
- * (settings.ts), the what-if table (what-if.ts) and the notes a reader needs.
+ * (settings.ts), the what-if table (what-if.ts), the generator tier (generator.ts) and the notes a reader needs.
  */
 import { bytes, num, usable } from './format.js';
 import { portRangeSize } from './inputs.js';
 import { sizeTiers } from './model.js';
 import { hostsToCarry } from './redundancy.js';
 import { settingsFor, timeWaitFigures } from './settings.js';
-import type { Costs, Plan, PlanInputs, TierPlan } from './types.js';
+import { planGenerator } from './generator.js';
+import { referenceGeneratorCosts } from './generator-costs.js';
+import type { Costs, GeneratorCosts, Plan, PlanInputs, TierPlan } from './types.js';
 import { whatIf } from './what-if.js';
 
-/** The whole plan: tiers with their settings, the TIME_WAIT budget, the what-if table, and notes. */
-export function planCapacity(inputs: PlanInputs, costs: Costs): Plan {
+/**
+ * The whole plan: tiers with their settings, the TIME_WAIT budget, the what-if table, the generator tier (from the
+ * reference generator costs unless `generatorCosts` says otherwise), and notes.
+ */
+export function planCapacity(inputs: PlanInputs, costs: Costs, generatorCosts: GeneratorCosts = referenceGeneratorCosts()): Plan {
   const tiers = sizeTiers(inputs, costs).map((t) => ({ ...t, settings: settingsFor(t, inputs, costs) }));
   const notes: string[] = [];
   for (const t of tiers) {
@@ -24,7 +29,7 @@ export function planCapacity(inputs: PlanInputs, costs: Costs): Plan {
   const portNote = portsAlternative(tiers, inputs);
   if (portNote !== undefined) notes.push(portNote);
   if (inputs.messageBytes > 4096) notes.push(`Messages of ${bytes(inputs.messageBytes)} need socket buffers beyond the measured per-connection memory when clients read slowly; calibrate with a run that sends them.`);
-  return { inputs, costs, tiers, timeWait: timeWaitFigures(tiers, inputs), whatIf: whatIf(inputs, costs, tiers), notes };
+  return { inputs, costs, tiers, timeWait: timeWaitFigures(tiers, inputs), whatIf: whatIf(inputs, costs, tiers), generator: planGenerator(inputs, generatorCosts), notes };
 }
 
 /**

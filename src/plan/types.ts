@@ -60,6 +60,75 @@ export interface PlanInputs {
   /** Whose reference costs size the balancer tier without --results (default wsherd). */
   balancerKind: BalancerKind;
   hosts: Record<TierName, HostShape>;
+  /** The load test's own clients: the hosts (or pods) that drive the connections (src/plan/generator.ts). */
+  generator: GeneratorShape;
+}
+
+/** One generator host: it runs `wsherd run` (a coordinator and its worker processes) against the target. */
+export interface GeneratorShape {
+  /** Memory, bytes. */
+  ramBytes: number;
+  cores: number;
+  /** The per-process fd limit (`ulimit -n`): each worker has its own. */
+  fds: number;
+  /** `net.ipv4.ip_local_port_range` as [low, high]: each (source address, target address:port) gets high − low + 1 ports. */
+  portRange: [number, number];
+  /** Source addresses per generator host (the scenario's `population` addresses), each with its own ports. */
+  sources: number;
+  /** Worker processes per host; absent: as many as the host's connections and rates need (src/load/worker-count.ts's rule). */
+  workers?: number;
+  /** Distinct target address:port pairs the clients connect to (default 1: everything to one balancer address). */
+  targets: number;
+  /** Connections opened per second at the steepest (the ramp); absent: max(churn, connections / 60 s). */
+  openRate?: number;
+  /** The generator hosts you have: the plan then says whether they can drive the load. */
+  count?: number;
+}
+
+/** What the generator spends per connection (src/plan/generator-costs.ts). */
+export interface GeneratorCosts {
+  origin: 'reference' | 'calibrated';
+  label: string;
+  /** The whole tree's (coordinator + workers) resident memory per held connection, bytes. */
+  memoryPerConnection: Cost;
+  fdsPerConnection: Cost;
+  /** The coordinator's RSS before the run, and one worker's before its first connection, bytes. */
+  coordinatorIdleBytes: Cost;
+  workerIdleBytes: Cost;
+  /** CPU core-seconds per second for every 100 connections opened per second. */
+  cpuPer100NewConnections: Cost;
+  /** CPU core-seconds per second for every 1,000 messages/s (both directions counted). */
+  cpuPer1000Messages: Cost;
+  notes: string[];
+}
+
+/** Kubernetes: one pod per shard, each with its own address, sized by its requests. */
+export interface GeneratorPods {
+  pods: Figure;
+  connectionsPerPod: number;
+  workersPerPod: number;
+  /** e.g. `1300m` and `1216Mi`, each with its arithmetic. */
+  cpuRequest: Setting;
+  memoryRequest: Setting;
+}
+
+export interface GeneratorPlan {
+  /** Hosts with the source addresses given (ports as hardware), or the count given. */
+  hosts: number;
+  binding: ConstraintName;
+  constraints: Constraint[];
+  connectionsPerHost: Figure;
+  workersPerHost: Figure;
+  /** When ports set the count: source addresses per host that let the other constraints set it instead. */
+  withSources?: { sources: number; hosts: number; formula: string };
+  pods: GeneratorPods;
+  /** `wsherd run --shard i/N` commands: one shard per host (and per pod). */
+  shards: string[];
+  /** A generator host is not production: no spare, and why. */
+  redundancy: { rule: 'none'; reason: string };
+  settings: Setting[];
+  costs: GeneratorCosts;
+  notes: string[];
 }
 
 /** A measured (or bundled) cost with its uncertainty. */
@@ -180,6 +249,8 @@ export interface Plan {
   /** TIME_WAIT at this churn: sockets per balancer host and what they cost in ports. */
   timeWait: Figure[];
   whatIf: WhatIfRow[];
+  /** The load test's own tier: generator hosts and pods for the connections. */
+  generator: GeneratorPlan;
   /** Things to know that change no number: warnings, assumptions. */
   notes: string[];
 }

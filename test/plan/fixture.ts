@@ -1,6 +1,6 @@
 /** Probes with known costs over the sample run, for the calibration and CLI tests. */
 import type { ProbePoint } from '../../src/results/observed.js';
-import type { Cost, Costs } from '../../src/plan/index.js';
+import type { Cost, Costs, GeneratorCosts } from '../../src/plan/index.js';
 import type { Results } from '../../src/results/types.js';
 import { sampleResults } from '../results/fixture.js';
 
@@ -43,6 +43,21 @@ export function roundCosts(over: { idleFds?: number } = {}): Costs {
     balancer: { memoryPerConnection: c(10_000), fdsPerConnection: c(2), idleFds: c(over.idleFds ?? 0), idleMemoryBytes: c(0), cpuPer1000Messages: c(0.1), cpuPer100NewConnections: c(0.1) },
     backend: { memoryPerConnection: c(20_000), fdsPerConnection: c(1), idleFds: c(0), idleMemoryBytes: c(0), cpuPer1000Messages: c(0.1), cpuPer100NewConnections: c(0.1) },
     orchestratorCpuPer100Lookups: c(0.5),
+    notes: [],
+  };
+}
+
+/** Round generator costs: 10,000 B a connection, 1 fd, a 100 MB coordinator and 50 MB workers, 0.05 cores per 100 new/s. */
+export function roundGeneratorCosts(): GeneratorCosts {
+  return {
+    origin: 'reference',
+    label: 'test generator costs',
+    memoryPerConnection: c(10_000),
+    fdsPerConnection: c(1),
+    coordinatorIdleBytes: c(100_000_000),
+    workerIdleBytes: c(50_000_000),
+    cpuPer100NewConnections: c(0.05),
+    cpuPer1000Messages: c(0.02),
     notes: [],
   };
 }
