@@ -4,32 +4,10 @@
  */
 import { bytes, num, pct } from './format.js';
 import type { ComponentCosts, Cost, Plan, TierPlan } from './types.js';
+import type { Block, DocSection, DocTable, PlanDocument, Tone } from './document-types.js';
+import { generatorCostBlocks, generatorRow, generatorSection } from './document-generator.js';
 
-export type Tone = 'good' | 'bad' | 'key' | undefined;
-
-export interface DocTable {
-  head: string[];
-  rows: string[][];
-  /** Right-aligned columns (numbers). */
-  right?: number[];
-  /** Per row: how to colour it (the binding constraint, a what-if that does not hold). */
-  tones?: Tone[];
-  /** Too wide for a terminal: these first columns stay a table, the others go on indented lines under each row. */
-  keep?: number;
-}
-
-export type Block = { kind: 'p'; text: string } | { kind: 'h'; text: string } | { kind: 'table'; table: DocTable } | { kind: 'list'; items: string[] };
-
-export interface DocSection {
-  title: string;
-  blocks: Block[];
-}
-
-export interface PlanDocument {
-  title: string;
-  subtitle: string;
-  sections: DocSection[];
-}
+export type { Block, DocSection, DocTable, PlanDocument, Tone } from './document-types.js';
 
 const p = (text: string): Block => ({ kind: 'p', text });
 const table = (t: DocTable): Block => ({ kind: 'table', table: t });
@@ -58,6 +36,7 @@ function costsSection(plan: Plan): DocSection {
       : table({ head: ['cost', 'backend'], rows: rows.map(([name, get, fmt]) => [name, costText(get(plan.costs.backend), fmt)]) }),
   ];
   if (plan.inputs.topology === 'orchestrator') blocks.push(p(`Orchestrator: ${costText(o, cores)} per 100 lookups/s.`));
+  blocks.push(...generatorCostBlocks(plan));
   blocks.push(p('± is the standard deviation over the samples (probe points, one-second intervals); the plan uses the mean and leaves the rest to the headroom.'));
   return { title: plan.costs.origin === 'reference' ? 'Costs (reference, not your hosts)' : 'Costs (calibrated)', blocks };
 }
@@ -70,6 +49,7 @@ function boundBy(t: TierPlan): string {
 
 function summarySection(plan: Plan): DocSection {
   const rows = plan.tiers.map((t) => [t.tier, num(t.hosts), boundBy(t), t.tier === 'orchestrator' ? '–' : num(t.connectionsPerHost.value)]);
+  rows.push(generatorRow(plan.generator));
   return { title: 'Hosts', blocks: [table({ head: ['tier', 'hosts', 'bound by', 'connections per host'], rows, right: [1, 3] })] };
 }
 
@@ -111,12 +91,13 @@ export function planDocument(plan: Plan): PlanDocument {
   const msgs = i.messagesPerSecond > 0 ? `${num(i.messagesPerSecond)} msg/s of ${bytes(i.messageBytes)} per connection` : 'idle connections';
   const closes = plan.tiers.some((t) => t.tier === 'balancer') ? `; ${i.closesFirst === 'balancer' ? 'the balancer closes first (holds TIME_WAIT)' : 'the backends close first'}` : '';
   const subtitle = `${num(i.connections)} connections, ${num(i.churn)} new/s, ${msgs}; topology ${i.topology}; headroom ${pct(i.headroom)}${closes}`;
-  const notes = [...plan.costs.notes, ...plan.notes];
+  const notes = [...plan.costs.notes, ...plan.generator.costs.notes, ...plan.notes];
   const sections: DocSection[] = [
     summarySection(plan),
     ...plan.tiers.map((t) => tierSection(t, plan)),
     { title: 'TIME_WAIT', blocks: [{ kind: 'list', items: plan.timeWait.map((f) => f.formula) }] },
     whatIfSection(plan),
+    generatorSection(plan),
     costsSection(plan),
   ];
   if (notes.length > 0) sections.push({ title: 'Notes', blocks: [{ kind: 'list', items: notes }] });

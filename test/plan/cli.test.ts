@@ -19,6 +19,23 @@ test('wsherd plan --json: the plan with every figure and its formula, exit 0', a
   }
   assert.deepEqual(plan.whatIf.map((w) => w.case), ['as planned', '×2 growth', '×10 growth', 'one balancer host lost', 'one backend host lost']);
   assert.equal(plan.timeWait[0]?.value, 6000); // 500/s over 5 balancers × 60 s
+  assert.deepEqual(plan.tiers.map((t) => [t.tier, t.redundancy.rule, t.redundancy.met]), [['balancer', 'N+1', true], ['backend', 'N+1', true]]);
+  assert.equal(plan.generator.redundancy.rule, 'none');
+});
+
+test('wsherd plan --generator-host --json: 200,000 to one address:port need 8 generator hosts, or 2 with 4 source addresses', async () => {
+  const r = await runCli(['plan', '--connections', '200000', '--generator-host', 'ram=3GiB,cores=4,fds=20000', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const g = (JSON.parse(r.stdout) as Plan).generator;
+  assert.equal(g.hosts, 8);
+  assert.equal(g.binding, 'ports');
+  assert.deepEqual([g.withSources?.sources, g.withSources?.hosts], [4, 2]);
+  assert.equal(g.pods.pods.value, 8);
+  assert.match(g.shards[0] ?? '', /--shard i\/8`$/);
+  assert.equal(g.costs.origin, 'reference');
+  const bad = await runCli(['plan', '--connections', '1000', '--generator-host', 'sorces=2']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--generator-host: "sorces=2" is not key=value with a known key \(did you mean "sources"\?\)/);
 });
 
 test('wsherd plan <file> --out: terminal plan, plan.html (self-contained) and plan.md', async () => {
@@ -30,7 +47,9 @@ test('wsherd plan <file> --out: terminal plan, plan.html (self-contained) and pl
     assert.match(r.stdout, /Balancer tier\n/);
     assert.match(r.stdout, /Costs \(reference, not your hosts\)/);
     assert.ok(!r.stdout.includes('\u001b['), 'no colour when NO_COLOR is set');
+    assert.match(r.stdout, /\nGenerator tier \(the load test's clients\)\n/);
     const html = await readFile(path.join(dir, 'plan.html'), 'utf8');
+    assert.ok(html.includes('<h2>Generator tier (the load test&#39;s clients)</h2>'));
     assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">/);
     assert.ok(!/<script(?! type="application\/json")/.test(html), 'no executable script');
     assert.ok(!/(src|href)="https?:/.test(html), 'nothing loaded from the network');
