@@ -49,7 +49,6 @@ export interface RunOptions {
   sync?: RunSync;
 }
 
-
 export interface RunOutcome {
   results: Results;
   outDir: string;
@@ -60,7 +59,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const now = opts.now ?? (() => new Date());
   const whole = withApproachEngine(opts.workers === undefined ? opts.scenario : { ...opts.scenario, workers: opts.workers });
   // A shard runs its part (its faults only on shard 0); results.json keeps the whole scenario, which merge compares.
-  const scenario = opts.shard === undefined ? whole : shardScenario(whole, opts.shard, whole.name);
+  const scenario = opts.shard === undefined ? whole : shardScenario(whole, opts.shard, whole.file ?? whole.name);
   const events = opts.events ?? new RunEvents();
   // Before anything opens a socket: a scenario that does not fit the generator would measure wsherd, not the target.
   const hostClients = opts.shard === undefined ? scenario.clients : shardClients(scenario.clients, opts.shard);
