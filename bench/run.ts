@@ -3,13 +3,14 @@ import { benchBalancerCosts } from './balancer-costs.js';
 import { benchFlows } from './flows.js';
 import { benchGenerator } from './generator.js';
 import { benchLean } from './lean-client.js';
+import { benchMerge } from './merge.js';
 import { benchProxy } from './proxy-vs-haproxy.js';
 import { benchScale } from './scale.js';
 import { benchScaleBackend } from './scale-backend.js';
 
 const BENCHES: Record<string, (argv: string[]) => Promise<string>> = {
   proxy: benchProxy, costs: benchBalancerCosts, flows: benchFlows, lean: benchLean, generator: benchGenerator,
-  scale: benchScale, 'scale-backend': benchScaleBackend,
+  scale: benchScale, 'scale-backend': benchScaleBackend, merge: benchMerge,
 };
 
 const [name = 'proxy', ...rest] = process.argv.slice(2);
