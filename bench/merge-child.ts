@@ -7,8 +7,8 @@
  *
  * path "library": the per-second histograms are merged by the library's decode + add, one part at a time (what
  * src/metrics/aggregate.ts did before src/metrics/hdr-sparse.ts), the peer the bench sets the fast path against. The
- * switch lives here, in the bench's own process, not in src/: CountsAccumulator's two methods are replaced on its
- * prototype, so every caller of mergeEncoded (the series' percentiles, the merged run's raw section) takes it.
+ * switch lives here, in the bench's own process, not in src/: CountsAccumulator's methods are replaced on its
+ * prototype, so every caller of mergeEncoded and percentilesOfEncoded (the series' percentiles) takes it.
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -31,7 +31,10 @@ function peakRssBytes(pid: number | 'self' = 'self'): number {
 /** The library's path: each part decoded into a whole histogram and added, as before hdr-sparse. */
 function useLibraryPath(): void {
   type Parts = { benchParts?: string[] };
-  const proto = CountsAccumulator.prototype as unknown as { add(this: Parts, e: string): void; histogram(this: Parts): Histogram };
+  const proto = CountsAccumulator.prototype as unknown as {
+    add(this: Parts, e: string): void; histogram(this: Parts): Histogram; reset(this: Parts): void;
+    valuesAt(this: Parts, ps: readonly number[]): (number | null)[];
+  };
   proto.add = function add(this: Parts, encoded: string): void {
     (this.benchParts ??= []).push(encoded);
   };
@@ -39,6 +42,13 @@ function useLibraryPath(): void {
     const h = newHistogram();
     for (const e of this.benchParts ?? []) addEncoded(h, e);
     return h;
+  };
+  proto.reset = function reset(this: Parts): void {
+    this.benchParts = [];
+  };
+  proto.valuesAt = function valuesAt(this: Parts, ps: readonly number[]): (number | null)[] {
+    const h = proto.histogram.call(this);
+    return ps.map((p) => (h.totalCount === 0 ? null : h.getValueAtPercentile(p)));
   };
 }
 

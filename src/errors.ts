@@ -55,9 +55,10 @@ function defaultExit(code: WsherdErrorCode): ExitCodeValue {
     case 'WSH_ERR_LAB_START':
     case 'WSH_ERR_LAB_DIED':
       return ExitCode.LAB_FAILED;
+    // WSH_ERR_BARRIER_TIMEOUT: a shard's own input was valid; the run's other generators (shards on other hosts) did not
+    // assemble in time — the cross-host form of "workers not all ready in time", so the same code (CI may retry it;
+    // 2 means fix the config).
     case 'WSH_ERR_WORKER_FAILED':
-    // A shard's own input was valid; the run's other generators (shards on other hosts) did not assemble in time —
-    // the cross-host form of "workers not all ready in time", so the same code (CI may retry it; 2 means fix the config).
     case 'WSH_ERR_BARRIER_TIMEOUT':
       return ExitCode.GENERATOR_FAILED;
     case 'WSH_ERR_ABORTED':

@@ -10,8 +10,8 @@
  */
 import { HISTOGRAM_NAMES, emptyCounters, type Counters, type HistogramName, type RawMetrics, type RawSecond, type SecondBucket } from './types.js';
 import type { Results, SeriesPoint } from '../results/types.js';
-import { addEncoded, encodeHistogram, latencyStats, newHistogram, percentileMs, type Histogram } from './hdr.js';
-import { mergeEncoded } from './hdr-sparse.js';
+import { addEncoded, encodeHistogram, latencyStats, newHistogram, type Histogram } from './hdr.js';
+import { mergeEncoded, percentilesOfEncoded } from './hdr-sparse.js';
 import { FlowAggregator, shiftFlow, type MergedFlow } from './flow-aggregate.js';
 import type { FlowBucket } from './flow-types.js';
 
@@ -209,12 +209,9 @@ export class Aggregator {
     const s = this.seconds.get(t);
     if (!s) return emptyPoint(t);
     if (s.cached === undefined) {
-      const rtt = this.secondHistogram(s, 'rtt');
-      s.cached = {
-        rttP50: rtt === undefined ? null : percentileMs(rtt, 50),
-        rttP99: rtt === undefined ? null : percentileMs(rtt, 99),
-        connectP99: ((h) => (h === undefined ? null : percentileMs(h, 99)))(this.secondHistogram(s, 'connect')),
-      };
+      const [rttP50, rttP99] = this.secondPercentiles(s, 'rtt', [50, 99]);
+      const [connectP99] = this.secondPercentiles(s, 'connect', [99]);
+      s.cached = { rttP50: rttP50 ?? null, rttP99: rttP99 ?? null, connectP99: connectP99 ?? null };
     }
     return {
       t,
@@ -237,10 +234,11 @@ export class Aggregator {
     };
   }
 
-  /** Second `s`'s merged histogram `name`, or undefined when nothing was recorded. */
-  private secondHistogram(s: SecondState, name: HistogramName): Histogram | undefined {
+  /** Percentiles (ms) of second `s`'s merged histogram `name`: nulls when nothing was recorded. */
+  private secondPercentiles(s: SecondState, name: HistogramName, ps: readonly number[]): (number | null)[] {
     const encs = s.hist[name];
-    return encs === undefined || encs.length === 0 ? undefined : mergeEncoded(encs);
+    if (encs === undefined || encs.length === 0) return ps.map(() => null);
+    return percentilesOfEncoded(encs, ps).map((us) => (us === null ? null : us / 1000));
   }
 
   /** One point per second from 0 to the last second with data, gaps filled with empty points. */

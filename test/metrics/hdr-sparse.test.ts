@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addEncoded, encodeHistogram, latencyStats, newHistogram } from '../../src/metrics/hdr.js';
-import { mergeEncoded } from '../../src/metrics/hdr-sparse.js';
+import { mergeEncoded, percentilesOfEncoded } from '../../src/metrics/hdr-sparse.js';
 import { build, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 
 function rng(seed: number): () => number {
@@ -47,4 +47,23 @@ test('an encoding of another shape falls back to the library and still merges', 
 
 test('an empty list is an empty histogram', () => {
   assert.equal(mergeEncoded([]).totalCount, 0);
+});
+
+test('percentilesOfEncoded gives the library\'s getValueAtPercentile on the merge, at every percentile, reused second after second', () => {
+  const r = rng(11);
+  const ps = [0, 0.1, 1, 10, 25, 50, 75, 90, 95, 99, 99.9, 99.99, 100];
+  for (let round = 0; round < 60; round++) {
+    const parts: string[] = [];
+    const lib = newHistogram();
+    for (let p = 0, n = 1 + Math.floor(r() * 8); p < n; p++) {
+      const h = newHistogram();
+      const spread = 10 ** (1 + Math.floor(r() * 8));
+      for (let i = 0, count = Math.floor(r() * 500); i < count; i++) h.recordValue(1 + Math.floor(r() ** 3 * spread));
+      const enc = encodeHistogram(h);
+      parts.push(enc);
+      addEncoded(lib, enc);
+    }
+    const expected = ps.map((p) => (lib.totalCount === 0 ? null : lib.getValueAtPercentile(p)));
+    assert.deepEqual(percentilesOfEncoded(parts, ps), expected, `round ${round}`);
+  }
 });
