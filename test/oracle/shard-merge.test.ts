@@ -16,6 +16,7 @@ import { build, decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import { runCli } from '../helpers/cli.js';
 import type { Results } from '../../src/results/types.js';
 import { decodeHistogram, latencyStats } from '../../src/metrics/hdr.js';
+import { startBarrierServer, type BarrierServer } from '../../src/shard/barrier-server.js';
 
 interface Oracle { url: string; upgrades: number; messages: number; echoes: number; users: string[]; close(): Promise<void> }
 
@@ -47,6 +48,7 @@ describe('shards merged against the target\'s own counts', { timeout: 120_000 },
   let dir = '';
   let oracle: Oracle;
   let scenarioFile = '';
+  let barrier: BarrierServer | undefined;
   const shardDir = (i: number): string => path.join(dir, `shard-${i}`);
 
   before(async () => {
@@ -59,13 +61,14 @@ describe('shards merged against the target\'s own counts', { timeout: 120_000 },
       'behavior:', '  messages_per_second: 4', '  query: {user: "u{{ client }}"}',
       'thresholds:', '  - errors.rate < 1%', '',
     ].join('\n'));
-    // One agreed instant for the three, far enough ahead for three CLIs to start on a busy host.
-    const startAt = new Date(Date.now() + 8000).toISOString();
-    const runs = await Promise.all([0, 1, 2].map((i) => runCli(['run', scenarioFile, '--shard', `${i}/3`, '--run-id', 'oracle-1', '--start-at', startAt, '--out', shardDir(i), '-q'])));
+    // A barrier of the test's own: the three start together as soon as the slowest is ready.
+    barrier = await startBarrierServer({ host: '127.0.0.1', port: 0, shards: 3, leadMs: 1000 });
+    const runs = await Promise.all([0, 1, 2].map((i) => runCli(['run', scenarioFile, '--shard', `${i}/3`, '--run-id', 'oracle-1', '--barrier', barrier?.url ?? '', '--barrier-timeout', '60s', '--out', shardDir(i), '-q'])));
     runs.forEach((r, i) => assert.ok(r.code === 0, `shard ${i} exited ${r.code}: ${r.stderr}${r.stdout.slice(-800)}`));
   });
 
   after(async () => {
+    await barrier?.close();
     await oracle.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -78,6 +81,11 @@ describe('shards merged against the target\'s own counts', { timeout: 120_000 },
     assert.equal(r.status, 'complete');
     assert.deepEqual(r.merge?.missing, []);
     assert.deepEqual(r.merge?.shards.map((s) => [s.index, s.clients]), [[0, 30], [1, 30], [2, 30]]);
+    // Started by the barrier, which measured each shard's clock: one clock here, so the offsets are within their bounds.
+    for (const s of shards) {
+      assert.equal(s.shard?.sync.kind, 'barrier');
+      assert.ok(Math.abs(s.shard?.clockOffsetMs ?? NaN) <= (s.shard?.clockUncertaintyMs ?? 0) + 2, JSON.stringify(s.shard));
+    }
     // The oracle: the server's own counts.
     assert.equal(r.summary.counters.established, oracle.upgrades);
     assert.equal(r.summary.counters.established, CLIENTS);
