@@ -23,6 +23,7 @@ import { writeRunFiles } from '../src/report/run-files.js';
 import { describeEnvironment } from '../src/run/environment.js';
 import type { ShardInfo } from '../src/results/shard-types.js';
 import { prepareOutDir, writeResults } from '../src/results/write.js';
+import { mulberry32 } from '../src/load/population.js';
 
 export interface ShardShape {
   /** Shards in the run (N of --shard i/N). */
@@ -40,17 +41,8 @@ const BACKENDS = 8;
 /** Every shard's second 0 near this instant (2026-12-07T20:00:00Z), a few ms apart, as after a barrier. */
 const EPOCH_MS = Date.UTC(2026, 11, 7, 20, 0, 0);
 
-/** mulberry32: small, fast, seeded, good enough for latency draws. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded draws: the population's mulberry32 (src/load/population.ts), good enough for latency draws. */
+const rng = mulberry32;
 
 /** A standard normal draw (Box-Muller; one of the pair). */
 function normal(r: () => number): number {

@@ -145,7 +145,7 @@ function picker(set: AddressSet, distribution: 'uniform' | 'zipf', s: number, se
 }
 
 /** A small, fast, seeded PRNG (public domain mulberry32): the same draws on every worker and every run. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
