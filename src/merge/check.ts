@@ -37,8 +37,8 @@ export function checkShards(inputs: ReadonlyArray<{ file: string; results: Resul
   };
   differ('runs', (s) => s.results.shard.runId ?? '(no run id)', 'merge the shards of one run: they share --run-id (or WSHERD_RUN_ID, or the CI run\'s id).');
   differ('shard counts', (s) => `of ${s.results.shard.count}`, 'every shard of a run is started with the same N in --shard i/N.');
-  const scenarioOf = (s: ShardFile): string => comparable(s.results.scenario);
-  differ('scenarios', (s) => (scenarioOf(s) === scenarioOf(first) ? `scenario "${first.results.scenario.name}"` : `another scenario "${s.results.scenario.name}"${s.results.scenario.name === first.results.scenario.name ? ` (${firstDifference(s.results.scenario, first.results.scenario)})` : ''}`),
+  const base = comparable(first.results.scenario);
+  differ('scenarios', (s) => (comparable(s.results.scenario) === base ? `that of ${first.file}` : `another: ${firstDifference(s.results.scenario, first.results.scenario)}`),
     'run every shard with the same scenario file and the same -e variables.');
   const seen = new Map<number, string>();
   for (const s of shards) {
