@@ -13,11 +13,7 @@ import { checkCiOutputs, writeCiOutputs } from '../src/report/ci-outputs.js';
 import { envFlag, scenarioEnv } from '../src/cli/env-flag.js';
 import { attachStream } from '../src/report/stream.js';
 import { watchStopSignals } from '../src/cli/stop-signals.js';
-import type { RunOptions } from '../src/run/run.js';
-import { resolveShard } from '../src/shard/spec.js';
-import { parseDurationFlag } from '../src/shard/duration-flag.js';
-import { parseStartAt } from '../src/shard/start-at.js';
-import { WsherdError } from '../src/errors.js';
+import { shardFlags, shardRunOptions } from '../src/cli/shard-flags.js';
 
 export default class Run extends WsherdCommand {
   static override summary = 'Run a load scenario against the built-in lab or a target, and write results and a report.';
@@ -51,12 +47,7 @@ Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5
     stream: Flags.string({ description: 'Also write the run as it happens to this file: one JSON line per second (NDJSON), kept even if the process is killed. See docs/results.md.' }),
     'accept-saturated': Flags.boolean({ description: 'Exit 0 or 3 (as the thresholds say) even when the generator was saturated, instead of 7 (inconclusive). The verdict still reads INCONCLUSIVE. Also WSHERD_ACCEPT_SATURATED=1.', default: false, env: 'WSHERD_ACCEPT_SATURATED' }),
     env: envFlag,
-    shard: Flags.string({ description: 'Run shard i of N of the scenario (i from 0): its clients s with s % N = i, its share of every phase\'s arrival rate. Also WSHERD_SHARD=i/N. Merge the shards\' results with `wsherd merge`. See docs/sharding.md.', helpGroup: 'SHARDING' }),
-    shards: Flags.integer({ description: 'The shard count N, the index coming from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job\'s pods).', min: 1, helpGroup: 'SHARDING' }),
-    'run-id': Flags.string({ description: 'Names the run, the same on every shard: the barrier groups shards by it and merge refuses shards of other runs. Default: WSHERD_RUN_ID, else the CI run (GITHUB_RUN_ID, CI_PIPELINE_ID).', env: 'WSHERD_RUN_ID', helpGroup: 'SHARDING' }),
-    barrier: Flags.string({ description: 'Start when every shard has joined this barrier: http://host:port (a `wsherd barrier`) or redis://host:port.', helpGroup: 'SHARDING', exclusive: ['start-at'] }),
-    'barrier-timeout': Flags.string({ description: 'How long to wait at the barrier for every shard (e.g. 2m).', default: '10m', helpGroup: 'SHARDING' }),
-    'start-at': Flags.string({ description: 'Begin second 0 at this instant, RFC 3339 with its zone (e.g. 2026-12-07T21:30:00Z): every shard given the same time starts together.', helpGroup: 'SHARDING' }),
+    ...shardFlags,
   };
 
   static override handlesStopSignals = true;
@@ -76,7 +67,7 @@ Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5
     const { args, flags } = await this.parse(Run);
     const scenario = await loadScenario(args.scenario, { env: scenarioEnv(flags.env) });
     // Before the lab or any socket: a bad --shard or --start-at is invalid input, not a failed run.
-    shardOptions(flags, scenario.name);
+    const sharding = shardRunOptions(flags, scenario.name, process.env, Date.now());
     if (scenario.network?.namespace === true && !insideNetns()) {
       // The same command again, inside a private network namespace; it writes the results and prints the summary.
       process.exitCode = await rerunInNetns(scenario.network, process.argv.slice(1));
@@ -94,7 +85,7 @@ Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5
 
     try {
       const outcome = await runScenario({
-        scenario, events, signal, insecure: flags.insecure, ...shardOptions(flags, scenario.name),
+        scenario, events, signal, insecure: flags.insecure, ...sharding,
         ...(flags.out === undefined ? {} : { outDir: flags.out }),
         ...(flags.workers === undefined ? {} : { workers: flags.workers }),
       });
@@ -114,27 +105,4 @@ Exit codes: 0 ok, 2 invalid input, 3 thresholds failed, 4 output not writable, 5
       detachStream();
     }
   }
-}
-
-/** The sharding flags as run options; refuses contradictions (exit 2). */
-function shardOptions(
-  flags: { shard?: string | undefined; shards?: number | undefined; 'run-id'?: string | undefined; barrier?: string | undefined; 'barrier-timeout': string; 'start-at'?: string | undefined },
-  scenarioName: string,
-): Pick<RunOptions, 'shard' | 'runId' | 'sync'> {
-  const shard = resolveShard({ shard: flags.shard, shards: flags.shards, env: process.env });
-  if (flags.barrier !== undefined && shard === undefined) {
-    throw new WsherdError('WSH_ERR_INVALID_INPUT', '--barrier synchronises the shards of a run, and this run is not sharded.', { hint: 'add --shard i/N (or --shards N in a Kubernetes Indexed Job), or drop --barrier.' });
-  }
-  const sync = flags.barrier !== undefined
-    ? { barrier: flags.barrier, timeoutMs: parseDurationFlag('--barrier-timeout', flags['barrier-timeout'], 1000) }
-    : flags['start-at'] !== undefined ? { startAt: parseStartAt(flags['start-at'], Date.now()) } : undefined;
-  const runId = flags['run-id'] ?? ciRunId(process.env) ?? (flags['start-at'] === undefined ? undefined : `${scenarioName}@${flags['start-at']}`);
-  return { ...(shard === undefined ? {} : { shard }), ...(runId === undefined ? {} : { runId }), ...(sync === undefined ? {} : { sync }) };
-}
-
-/** The CI system's id of this pipeline run, which every job of a matrix shares. */
-function ciRunId(env: NodeJS.ProcessEnv): string | undefined {
-  if (env['GITHUB_RUN_ID'] !== undefined) return `github-${env['GITHUB_RUN_ID']}-${env['GITHUB_RUN_ATTEMPT'] ?? '1'}`;
-  if (env['CI_PIPELINE_ID'] !== undefined) return `gitlab-${env['CI_PIPELINE_ID']}`;
-  return undefined;
 }
